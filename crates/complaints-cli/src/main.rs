@@ -1,0 +1,5 @@
+//! The `complaints` command.
+
+fn main() {
+    println!("complaints: under construction");
+}

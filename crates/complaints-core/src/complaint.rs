@@ -1,0 +1,221 @@
+//! What a citizen told us, parsed: the validated intake every channel produces (R3, R43, R44,
+//! R50–R52, R55, R56). Raw payloads never travel further in than this.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// How the complaint reached us (R44, R50).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    WebForm,
+    Email,
+    Messenger,
+    Instagram,
+    WhatsApp,
+    X,
+    Phone,
+    InPerson,
+    Letter,
+}
+
+impl Channel {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WebForm => "web-form",
+            Self::Email => "email",
+            Self::Messenger => "messenger",
+            Self::Instagram => "instagram",
+            Self::WhatsApp => "whats-app",
+            Self::X => "x",
+            Self::Phone => "phone",
+            Self::InPerson => "in-person",
+            Self::Letter => "letter",
+        }
+    }
+
+    /// True for social media channels, where personal details are never discussed in public (R50).
+    #[must_use]
+    pub fn is_social(self) -> bool {
+        matches!(self, Self::Messenger | Self::Instagram | Self::WhatsApp | Self::X)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A syntactically plausible email address: one `@`, no spaces or control characters, a dotted
+/// domain; the domain is lower-cased. Deliverability is the mail system's business.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+/// Why an email address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("enter an email address in the correct format, like name@example.com")]
+pub struct EmailAddressError;
+
+impl EmailAddress {
+    /// Parses and normalises an address.
+    ///
+    /// # Errors
+    /// [`EmailAddressError`] when it is not of the form `local@domain.tld`.
+    pub fn parse(raw: &str) -> Result<Self, EmailAddressError> {
+        let trimmed = raw.trim();
+        let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailAddressError)?;
+        let plain = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\\'));
+        let domain_ok = plain(domain)
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if !plain(local) || local.contains('@') || !domain_ok || trimmed.len() > 254 {
+            return Err(EmailAddressError);
+        }
+        Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form used for matching a contact across cases: the whole address lower-cased.
+    #[must_use]
+    pub fn normalised(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = EmailAddressError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(value: EmailAddress) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The person complaining, when they gave their details (R43).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complainant {
+    pub name: String,
+    pub email: Option<EmailAddress>,
+    pub phone: Option<String>,
+    /// A social media handle or sender id, for social channels (R50).
+    pub handle: Option<String>,
+}
+
+/// How the complainant would like us to get in touch (R55).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContactMethod {
+    Email,
+    Phone,
+    Letter,
+}
+
+/// Someone complaining on behalf of another person (R52).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Representation {
+    /// The person the complaint is about or for.
+    pub person_affected: String,
+    /// The representative's relationship to them.
+    pub relationship: String,
+    /// The representative confirmed they have the person's consent.
+    pub consent_confirmed: bool,
+}
+
+/// How a child is involved (R56).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChildInvolvement {
+    /// A child (under 18) is complaining.
+    ChildComplainant,
+    /// An adult complains at a child's request.
+    AdultAtChildsRequest,
+    /// An adult complains about matters affecting a child.
+    AdultAboutChild,
+}
+
+/// Where a new complaint starts (R22).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "route")]
+pub enum IntakeRoute {
+    /// The usual start: a frontline response at stage 1.
+    #[default]
+    Stage1,
+    /// Straight to stage 2: complex, serious or high risk, or the customer asked (R22).
+    DirectStage2 { reason: String },
+}
+
+/// A validated new complaint from any channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewComplaint {
+    pub channel: Channel,
+    /// `None` for an anonymous complaint: tracked and counted, but nobody is messaged (R51).
+    pub complainant: Option<Complainant>,
+    pub service_area: String,
+    /// What happened, in the complainant's words.
+    pub description: String,
+    pub event_date: Option<NaiveDate>,
+    pub awareness_date: Option<NaiveDate>,
+    pub outcome_sought: Option<String>,
+    pub preferred_contact: Option<ContactMethod>,
+    /// Reasonable adjustments or another format asked for (R55).
+    pub adjustments: Option<String>,
+    pub representation: Option<Representation>,
+    pub child: Option<ChildInvolvement>,
+    /// A reference to the source: social post or message id, email Message-ID (R50).
+    pub source_ref: Option<String>,
+    pub route: IntakeRoute,
+}
+
+impl NewComplaint {
+    /// True when the complainant chose to stay anonymous (R51).
+    #[must_use]
+    pub fn is_anonymous(&self) -> bool {
+        self.complainant.is_none()
+    }
+
+    /// True when a response should use the child-friendly format (R56).
+    #[must_use]
+    pub fn is_child_friendly(&self) -> bool {
+        self.child.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_addresses_are_trimmed_and_their_domain_lower_cased() {
+        let address = EmailAddress::parse("  Jo.Bloggs@Example.ORG ").expect("valid");
+        assert_eq!(address.as_str(), "Jo.Bloggs@example.org");
+    }
+
+    #[test]
+    fn email_addresses_with_injection_characters_are_refused() {
+        for bad in ["", "jo", "jo@", "@x.org", "jo@x", "jo@x.org\r\nBcc: a@b.c", "jo smith@x.org", "a@b@c.org", "jo@.x.org"] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

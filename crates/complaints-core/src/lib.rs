@@ -1,0 +1,15 @@
+//! The SPSO Model Complaints Handling Procedure as pure rules.
+//!
+//! Reading order: [`calendar`] (non-working days) → [`workdays`] (counting them) → [`policy`]
+//! (timescales) → [`complaint`] (what a citizen told us) → [`case`] (the lifecycle) →
+//! [`timeline`] (what happened). No I/O, no async, no clock and no AWS type lives here: callers
+//! pass the time in and perform the effects.
+
+pub mod calendar;
+pub mod case;
+pub mod complaint;
+pub mod config;
+pub mod policy;
+pub mod reference;
+pub mod timeline;
+pub mod workdays;

@@ -1,0 +1,6 @@
+//! Outgoing messages: the message model, RFC 5322 rendering and the organisation's overridable
+//! templates. Nothing here sends anything: a `Mailer` adapter does (outbox folder, SES v2).
+
+pub mod message;
+
+pub use message::{Mailbox, OutboundEmail};

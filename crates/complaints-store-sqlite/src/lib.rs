@@ -1,0 +1,1 @@
+//! CaseStore on bundled SQLite: the embedded default for local runs.

@@ -1,0 +1,1 @@
+//! The citizen web form as an axum router, served by lambda_http in AWS and mounted by the local server.
