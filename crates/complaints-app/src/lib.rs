@@ -1,4 +1,6 @@
 //! Use cases over ports: intake (and later staff actions, breach scan, export). Adapters for
-//! the ports live in their own crates (SQLite, DynamoDB, outbox, SES).
+//! the ports live in their own crates (SQLite, DynamoDB, outbox, SES, S3).
 
+pub mod intake;
+pub mod object_store;
 pub mod ports;

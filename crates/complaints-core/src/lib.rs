@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod case;
 pub mod complaint;
 pub mod config;
+pub mod limits;
 pub mod policy;
 pub mod reference;
 pub mod timeline;

@@ -2,5 +2,6 @@
 //! templates. Nothing here sends anything: a `Mailer` adapter does (outbox folder, SES v2).
 
 pub mod message;
+pub mod templates;
 
 pub use message::{Mailbox, OutboundEmail};
