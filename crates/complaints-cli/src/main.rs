@@ -27,13 +27,31 @@ enum Command {
     Case(case_cmd::CaseCommand),
 }
 
+/// clap's error without the usage block and hints, on one line.
+fn one_line(err: &clap::Error) -> String {
+    let rendered = err.render().to_string();
+    let kept: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.starts_with("tip:"))
+        .collect();
+    kept.join(" ")
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            // Help and version go to stdout with success; bad arguments get exit code 2.
+        Err(err) if !err.use_stderr() => {
+            // Help and version go to stdout with success.
             let _ = err.print();
-            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            // Bad arguments: one line on stderr, exit code 2, so scripts can tell them apart.
+            eprintln!("complaints: {}", one_line(&err));
+            return ExitCode::from(2);
         }
     };
     match cli.command {

@@ -6,11 +6,16 @@ use std::fmt;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 /// First and last years the generated Scottish calendar covers.
 pub const FIRST_YEAR: i32 = 1990;
 /// See [`FIRST_YEAR`].
 pub const LAST_YEAR: i32 = 2100;
+
+/// R9, R10: St Andrew's Day became a Scottish bank holiday under the 2007 Act; before that year
+/// 30 November was an ordinary working day.
+pub const ST_ANDREWS_DAY_FIRST_YEAR: i32 = 2007;
 
 /// What sort of non-working day an entry is (R12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -29,6 +34,9 @@ pub enum DayKind {
 }
 
 impl DayKind {
+    /// Every kind, in the order used for help texts.
+    pub const ALL: [Self; 5] = [Self::Bank, Self::Substitute, Self::OneOff, Self::Local, Self::Closure];
+
     /// The configuration and CLI spelling of this kind.
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -40,11 +48,29 @@ impl DayKind {
             Self::Closure => "closure",
         }
     }
+
+    /// True for the kinds an organisation adds itself; bank and substitute days come from the rules.
+    #[must_use]
+    pub fn is_organisation_kind(self) -> bool {
+        matches!(self, Self::OneOff | Self::Local | Self::Closure)
+    }
 }
 
 impl fmt::Display for DayKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A day kind spelling that is not one of [`DayKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown day kind {0:?}: expected one of bank, substitute, one-off, local, closure")]
+pub struct UnknownDayKind(pub String);
+
+impl std::str::FromStr for DayKind {
+    type Err = UnknownDayKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == s).ok_or_else(|| UnknownDayKind(s.to_owned()))
     }
 }
 
@@ -70,14 +96,27 @@ struct OneOff {
     replaces: Option<(i32, u32, u32)>,
 }
 
-/// R11: one-off days listed in mchp-rules §2. New ones arrive at short notice, so organisations
-/// add them in configuration too.
+/// R11: proclaimed one-off days: those listed in mchp-rules §2 (2020 onwards) and the earlier UK-wide
+/// ones inside [`FIRST_YEAR`]..=[`LAST_YEAR`]. New ones arrive at short notice, so organisations add
+/// them in configuration too; move them here at the next release and bump [`BUILT_IN_VERSION`].
 const ONE_OFF_DAYS: &[OneOff] = &[
+    OneOff {
+        date: (1995, 5, 8),
+        name: "Early May bank holiday (VE Day 50th anniversary)",
+        replaces: Some((1995, 5, 1)),
+    },
+    OneOff { date: (1999, 12, 31), name: "Millennium holiday", replaces: None },
+    OneOff { date: (2002, 6, 3), name: "Golden Jubilee bank holiday", replaces: None },
+    OneOff { date: (2002, 6, 4), name: "Spring bank holiday", replaces: Some((2002, 5, 27)) },
+    OneOff { date: (2011, 4, 29), name: "Royal Wedding bank holiday", replaces: None },
+    OneOff { date: (2012, 6, 4), name: "Spring bank holiday", replaces: Some((2012, 5, 28)) },
+    OneOff { date: (2012, 6, 5), name: "Diamond Jubilee bank holiday", replaces: None },
     OneOff { date: (2020, 5, 8), name: "Early May bank holiday (VE Day)", replaces: Some((2020, 5, 4)) },
     OneOff { date: (2022, 6, 2), name: "Spring bank holiday", replaces: Some((2022, 5, 30)) },
     OneOff { date: (2022, 6, 3), name: "Platinum Jubilee bank holiday", replaces: None },
     OneOff { date: (2022, 9, 19), name: "State Funeral of Queen Elizabeth II", replaces: None },
     OneOff { date: (2023, 5, 8), name: "Coronation of King Charles III", replaces: None },
+    // R11 [P]: proposed to the Privy Council; kept because mchp-rules §2 lists it.
     OneOff { date: (2026, 6, 15), name: "Scotland's participation in the FIFA World Cup", replaces: None },
 ];
 
@@ -86,11 +125,16 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
 }
 
+/// The day after `date`; saturates at the last date chrono can represent instead of panicking.
+fn next_day(date: NaiveDate) -> NaiveDate {
+    date.succ_opt().unwrap_or(NaiveDate::MAX)
+}
+
 fn is_weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
-/// Easter Sunday in the Gregorian calendar (anonymous Gregorian algorithm).
+/// Easter Sunday in the Gregorian calendar (the anonymous Gregorian computus), for Good Friday (R9).
 #[must_use]
 pub fn easter_sunday(year: i32) -> NaiveDate {
     let a = year % 19;
@@ -107,7 +151,7 @@ pub fn easter_sunday(year: i32) -> NaiveDate {
     let m = (a + 11 * h + 22 * l) / 451;
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
-    ymd(year, month as u32, day as u32)
+    ymd(year, month.unsigned_abs(), day.unsigned_abs())
 }
 
 fn first_weekday_of_month(year: i32, month: u32, weekday: Weekday) -> NaiveDate {
@@ -139,10 +183,13 @@ pub fn scottish_bank_holidays(year: i32) -> Vec<NonWorkingDay> {
         bank(first_weekday_of_month(year, 5, Weekday::Mon), "Early May bank holiday", SOURCE_1971_ACT),
         bank(last_weekday_of_month(year, 5, Weekday::Mon), "Spring bank holiday", SOURCE_1971_ACT),
         bank(first_weekday_of_month(year, 8, Weekday::Mon), "Summer bank holiday", SOURCE_1971_ACT),
-        bank(ymd(year, 11, 30), "St Andrew's Day", SOURCE_2007_ACT),
         bank(ymd(year, 12, 25), "Christmas Day", SOURCE_1971_ACT),
         bank(ymd(year, 12, 26), "Boxing Day", SOURCE_1971_ACT),
     ];
+    let st_andrews_day = ymd(year, 11, 30);
+    if year >= ST_ANDREWS_DAY_FIRST_YEAR {
+        days.push(bank(st_andrews_day, "St Andrew's Day", SOURCE_2007_ACT));
+    }
 
     // R11: proclamations move some rule dates and add others.
     for one_off in ONE_OFF_DAYS.iter().filter(|o| o.date.0 == year) {
@@ -160,15 +207,20 @@ pub fn scottish_bank_holidays(year: i32) -> Vec<NonWorkingDay> {
     days.sort_by_key(|day| day.date);
 
     // R10: a holiday at a weekend is replaced by the next weekday that is not already a holiday,
-    // taken in date order (so 2022 has Mon 3 and Tue 4 January). St Andrew's Day at a weekend
-    // moves to the following Monday (2007 Act s.1), which the same search gives.
+    // taken in date order (so 2022 has Mon 3 and Tue 4 January, 2023 has Tue 3 January).
     let mut taken: Vec<NaiveDate> = days.iter().map(|day| day.date).collect();
     let mut substitutes = Vec::new();
     for day in days.iter().filter(|day| is_weekend(day.date)) {
-        let mut candidate = day.date;
-        while is_weekend(candidate) || taken.contains(&candidate) {
-            candidate = candidate + Days::new(1);
-        }
+        let candidate = if day.date == st_andrews_day {
+            // 2007 Act s.1: "the first Monday following that day", whatever else falls then.
+            day.date + Days::new(u64::from(7 - day.date.weekday().num_days_from_monday()))
+        } else {
+            let mut candidate = day.date;
+            while is_weekend(candidate) || taken.contains(&candidate) {
+                candidate = next_day(candidate);
+            }
+            candidate
+        };
         taken.push(candidate);
         substitutes.push(NonWorkingDay {
             date: candidate,
@@ -185,7 +237,8 @@ pub fn scottish_bank_holidays(year: i32) -> Vec<NonWorkingDay> {
 /// A change an organisation makes to the generated calendar (R12, R13).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CalendarChange {
-    /// Adds a non-working day (local holiday, closure or a newly proclaimed day).
+    /// Adds a non-working day (local holiday, closure or a newly proclaimed day). It replaces any
+    /// entry already listed on that date.
     Add(NonWorkingDay),
     /// Makes a generated day a working day again (the service stays open), with the reason.
     Remove { date: NaiveDate, reason: String },
@@ -197,7 +250,7 @@ pub enum CalendarChange {
 pub struct CalendarVersion(String);
 
 impl CalendarVersion {
-    /// The version string, e.g. `sct-2026.1+a1b2c3d4`.
+    /// The version string, e.g. `sct-2026.1` or, with organisation changes, `sct-2026.1+a1b2c3d4e5f6`.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -213,13 +266,20 @@ impl fmt::Display for CalendarVersion {
 /// Version of the built-in rules and one-off table; bump when [`ONE_OFF_DAYS`] or a rule changes.
 const BUILT_IN_VERSION: &str = "sct-2026.1";
 
+/// Hex digits of the change fingerprint kept in a version: 48 bits, far beyond the number of
+/// calendar revisions one organisation will ever make.
+const FINGERPRINT_HEX_DIGITS: usize = 12;
+
 /// An organisation's working calendar: Monday to Friday minus its non-working days.
 ///
 /// Weekend dates may appear in the list (a bank holiday's own date), but only weekday entries
-/// change which days are working days.
+/// change which days are working days. Only [`FIRST_YEAR`]..=[`LAST_YEAR`] has generated
+/// holidays; see [`Calendar::covers`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     days: BTreeMap<NaiveDate, NonWorkingDay>,
+    /// Dates the organisation made working days again, with the reason (kept for the audit trail).
+    removed: BTreeMap<NaiveDate, String>,
     version: CalendarVersion,
 }
 
@@ -227,38 +287,44 @@ impl Calendar {
     /// The Scottish bank-holiday calendar for [`FIRST_YEAR`]..=[`LAST_YEAR`], with no local days.
     #[must_use]
     pub fn scotland() -> Self {
-        let days = (FIRST_YEAR..=LAST_YEAR)
-            .flat_map(scottish_bank_holidays)
-            .map(|day| (day.date, day))
-            .collect();
-        Self { days, version: CalendarVersion(BUILT_IN_VERSION.to_owned()) }
+        let days = (FIRST_YEAR..=LAST_YEAR).flat_map(scottish_bank_holidays).map(|day| (day.date, day)).collect();
+        Self { days, removed: BTreeMap::new(), version: CalendarVersion(BUILT_IN_VERSION.to_owned()) }
     }
 
     /// This calendar with the organisation's changes applied in order. The version gains a
-    /// fingerprint of the changes, so any change to them gives a new version.
+    /// fingerprint of every change (date, kind, name, source, reason), so any edit to them gives a
+    /// new version and deadlines computed before it can be found and recomputed (R13).
     #[must_use]
     pub fn with_changes(mut self, changes: &[CalendarChange]) -> Self {
         if changes.is_empty() {
             return self;
         }
-        let mut fingerprint = Fnv1a::new();
+        let mut fingerprint = Sha256::new();
+        // The previous version goes in first, so layering changes on changes stays distinct.
+        field(&mut fingerprint, self.version.as_str());
         for change in changes {
             match change {
                 CalendarChange::Add(day) => {
-                    fingerprint.write(b"+");
-                    fingerprint.write(day.date.to_string().as_bytes());
-                    fingerprint.write(day.kind.as_str().as_bytes());
-                    fingerprint.write(day.name.as_bytes());
+                    field(&mut fingerprint, "add");
+                    field(&mut fingerprint, &day.date.to_string());
+                    field(&mut fingerprint, day.kind.as_str());
+                    field(&mut fingerprint, &day.name);
+                    field(&mut fingerprint, &day.source);
+                    self.removed.remove(&day.date);
                     self.days.insert(day.date, day.clone());
                 }
-                CalendarChange::Remove { date, .. } => {
-                    fingerprint.write(b"-");
-                    fingerprint.write(date.to_string().as_bytes());
+                CalendarChange::Remove { date, reason } => {
+                    field(&mut fingerprint, "remove");
+                    field(&mut fingerprint, &date.to_string());
+                    field(&mut fingerprint, reason);
                     self.days.remove(date);
+                    self.removed.insert(*date, reason.clone());
                 }
             }
         }
-        self.version = CalendarVersion(format!("{}+{:08x}", self.version.0, fingerprint.finish() as u32));
+        let digest = hex::encode(fingerprint.finalize());
+        let base = self.version.0.split('+').next().unwrap_or(BUILT_IN_VERSION).to_owned();
+        self.version = CalendarVersion(format!("{base}+{}", &digest[..FINGERPRINT_HEX_DIGITS]));
         self
     }
 
@@ -266,6 +332,13 @@ impl Calendar {
     #[must_use]
     pub fn version(&self) -> &CalendarVersion {
         &self.version
+    }
+
+    /// True when `date` lies in the years whose bank holidays are generated. Outside them only
+    /// weekends and the organisation's own entries are non-working, so callers should refuse such dates.
+    #[must_use]
+    pub fn covers(date: NaiveDate) -> bool {
+        (FIRST_YEAR..=LAST_YEAR).contains(&date.year())
     }
 
     /// True for Monday to Friday dates that are not a listed non-working day.
@@ -285,12 +358,17 @@ impl Calendar {
         self.days.range(from..=to.max(from)).map(|(_, day)| day).filter(move |day| day.date <= to)
     }
 
+    /// Dates the organisation's changes made working days again, with the reason given.
+    pub fn removed_days(&self) -> impl Iterator<Item = (NaiveDate, &str)> {
+        self.removed.iter().map(|(date, reason)| (*date, reason.as_str()))
+    }
+
     /// `date` if it is a working day, otherwise the next working day.
     #[must_use]
     pub fn working_day_on_or_after(&self, date: NaiveDate) -> NaiveDate {
         let mut day = date;
-        while !self.is_working_day(day) {
-            day = day + Days::new(1);
+        while !self.is_working_day(day) && day < NaiveDate::MAX {
+            day = next_day(day);
         }
         day
     }
@@ -298,7 +376,7 @@ impl Calendar {
     /// The first working day strictly after `date`.
     #[must_use]
     pub fn next_working_day_after(&self, date: NaiveDate) -> NaiveDate {
-        self.working_day_on_or_after(date + Days::new(1))
+        self.working_day_on_or_after(next_day(date))
     }
 
     /// The `n`th working day counting `day_one` as day 1 (`n` = 0 is treated as 1).
@@ -318,36 +396,28 @@ impl Calendar {
         if to < from {
             return 0;
         }
+        // Whole weeks hold five weekdays each; walk only the remainder, then take off listed weekdays.
         let span = (to - from).num_days() + 1;
         let weeks = span / 7;
-        let mut count = weeks * 5;
-        let mut day = from + Days::new((weeks * 7) as u64);
+        let mut weekdays = weeks * 5;
+        let mut day = from + Days::new(u64::try_from(weeks * 7).unwrap_or(0));
         while day <= to {
             if !is_weekend(day) {
-                count += 1;
+                weekdays += 1;
             }
-            day = day + Days::new(1);
+            if day == NaiveDate::MAX {
+                break;
+            }
+            day = next_day(day);
         }
-        let listed = self.days.range(from..=to).filter(|(date, _)| !is_weekend(**date)).count() as i64;
-        u32::try_from(count - listed).unwrap_or(0)
+        let listed = self.days.range(from..=to).filter(|(date, _)| !is_weekend(**date)).count();
+        let listed = i64::try_from(listed).unwrap_or(i64::MAX);
+        u32::try_from(weekdays - listed).unwrap_or(0)
     }
 }
 
-/// FNV-1a: a small stable hash for calendar fingerprints (not for security).
-struct Fnv1a(u64);
-
-impl Fnv1a {
-    fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 ^= 0xff;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
+/// Feeds one length-prefixed field to the fingerprint, so ("ab","c") and ("a","bc") differ.
+fn field(hasher: &mut Sha256, text: &str) {
+    hasher.update((text.len() as u64).to_be_bytes());
+    hasher.update(text.as_bytes());
 }

@@ -1,17 +1,25 @@
-//! The case aggregate and its lifecycle through the two stages (mchp-rules §1, §3–§5).
+//! The case aggregate: what is recorded about a complaint as it moves through the two stages, and
+//! what it derives from that (status, clocks, index, reporting buckets) (mchp-rules §1, §3–§6).
 //!
-//! SKELETON: the public signatures marked STABLE are relied on by other crates; the lifecycle
-//! (commands, transitions, clocks) is being completed.
+//! Changes go through [`Case::apply`] (in [`crate::command`]), a pure state machine over typed
+//! commands that returns the next case and its timeline events, or a typed [`crate::command::Rejected`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CalendarVersion};
-use crate::complaint::NewComplaint;
-use crate::policy::{Policy, STAGE1_WORKING_DAYS};
+use crate::complaint::{Channel, IntakeRoute, NewComplaint};
+use crate::deadlines::{ClockKind, DueDateChange, Extension};
+use crate::limits;
+use crate::outcome::{Outcome, SpsoOutcome};
+use crate::policy::{Policy, STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS, STAGE2_WORKING_DAYS};
 use crate::reference::CaseRef;
+use crate::signposting::{SpsoSignposting, Stage2Signposting};
 use crate::timeline::{Actor, TimelineEvent};
-use crate::workdays::{ClockStart, DayOneRule};
+use crate::workdays::ClockStart;
+
+/// The clock type lives in [`crate::deadlines`]; re-exported here where it was first declared.
+pub use crate::deadlines::Clock;
 
 /// The calendar and policy every rule is computed with. STABLE.
 #[derive(Debug, Clone, Copy)]
@@ -36,43 +44,320 @@ pub struct CaseIndex {
     /// Effective receipt date.
     pub received_on: NaiveDate,
     /// Dates on which a stage of this case was closed (one per closure), for period exports.
+    /// A withdrawal ends its stage and is listed too (R33: withdrawn is reported separately).
     pub closed_on: Vec<NaiveDate>,
     pub contact_key: Option<ContactKey>,
+}
+
+/// The two stages of the procedure (R1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Frontline response.
+    One,
+    /// Investigation.
+    Two,
+}
+
+/// Where a case stands, derived from what has been recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Stage1Open,
+    Stage1Extended,
+    /// Responded to at stage 1; the customer may still escalate (R16).
+    Stage1Closed,
+    Stage2AwaitingAcknowledgement,
+    Stage2Acknowledged,
+    Stage2Extended,
+    /// The final response was given; next stop the SPSO.
+    Stage2Closed,
+    Withdrawn { stage: Stage },
+}
+
+/// R47: the three reporting buckets, kept apart in every KPI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportingBucket {
+    Stage1,
+    /// Went straight to stage 2 (R22).
+    Stage2Direct,
+    /// Reached stage 2 after starting at stage 1: escalated by the customer, or moved there by the
+    /// organisation (it started as a stage 1 complaint either way).
+    Escalated,
+}
+
+/// R22, R27: how a complaint reached stage 2, with its basis and the date its clocks count from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "route")]
+pub enum Stage2Route {
+    /// Complex, serious or high-risk, or the customer asked: starts at the effective receipt.
+    Direct { reason: String },
+    /// The customer asked after a stage 1 response: starts at the effective date of the request.
+    EscalatedByCustomer {
+        requested_on: NaiveDate,
+        channel: Channel,
+        /// R16: the escalation time limit that applied.
+        escalation_deadline: NaiveDate,
+        /// True when asked after `escalation_deadline`: accepted with a warning, never refused (R16).
+        late: bool,
+    },
+    /// The organisation moved it (e.g. stage 1 cannot be finished in time): starts on the decision date.
+    MovedByOrganisation { decided_on: NaiveDate, reason: String },
+}
+
+/// R25: one point (head) of complaint and the outcome the customer seeks on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointOfComplaint {
+    pub summary: String,
+    pub outcome_sought: String,
+}
+
+/// R24, R25: the stage 2 acknowledgement and the points agreed with the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub acknowledged_on: NaiveDate,
+    pub points: Vec<PointOfComplaint>,
+    /// The date the points and outcomes sought were agreed or confirmed with the customer.
+    pub agreed_on: NaiveDate,
+}
+
+/// R29: a progress update given on an extended stage 2 complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressUpdate {
+    pub given_on: NaiveDate,
+    pub channel: Channel,
+    /// The date this update was due.
+    pub due: NaiveDate,
+}
+
+/// A stage 1 response (R19, R23, R36: the closure date is the date the response is given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage1Closure {
+    pub responded_on: NaiveDate,
+    pub outcome: Outcome,
+    pub signposting: Stage2Signposting,
+    /// Working days from the stage start to the response, counted like the deadline (K4).
+    pub working_days_taken: u32,
+    /// Responded by the base due date; an extension does not count (K3).
+    pub within_base_timescale: bool,
+    /// R16: the date by which the customer may normally still escalate.
+    pub escalation_deadline: NaiveDate,
+}
+
+/// A stage 2 (final) response (R30, R34, R37).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage2Closure {
+    pub responded_on: NaiveDate,
+    /// One outcome per point of complaint, in the order the points were agreed.
+    pub point_outcomes: Vec<Outcome>,
+    /// The default roll-up of `point_outcomes` ([`crate::outcome::roll_up`]).
+    pub rolled_up: Outcome,
+    /// The overall outcome: the roll-up, or the handler's override.
+    pub outcome: Outcome,
+    /// Why the handler overrode the roll-up, when they did.
+    pub override_reason: Option<String>,
+    pub signposting: SpsoSignposting,
+    pub working_days_taken: u32,
+    pub within_base_timescale: bool,
+}
+
+/// Stage 1 of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage1 {
+    pub start: ClockStart,
+    pub response: Clock,
+    /// The response date set when a closed stage 1 was reopened.
+    pub reopened_response: Option<Clock>,
+    pub closure: Option<Stage1Closure>,
+}
+
+/// Stage 2 of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage2 {
+    pub route: Stage2Route,
+    pub start: ClockStart,
+    pub acknowledgement: Clock,
+    pub acknowledged: Option<Acknowledgement>,
+    pub response: Clock,
+    /// The running progress-update cycle once the response clock is extended (R29).
+    pub progress: Option<Clock>,
+    #[serde(default)]
+    pub progress_updates: Vec<ProgressUpdate>,
+    pub reopened_response: Option<Clock>,
+    pub closure: Option<Stage2Closure>,
+}
+
+/// R33: the complaint was withdrawn. Counted as received, left out of outcome percentages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Withdrawal {
+    pub stage: Stage,
+    pub withdrawn_on: NaiveDate,
+    pub reason: Option<String>,
+}
+
+/// R15: a decision to accept a complaint made after the normal time limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LateAcceptance {
+    pub staff_id: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A closed stage opened again after post-closure contact (R40: new evidence or a clear error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reopening {
+    pub stage: Stage,
+    pub reopened_on: NaiveDate,
+    pub reason: String,
+    /// The closure this reopening set aside.
+    pub previous_responded_on: NaiveDate,
+    pub previous_outcome: Outcome,
+    pub respond_by: NaiveDate,
+}
+
+/// A referral to the SPSO and, once known, its outcome (R43 item 12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpsoReferral {
+    pub referred_on: NaiveDate,
+    pub outcome: Option<SpsoOutcome>,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Something staff should know about but that never blocks (R15, R16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Warning {
+    /// R14, R15: received after the normal 6-month limit; staff may accept it with a reason.
+    ComplaintMayBeLate { time_limit: NaiveDate },
+    /// R16: escalation asked for after the escalation time limit; accepted anyway.
+    EscalationAfterTimeLimit { time_limit: NaiveDate, requested_on: NaiveDate },
 }
 
 /// Things that happen to a case; each becomes a timeline entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "type")]
 pub enum CaseEvent {
-    /// The complaint was received and the case opened.
+    /// The complaint was received and the case opened at stage 1.
     Received { channel: crate::complaint::Channel, effective_receipt: NaiveDate, stage1_due: NaiveDate },
+    /// The acknowledgement was sent; `message_id` (ours, without angle brackets) threads replies.
+    AcknowledgementSent { message_id: String },
+    /// The acknowledgement could not be rendered or sent; a retry job picks up `retryable` ones.
+    AcknowledgementFailed { retryable: bool },
+    /// The complaint was received and the case opened directly at stage 2 (R22); a
+    /// [`CaseEvent::Stage2Started`] follows.
+    ReceivedAtStage2 { channel: crate::complaint::Channel, effective_receipt: NaiveDate },
+    /// Stage 2 began, by the route recorded (R22, R27).
+    Stage2Started { route: Stage2Route, start: NaiveDate, acknowledgement_due: NaiveDate, response_due: NaiveDate },
+    /// Something to know that did not block the change.
+    Warned { warning: Warning },
+    /// R15: a late complaint was accepted.
+    LateComplaintAccepted { reason: String },
+    /// R21: the stage 1 response date was extended.
+    Stage1Extended { extension: Extension },
+    /// R19, R23: the stage 1 response was given and the customer signposted to stage 2.
+    Stage1Closed { closure: Stage1Closure },
+    /// R24, R25: stage 2 was acknowledged and its points of complaint agreed.
+    Stage2Acknowledged { acknowledgement: Acknowledgement },
+    /// R28: the stage 2 response date was extended; progress updates are now due (R29).
+    Stage2Extended { extension: Extension, progress_update_due: NaiveDate },
+    /// R29: a progress update was given.
+    ProgressUpdateGiven { update: ProgressUpdate, next_due: NaiveDate },
+    /// R30, R34, R37: the final response was given and the customer signposted to the SPSO.
+    Stage2Closed { closure: Stage2Closure },
+    /// R33: the complaint was withdrawn.
+    Withdrawn { withdrawal: Withdrawal },
+    /// R40: a closed stage was reopened after post-closure contact.
+    Reopened { reopening: Reopening },
+    ReferredToSpso { referred_on: NaiveDate },
+    SpsoOutcomeRecorded { outcome: SpsoOutcome, decided_on: NaiveDate },
+    /// R13: running clocks were recounted with a changed calendar.
+    DeadlinesRecomputed { calendar_version: CalendarVersion, changes: Vec<DueDateChange> },
 }
 
-/// A running or finished clock (SKELETON: to be completed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Clock {
-    pub due: NaiveDate,
-    pub base_due: NaiveDate,
-    pub calendar_version: CalendarVersion,
-    pub day_one_rule: DayOneRule,
+/// The warnings among `events`, for the caller to show.
+#[must_use]
+pub fn warnings(events: &[TimelineEvent]) -> Vec<&Warning> {
+    events
+        .iter()
+        .filter_map(|event| match &event.what {
+            CaseEvent::Warned { warning } => Some(warning),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How one stage of a case counts in the KPIs (mchp-rules §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageReport {
+    pub stage: Stage,
+    pub bucket: ReportingBucket,
+    pub started_on: NaiveDate,
+    /// The date the stage was answered (its closure), if it was.
+    pub closed_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
+    /// The date the complaint was withdrawn at this stage, if it was (reported apart: R33).
+    pub withdrawn_on: Option<NaiveDate>,
+    /// K4: working days from the stage start to the closure.
+    pub working_days_taken: Option<u32>,
+    /// K3: closed by the base due date.
+    pub within_base_timescale: Option<bool>,
+    /// K6: the response timescale was extended.
+    pub extended: bool,
 }
 
 /// A complaint case. STABLE: `open`, `reference`, `assign_number`, `complaint`, `received_at`,
 /// `handler`, `index`, `stage1_due` and serde round-tripping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
-    reference: CaseRef,
-    complaint: NewComplaint,
-    received_at: DateTime<Utc>,
-    receipt: ClockStart,
-    handler: String,
-    contact_key: Option<ContactKey>,
-    stage1: Clock,
+    pub(crate) reference: CaseRef,
+    pub(crate) complaint: NewComplaint,
+    pub(crate) received_at: DateTime<Utc>,
+    pub(crate) receipt: ClockStart,
+    pub(crate) handler: String,
+    pub(crate) contact_key: Option<ContactKey>,
+    /// `None` for a complaint that went directly to stage 2.
+    pub(crate) stage1: Option<Stage1>,
+    pub(crate) stage2: Option<Stage2>,
+    pub(crate) withdrawal: Option<Withdrawal>,
+    pub(crate) late_acceptance: Option<LateAcceptance>,
+    #[serde(default)]
+    pub(crate) reopenings: Vec<Reopening>,
+    pub(crate) spso: Option<SpsoReferral>,
+}
+
+/// A fresh stage 2 from `start`, by `route` (R24, R26, R27: both clocks count from the same start).
+pub(crate) fn start_stage2(route: Stage2Route, start: ClockStart, rules: Rules<'_>) -> Stage2 {
+    let rule = rules.policy.day_one_rule;
+    Stage2 {
+        route,
+        start,
+        acknowledgement: Clock::counting(ClockKind::Stage2Acknowledgement, start, STAGE2_ACK_WORKING_DAYS, rules.calendar, rule),
+        acknowledged: None,
+        response: Clock::counting(ClockKind::Stage2Response, start, STAGE2_WORKING_DAYS, rules.calendar, rule),
+        progress: None,
+        progress_updates: Vec::new(),
+        reopened_response: None,
+        closure: None,
+    }
+}
+
+impl Stage2 {
+    pub(crate) fn started_event(&self) -> CaseEvent {
+        CaseEvent::Stage2Started {
+            route: self.route.clone(),
+            start: self.start.effective,
+            acknowledgement_due: self.acknowledgement.due,
+            response_due: self.response.due,
+        }
+    }
 }
 
 impl Case {
     /// Opens a case for a new complaint received at `received_at`, handled by `handler` (a person
-    /// or team, named in acknowledgements: R42). STABLE.
+    /// or team, named in acknowledgements: R42). A complaint routed directly to stage 2 starts
+    /// there (R22, R27); one that looks out of time gets a [`Warning::ComplaintMayBeLate`] event
+    /// (R15: never refused). STABLE.
     #[must_use]
     pub fn open(
         reference: CaseRef,
@@ -85,15 +370,45 @@ impl Case {
     ) -> (Self, Vec<TimelineEvent>) {
         let receipt = ClockStart::received_at(rules.calendar, received_at, rules.policy.cutoff);
         let rule = rules.policy.day_one_rule;
-        let due = receipt.due_after(rules.calendar, rule, STAGE1_WORKING_DAYS);
-        let stage1 = Clock { due, base_due: due, calendar_version: rules.calendar.version().clone(), day_one_rule: rule };
-        let event = TimelineEvent {
-            at: received_at,
-            actor,
-            what: CaseEvent::Received { channel: complaint.channel, effective_receipt: receipt.effective, stage1_due: due },
+        let event = |what| TimelineEvent { at: received_at, actor: actor.clone(), what };
+        let mut events = Vec::new();
+        let (stage1, stage2) = match &complaint.route {
+            IntakeRoute::Stage1 => {
+                let response = Clock::counting(ClockKind::Stage1Response, receipt, STAGE1_WORKING_DAYS, rules.calendar, rule);
+                events.push(event(CaseEvent::Received {
+                    channel: complaint.channel,
+                    effective_receipt: receipt.effective,
+                    stage1_due: response.due,
+                }));
+                (Some(Stage1 { start: receipt, response, reopened_response: None, closure: None }), None)
+            }
+            IntakeRoute::DirectStage2 { reason } => {
+                let stage2 = start_stage2(Stage2Route::Direct { reason: reason.clone() }, receipt, rules);
+                events.push(event(CaseEvent::ReceivedAtStage2 { channel: complaint.channel, effective_receipt: receipt.effective }));
+                events.push(event(stage2.started_event()));
+                (None, Some(stage2))
+            }
         };
-        let case = Self { reference, complaint, received_at, receipt, handler, contact_key, stage1 };
-        (case, vec![event])
+        if limits::is_late(complaint.event_date, complaint.awareness_date, receipt.effective)
+            && let Some(time_limit) = limits::complaint_time_limit(complaint.event_date, complaint.awareness_date)
+        {
+            events.push(event(CaseEvent::Warned { warning: Warning::ComplaintMayBeLate { time_limit } }));
+        }
+        let case = Self {
+            reference,
+            complaint,
+            received_at,
+            receipt,
+            handler,
+            contact_key,
+            stage1,
+            stage2,
+            withdrawal: None,
+            late_acceptance: None,
+            reopenings: Vec::new(),
+            spso: None,
+        };
+        (case, events)
     }
 
     /// STABLE.
@@ -131,21 +446,180 @@ impl Case {
         &self.handler
     }
 
-    /// The current stage 1 due date (with any extension). STABLE.
+    /// The current stage 1 due date (with any extension). A complaint that went directly to
+    /// stage 2 has no stage 1: this then gives the stage 2 response due date, like
+    /// [`Case::response_due`]. STABLE.
     #[must_use]
     pub fn stage1_due(&self) -> NaiveDate {
-        self.stage1.due
+        self.stage1.as_ref().map_or_else(|| self.response_due(), |stage1| stage1.response.due)
+    }
+
+    /// The due date of the response the customer is waiting for (or last waited for): the
+    /// current stage's response clock, a reopened stage's set date first.
+    #[must_use]
+    pub fn response_due(&self) -> NaiveDate {
+        if let Some(stage2) = &self.stage2 {
+            return stage2.reopened_response.as_ref().unwrap_or(&stage2.response).due;
+        }
+        match &self.stage1 {
+            Some(stage1) => stage1.reopened_response.as_ref().unwrap_or(&stage1.response).due,
+            None => self.receipt.effective,
+        }
     }
 
     /// What stores index this case by. STABLE.
     #[must_use]
     pub fn index(&self) -> CaseIndex {
+        let mut closed_on: Vec<NaiveDate> = [
+            self.stage1.as_ref().and_then(|stage| stage.closure.as_ref()).map(|closure| closure.responded_on),
+            self.stage2.as_ref().and_then(|stage| stage.closure.as_ref()).map(|closure| closure.responded_on),
+            self.withdrawal.as_ref().map(|withdrawal| withdrawal.withdrawn_on),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        closed_on.sort_unstable();
         CaseIndex {
-            open: true,
-            next_due: Some(self.stage1.due),
+            open: self.is_open(),
+            next_due: self.running_clocks().map(|clock| clock.due).min(),
             received_on: self.receipt.effective,
-            closed_on: Vec::new(),
+            closed_on,
             contact_key: self.contact_key.clone(),
         }
+    }
+
+    /// The stage the case is at (or ended at).
+    #[must_use]
+    pub fn stage(&self) -> Stage {
+        if self.stage2.is_some() { Stage::Two } else { Stage::One }
+    }
+
+    /// Where the case stands.
+    #[must_use]
+    pub fn status(&self) -> Status {
+        if let Some(withdrawal) = &self.withdrawal {
+            return Status::Withdrawn { stage: withdrawal.stage };
+        }
+        match (&self.stage1, &self.stage2) {
+            (_, Some(stage2)) if stage2.closure.is_some() => Status::Stage2Closed,
+            (_, Some(stage2)) if stage2.response.is_extended() => Status::Stage2Extended,
+            (_, Some(stage2)) if stage2.acknowledged.is_some() => Status::Stage2Acknowledged,
+            (_, Some(_)) => Status::Stage2AwaitingAcknowledgement,
+            (Some(stage1), None) if stage1.closure.is_some() => Status::Stage1Closed,
+            (Some(stage1), None) if stage1.response.is_extended() => Status::Stage1Extended,
+            _ => Status::Stage1Open,
+        }
+    }
+
+    /// True while a stage is in progress: not answered, not withdrawn.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        !matches!(self.status(), Status::Stage1Closed | Status::Stage2Closed | Status::Withdrawn { .. })
+    }
+
+    /// Stage 1, unless the complaint went directly to stage 2.
+    #[must_use]
+    pub fn stage1(&self) -> Option<&Stage1> {
+        self.stage1.as_ref()
+    }
+
+    /// Stage 2, once the complaint reached it.
+    #[must_use]
+    pub fn stage2(&self) -> Option<&Stage2> {
+        self.stage2.as_ref()
+    }
+
+    #[must_use]
+    pub fn withdrawal(&self) -> Option<&Withdrawal> {
+        self.withdrawal.as_ref()
+    }
+
+    #[must_use]
+    pub fn late_acceptance(&self) -> Option<&LateAcceptance> {
+        self.late_acceptance.as_ref()
+    }
+
+    #[must_use]
+    pub fn reopenings(&self) -> &[Reopening] {
+        &self.reopenings
+    }
+
+    #[must_use]
+    pub fn spso_referral(&self) -> Option<&SpsoReferral> {
+        self.spso.as_ref()
+    }
+
+    /// R14, R15: true when the complaint was received after the normal time limit.
+    #[must_use]
+    pub fn looks_late(&self) -> bool {
+        limits::is_late(self.complaint.event_date, self.complaint.awareness_date, self.receipt.effective)
+    }
+
+    /// Every clock of the case, running or stopped, stage 1 first.
+    #[must_use]
+    pub fn clocks(&self) -> Vec<&Clock> {
+        let stage1 = self.stage1.iter().flat_map(|stage| [Some(&stage.response), stage.reopened_response.as_ref()]);
+        let stage2 = self.stage2.iter().flat_map(|stage| {
+            [Some(&stage.acknowledgement), Some(&stage.response), stage.progress.as_ref(), stage.reopened_response.as_ref()]
+        });
+        stage1.chain(stage2).flatten().collect()
+    }
+
+    /// The clocks still counting down.
+    pub fn running_clocks(&self) -> impl Iterator<Item = &Clock> {
+        self.clocks().into_iter().filter(|clock| clock.is_running())
+    }
+
+    /// R47: how each stage of the case counts in the KPIs. An escalated case has two reports
+    /// (stage 1, then escalated), as the Scottish Housing Regulator counts it at both stages (R49).
+    #[must_use]
+    pub fn stage_reports(&self) -> Vec<StageReport> {
+        let withdrawn_at = |stage| self.withdrawal.as_ref().filter(|w| w.stage == stage).map(|w| w.withdrawn_on);
+        let mut reports = Vec::new();
+        if let Some(stage1) = &self.stage1 {
+            let closure = stage1.closure.as_ref();
+            reports.push(StageReport {
+                stage: Stage::One,
+                bucket: ReportingBucket::Stage1,
+                started_on: stage1.start.effective,
+                closed_on: closure.map(|c| c.responded_on),
+                outcome: closure.map(|c| c.outcome),
+                withdrawn_on: withdrawn_at(Stage::One),
+                working_days_taken: closure.map(|c| c.working_days_taken),
+                within_base_timescale: closure.map(|c| c.within_base_timescale),
+                extended: stage1.response.is_extended(),
+            });
+        }
+        if let Some(stage2) = &self.stage2 {
+            let closure = stage2.closure.as_ref();
+            let bucket = match stage2.route {
+                Stage2Route::Direct { .. } => ReportingBucket::Stage2Direct,
+                Stage2Route::EscalatedByCustomer { .. } | Stage2Route::MovedByOrganisation { .. } => ReportingBucket::Escalated,
+            };
+            reports.push(StageReport {
+                stage: Stage::Two,
+                bucket,
+                started_on: stage2.start.effective,
+                closed_on: closure.map(|c| c.responded_on),
+                outcome: closure.map(|c| c.outcome),
+                withdrawn_on: withdrawn_at(Stage::Two),
+                working_days_taken: closure.map(|c| c.working_days_taken),
+                within_base_timescale: closure.map(|c| c.within_base_timescale),
+                extended: stage2.response.is_extended(),
+            });
+        }
+        reports
+    }
+
+    /// R16: the date by which the customer may normally escalate, once stage 1 was answered.
+    #[must_use]
+    pub fn escalation_deadline(&self) -> Option<NaiveDate> {
+        self.stage1.as_ref().and_then(|stage| stage.closure.as_ref()).map(|closure| closure.escalation_deadline)
+    }
+
+    /// R18: an estimate (never a fact) of the SPSO's 12-month limit.
+    #[must_use]
+    pub fn spso_limit_estimate(&self) -> NaiveDate {
+        limits::spso_limit_estimate(self.complaint.event_date, self.complaint.awareness_date, self.receipt.effective)
     }
 }

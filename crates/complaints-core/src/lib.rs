@@ -1,16 +1,21 @@
 //! The SPSO Model Complaints Handling Procedure as pure rules.
 //!
 //! Reading order: [`calendar`] (non-working days) → [`workdays`] (counting them) → [`policy`]
-//! (timescales) → [`complaint`] (what a citizen told us) → [`case`] (the lifecycle) →
-//! [`timeline`] (what happened). No I/O, no async, no clock and no AWS type lives here: callers
-//! pass the time in and perform the effects.
+//! (timescales) → [`complaint`] (what a citizen told us) → [`case`] (the record) →
+//! [`command`] (the lifecycle) → [`deadlines`], [`outcome`], [`signposting`] → [`timeline`]
+//! (what happened). No I/O, no async, no clock and no AWS type lives here: callers pass the time
+//! in and perform the effects.
 
 pub mod calendar;
 pub mod case;
+pub mod command;
 pub mod complaint;
 pub mod config;
+pub mod deadlines;
 pub mod limits;
+pub mod outcome;
 pub mod policy;
 pub mod reference;
+pub mod signposting;
 pub mod timeline;
 pub mod workdays;

@@ -36,7 +36,11 @@ pub fn is_late(event: Option<NaiveDate>, awareness: Option<NaiveDate>, received:
 /// R16: the escalation deadline: the later of (awareness or event + 6 months) and (stage 1
 /// response + 2 months).
 #[must_use]
-pub fn escalation_deadline(event: Option<NaiveDate>, awareness: Option<NaiveDate>, stage1_response: NaiveDate) -> NaiveDate {
+pub fn escalation_deadline(
+    event: Option<NaiveDate>,
+    awareness: Option<NaiveDate>,
+    stage1_response: NaiveDate,
+) -> NaiveDate {
     let after_response = add_months(stage1_response, ESCALATION_AFTER_STAGE1_MONTHS);
     match limit_basis(event, awareness) {
         Some(basis) => after_response.max(add_months(basis, ESCALATION_AFTER_EVENT_MONTHS)),
@@ -48,6 +52,8 @@ pub fn escalation_deadline(event: Option<NaiveDate>, awareness: Option<NaiveDate
 /// (awareness, else event, else the date the complaint was received). Show it as an estimate only.
 #[must_use]
 pub fn spso_limit_estimate(event: Option<NaiveDate>, awareness: Option<NaiveDate>, received: NaiveDate) -> NaiveDate {
+    // They knew of the problem by the time they complained at the latest, so a later awareness
+    // date (a typing slip) never pushes the estimate beyond 12 months from receipt.
     let basis = limit_basis(event, awareness).unwrap_or(received).min(received);
     add_months(basis, SPSO_TIME_LIMIT_MONTHS)
 }

@@ -21,6 +21,11 @@ pub const ESCALATION_AFTER_STAGE1_MONTHS: u32 = 2;
 /// R18: the SPSO normally looks at complaints within 12 months of first knowing of the problem.
 pub const SPSO_TIME_LIMIT_MONTHS: u32 = 12;
 
+/// R21 [U]: default cap on an extended stage 1, in working days in total (five more than the base).
+pub const DEFAULT_STAGE1_EXTENSION_CAP_WORKING_DAYS: u32 = 10;
+/// R29 [U]: default interval between progress updates on an extended stage 2, in working days.
+pub const DEFAULT_PROGRESS_UPDATE_WORKING_DAYS: u32 = 20;
+
 /// The organisation's settings for rules the MCHP text could not confirm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -28,6 +33,8 @@ pub struct Policy {
     /// R7 [U]: which day is day 1. Default rule A.
     pub day_one_rule: DayOneRule,
     /// R8 [U]: receipts at or after this local time count from the next working day. Default: none.
+    /// Written `"HH:MM"` in configuration.
+    #[serde(with = "cutoff_hh_mm", skip_serializing_if = "Option::is_none")]
     pub cutoff: Option<NaiveTime>,
     /// R21 [U]: a stage 1 extension may take the total to at most this many working days. Default 10.
     pub stage1_extension_cap_working_days: u32,
@@ -40,8 +47,112 @@ impl Default for Policy {
         Self {
             day_one_rule: DayOneRule::A,
             cutoff: None,
-            stage1_extension_cap_working_days: 10,
-            progress_update_working_days: 20,
+            stage1_extension_cap_working_days: DEFAULT_STAGE1_EXTENSION_CAP_WORKING_DAYS,
+            progress_update_working_days: DEFAULT_PROGRESS_UPDATE_WORKING_DAYS,
         }
+    }
+}
+
+/// A [`Policy`] value that breaks a rule of the procedure. `field` is the configuration key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {why}")]
+pub struct PolicyError {
+    pub field: &'static str,
+    pub why: String,
+}
+
+impl Policy {
+    /// Checks the settings against the rules they may not undercut.
+    ///
+    /// # Errors
+    /// [`PolicyError`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        // R21: an extension adds time, so the cap can never be below the five-day base timescale.
+        if self.stage1_extension_cap_working_days < STAGE1_WORKING_DAYS {
+            return Err(PolicyError {
+                field: "stage1_extension_cap_working_days",
+                why: format!(
+                    "must be at least {STAGE1_WORKING_DAYS} (the stage 1 timescale), not {}",
+                    self.stage1_extension_cap_working_days
+                ),
+            });
+        }
+        // R29: a zero interval would make every working day a progress update.
+        if self.progress_update_working_days == 0 {
+            return Err(PolicyError {
+                field: "progress_update_working_days",
+                why: "must be at least 1 working day".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `cutoff = "17:00"`: a local wall-clock time as `HH:MM` (seconds allowed as `HH:MM:SS`).
+mod cutoff_hh_mm {
+    use chrono::NaiveTime;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(value: &Option<NaiveTime>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(time) => serializer.serialize_str(&time.format("%H:%M").to_string()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveTime>, D::Error> {
+        match Option::<String>::deserialize(deserializer)? {
+            Some(text) => parse(&text).map(Some).map_err(D::Error::custom),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Result<NaiveTime, String> {
+        NaiveTime::parse_from_str(text, "%H:%M")
+            .or_else(|_| NaiveTime::parse_from_str(text, "%H:%M:%S"))
+            .map_err(|_| format!("cut-off time must be HH:MM between 00:00 and 23:59, not {text:?}"))
+    }
+}
+
+/// Parses a cut-off time the way configuration does (`"17:00"`), for callers outside serde.
+///
+/// # Errors
+/// A message naming the refused text.
+pub fn parse_cutoff(text: &str) -> Result<NaiveTime, String> {
+    cutoff_hh_mm::parse(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cutoff_times_parse_only_as_wall_clock_times() {
+        let cases = [
+            ("17:00", Some((17, 0))),
+            ("09:30", Some((9, 30))),
+            ("23:59", Some((23, 59))),
+            ("00:00", Some((0, 0))),
+            ("25:00", None),
+            ("17:60", None),
+            ("5pm", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            let parsed = parse_cutoff(text).ok();
+            let expected = expected.and_then(|(h, m)| NaiveTime::from_hms_opt(h, m, 0));
+            assert_eq!(parsed, expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn default_policy_is_valid_and_low_values_are_refused() {
+        assert_eq!(Policy::default().validate(), Ok(()));
+        let short_cap = Policy { stage1_extension_cap_working_days: 4, ..Policy::default() };
+        assert_eq!(short_cap.validate().map_err(|e| e.field), Err("stage1_extension_cap_working_days"));
+        let exact_cap = Policy { stage1_extension_cap_working_days: STAGE1_WORKING_DAYS, ..Policy::default() };
+        assert_eq!(exact_cap.validate(), Ok(()));
+        let no_cycle = Policy { progress_update_working_days: 0, ..Policy::default() };
+        assert_eq!(no_cycle.validate().map_err(|e| e.field), Err("progress_update_working_days"));
     }
 }

@@ -22,3 +22,30 @@ pub struct TimelineEvent {
     pub actor: Actor,
     pub what: crate::case::CaseEvent,
 }
+
+/// A member of staff's role, for decisions only some roles may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffRole {
+    /// Handles complaints day to day.
+    Handler,
+    /// A manager: may authorise extensions (R21, R28).
+    Manager,
+    /// A senior manager: may authorise anything a manager may (R21 cites senior managers, S19).
+    SeniorManager,
+}
+
+impl StaffRole {
+    /// R21, R28: extensions are authorised by a role above handler.
+    #[must_use]
+    pub fn may_authorise_extensions(self) -> bool {
+        matches!(self, Self::Manager | Self::SeniorManager)
+    }
+}
+
+/// The member of staff who authorised a decision, with the role they acted in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authoriser {
+    pub staff_id: String,
+    pub role: StaffRole,
+}

@@ -2,13 +2,24 @@
 //! (mchp-rules §2, R5, R7, R8).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use chrono_tz::Europe::London;
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 
+/// R8: receipt dates are the organisation's local dates in Scotland, so British Summer Time counts
+/// (2026-06-30T23:30Z is 1 July locally).
+pub const ORGANISATION_TIME_ZONE: Tz = chrono_tz::Europe::London;
+
+/// The local (Europe/London) date and time of an instant (R8).
+#[must_use]
+pub fn local_date_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
+    at.with_timezone(&ORGANISATION_TIME_ZONE).naive_local()
+}
+
 /// R7 (configurable default): which day counts as day 1 of a timescale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub enum DayOneRule {
     /// The effective receipt date is day 1 (default: its deadlines are one day earlier, so
     /// warnings err on the cautious side).
@@ -30,14 +41,32 @@ impl DayOneRule {
     }
 }
 
+impl std::fmt::Display for DayOneRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A day-one rule spelling other than `A` or `B`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("day-one rule must be A or B, not {0:?}")]
+pub struct UnknownDayOneRule(pub String);
+
 impl std::str::FromStr for DayOneRule {
-    type Err = String;
+    type Err = UnknownDayOneRule;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim() {
             "A" | "a" => Ok(Self::A),
             "B" | "b" => Ok(Self::B),
-            other => Err(format!("day-one rule must be A or B, not {other:?}")),
+            other => Err(UnknownDayOneRule(other.to_owned())),
         }
+    }
+}
+
+impl TryFrom<String> for DayOneRule {
+    type Error = UnknownDayOneRule;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
     }
 }
 
@@ -63,8 +92,8 @@ impl ClockStart {
     /// non-working day, or a time at or after the optional cut-off, moves it to the next working day.
     #[must_use]
     pub fn received_at(calendar: &Calendar, at: DateTime<Utc>, cutoff: Option<NaiveTime>) -> Self {
-        let local = at.with_timezone(&London);
-        let local_date = local.date_naive();
+        let local = local_date_time(at);
+        let local_date = local.date();
         let after_cutoff = cutoff.is_some_and(|cut| local.time() >= cut);
         let effective = if after_cutoff {
             calendar.next_working_day_after(local_date)
