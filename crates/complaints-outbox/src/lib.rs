@@ -1,1 +1,350 @@
 //! Mailer that writes each message as an .eml file into an outbox folder, for local runs.
+//!
+//! Each message becomes `<UTC timestamp>-<Message-ID made safe>.eml`, exactly the bytes SES would
+//! be given (`OutboundEmail::to_rfc5322`). Files are written under a hidden temporary name and
+//! renamed into place, so a reader (the `/outbox` page, a mail client) never sees half a message.
+//! Sending the same message again replaces its file, so a retried send stays one message.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use complaints_app::ports::{MailError, Mailer};
+use complaints_core::reference::CaseRef;
+use complaints_mail::{CASE_REFERENCE_HEADER, OutboundEmail};
+use mail_parser::{Addr, HeaderValue, MessageParser};
+use serde::Serialize;
+
+/// The extension of every message file; anything else in the folder is ignored.
+const EML_EXTENSION: &str = ".eml";
+/// File names stay well under common file-system limits (255 bytes) whatever the Message-ID.
+const MAX_ID_IN_FILE_NAME: usize = 120;
+
+/// Writes messages into a folder instead of sending them.
+#[derive(Debug, Clone)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+}
+
+/// One message in the outbox, as the `/outbox` page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxEntry {
+    /// The file's name inside the outbox folder (pass it to [`OutboxMailer::read`]).
+    pub file_name: String,
+    /// The message's `Date` header.
+    pub date: Option<DateTime<Utc>>,
+    /// Recipients as `Name <address>` (or the bare address).
+    pub to: Vec<String>,
+    pub subject: String,
+    /// The `X-Complaint-Reference` header.
+    pub case_ref: Option<CaseRef>,
+    pub message_id: Option<String>,
+}
+
+/// Why the outbox could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("could not read the outbox folder")]
+    Io(#[from] std::io::Error),
+    /// The name is not that of a message file in the outbox (e.g. it contains a path).
+    #[error("{0:?} is not the name of a message in the outbox")]
+    BadName(String),
+    #[error("no message {0:?} in the outbox")]
+    NotFound(String),
+}
+
+impl OutboxMailer {
+    /// A mailer writing into `dir`, which is created on the first send if it is missing.
+    #[must_use]
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The outbox folder.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file name a message is written under: `20251127T103000Z-<message id>.eml`, the id
+    /// reduced to letters, digits, `.`, `-` and `_` so it can never name another folder.
+    #[must_use]
+    pub fn file_name_for(email: &OutboundEmail) -> String {
+        let safe_id: String = email
+            .message_id
+            .chars()
+            .map(|c| match c {
+                '@' => '_',
+                c if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') => c,
+                _ => '_',
+            })
+            .take(MAX_ID_IN_FILE_NAME)
+            .collect();
+        let safe_id = if safe_id.is_empty() { "message".to_owned() } else { safe_id };
+        format!("{}-{safe_id}{EML_EXTENSION}", email.date.format("%Y%m%dT%H%M%SZ"))
+    }
+
+    /// Summaries of the messages in `dir`, newest first (by `Date`, then by file name). A folder
+    /// that does not exist yet is an empty outbox.
+    ///
+    /// # Errors
+    /// [`OutboxError::Io`] when the folder or a file cannot be read.
+    pub async fn list(dir: &Path) -> Result<Vec<OutboxEntry>, OutboxError> {
+        let mut entries = Vec::new();
+        let mut read_dir = match tokio::fs::read_dir(dir).await {
+            Ok(read_dir) => read_dir,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(entries),
+            Err(e) => return Err(e.into()),
+        };
+        while let Some(entry) = read_dir.next_entry().await? {
+            let Ok(file_name) = entry.file_name().into_string() else { continue };
+            if !is_message_file_name(&file_name) || !entry.file_type().await?.is_file() {
+                continue;
+            }
+            let raw = tokio::fs::read(entry.path()).await?;
+            entries.push(summarise(file_name, &raw));
+        }
+        entries.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| b.file_name.cmp(&a.file_name)));
+        Ok(entries)
+    }
+
+    /// The raw bytes of one message in `dir`, by the file name [`Self::list`] gave.
+    ///
+    /// # Errors
+    /// [`OutboxError::BadName`] for anything that is not a plain message file name (no paths);
+    /// [`OutboxError::NotFound`]; [`OutboxError::Io`].
+    pub async fn read(dir: &Path, file_name: &str) -> Result<Vec<u8>, OutboxError> {
+        if !is_message_file_name(file_name) {
+            return Err(OutboxError::BadName(file_name.chars().take(80).collect()));
+        }
+        match tokio::fs::read(dir.join(file_name)).await {
+            Ok(raw) => Ok(raw),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(OutboxError::NotFound(file_name.to_owned())),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Writes `raw` as `dir/file_name` via a hidden temporary file in the same folder, so the rename
+/// is atomic and readers never see a partial message. Blocking: run it off the async runtime.
+fn write_atomically(dir: &Path, file_name: &str, raw: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(raw)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, dir.join(file_name))
+    })();
+    if written.is_err() {
+        // Best effort: a leftover temporary file is hidden from readers anyway.
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, email: &OutboundEmail) -> Result<(), MailError> {
+        if email.to.is_empty() {
+            return Err(MailError::Rejected("the message has no recipients".to_owned()));
+        }
+        let file_name = Self::file_name_for(email);
+        let (dir, name, raw) = (self.dir.clone(), file_name.clone(), email.to_rfc5322());
+        tokio::task::spawn_blocking(move || write_atomically(&dir, &name, &raw))
+            .await
+            .map_err(|e| MailError::Unavailable(Box::new(e)))?
+            .map_err(|e| MailError::Unavailable(Box::new(e)))?;
+        let case_ref = email.case_ref.as_ref().map(ToString::to_string);
+        tracing::info!(case_ref = case_ref.as_deref(), file = %file_name, "message written to the outbox");
+        Ok(())
+    }
+}
+
+/// Message files only: `*.eml`, not hidden (temporary files start with a dot), no path separators.
+fn is_message_file_name(name: &str) -> bool {
+    name.ends_with(EML_EXTENSION)
+        && name.len() > EML_EXTENSION.len()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+}
+
+fn summarise(file_name: String, raw: &[u8]) -> OutboxEntry {
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return OutboxEntry { file_name, date: None, to: Vec::new(), subject: String::new(), case_ref: None, message_id: None };
+    };
+    let to = message
+        .to()
+        .and_then(|to| to.as_list())
+        .map(|list| list.iter().filter_map(display_address).collect())
+        .unwrap_or_default();
+    OutboxEntry {
+        file_name,
+        date: message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
+        to,
+        subject: message.subject().unwrap_or_default().to_owned(),
+        case_ref: message.header(CASE_REFERENCE_HEADER).and_then(HeaderValue::as_text).and_then(|t| t.trim().parse().ok()),
+        message_id: message.message_id().map(str::to_owned),
+    }
+}
+
+fn display_address(addr: &Addr<'_>) -> Option<String> {
+    let address = addr.address()?;
+    Some(match addr.name() {
+        Some(name) if !name.is_empty() => format!("{name} <{address}>"),
+        _ => address.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use complaints_core::complaint::EmailAddress;
+    use complaints_mail::Mailbox;
+    use mail_parser::MessageParser;
+
+    fn address(raw: &str) -> EmailAddress {
+        EmailAddress::parse(raw).expect("test address is valid")
+    }
+
+    fn email(number: u32, minute: u32) -> OutboundEmail {
+        let reference = CaseRef::new("CMP", 2025, number).expect("valid reference");
+        OutboundEmail {
+            message_id: format!("cmp-2025-{number:05}.ack.abc{number}@example.org"),
+            date: Utc.with_ymd_and_hms(2025, 11, 27, 10, minute, 0).single().expect("valid instant"),
+            from: Mailbox::new(Some("Example Council"), address("complaints@example.org")),
+            reply_to: None,
+            to: vec![Mailbox::new(Some("Ailsa Mackay"), address("ailsa@example.net"))],
+            subject: format!("Your complaint {reference}: we have received it"),
+            text: "Your reference is in the subject.\n".to_owned(),
+            html: "<p>Your reference is in the subject.</p>".to_owned(),
+            auto_submitted: true,
+            in_reply_to: None,
+            case_ref: Some(reference),
+        }
+    }
+
+    fn file_names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("outbox exists")
+            .map(|e| e.expect("entry").file_name().into_string().expect("utf-8 name"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn each_sent_message_becomes_one_eml_file_that_parses_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outbox = dir.path().join("outbox");
+        let mailer = OutboxMailer::new(&outbox);
+        let sent = email(42, 30);
+        mailer.send(&sent).await.expect("sent");
+
+        assert_eq!(file_names(&outbox), ["20251127T103000Z-cmp-2025-00042.ack.abc42_example.org.eml"]);
+        let raw = std::fs::read(outbox.join(OutboxMailer::file_name_for(&sent))).expect("file exists");
+        let message = MessageParser::default().parse(&raw).expect("parses");
+        assert_eq!(message.message_id(), Some(sent.message_id.as_str()));
+        assert_eq!(message.subject(), Some(sent.subject.as_str()));
+        assert_eq!(message.to().and_then(|t| t.first()).and_then(|a| a.address()), Some("ailsa@example.net"));
+        assert_eq!(message.header(CASE_REFERENCE_HEADER).and_then(HeaderValue::as_text), Some("CMP-2025-00042"));
+        assert_eq!(message.body_html(0).as_deref(), Some(sent.html.as_str()));
+    }
+
+    #[tokio::test]
+    async fn list_summarises_messages_newest_first_and_skips_other_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = OutboxMailer::new(dir.path());
+        for (number, minute) in [(1, 10), (3, 50), (2, 30)] {
+            mailer.send(&email(number, minute)).await.expect("sent");
+        }
+        std::fs::write(dir.path().join(".half-written.eml.1.tmp"), b"Subject: partial").expect("write");
+        std::fs::write(dir.path().join("notes.txt"), b"not a message").expect("write");
+        std::fs::create_dir(dir.path().join("folder.eml")).expect("mkdir");
+
+        let entries = OutboxMailer::list(dir.path()).await.expect("lists");
+        let references: Vec<String> =
+            entries.iter().filter_map(|e| e.case_ref.as_ref().map(ToString::to_string)).collect();
+        assert_eq!(references, ["CMP-2025-00003", "CMP-2025-00002", "CMP-2025-00001"]);
+        let newest = &entries[0];
+        let expected = email(3, 50);
+        assert_eq!(newest.file_name, OutboxMailer::file_name_for(&expected));
+        assert_eq!(newest.date, Some(expected.date));
+        assert_eq!(newest.to, ["Ailsa Mackay <ailsa@example.net>"]);
+        assert_eq!(newest.subject, expected.subject);
+        assert_eq!(newest.message_id.as_deref(), Some(expected.message_id.as_str()));
+    }
+
+    #[tokio::test]
+    async fn a_missing_outbox_folder_lists_as_empty() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let entries = OutboxMailer::list(&dir.path().join("never-created")).await.expect("lists");
+        assert!(entries.is_empty());
+    }
+
+    #[tokio::test]
+    async fn sending_the_same_message_twice_keeps_one_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = OutboxMailer::new(dir.path());
+        mailer.send(&email(5, 0)).await.expect("sent");
+        mailer.send(&email(5, 0)).await.expect("sent again");
+        assert_eq!(file_names(dir.path()).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn hostile_message_ids_cannot_write_outside_the_outbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outbox = dir.path().join("outbox");
+        let mailer = OutboxMailer::new(&outbox);
+        for id in ["../../escape@example.org", "/etc/passwd", "..\\..\\x@y", "", "\r\n"] {
+            mailer.send(&OutboundEmail { message_id: id.to_owned(), ..email(7, 0) }).await.expect("sent");
+        }
+        assert_eq!(file_names(dir.path()), ["outbox"]);
+        for name in file_names(&outbox) {
+            assert!(is_message_file_name(&name), "{name}");
+            assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')), "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn read_returns_a_listed_message_and_refuses_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outbox = dir.path().join("outbox");
+        let sent = email(9, 0);
+        OutboxMailer::new(&outbox).send(&sent).await.expect("sent");
+        std::fs::write(dir.path().join("secret.eml"), b"Subject: outside").expect("write");
+
+        let listed = OutboxMailer::list(&outbox).await.expect("lists");
+        let raw = OutboxMailer::read(&outbox, &listed[0].file_name).await.expect("reads");
+        assert_eq!(raw, std::fs::read(outbox.join(&listed[0].file_name)).expect("file exists"));
+        let parsed = MessageParser::default().parse(&raw).expect("parses");
+        assert_eq!(parsed.subject(), Some(sent.subject.as_str()));
+
+        for bad in ["../secret.eml", "..\\secret.eml", "/etc/hosts.eml", ".hidden.eml", "message.txt", ".eml"] {
+            let error = OutboxMailer::read(&outbox, bad).await.expect_err("refused");
+            assert!(matches!(error, OutboxError::BadName(_)), "{bad}: {error}");
+        }
+        let error = OutboxMailer::read(&outbox, "20990101T000000Z-none.eml").await.expect_err("absent");
+        assert!(matches!(error, OutboxError::NotFound(_)), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_message_without_recipients_is_rejected_and_nothing_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = OutboxMailer::new(dir.path());
+        let error = mailer.send(&OutboundEmail { to: Vec::new(), ..email(1, 0) }).await.expect_err("rejected");
+        assert!(matches!(error, MailError::Rejected(_)), "{error}");
+        assert!(file_names(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_outbox_is_reported_as_unavailable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let not_a_folder = dir.path().join("file");
+        std::fs::write(&not_a_folder, b"").expect("write");
+        let error = OutboxMailer::new(&not_a_folder).send(&email(1, 0)).await.expect_err("cannot write");
+        assert!(matches!(error, MailError::Unavailable(_)), "{error}");
+    }
+}

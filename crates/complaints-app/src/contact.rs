@@ -1,0 +1,85 @@
+//! Contact keys: a keyed hash of a complainant's normalised address, so stores can find a
+//! contact's cases without the address in a key or an index (architecture §4, R57).
+
+use complaints_core::case::ContactKey;
+use complaints_core::complaint::{Channel, Complainant};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+/// The contact key for a complainant: HMAC-SHA256 (hex) of the normalised email address, or,
+/// without one, of `<channel>:<handle>` for a social media sender. `None` when neither is known.
+///
+/// Every channel must key contacts with this function, so an email reply and a web form from the
+/// same address meet on the same key.
+#[must_use]
+pub fn contact_key(secret: &[u8], channel: Channel, complainant: &Complainant) -> Option<ContactKey> {
+    if let Some(email) = &complainant.email {
+        return keyed_hash(secret, &email.normalised());
+    }
+    let handle = complainant.handle.as_deref()?.trim().trim_start_matches('@').to_lowercase();
+    if handle.is_empty() {
+        return None;
+    }
+    keyed_hash(secret, &format!("{}:{handle}", channel.as_str()))
+}
+
+fn keyed_hash(secret: &[u8], text: &str) -> Option<ContactKey> {
+    // HMAC takes keys of any length, so this only fails for a broken hash implementation.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).ok()?;
+    mac.update(text.as_bytes());
+    Some(ContactKey(hex::encode(mac.finalize().into_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use complaints_core::complaint::EmailAddress;
+
+    use super::*;
+
+    fn person(email: Option<&str>, handle: Option<&str>) -> Complainant {
+        Complainant {
+            name: "A Person".to_owned(),
+            email: email.map(|e| EmailAddress::parse(e).expect("valid address")),
+            phone: None,
+            handle: handle.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_same_address_in_any_case_gives_the_same_key_on_every_channel() {
+        let a = contact_key(b"secret", Channel::WebForm, &person(Some("Jo.Bloggs@Example.org"), None));
+        let b = contact_key(b"secret", Channel::Email, &person(Some("jo.bloggs@example.ORG"), None));
+        assert!(a.is_some());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn the_key_is_a_keyed_hash_that_does_not_contain_the_address() {
+        let a = contact_key(b"one secret", Channel::WebForm, &person(Some("jo@example.org"), None)).expect("key");
+        let b = contact_key(b"another secret", Channel::WebForm, &person(Some("jo@example.org"), None)).expect("key");
+        assert_ne!(a, b, "the key depends on the secret");
+        assert!(!a.0.contains("jo"), "no part of the address is in the key");
+        assert_eq!(a.0.len(), 64, "hex of a SHA-256 sized MAC");
+    }
+
+    #[test]
+    fn social_handles_are_keyed_with_their_channel() {
+        let cases = [
+            (Channel::X, "@CouncilWatcher", Channel::X, "councilwatcher", true),
+            (Channel::X, "someone", Channel::Instagram, "someone", false),
+            (Channel::Messenger, "12345", Channel::Messenger, " 12345 ", true),
+        ];
+        for (channel_a, handle_a, channel_b, handle_b, same) in cases {
+            let a = contact_key(b"s", channel_a, &person(None, Some(handle_a)));
+            let b = contact_key(b"s", channel_b, &person(None, Some(handle_b)));
+            assert!(a.is_some() && b.is_some());
+            assert_eq!(a == b, same, "{channel_a}:{handle_a} vs {channel_b}:{handle_b}");
+        }
+    }
+
+    #[test]
+    fn a_complainant_with_neither_email_nor_handle_has_no_key() {
+        assert_eq!(contact_key(b"s", Channel::Phone, &person(None, None)), None);
+        assert_eq!(contact_key(b"s", Channel::X, &person(None, Some("  @ "))), None);
+    }
+}

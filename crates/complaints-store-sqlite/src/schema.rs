@@ -1,0 +1,111 @@
+//! The SQLite schema and its migrations, versioned with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Each entry upgrades the schema by one version; entry `i` takes `user_version` from `i` to `i + 1`.
+/// Never edit an entry once released: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: cases as JSON plus the columns they are found by, and everything written with them.
+    "
+    CREATE TABLE cases (
+        reference   TEXT PRIMARY KEY,
+        prefix      TEXT NOT NULL,
+        year        INTEGER NOT NULL,
+        number      INTEGER NOT NULL,
+        version     INTEGER NOT NULL,
+        body        TEXT NOT NULL,
+        open        INTEGER NOT NULL,
+        -- Set only while the case is open, so the due index holds open cases only.
+        next_due    TEXT,
+        received_on TEXT NOT NULL,
+        contact_key TEXT,
+        UNIQUE (prefix, year, number)
+    );
+    -- Sparse: the breach scan's cost grows with the cases due, never with closed cases.
+    CREATE INDEX cases_open_by_due ON cases (next_due) WHERE next_due IS NOT NULL;
+    CREATE INDEX cases_by_received ON cases (received_on);
+    CREATE INDEX cases_by_contact ON cases (contact_key) WHERE contact_key IS NOT NULL;
+
+    CREATE TABLE stage_closures (
+        reference TEXT NOT NULL REFERENCES cases (reference) ON DELETE CASCADE,
+        seq       INTEGER NOT NULL,
+        closed_on TEXT NOT NULL,
+        PRIMARY KEY (reference, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX stage_closures_by_date ON stage_closures (closed_on, reference);
+
+    CREATE TABLE counters (
+        prefix TEXT NOT NULL,
+        year   INTEGER NOT NULL,
+        last   INTEGER NOT NULL,
+        PRIMARY KEY (prefix, year)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE intake_keys (
+        source_key TEXT PRIMARY KEY,
+        reference  TEXT NOT NULL REFERENCES cases (reference) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+
+    CREATE TABLE timeline (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        reference TEXT NOT NULL REFERENCES cases (reference) ON DELETE CASCADE,
+        at        TEXT NOT NULL,
+        body      TEXT NOT NULL
+    );
+    CREATE INDEX timeline_by_case ON timeline (reference, id);
+
+    -- No foreign keys below: like the cloud store, these are plain lookups written after the case.
+    CREATE TABLE messages (
+        message_id TEXT PRIMARY KEY,
+        reference  TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE alert_markers (
+        marker    TEXT PRIMARY KEY,
+        reference TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema version this build writes.
+#[must_use]
+pub fn current_version() -> u32 {
+    u32::try_from(MIGRATIONS.len()).unwrap_or(u32::MAX)
+}
+
+/// Why the schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    #[error("the data file has schema version {found}, newer than this build's {supported}")]
+    TooNew { found: u32, supported: u32 },
+    #[error("migrating the schema to version {to} failed")]
+    Failed {
+        to: u32,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// Applies every migration the file has not had yet, each in its own transaction.
+///
+/// # Errors
+/// [`MigrationError`].
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
+    let read = |conn: &Connection| conn.pragma_query_value(None, "user_version", |row| row.get::<_, u32>(0));
+    let found = read(conn).map_err(|source| MigrationError::Failed { to: 0, source })?;
+    let supported = current_version();
+    if found > supported {
+        return Err(MigrationError::TooNew { found, supported });
+    }
+    for (to, sql) in (found + 1..).zip(MIGRATIONS.iter().skip(found as usize)) {
+        let apply = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", to)?;
+            tx.commit()
+        };
+        apply(conn).map_err(|source| MigrationError::Failed { to, source })?;
+        tracing::info!(schema_version = to, "case store schema migrated");
+    }
+    Ok(())
+}
