@@ -8,7 +8,7 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// First and last years the generated Scottish calendar covers.
+/// First and last years the generated Scottish calendar covers (R9–R11 are generated for these years).
 pub const FIRST_YEAR: i32 = 1990;
 /// See [`FIRST_YEAR`].
 pub const LAST_YEAR: i32 = 2100;
@@ -84,8 +84,10 @@ pub struct NonWorkingDay {
     pub source: String,
 }
 
+/// R9, R10: where the rule-generated days come from (R12: each entry records its source).
 const SOURCE_1971_ACT: &str = "Banking and Financial Dealings Act 1971, Schedule 1 (Scotland)";
 const SOURCE_2007_ACT: &str = "St Andrew's Day Bank Holiday (Scotland) Act 2007";
+/// R11: one-off days and moved holidays.
 const SOURCE_PROCLAMATION: &str = "Royal Proclamation";
 
 /// Proclaimed one-off days and moved holidays (R11). `replaces` names a rule-generated date that
@@ -167,8 +169,13 @@ fn last_weekday_of_month(year: i32, month: u32, weekday: Weekday) -> NaiveDate {
 /// The Scottish bank holidays of one year by rule, with substitute days, and the proclaimed
 /// one-off days of that year (R9, R10, R11). Dates at a weekend are listed on their own date
 /// (kind `Bank`) and again on the substitute weekday (kind `Substitute`).
+/// A year chrono cannot represent in full (far outside [`FIRST_YEAR`]..=[`LAST_YEAR`]) has none.
 #[must_use]
 pub fn scottish_bank_holidays(year: i32) -> Vec<NonWorkingDay> {
+    // Every date below is then valid, so the date arithmetic cannot overflow.
+    if NaiveDate::from_ymd_opt(year, 1, 1).is_none() || NaiveDate::from_ymd_opt(year, 12, 31).is_none() {
+        return Vec::new();
+    }
     let bank = |date: NaiveDate, name: &str, source: &str| NonWorkingDay {
         date,
         name: name.to_owned(),
@@ -263,7 +270,8 @@ impl fmt::Display for CalendarVersion {
     }
 }
 
-/// Version of the built-in rules and one-off table; bump when [`ONE_OFF_DAYS`] or a rule changes.
+/// R13: version of the built-in rules and one-off table; bump when [`ONE_OFF_DAYS`] or a rule
+/// changes, so deadlines computed with the old set can be found and recomputed.
 const BUILT_IN_VERSION: &str = "sct-2026.1";
 
 /// Hex digits of the change fingerprint kept in a version: 48 bits, far beyond the number of

@@ -72,7 +72,9 @@ pub enum Status {
     Stage2Extended,
     /// The final response was given; next stop the SPSO.
     Stage2Closed,
-    Withdrawn { stage: Stage },
+    Withdrawn {
+        stage: Stage,
+    },
 }
 
 /// R47: the three reporting buckets, kept apart in every KPI.
@@ -239,40 +241,86 @@ pub enum Warning {
 #[serde(rename_all = "kebab-case", tag = "type")]
 pub enum CaseEvent {
     /// The complaint was received and the case opened at stage 1.
-    Received { channel: crate::complaint::Channel, effective_receipt: NaiveDate, stage1_due: NaiveDate },
+    Received {
+        channel: crate::complaint::Channel,
+        effective_receipt: NaiveDate,
+        stage1_due: NaiveDate,
+    },
     /// The acknowledgement was sent; `message_id` (ours, without angle brackets) threads replies.
-    AcknowledgementSent { message_id: String },
+    AcknowledgementSent {
+        message_id: String,
+    },
     /// The acknowledgement could not be rendered or sent; a retry job picks up `retryable` ones.
-    AcknowledgementFailed { retryable: bool },
+    AcknowledgementFailed {
+        retryable: bool,
+    },
     /// The complaint was received and the case opened directly at stage 2 (R22); a
     /// [`CaseEvent::Stage2Started`] follows.
-    ReceivedAtStage2 { channel: crate::complaint::Channel, effective_receipt: NaiveDate },
+    ReceivedAtStage2 {
+        channel: crate::complaint::Channel,
+        effective_receipt: NaiveDate,
+    },
     /// Stage 2 began, by the route recorded (R22, R27).
-    Stage2Started { route: Stage2Route, start: NaiveDate, acknowledgement_due: NaiveDate, response_due: NaiveDate },
+    Stage2Started {
+        route: Stage2Route,
+        start: NaiveDate,
+        acknowledgement_due: NaiveDate,
+        response_due: NaiveDate,
+    },
     /// Something to know that did not block the change.
-    Warned { warning: Warning },
+    Warned {
+        warning: Warning,
+    },
     /// R15: a late complaint was accepted.
-    LateComplaintAccepted { reason: String },
+    LateComplaintAccepted {
+        reason: String,
+    },
     /// R21: the stage 1 response date was extended.
-    Stage1Extended { extension: Extension },
+    Stage1Extended {
+        extension: Extension,
+    },
     /// R19, R23: the stage 1 response was given and the customer signposted to stage 2.
-    Stage1Closed { closure: Stage1Closure },
+    Stage1Closed {
+        closure: Stage1Closure,
+    },
     /// R24, R25: stage 2 was acknowledged and its points of complaint agreed.
-    Stage2Acknowledged { acknowledgement: Acknowledgement },
+    Stage2Acknowledged {
+        acknowledgement: Acknowledgement,
+    },
     /// R28: the stage 2 response date was extended; progress updates are now due (R29).
-    Stage2Extended { extension: Extension, progress_update_due: NaiveDate },
+    Stage2Extended {
+        extension: Extension,
+        progress_update_due: NaiveDate,
+    },
     /// R29: a progress update was given.
-    ProgressUpdateGiven { update: ProgressUpdate, next_due: NaiveDate },
+    ProgressUpdateGiven {
+        update: ProgressUpdate,
+        next_due: NaiveDate,
+    },
     /// R30, R34, R37: the final response was given and the customer signposted to the SPSO.
-    Stage2Closed { closure: Stage2Closure },
+    Stage2Closed {
+        closure: Stage2Closure,
+    },
     /// R33: the complaint was withdrawn.
-    Withdrawn { withdrawal: Withdrawal },
+    Withdrawn {
+        withdrawal: Withdrawal,
+    },
     /// R40: a closed stage was reopened after post-closure contact.
-    Reopened { reopening: Reopening },
-    ReferredToSpso { referred_on: NaiveDate },
-    SpsoOutcomeRecorded { outcome: SpsoOutcome, decided_on: NaiveDate },
+    Reopened {
+        reopening: Reopening,
+    },
+    ReferredToSpso {
+        referred_on: NaiveDate,
+    },
+    SpsoOutcomeRecorded {
+        outcome: SpsoOutcome,
+        decided_on: NaiveDate,
+    },
     /// R13: running clocks were recounted with a changed calendar.
-    DeadlinesRecomputed { calendar_version: CalendarVersion, changes: Vec<DueDateChange> },
+    DeadlinesRecomputed {
+        calendar_version: CalendarVersion,
+        changes: Vec<DueDateChange>,
+    },
 }
 
 /// The warnings among `events`, for the caller to show.
@@ -332,7 +380,13 @@ pub(crate) fn start_stage2(route: Stage2Route, start: ClockStart, rules: Rules<'
     Stage2 {
         route,
         start,
-        acknowledgement: Clock::counting(ClockKind::Stage2Acknowledgement, start, STAGE2_ACK_WORKING_DAYS, rules.calendar, rule),
+        acknowledgement: Clock::counting(
+            ClockKind::Stage2Acknowledgement,
+            start,
+            STAGE2_ACK_WORKING_DAYS,
+            rules.calendar,
+            rule,
+        ),
         acknowledged: None,
         response: Clock::counting(ClockKind::Stage2Response, start, STAGE2_WORKING_DAYS, rules.calendar, rule),
         progress: None,
@@ -343,6 +397,17 @@ pub(crate) fn start_stage2(route: Stage2Route, start: ClockStart, rules: Rules<'
 }
 
 impl Stage2 {
+    /// The date stage 2 actually began, before any move to a working day: the local date of
+    /// receipt for a direct complaint, the date of the customer's request or of the decision.
+    /// Nothing done at stage 2 can predate it.
+    pub(crate) fn began_on(&self, received_on: NaiveDate) -> NaiveDate {
+        match &self.route {
+            Stage2Route::Direct { .. } => received_on,
+            Stage2Route::EscalatedByCustomer { requested_on, .. } => *requested_on,
+            Stage2Route::MovedByOrganisation { decided_on, .. } => *decided_on,
+        }
+    }
+
     pub(crate) fn started_event(&self) -> CaseEvent {
         CaseEvent::Stage2Started {
             route: self.route.clone(),
@@ -374,7 +439,8 @@ impl Case {
         let mut events = Vec::new();
         let (stage1, stage2) = match &complaint.route {
             IntakeRoute::Stage1 => {
-                let response = Clock::counting(ClockKind::Stage1Response, receipt, STAGE1_WORKING_DAYS, rules.calendar, rule);
+                let response =
+                    Clock::counting(ClockKind::Stage1Response, receipt, STAGE1_WORKING_DAYS, rules.calendar, rule);
                 events.push(event(CaseEvent::Received {
                     channel: complaint.channel,
                     effective_receipt: receipt.effective,
@@ -384,12 +450,18 @@ impl Case {
             }
             IntakeRoute::DirectStage2 { reason } => {
                 let stage2 = start_stage2(Stage2Route::Direct { reason: reason.clone() }, receipt, rules);
-                events.push(event(CaseEvent::ReceivedAtStage2 { channel: complaint.channel, effective_receipt: receipt.effective }));
+                events.push(event(CaseEvent::ReceivedAtStage2 {
+                    channel: complaint.channel,
+                    effective_receipt: receipt.effective,
+                }));
                 events.push(event(stage2.started_event()));
                 (None, Some(stage2))
             }
         };
-        if limits::is_late(complaint.event_date, complaint.awareness_date, receipt.effective)
+        // R14: the time limit is about when the customer complained: the local date of receipt,
+        // not the working day the clock starts on (R8).
+        let received_on = crate::workdays::local_date_time(received_at).date();
+        if limits::is_late(complaint.event_date, complaint.awareness_date, received_on)
             && let Some(time_limit) = limits::complaint_time_limit(complaint.event_date, complaint.awareness_date)
         {
             events.push(event(CaseEvent::Warned { warning: Warning::ComplaintMayBeLate { time_limit } }));
@@ -438,6 +510,13 @@ impl Case {
     #[must_use]
     pub fn effective_receipt(&self) -> NaiveDate {
         self.receipt.effective
+    }
+
+    /// The local (Europe/London) date the complaint arrived, before any move to a working day
+    /// (R8). Time limits (R14) and "not before the complaint" checks use this date.
+    #[must_use]
+    pub fn received_on(&self) -> NaiveDate {
+        crate::workdays::local_date_time(self.received_at).date()
     }
 
     /// Who is handling the case (R42). STABLE.
@@ -549,10 +628,10 @@ impl Case {
         self.spso.as_ref()
     }
 
-    /// R14, R15: true when the complaint was received after the normal time limit.
+    /// R14, R15: true when the complaint was made (its local date of receipt) after the normal time limit.
     #[must_use]
     pub fn looks_late(&self) -> bool {
-        limits::is_late(self.complaint.event_date, self.complaint.awareness_date, self.receipt.effective)
+        limits::is_late(self.complaint.event_date, self.complaint.awareness_date, self.received_on())
     }
 
     /// Every clock of the case, running or stopped, stage 1 first.
@@ -560,7 +639,12 @@ impl Case {
     pub fn clocks(&self) -> Vec<&Clock> {
         let stage1 = self.stage1.iter().flat_map(|stage| [Some(&stage.response), stage.reopened_response.as_ref()]);
         let stage2 = self.stage2.iter().flat_map(|stage| {
-            [Some(&stage.acknowledgement), Some(&stage.response), stage.progress.as_ref(), stage.reopened_response.as_ref()]
+            [
+                Some(&stage.acknowledgement),
+                Some(&stage.response),
+                stage.progress.as_ref(),
+                stage.reopened_response.as_ref(),
+            ]
         });
         stage1.chain(stage2).flatten().collect()
     }
@@ -594,7 +678,9 @@ impl Case {
             let closure = stage2.closure.as_ref();
             let bucket = match stage2.route {
                 Stage2Route::Direct { .. } => ReportingBucket::Stage2Direct,
-                Stage2Route::EscalatedByCustomer { .. } | Stage2Route::MovedByOrganisation { .. } => ReportingBucket::Escalated,
+                Stage2Route::EscalatedByCustomer { .. } | Stage2Route::MovedByOrganisation { .. } => {
+                    ReportingBucket::Escalated
+                }
             };
             reports.push(StageReport {
                 stage: Stage::Two,

@@ -176,8 +176,17 @@ impl Case {
     ///
     /// # Errors
     /// [`Rejected`] saying why the move is not allowed; nothing changes.
-    pub fn apply(&self, command: Command, at: DateTime<Utc>, actor: Actor, rules: Rules<'_>) -> Result<(Case, Vec<TimelineEvent>), Rejected> {
+    pub fn apply(
+        &self,
+        command: Command,
+        at: DateTime<Utc>,
+        actor: Actor,
+        rules: Rules<'_>,
+    ) -> Result<(Case, Vec<TimelineEvent>), Rejected> {
         let today = local_date_time(at).date();
+        // Nothing can predate the complaint or the stage: their raw dates, not the working days
+        // their clocks count from (a receipt after the cut-off may be answered that evening: R8).
+        let received_on = self.received_on();
         let calendar = rules.calendar;
         let rule = rules.policy.day_one_rule;
         let mut next = self.clone();
@@ -203,9 +212,14 @@ impl Case {
                 must_be_open_at(self, Stage::One)?;
                 check_authoriser(&authoriser)?;
                 not_blank(&reason, "reason")?;
-                let Some(stage1) = next.stage1.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::One }) };
+                let Some(stage1) = next.stage1.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::One });
+                };
                 let start = stage1.start;
                 let clock = running_response(&mut stage1.response, &mut stage1.reopened_response);
+                // R7: the cap counts the same way as the timescale it extends, under the rule the
+                // clock was computed with (the organisation may have changed its rule since).
+                let counted_under = clock.day_one_rule;
                 if clock.is_extended() {
                     return Err(Rejected::AlreadyExtended);
                 }
@@ -216,11 +230,11 @@ impl Case {
                     return Err(Rejected::NotAWorkingDay { date: new_due });
                 }
                 // R21 [U]: at most the policy's total, counted from the stage start like the base timescale.
-                let cap = start.due_after(calendar, rule, rules.policy.stage1_extension_cap_working_days);
+                let cap = start.due_after(calendar, counted_under, rules.policy.stage1_extension_cap_working_days);
                 if clock.kind == ClockKind::Stage1Response && new_due > cap {
                     return Err(Rejected::ExtensionBeyondCap { cap });
                 }
-                happened(customer_told.on, start.effective, today)?;
+                happened(customer_told.on, received_on, today)?;
                 let extension = Extension { authoriser, reason, previous_due: clock.due, new_due, customer_told };
                 clock.extend(extension.clone());
                 whats.push(CaseEvent::Stage1Extended { extension });
@@ -229,9 +243,11 @@ impl Case {
                 not_complainant(&actor)?;
                 must_be_open_at(self, Stage::One)?;
                 let signposting = signposting.ok_or(Rejected::SignpostingRequired { stage: Stage::One })?;
-                let Some(stage1) = next.stage1.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::One }) };
-                happened(responded_on, stage1.start.effective, today)?;
-                happened(signposting.given_on, stage1.start.effective, today)?;
+                let Some(stage1) = next.stage1.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::One });
+                };
+                happened(responded_on, received_on, today)?;
+                happened(signposting.given_on, received_on, today)?;
                 for clock in [Some(&mut stage1.response), stage1.reopened_response.as_mut()].into_iter().flatten() {
                     clock.stop(responded_on, StopReason::Done);
                 }
@@ -239,7 +255,11 @@ impl Case {
                     responded_on,
                     outcome,
                     signposting,
-                    working_days_taken: stage1.start.working_days_taken(calendar, stage1.response.day_one_rule, responded_on),
+                    working_days_taken: stage1.start.working_days_taken(
+                        calendar,
+                        stage1.response.day_one_rule,
+                        responded_on,
+                    ),
                     within_base_timescale: responded_on <= stage1.response.base_due,
                     escalation_deadline: limits::escalation_deadline(
                         self.complaint.event_date,
@@ -257,8 +277,10 @@ impl Case {
                 }
                 must_be_open_at(self, Stage::One)?;
                 not_blank(&reason, "reason")?;
-                let Some(stage1) = next.stage1.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::One }) };
-                happened(decided_on, stage1.start.effective, today)?;
+                let Some(stage1) = next.stage1.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::One });
+                };
+                happened(decided_on, received_on, today)?;
                 for clock in [Some(&mut stage1.response), stage1.reopened_response.as_mut()].into_iter().flatten() {
                     clock.stop(decided_on, StopReason::Superseded);
                 }
@@ -282,18 +304,23 @@ impl Case {
                 let deadline = closure.escalation_deadline;
                 let late = requested_on > deadline;
                 let start = ClockStart::on_date(calendar, requested_on);
-                let route = Stage2Route::EscalatedByCustomer { requested_on, channel, escalation_deadline: deadline, late };
+                let route =
+                    Stage2Route::EscalatedByCustomer { requested_on, channel, escalation_deadline: deadline, late };
                 let stage2 = start_stage2(route, start, rules);
                 whats.push(stage2.started_event());
                 if late {
-                    whats.push(CaseEvent::Warned { warning: Warning::EscalationAfterTimeLimit { time_limit: deadline, requested_on } });
+                    whats.push(CaseEvent::Warned {
+                        warning: Warning::EscalationAfterTimeLimit { time_limit: deadline, requested_on },
+                    });
                 }
                 next.stage2 = Some(stage2);
             }
             Command::AcknowledgeStage2 { acknowledged_on, points, agreed_on } => {
                 not_complainant(&actor)?;
                 must_be_open_at(self, Stage::Two)?;
-                let Some(stage2) = next.stage2.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::Two }) };
+                let Some(stage2) = next.stage2.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::Two });
+                };
                 if stage2.acknowledged.is_some() {
                     return Err(Rejected::AlreadyAcknowledged);
                 }
@@ -304,8 +331,9 @@ impl Case {
                     not_blank(&point.summary, "point of complaint")?;
                     not_blank(&point.outcome_sought, "outcome sought")?;
                 }
-                happened(acknowledged_on, stage2.start.effective, today)?;
-                happened(agreed_on, stage2.start.effective, today)?;
+                let began = stage2.began_on(received_on);
+                happened(acknowledged_on, began, today)?;
+                happened(agreed_on, began, today)?;
                 stage2.acknowledgement.stop(acknowledged_on, StopReason::Done);
                 let acknowledgement = Acknowledgement { acknowledged_on, points, agreed_on };
                 stage2.acknowledged = Some(acknowledgement.clone());
@@ -316,8 +344,10 @@ impl Case {
                 must_be_open_at(self, Stage::Two)?;
                 check_authoriser(&authoriser)?;
                 not_blank(&reason, "reason")?;
-                let Some(stage2) = next.stage2.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::Two }) };
-                let start = stage2.start.effective;
+                let Some(stage2) = next.stage2.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::Two });
+                };
+                let began = stage2.began_on(received_on);
                 let clock = running_response(&mut stage2.response, &mut stage2.reopened_response);
                 if new_due <= clock.due {
                     return Err(Rejected::ExtensionNotLater { current_due: clock.due });
@@ -325,22 +355,25 @@ impl Case {
                 if !calendar.is_working_day(new_due) {
                     return Err(Rejected::NotAWorkingDay { date: new_due });
                 }
-                happened(customer_told.on, start, today)?;
+                happened(customer_told.on, began, today)?;
                 let extension = Extension { authoriser, reason, previous_due: clock.due, new_due, customer_told };
                 clock.extend(extension.clone());
                 // R29 [U]: updates fall due every N working days from the original due date.
                 let base_due = stage2.response.base_due;
-                let progress = stage2
-                    .progress
-                    .get_or_insert_with(|| Clock::progress_after(base_due, rules.policy.progress_update_working_days, calendar));
+                let progress = stage2.progress.get_or_insert_with(|| {
+                    Clock::progress_after(base_due, rules.policy.progress_update_working_days, calendar)
+                });
                 whats.push(CaseEvent::Stage2Extended { extension, progress_update_due: progress.due });
             }
             Command::GiveProgressUpdate { given_on, channel } => {
                 not_complainant(&actor)?;
                 must_be_open_at(self, Stage::Two)?;
-                let Some(stage2) = next.stage2.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::Two }) };
+                let Some(stage2) = next.stage2.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::Two });
+                };
+                let earliest =
+                    stage2.progress_updates.last().map_or(stage2.began_on(received_on), |update| update.given_on);
                 let Some(progress) = stage2.progress.as_mut() else { return Err(Rejected::NotExtended) };
-                let earliest = stage2.progress_updates.last().map_or(stage2.start.effective, |update| update.given_on);
                 happened(given_on, earliest, today)?;
                 progress.stop(given_on, StopReason::Done);
                 let update = ProgressUpdate { given_on, channel, due: progress.due };
@@ -355,17 +388,24 @@ impl Case {
                 must_be_open_at(self, Stage::Two)?;
                 let signposting = signposting.ok_or(Rejected::SignpostingRequired { stage: Stage::Two })?;
                 not_blank(&signposting.template_version, "SPSO signposting template version")?;
-                let Some(stage2) = next.stage2.as_mut() else { return Err(Rejected::NotAtStage { expected: Stage::Two }) };
+                let Some(stage2) = next.stage2.as_mut() else {
+                    return Err(Rejected::NotAtStage { expected: Stage::Two });
+                };
                 let Some(acknowledged) = &stage2.acknowledged else { return Err(Rejected::NotAcknowledged) };
                 if point_outcomes.len() != acknowledged.points.len() {
-                    return Err(Rejected::PointOutcomesMismatch { points: acknowledged.points.len(), outcomes: point_outcomes.len() });
+                    return Err(Rejected::PointOutcomesMismatch {
+                        points: acknowledged.points.len(),
+                        outcomes: point_outcomes.len(),
+                    });
                 }
                 let rolled_up = roll_up(&point_outcomes).ok_or(Rejected::NoPointsOfComplaint)?;
                 if let Some(chosen) = &outcome_override {
                     not_blank(&chosen.reason, "override reason")?;
                 }
-                happened(responded_on, stage2.start.effective, today)?;
-                happened(signposting.given_on, stage2.start.effective, today)?;
+                let began = stage2.began_on(received_on);
+                // R25, R30: the response answers the points agreed at acknowledgement, so it comes after it.
+                happened(responded_on, acknowledged.acknowledged_on.max(began), today)?;
+                happened(signposting.given_on, began, today)?;
                 for clock in [Some(&mut stage2.response), stage2.reopened_response.as_mut()].into_iter().flatten() {
                     clock.stop(responded_on, StopReason::Done);
                 }
@@ -380,7 +420,11 @@ impl Case {
                     override_reason: outcome_override.map(|chosen| chosen.reason),
                     point_outcomes,
                     signposting,
-                    working_days_taken: stage2.start.working_days_taken(calendar, stage2.response.day_one_rule, responded_on),
+                    working_days_taken: stage2.start.working_days_taken(
+                        calendar,
+                        stage2.response.day_one_rule,
+                        responded_on,
+                    ),
                     within_base_timescale: responded_on <= stage2.response.base_due,
                 };
                 stage2.closure = Some(closure.clone());
@@ -389,11 +433,7 @@ impl Case {
             Command::Withdraw { withdrawn_on, reason } => {
                 must_be_open(self)?;
                 let stage = self.stage();
-                let started = match (&self.stage1, &self.stage2) {
-                    (_, Some(stage2)) => stage2.start.effective,
-                    (Some(stage1), None) => stage1.start.effective,
-                    (None, None) => self.receipt.effective,
-                };
+                let started = self.stage2.as_ref().map_or(received_on, |stage2| stage2.began_on(received_on));
                 happened(withdrawn_on, started, today)?;
                 let stop = |clock: &mut Clock| clock.stop(withdrawn_on, StopReason::Superseded);
                 if let Some(stage1) = next.stage1.as_mut() {
@@ -401,9 +441,14 @@ impl Case {
                     stage1.reopened_response.as_mut().map(stop);
                 }
                 if let Some(stage2) = next.stage2.as_mut() {
-                    for clock in [Some(&mut stage2.acknowledgement), Some(&mut stage2.response), stage2.progress.as_mut(), stage2.reopened_response.as_mut()]
-                        .into_iter()
-                        .flatten()
+                    for clock in [
+                        Some(&mut stage2.acknowledgement),
+                        Some(&mut stage2.response),
+                        stage2.progress.as_mut(),
+                        stage2.reopened_response.as_mut(),
+                    ]
+                    .into_iter()
+                    .flatten()
                     {
                         stop(clock);
                     }
@@ -450,7 +495,8 @@ impl Case {
                         }
                     }
                 }
-                let reopening = Reopening { stage, reopened_on, reason, previous_responded_on, previous_outcome, respond_by };
+                let reopening =
+                    Reopening { stage, reopened_on, reason, previous_responded_on, previous_outcome, respond_by };
                 next.reopenings.push(reopening.clone());
                 whats.push(CaseEvent::Reopened { reopening });
             }
@@ -462,7 +508,7 @@ impl Case {
                 if self.spso.is_some() {
                     return Err(Rejected::AlreadyReferredToSpso);
                 }
-                happened(referred_on, self.receipt.effective, today)?;
+                happened(referred_on, received_on, today)?;
                 next.spso = Some(SpsoReferral { referred_on, outcome: None, decided_on: None });
                 whats.push(CaseEvent::ReferredToSpso { referred_on });
             }

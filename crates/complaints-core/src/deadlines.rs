@@ -93,7 +93,8 @@ pub struct Clock {
     pub start: ClockStart,
     /// Length of the timescale in working days (0 for a date set by hand).
     pub working_days: u32,
-    /// The current due date: the latest extension's revised date, else `base_due`.
+    /// The current due date: the latest extension's revised date, else `base_due`; never before
+    /// `base_due` (an extension only adds time, even after a recompute moved the base: R13, R21).
     pub due: NaiveDate,
     /// The due date of the base timescale, before any extension (K3 "within timescale").
     pub base_due: NaiveDate,
@@ -108,7 +109,13 @@ pub struct Clock {
 impl Clock {
     /// A clock of `working_days` from `start`, counted under `rule` (R7).
     #[must_use]
-    pub fn counting(kind: ClockKind, start: ClockStart, working_days: u32, calendar: &Calendar, rule: DayOneRule) -> Self {
+    pub fn counting(
+        kind: ClockKind,
+        start: ClockStart,
+        working_days: u32,
+        calendar: &Calendar,
+        rule: DayOneRule,
+    ) -> Self {
         let due = start.due_after(calendar, rule, working_days);
         Self::fixed(kind, start, working_days, due, calendar, rule)
     }
@@ -125,11 +132,24 @@ impl Clock {
 
     /// A clock whose due date was set by hand (a reopened stage's response date).
     #[must_use]
-    pub fn set_by_hand(kind: ClockKind, start: ClockStart, due: NaiveDate, calendar: &Calendar, rule: DayOneRule) -> Self {
+    pub fn set_by_hand(
+        kind: ClockKind,
+        start: ClockStart,
+        due: NaiveDate,
+        calendar: &Calendar,
+        rule: DayOneRule,
+    ) -> Self {
         Self::fixed(kind, start, 0, due, calendar, rule)
     }
 
-    fn fixed(kind: ClockKind, start: ClockStart, working_days: u32, due: NaiveDate, calendar: &Calendar, rule: DayOneRule) -> Self {
+    fn fixed(
+        kind: ClockKind,
+        start: ClockStart,
+        working_days: u32,
+        due: NaiveDate,
+        calendar: &Calendar,
+        rule: DayOneRule,
+    ) -> Self {
         Self {
             kind,
             start,
@@ -196,14 +216,22 @@ impl Clock {
     }
 
     /// R13: recounts a running clock with `calendar`. An extension's revised date was set
-    /// explicitly and stays. Returns the change when the due date moved.
+    /// explicitly and stays, unless the recounted base timescale now ends later: an extension only
+    /// ever adds time (R21, R28), so the due date is then the base due date. Returns the change
+    /// when the due date moved.
     fn recount(&mut self, calendar: &Calendar) -> Option<DueDateChange> {
         let previous_due = self.due;
         let previous_version = self.calendar_version.clone();
-        self.base_due = self.base_due_under(calendar);
-        self.due = self.extensions.last().map_or(self.base_due, |extension| extension.new_due);
+        let base_due = self.base_due_under(calendar);
+        self.base_due = base_due;
+        self.due = self.extensions.last().map_or(base_due, |extension| extension.new_due.max(base_due));
         self.calendar_version = calendar.version().clone();
-        (self.due != previous_due).then_some(DueDateChange { clock: self.kind, previous_due, due: self.due, previous_version })
+        (self.due != previous_due).then_some(DueDateChange {
+            clock: self.kind,
+            previous_due,
+            due: self.due,
+            previous_version,
+        })
     }
 }
 
@@ -218,7 +246,8 @@ pub struct DueDateChange {
 
 /// R13: recomputes an open case's running clocks with the current calendar. Closed and withdrawn
 /// cases keep what was live (`None`), as do cases already computed with this calendar version.
-/// Start dates are facts and stay; extensions' revised dates were set explicitly and stay.
+/// Start dates are facts and stay; extensions' revised dates were set explicitly and stay (unless
+/// the base timescale now ends later still).
 #[must_use]
 pub fn recompute(case: &Case, rules: Rules<'_>, at: chrono::DateTime<chrono::Utc>) -> Option<(Case, TimelineEvent)> {
     let calendar = rules.calendar;

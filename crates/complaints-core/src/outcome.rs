@@ -28,27 +28,29 @@ impl Outcome {
     }
 }
 
-/// R34 [U]: the default overall outcome of a stage 2 complaint from its point outcomes.
+/// R34 [U]: the default overall outcome of a stage 2 complaint from its point outcomes, as
+/// mchp-rules §4 states it:
 ///
 /// - every point resolved → resolved;
-/// - otherwise resolved points are set aside (nothing was decided on them, R32) and the decided
-///   points give the answer: all upheld → upheld; all not upheld → not upheld; anything else
-///   (a mix, or any partially upheld point) → partially upheld.
+/// - every point upheld → upheld;
+/// - no point upheld, not even partially → not upheld (resolved points count as not upheld here:
+///   nothing was found against the organisation on them, R32);
+/// - any other mix → partially upheld.
 ///
-/// So upheld + resolved → upheld, not upheld + resolved → not upheld, and upheld + not upheld
-/// (+ resolved) → partially upheld. `None` when there are no points.
+/// So upheld + resolved → partially upheld and not upheld + resolved → not upheld. A handler may
+/// override the result with a reason. `None` when there are no points.
 #[must_use]
 pub fn roll_up(points: &[Outcome]) -> Option<Outcome> {
     if points.is_empty() {
         return None;
     }
-    let decided: Vec<Outcome> = points.iter().copied().filter(|outcome| *outcome != Outcome::Resolved).collect();
-    let all = |wanted: Outcome| decided.iter().all(|outcome| *outcome == wanted);
-    Some(if decided.is_empty() {
+    let every = |wanted: Outcome| points.iter().all(|outcome| *outcome == wanted);
+    let none_upheld = points.iter().all(|outcome| matches!(outcome, Outcome::NotUpheld | Outcome::Resolved));
+    Some(if every(Outcome::Resolved) {
         Outcome::Resolved
-    } else if all(Outcome::Upheld) {
+    } else if every(Outcome::Upheld) {
         Outcome::Upheld
-    } else if all(Outcome::NotUpheld) {
+    } else if none_upheld {
         Outcome::NotUpheld
     } else {
         Outcome::PartiallyUpheld

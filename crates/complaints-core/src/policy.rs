@@ -26,6 +26,10 @@ pub const DEFAULT_STAGE1_EXTENSION_CAP_WORKING_DAYS: u32 = 10;
 /// R29 [U]: default interval between progress updates on an extended stage 2, in working days.
 pub const DEFAULT_PROGRESS_UPDATE_WORKING_DAYS: u32 = 20;
 
+/// Upper bound on a working-day setting: about a year of working days. Not an MCHP rule (R21 and
+/// R29 set no maximum); it keeps a mistyped value from making every deadline count for hours.
+pub const MAX_WORKING_DAYS_SETTING: u32 = 260;
+
 /// The organisation's settings for rules the MCHP text could not confirm.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -83,6 +87,17 @@ impl Policy {
                 field: "progress_update_working_days",
                 why: "must be at least 1 working day".to_owned(),
             });
+        }
+        for (field, value) in [
+            ("stage1_extension_cap_working_days", self.stage1_extension_cap_working_days),
+            ("progress_update_working_days", self.progress_update_working_days),
+        ] {
+            if value > MAX_WORKING_DAYS_SETTING {
+                return Err(PolicyError {
+                    field,
+                    why: format!("must be at most {MAX_WORKING_DAYS_SETTING} working days, not {value}"),
+                });
+            }
         }
         Ok(())
     }

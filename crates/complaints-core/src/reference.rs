@@ -80,7 +80,8 @@ impl FromStr for CaseRef {
         let number = parts.next().ok_or_else(malformed)?;
         let year = parts.next().ok_or_else(malformed)?;
         let prefix = parts.next().ok_or_else(malformed)?;
-        if number.len() < 5 || !number.bytes().all(|b| b.is_ascii_digit()) || year.len() != 4 {
+        let digits = |text: &str| text.bytes().all(|b| b.is_ascii_digit());
+        if number.len() < 5 || !digits(number) || year.len() != 4 || !digits(year) {
             return Err(malformed());
         }
         let number = number.parse().map_err(|_| malformed())?;
@@ -115,7 +116,7 @@ mod tests {
 
     #[test]
     fn references_that_are_not_ours_are_refused() {
-        for bad in ["", "CMP-26-00042", "CMP-2026-42", "-2026-00042", "CMP 2026 00042", "C-M-P"] {
+        for bad in ["", "CMP-26-00042", "CMP-2026-42", "-2026-00042", "CMP 2026 00042", "C-M-P", "CMP-+202-00042"] {
             assert!(bad.parse::<CaseRef>().is_err(), "{bad:?} should be refused");
         }
     }

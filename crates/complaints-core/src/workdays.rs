@@ -1,7 +1,7 @@
 //! Working-day arithmetic: effective receipt dates, due dates and working days taken
 //! (mchp-rules §2, R5, R7, R8).
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Offset, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -11,10 +11,12 @@ use crate::calendar::Calendar;
 /// (2026-06-30T23:30Z is 1 July locally).
 pub const ORGANISATION_TIME_ZONE: Tz = chrono_tz::Europe::London;
 
-/// The local (Europe/London) date and time of an instant (R8).
+/// The local (Europe/London) date and time of an instant (R8). At the very ends of chrono's range,
+/// where the local time cannot be represented, the UTC time stands in rather than a panic.
 #[must_use]
 pub fn local_date_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
-    at.with_timezone(&ORGANISATION_TIME_ZONE).naive_local()
+    let offset = at.with_timezone(&ORGANISATION_TIME_ZONE).offset().fix();
+    at.naive_utc().checked_add_offset(offset).unwrap_or_else(|| at.naive_utc())
 }
 
 /// R7 (configurable default): which day counts as day 1 of a timescale.

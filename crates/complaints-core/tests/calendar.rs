@@ -220,3 +220,11 @@ fn calendar_covers_exactly_the_generated_years() {
     assert!(!Calendar::covers(date("1989-12-31")));
     assert!(!Calendar::covers(date("2101-01-01")));
 }
+
+#[test]
+fn bank_holidays_of_a_year_chrono_cannot_represent_are_empty_rather_than_a_panic() {
+    for year in [i32::MIN, -300_000, 300_000, i32::MAX] {
+        assert!(scottish_bank_holidays(year).is_empty(), "{year}");
+    }
+    assert_eq!(scottish_bank_holidays(2026).len(), 11, "nine bank holidays, the Boxing Day substitute and 15 June");
+}

@@ -103,6 +103,16 @@ fn bad_values_are_refused_with_the_key_they_are_about() {
             "procedure.stage1_extension_cap_working_days",
         ),
         (
+            "extension cap too long to count",
+            "[procedure]\nstage1_extension_cap_working_days = 4000000000".into(),
+            "procedure.stage1_extension_cap_working_days",
+        ),
+        (
+            "progress cycle too long to count",
+            "[procedure]\nprogress_update_working_days = 4000000000".into(),
+            "procedure.progress_update_working_days",
+        ),
+        (
             "progress cycle 0",
             "[procedure]\nprogress_update_working_days = 0".into(),
             "procedure.progress_update_working_days",

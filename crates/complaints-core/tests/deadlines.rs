@@ -23,14 +23,30 @@ fn with_closure_on(day: &str) -> Calendar {
 }
 
 fn close_stage1_on(day: &str, case: &Case) -> Case {
-    step(case, Command::CloseStage1 { responded_on: date(day), outcome: Outcome::Upheld, signposting: stage2_signposting(day) }, day)
+    step(
+        case,
+        Command::CloseStage1 {
+            responded_on: date(day),
+            outcome: Outcome::Upheld,
+            signposting: stage2_signposting(day),
+        },
+        day,
+    )
 }
 
 #[test]
 fn every_clock_records_the_calendar_version_and_day_one_rule_it_was_computed_with() {
     let case = stage2_extended();
     let kinds: Vec<ClockKind> = case.clocks().iter().map(|clock| clock.kind).collect();
-    assert_eq!(kinds, [ClockKind::Stage1Response, ClockKind::Stage2Acknowledgement, ClockKind::Stage2Response, ClockKind::ProgressUpdate]);
+    assert_eq!(
+        kinds,
+        [
+            ClockKind::Stage1Response,
+            ClockKind::Stage2Acknowledgement,
+            ClockKind::Stage2Response,
+            ClockKind::ProgressUpdate
+        ]
+    );
     for clock in case.clocks() {
         assert_eq!(&clock.calendar_version, CALENDAR.version(), "{:?}", clock.kind);
         let rule = if clock.kind == ClockKind::ProgressUpdate { DayOneRule::B } else { DayOneRule::A };
@@ -43,7 +59,18 @@ fn an_organisation_on_day_one_rule_b_gets_the_later_deadlines() {
     let policy = Policy { day_one_rule: DayOneRule::B, ..Policy::default() };
     let rules = Rules { calendar: &CALENDAR, policy: &policy };
     let reference = complaints_core::reference::CaseRef::new("CMP", 2025, 1).expect("reference");
-    let open = |route| Case::open(reference.clone(), complaint(route, None), midday("2025-11-27"), "Team".to_owned(), None, rules, complaints_core::timeline::Actor::System).0;
+    let open = |route| {
+        Case::open(
+            reference.clone(),
+            complaint(route, None),
+            midday("2025-11-27"),
+            "Team".to_owned(),
+            None,
+            rules,
+            complaints_core::timeline::Actor::System,
+        )
+        .0
+    };
     let stage1 = open(IntakeRoute::Stage1);
     assert_eq!(stage1.stage1_due(), date("2025-12-05"));
     let direct = open(IntakeRoute::DirectStage2 { reason: "Serious".to_owned() });
@@ -56,9 +83,21 @@ fn an_organisation_on_day_one_rule_b_gets_the_later_deadlines() {
 fn a_clock_is_running_met_missed_or_stopped() {
     let table = [
         ("still open", stage1_open(), ClockStatus::Running),
-        ("answered on day 5", close_stage1_on("2025-12-04", &stage1_open()), ClockStatus::Met { on: date("2025-12-04") }),
-        ("answered on day 6", close_stage1_on("2025-12-05", &stage1_open()), ClockStatus::Missed { on: date("2025-12-05") }),
-        ("answered by the extended date", close_stage1_on("2025-12-10", &stage1_extended()), ClockStatus::Met { on: date("2025-12-10") }),
+        (
+            "answered on day 5",
+            close_stage1_on("2025-12-04", &stage1_open()),
+            ClockStatus::Met { on: date("2025-12-04") },
+        ),
+        (
+            "answered on day 6",
+            close_stage1_on("2025-12-05", &stage1_open()),
+            ClockStatus::Missed { on: date("2025-12-05") },
+        ),
+        (
+            "answered by the extended date",
+            close_stage1_on("2025-12-10", &stage1_extended()),
+            ClockStatus::Met { on: date("2025-12-10") },
+        ),
         ("moved to stage 2", moved_to_stage2(), ClockStatus::Stopped { on: date("2025-12-02") }),
         ("withdrawn", withdrawn_at_stage1(), ClockStatus::Stopped { on: date("2025-12-01") }),
     ];
@@ -73,7 +112,10 @@ fn a_running_clock_is_overdue_only_after_its_due_date() {
     assert!(!clock.is_overdue_on(date("2025-12-04")));
     assert!(clock.is_overdue_on(date("2025-12-05")));
     let answered = close_stage1_on("2025-12-03", &stage1_open());
-    assert!(!answered.stage1().expect("stage 1").response.is_overdue_on(date("2025-12-05")), "a stopped clock is never overdue");
+    assert!(
+        !answered.stage1().expect("stage 1").response.is_overdue_on(date("2025-12-05")),
+        "a stopped clock is never overdue"
+    );
 }
 
 #[test]
@@ -102,7 +144,8 @@ fn kpi_helpers_give_working_days_taken_within_base_timescale_and_extended_per_st
         ("escalated and answered within an extension", stage2_closed(), Stage::Two, 28, false, true),
     ];
     for (name, case, stage, taken, within, extended) in table {
-        let report = case.stage_reports().into_iter().find(|report| report.stage == stage).expect("a report for the stage");
+        let report =
+            case.stage_reports().into_iter().find(|report| report.stage == stage).expect("a report for the stage");
         assert_eq!(report.working_days_taken, Some(taken), "{name}");
         assert_eq!(report.within_base_timescale, Some(within), "{name}: an extension never makes it within (K3)");
         assert_eq!(report.extended, extended, "{name}");
@@ -128,7 +171,10 @@ fn recomputing_after_a_new_closure_day_moves_an_open_cases_running_clock_and_log
     let CaseEvent::DeadlinesRecomputed { calendar_version, changes } = event.what else { panic!("a recompute event") };
     assert_eq!(&calendar_version, calendar.version());
     assert_eq!(changes.len(), 1);
-    assert_eq!((changes[0].clock, changes[0].previous_due, changes[0].due), (ClockKind::Stage1Response, date("2025-12-04"), date("2025-12-05")));
+    assert_eq!(
+        (changes[0].clock, changes[0].previous_due, changes[0].due),
+        (ClockKind::Stage1Response, date("2025-12-04"), date("2025-12-05"))
+    );
     assert_eq!(&changes[0].previous_version, CALENDAR.version());
 }
 
@@ -139,7 +185,10 @@ fn recomputing_keeps_an_extensions_revised_date_but_moves_its_base() {
     let (case, event) = recompute(&stage1_extended(), rules, midday("2025-12-03")).expect("recomputed");
     let clock = &case.stage1().expect("stage 1").response;
     assert_eq!((clock.base_due, clock.due), (date("2025-12-05"), date("2025-12-10")));
-    assert!(matches!(event.what, CaseEvent::DeadlinesRecomputed { ref changes, .. } if changes.is_empty()), "the live due date did not move");
+    assert!(
+        matches!(event.what, CaseEvent::DeadlinesRecomputed { ref changes, .. } if changes.is_empty()),
+        "the live due date did not move"
+    );
 }
 
 #[test]
@@ -150,8 +199,16 @@ fn recomputing_an_extended_stage_two_moves_only_running_clocks_and_the_progress_
     let (case, _) = recompute(&before, rules, midday("2026-01-12")).expect("recomputed");
     let stage2 = case.stage2().expect("stage 2");
     assert_eq!((stage2.response.base_due, stage2.response.due), (date("2026-01-16"), date("2026-01-29")));
-    assert_eq!(stage2.progress.as_ref().map(|clock| clock.due), Some(date("2026-02-13")), "anchored on the moved original due date");
-    assert_eq!(stage2.acknowledgement, before.stage2().expect("stage 2").acknowledgement, "a stopped clock keeps what was live");
+    assert_eq!(
+        stage2.progress.as_ref().map(|clock| clock.due),
+        Some(date("2026-02-13")),
+        "anchored on the moved original due date"
+    );
+    assert_eq!(
+        stage2.acknowledgement,
+        before.stage2().expect("stage 2").acknowledgement,
+        "a stopped clock keeps what was live"
+    );
     assert_eq!(case.stage1(), before.stage1(), "the answered stage 1 keeps what was live");
 }
 
@@ -168,4 +225,32 @@ fn recomputing_leaves_closed_and_withdrawn_cases_and_current_ones_untouched() {
     for (name, case, rules) in table {
         assert!(recompute(&case, rules, midday("2025-12-01")).is_none(), "{name}");
     }
+}
+
+#[test]
+fn recomputing_never_leaves_an_extended_due_date_before_the_moved_base_due_date() {
+    // Stage 1 received Thu 27 Nov 2025, extended to Wed 10 Dec. A week's closure (2–10 Dec) is then
+    // added: the base timescale alone now ends on Mon 15 Dec, and an extension only ever adds time (R13, R21).
+    let closure: Vec<CalendarChange> =
+        ["2025-12-02", "2025-12-03", "2025-12-04", "2025-12-05", "2025-12-08", "2025-12-09", "2025-12-10"]
+            .into_iter()
+            .map(|day| {
+                CalendarChange::Add(NonWorkingDay {
+                    date: date(day),
+                    name: "Office closure".to_owned(),
+                    kind: DayKind::Closure,
+                    source: "test".to_owned(),
+                })
+            })
+            .collect();
+    let calendar = Calendar::scotland().with_changes(&closure);
+    let rules = Rules { calendar: &calendar, policy: &POLICY };
+    let (case, event) = recompute(&stage1_extended(), rules, midday("2025-12-01")).expect("recomputed");
+    let clock = &case.stage1().expect("stage 1").response;
+    assert_eq!((clock.base_due, clock.due), (date("2025-12-15"), date("2025-12-15")));
+    let CaseEvent::DeadlinesRecomputed { changes, .. } = event.what else { panic!("a recompute event") };
+    assert_eq!(
+        changes.iter().map(|change| (change.previous_due, change.due)).collect::<Vec<_>>(),
+        [(date("2025-12-10"), date("2025-12-15"))]
+    );
 }

@@ -11,7 +11,7 @@ use support::*;
 
 use Outcome::{NotUpheld as N, PartiallyUpheld as P, Resolved as R, Upheld as U};
 
-/// R34 [U] roll-up, including the mixed cases with "resolved" that the MCHP leaves open.
+/// R34 [U] roll-up as mchp-rules §4 states it, including the mixed cases with "resolved".
 const ROLL_UP: &[(&[Outcome], Outcome)] = &[
     (&[U], U),
     (&[U, U, U], U),
@@ -23,7 +23,7 @@ const ROLL_UP: &[(&[Outcome], Outcome)] = &[
     (&[U, N], P),
     (&[U, P], P),
     (&[N, P], P),
-    (&[U, R], U),
+    (&[U, R], P),
     (&[N, R], N),
     (&[P, R], P),
     (&[U, N, R], P),

@@ -261,3 +261,15 @@ proptest! {
         prop_assert_eq!(calendar.working_days_inclusive(from, to) as usize, counted);
     }
 }
+
+#[test]
+fn receipt_instants_at_the_ends_of_time_give_a_date_rather_than_a_panic() {
+    // Before 1847 London kept local mean time (UTC−0:01:15), which chrono cannot show for its first
+    // instant; a corrupt stored timestamp must not bring a case page down.
+    let calendar = Calendar::scotland();
+    for at in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+        let local = complaints_core::workdays::local_date_time(at);
+        let start = ClockStart::received_at(&calendar, at, None);
+        assert!(start.effective >= local.date(), "{at}");
+    }
+}

@@ -15,10 +15,9 @@ use complaints_core::case::Case;
 use complaints_core::complaint::{ChildInvolvement, IntakeRoute};
 use complaints_core::config::OrgConfig;
 use complaints_core::policy::{
-    ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS,
+    ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, STAGE1_WORKING_DAYS,
     STAGE2_WORKING_DAYS,
 };
-use complaints_core::workdays::ClockStart;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
@@ -303,7 +302,7 @@ impl AcknowledgementContext {
         let (stage, response_due, response_working_days, stage2_ack_due) = match complaint.route {
             IntakeRoute::Stage1 => (1, case.stage1_due(), STAGE1_WORKING_DAYS, None),
             IntakeRoute::DirectStage2 { .. } => {
-                let (ack, response) = stage2_dates(case, config);
+                let (ack, response) = stage2_dates(case)?;
                 (2, response, STAGE2_WORKING_DAYS, Some(ack))
             }
         };
@@ -390,15 +389,15 @@ impl AcknowledgementContext {
 /// The stage 2 acknowledgement and response dates of a direct stage 2 case: the case's own clocks
 /// when it has them (they carry its calendar version and any extension), else counted from the
 /// effective receipt date as R22 says a direct stage 2 case starts.
-fn stage2_dates(case: &Case, config: &OrgConfig) -> (NaiveDate, NaiveDate) {
-    if let Some(stage2) = case.stage2() {
-        let response = stage2.reopened_response.as_ref().unwrap_or(&stage2.response);
-        return (stage2.acknowledgement.due, response.due);
-    }
-    let calendar = config.calendar();
-    let start = ClockStart::received_at(&calendar, case.received_at(), config.procedure.cutoff);
-    let rule = config.procedure.day_one_rule;
-    (start.due_after(&calendar, rule, STAGE2_ACK_WORKING_DAYS), start.due_after(&calendar, rule, STAGE2_WORKING_DAYS))
+/// The stage 2 acknowledgement and response dates the core computed when it opened the case at
+/// stage 2; the templates never count working days themselves.
+fn stage2_dates(case: &Case) -> Result<(NaiveDate, NaiveDate), TemplateError> {
+    let stage2 = case.stage2().ok_or_else(|| TemplateError::Template {
+        name: ACKNOWLEDGEMENT.to_owned(),
+        message: format!("case {} went straight to stage 2 but has no stage 2 clocks", case.reference()),
+    })?;
+    let response = stage2.reopened_response.as_ref().unwrap_or(&stage2.response);
+    Ok((stage2.acknowledgement.due, response.due))
 }
 
 fn child_name(child: ChildInvolvement) -> &'static str {

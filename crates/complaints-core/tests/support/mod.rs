@@ -77,7 +77,15 @@ pub fn complaint(route: IntakeRoute, event_date: Option<NaiveDate>) -> NewCompla
 /// Opens a case received at midday on `received`.
 pub fn open_with(received: &str, route: IntakeRoute, event_date: Option<NaiveDate>) -> (Case, Vec<TimelineEvent>) {
     let reference = CaseRef::new("CMP", 2025, 1).expect("reference");
-    Case::open(reference, complaint(route, event_date), midday(received), "Complaints Team".to_owned(), None, rules(), Actor::System)
+    Case::open(
+        reference,
+        complaint(route, event_date),
+        midday(received),
+        "Complaints Team".to_owned(),
+        None,
+        rules(),
+        Actor::System,
+    )
 }
 
 pub fn open(received: &str) -> Case {
@@ -122,7 +130,11 @@ pub fn stage1_extended() -> Case {
 }
 
 pub fn stage1_closed_as(outcome: Outcome) -> Case {
-    let command = Command::CloseStage1 { responded_on: date("2025-12-03"), outcome, signposting: stage2_signposting("2025-12-03") };
+    let command = Command::CloseStage1 {
+        responded_on: date("2025-12-03"),
+        outcome,
+        signposting: stage2_signposting("2025-12-03"),
+    };
     step(&stage1_open(), command, "2025-12-03")
 }
 
@@ -132,7 +144,11 @@ pub fn stage1_closed() -> Case {
 
 /// Escalated on Mon 15 Dec 2025: acknowledgement due Wed 17 Dec, response due Thu 15 Jan 2026.
 pub fn escalated() -> Case {
-    step(&stage1_closed(), Command::Escalate { requested_on: date("2025-12-15"), channel: Channel::Email }, "2025-12-15")
+    step(
+        &stage1_closed(),
+        Command::Escalate { requested_on: date("2025-12-15"), channel: Channel::Email },
+        "2025-12-15",
+    )
 }
 
 pub fn moved_to_stage2() -> Case {
@@ -145,7 +161,11 @@ pub fn direct_stage2() -> Case {
 }
 
 pub fn stage2_acknowledged() -> Case {
-    let command = Command::AcknowledgeStage2 { acknowledged_on: date("2025-12-16"), points: points(3), agreed_on: date("2025-12-16") };
+    let command = Command::AcknowledgeStage2 {
+        acknowledged_on: date("2025-12-16"),
+        points: points(3),
+        agreed_on: date("2025-12-16"),
+    };
     step(&escalated(), command, "2025-12-16")
 }
 
@@ -180,7 +200,11 @@ pub fn withdrawn_at_stage2() -> Case {
 }
 
 pub fn reopened_at_stage2() -> Case {
-    let command = Command::Reopen { reopened_on: date("2026-02-02"), reason: "New evidence".to_owned(), respond_by: date("2026-02-16") };
+    let command = Command::Reopen {
+        reopened_on: date("2026-02-02"),
+        reason: "New evidence".to_owned(),
+        respond_by: date("2026-02-16"),
+    };
     step(&stage2_closed(), command, "2026-02-02")
 }
 
