@@ -1,16 +1,141 @@
-//! `complaints case …`: look at cases in the local store. SKELETON.
+//! `complaints case …`: look at cases in the local store (the SQLite file `complaints serve` writes).
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Subcommand;
+use complaints_app::ports::{CaseStore, StoreError, StoredCase};
+use complaints_core::reference::CaseRef;
+use complaints_core::timeline::{Actor, TimelineEvent};
+use complaints_store_sqlite::SqliteCaseStore;
+
+use crate::serve::DATABASE_FILE;
 
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
     /// Print a case and its timeline.
-    Show { reference: String },
+    Show {
+        /// The case reference, e.g. CMP-2026-00001.
+        reference: String,
+        /// The data directory `complaints serve` uses.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+        /// Print JSON (the stored case, its version and timeline) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
-pub fn run(_command: CaseCommand) -> ExitCode {
-    eprintln!("complaints: case commands are not built yet");
-    ExitCode::from(1)
+pub fn run(command: CaseCommand) -> ExitCode {
+    match command {
+        CaseCommand::Show { reference, data_dir, json } => {
+            let Ok(reference) = reference.parse::<CaseRef>() else {
+                eprintln!("complaints: {reference:?} is not a case reference like CMP-2026-00042");
+                return ExitCode::from(2);
+            };
+            match show(&reference, &data_dir, json) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("complaints: {err:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn show(reference: &CaseRef, data_dir: &std::path::Path, json: bool) -> anyhow::Result<String> {
+    let database = data_dir.join(DATABASE_FILE);
+    anyhow::ensure!(
+        database.exists(),
+        "there is no case store at {} (run `complaints serve` first)",
+        database.display()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
+    runtime.block_on(async {
+        let store =
+            SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?;
+        let stored = match store.get(reference).await {
+            Ok(stored) => stored,
+            Err(StoreError::NotFound) => anyhow::bail!("there is no case {reference}"),
+            Err(err) => return Err(err).context("could not read the case"),
+        };
+        let timeline = store.timeline(reference).await.context("could not read the timeline")?;
+        if json {
+            let value = serde_json::json!({ "case": stored.case, "version": stored.version, "timeline": timeline });
+            Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
+        } else {
+            Ok(as_text(&stored, &timeline))
+        }
+    })
+}
+
+/// A kebab-case name for a serde enum value (status, channel), falling back to its JSON.
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".to_owned(),
+    }
+}
+
+fn actor_name(actor: &Actor) -> String {
+    match actor {
+        Actor::System => "system".to_owned(),
+        Actor::Complainant => "complainant".to_owned(),
+        Actor::Staff(id) => format!("staff {id}"),
+    }
+}
+
+/// One line for a timeline entry: its type, then its fields as `key=value`.
+fn event_line(event: &TimelineEvent) -> String {
+    let mut line = format!("  {}  {:<12}", event.at.format("%Y-%m-%d %H:%M UTC"), actor_name(&event.actor));
+    match serde_json::to_value(&event.what) {
+        Ok(serde_json::Value::Object(fields)) => {
+            let kind = fields.get("type").and_then(|v| v.as_str()).unwrap_or("event").to_owned();
+            line.push_str(&kind);
+            for (key, value) in fields.iter().filter(|(k, _)| k.as_str() != "type") {
+                let shown = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                line.push_str(&format!(" {key}={shown}"));
+            }
+        }
+        _ => line.push_str("event"),
+    }
+    line
+}
+
+fn as_text(stored: &StoredCase, timeline: &[TimelineEvent]) -> String {
+    let case = &stored.case;
+    let complaint = case.complaint();
+    let mut out = String::new();
+    let mut row = |label: &str, value: String| out.push_str(&format!("{label:<14}{value}\n"));
+    row("Reference:", case.reference().to_string());
+    row("Status:", name_of(&case.status()));
+    row("Channel:", complaint.channel.to_string());
+    row("Service area:", complaint.service_area.clone());
+    row(
+        "Received:",
+        format!("{} (counts from {})", case.received_at().format("%Y-%m-%d %H:%M UTC"), case.effective_receipt()),
+    );
+    row("Stage 1 due:", case.stage1_due().to_string());
+    row("Response due:", case.response_due().to_string());
+    for clock in case.running_clocks() {
+        row("Clock:", format!("{} due {}", clock.kind.as_str(), clock.due));
+    }
+    row("Handler:", case.handler().to_owned());
+    row("Anonymous:", if complaint.is_anonymous() { "yes" } else { "no" }.to_owned());
+    row("Version:", stored.version.to_string());
+    out.push_str("Timeline:\n");
+    for event in timeline {
+        out.push_str(&event_line(event));
+        out.push('\n');
+    }
+    out
 }

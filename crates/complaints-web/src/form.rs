@@ -1,0 +1,520 @@
+//! The complaint form as submitted (form-encoded or JSON) and its validation into a
+//! [`NewComplaint`], with one plain-English message per field in page order.
+
+use chrono::NaiveDate;
+use complaints_core::complaint::{
+    Channel, ChildInvolvement, Complainant, ContactMethod, EmailAddress, IntakeRoute, NewComplaint, Representation,
+};
+use complaints_core::config::OrgConfig;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Longest name we accept (people's names are rarely over 70 characters; this leaves room).
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest phone number, including spaces and an international prefix.
+pub const MAX_PHONE_CHARS: usize = 30;
+/// Longest "what happened" or "what outcome" answer: about four pages of text. Longer
+/// complaints can be sent by email with attachments.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Longest short answer (relationship, a short reason).
+pub const MAX_SHORT_CHARS: usize = 500;
+
+/// The raw answers, every one optional so a partly filled form can be shown again as it was.
+/// Field names are the HTML `name`s and the JSON keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComplaintForm {
+    /// The one-time form token (double-submit protection).
+    pub token: String,
+    /// The honeypot: hidden from people, filled by bots.
+    pub website: String,
+    #[serde(deserialize_with = "flag")]
+    pub anonymous: bool,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// `email` or `phone`.
+    pub contact_method: String,
+    pub adjustments: String,
+    pub service_area: String,
+    pub description: String,
+    /// ISO date (JSON clients); the form uses the three parts below.
+    pub event_date: String,
+    pub event_date_day: String,
+    pub event_date_month: String,
+    pub event_date_year: String,
+    pub awareness_date: String,
+    pub awareness_date_day: String,
+    pub awareness_date_month: String,
+    pub awareness_date_year: String,
+    pub outcome: String,
+    /// `yes` or `no`.
+    pub on_behalf: String,
+    pub person_name: String,
+    pub relationship: String,
+    #[serde(deserialize_with = "flag")]
+    pub consent: bool,
+    /// `no` or a [`ChildInvolvement`] in kebab case.
+    pub child: String,
+}
+
+/// Accepts a checkbox (`yes`, `on`, `true`, `1`), a JSON boolean, or nothing.
+fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    struct FlagVisitor;
+    impl serde::de::Visitor<'_> for FlagVisitor {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a boolean or a checkbox value")
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+            Ok(matches!(v.trim().to_ascii_lowercase().as_str(), "yes" | "on" | "true" | "1"))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+    }
+    deserializer.deserialize_any(FlagVisitor)
+}
+
+/// One problem with one answer. `field` is the id of the input the error summary links to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The answers' problems, in the order the questions appear on the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        // One message per field: the first problem found is the one to fix first.
+        if !self.0.iter().any(|e| e.field == field) {
+            self.0.push(FieldError { field, message: message.into() });
+        }
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    #[must_use]
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    }
+}
+
+/// Field ids in the order the page asks the questions; the error summary follows it.
+pub const PAGE_ORDER: [&str; 16] = [
+    "token",
+    "name",
+    "email",
+    "phone",
+    "contact_method",
+    "adjustments",
+    "service_area",
+    "description",
+    "event_date_day",
+    "awareness_date_day",
+    "outcome",
+    "on_behalf",
+    "person_name",
+    "relationship",
+    "consent",
+    "child",
+];
+
+/// The child involvement choices as (value, label), in page order (R56).
+pub const CHILD_CHOICES: [(&str, &str); 4] = [
+    ("no", "No"),
+    ("child-complainant", "Yes, I am under 18 and this is my complaint"),
+    ("adult-at-childs-request", "Yes, I am an adult complaining because a child asked me to"),
+    ("adult-about-child", "Yes, I am an adult complaining about something that affects a child"),
+];
+
+fn child_from(value: &str) -> Option<Option<ChildInvolvement>> {
+    match value {
+        "" | "no" => Some(None),
+        "child-complainant" => Some(Some(ChildInvolvement::ChildComplainant)),
+        "adult-at-childs-request" => Some(Some(ChildInvolvement::AdultAtChildsRequest)),
+        "adult-about-child" => Some(Some(ChildInvolvement::AdultAboutChild)),
+        _ => None,
+    }
+}
+
+fn optional(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
+fn too_long(text: &str, max: usize) -> bool {
+    text.trim().chars().count() > max
+}
+
+/// A UK or international phone number: digits with optional spaces, brackets, dashes and a leading +.
+fn plausible_phone(phone: &str) -> bool {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && phone.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '(' | ')' | '-' | '+'))
+        && !phone.chars().skip(1).any(|c| c == '+')
+}
+
+/// Which date question, for messages and field ids.
+struct DateQuestion {
+    /// Field id prefix (`event_date`).
+    id: &'static str,
+    /// How messages name the date.
+    noun: &'static str,
+}
+
+/// Parses one optional date given as ISO text or as day, month and year.
+fn date_answer(
+    iso: &str,
+    day: &str,
+    month: &str,
+    year: &str,
+    question: &DateQuestion,
+    today: NaiveDate,
+    errors: &mut FieldErrors,
+) -> Option<NaiveDate> {
+    let (iso, day, month, year) = (iso.trim(), day.trim(), month.trim(), year.trim());
+    let first_id = || -> &'static str {
+        match question.id {
+            "event_date" => "event_date_day",
+            _ => "awareness_date_day",
+        }
+    };
+    let date = if !iso.is_empty() {
+        match NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
+            Ok(date) => date,
+            Err(_) => {
+                errors.add(first_id(), format!("{} must be a real date, like 2026-03-27", question.noun));
+                return None;
+            }
+        }
+    } else {
+        if day.is_empty() && month.is_empty() && year.is_empty() {
+            return None;
+        }
+        let missing: Vec<&str> = [("a day", day), ("a month", month), ("a year", year)]
+            .into_iter()
+            .filter(|(_, v)| v.is_empty())
+            .map(|(what, _)| what)
+            .collect();
+        if let Some(first) = missing.first() {
+            errors.add(first_id(), format!("{} must include {first}", question.noun));
+            return None;
+        }
+        let parsed = (day.parse::<u32>(), month.parse::<u32>(), year.parse::<i32>());
+        let (Ok(d), Ok(m), Ok(y)) = parsed else {
+            errors.add(first_id(), format!("{} must be a real date, like 27 3 2026", question.noun));
+            return None;
+        };
+        if year.len() != 4 {
+            errors.add(first_id(), format!("The year of {} must include 4 numbers", question.noun.to_lowercase()));
+            return None;
+        }
+        let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else {
+            errors.add(first_id(), format!("{} must be a real date, like 27 3 2026", question.noun));
+            return None;
+        };
+        date
+    };
+    if date > today {
+        errors.add(first_id(), format!("{} must be today or in the past", question.noun));
+        return None;
+    }
+    Some(date)
+}
+
+impl ComplaintForm {
+    /// True when the honeypot was filled: a bot, so nothing is stored.
+    #[must_use]
+    pub fn is_bot(&self) -> bool {
+        !self.website.trim().is_empty()
+    }
+
+    /// Checks the answers and builds the complaint, or says what to fix, field by field, in page order.
+    ///
+    /// # Errors
+    /// [`FieldErrors`] with at least one entry.
+    pub fn validate(&self, config: &OrgConfig, today: NaiveDate) -> Result<NewComplaint, FieldErrors> {
+        let mut errors = FieldErrors::default();
+
+        // Your details. Anonymous complaints are accepted and tracked, but nobody is messaged (R51).
+        let contact_method = match self.contact_method.trim() {
+            "" => None,
+            "email" => Some(ContactMethod::Email),
+            "phone" => Some(ContactMethod::Phone),
+            _ => {
+                errors.add("contact_method", "Select how you would like us to contact you");
+                None
+            }
+        };
+        let name = self.name.trim();
+        let mut email = None;
+        let phone = optional(&self.phone);
+        if !self.anonymous {
+            if name.is_empty() {
+                errors.add("name", "Enter your full name");
+            } else if too_long(name, MAX_NAME_CHARS) {
+                errors.add("name", format!("Your name must be {MAX_NAME_CHARS} characters or fewer"));
+            }
+            let email_needed = contact_method != Some(ContactMethod::Phone);
+            match (self.email.trim(), email_needed) {
+                ("", true) => errors.add("email", "Enter your email address"),
+                ("", false) => {}
+                (raw, _) => match EmailAddress::parse(raw) {
+                    Ok(address) => email = Some(address),
+                    Err(_) => {
+                        errors.add("email", "Enter an email address in the correct format, like name@example.com")
+                    }
+                },
+            }
+            match phone.as_deref() {
+                None if contact_method == Some(ContactMethod::Phone) => {
+                    errors.add("phone", "Enter a phone number, or choose to be contacted by email");
+                }
+                Some(number) if !plausible_phone(number) || too_long(number, MAX_PHONE_CHARS) => {
+                    errors.add("phone", "Enter a phone number, like 01632 960 001 or 07700 900 982");
+                }
+                _ => {}
+            }
+        }
+        if too_long(&self.adjustments, MAX_TEXT_CHARS) {
+            errors.add("adjustments", format!("Your answer must be {MAX_TEXT_CHARS} characters or fewer"));
+        }
+
+        // The complaint.
+        let service_area = self.service_area.trim();
+        if service_area.is_empty() {
+            errors.add("service_area", "Select the service your complaint is about");
+        } else if !config.service_areas.iter().any(|area| area == service_area) {
+            errors.add("service_area", "Select one of the services listed");
+        }
+        let description = self.description.trim();
+        if description.is_empty() {
+            errors.add("description", "Tell us what happened");
+        } else if too_long(description, MAX_TEXT_CHARS) {
+            errors.add("description", format!("What happened must be {MAX_TEXT_CHARS} characters or fewer"));
+        }
+        let event_question = DateQuestion { id: "event_date", noun: "The date it happened" };
+        let event_date = date_answer(
+            &self.event_date,
+            &self.event_date_day,
+            &self.event_date_month,
+            &self.event_date_year,
+            &event_question,
+            today,
+            &mut errors,
+        );
+        let awareness_question = DateQuestion { id: "awareness_date", noun: "The date you found out" };
+        let awareness_date = date_answer(
+            &self.awareness_date,
+            &self.awareness_date_day,
+            &self.awareness_date_month,
+            &self.awareness_date_year,
+            &awareness_question,
+            today,
+            &mut errors,
+        );
+        if let (Some(event), Some(aware)) = (event_date, awareness_date)
+            && aware < event
+        {
+            errors
+                .add("awareness_date_day", "The date you found out must be the same as or after the date it happened");
+        }
+        if too_long(&self.outcome, MAX_TEXT_CHARS) {
+            errors.add("outcome", format!("Your answer must be {MAX_TEXT_CHARS} characters or fewer"));
+        }
+
+        // Complaining for someone else (R52).
+        let representation = match self.on_behalf.trim() {
+            "" | "no" => None,
+            "yes" => {
+                let person = self.person_name.trim();
+                let relationship = self.relationship.trim();
+                if person.is_empty() {
+                    errors.add("person_name", "Enter the name of the person you are complaining for");
+                } else if too_long(person, MAX_NAME_CHARS) {
+                    errors.add("person_name", format!("Their name must be {MAX_NAME_CHARS} characters or fewer"));
+                }
+                if relationship.is_empty() {
+                    errors.add("relationship", "Tell us your relationship to the person, like parent or carer");
+                } else if too_long(relationship, MAX_SHORT_CHARS) {
+                    errors.add("relationship", format!("Your answer must be {MAX_SHORT_CHARS} characters or fewer"));
+                }
+                if !self.consent {
+                    errors.add("consent", "Confirm that the person has agreed to you complaining for them");
+                }
+                Some(Representation {
+                    person_affected: person.to_owned(),
+                    relationship: relationship.to_owned(),
+                    consent_confirmed: self.consent,
+                })
+            }
+            _ => {
+                errors.add("on_behalf", "Select yes if you are complaining for someone else");
+                None
+            }
+        };
+
+        // A child involved (R56).
+        let child = child_from(self.child.trim()).unwrap_or_else(|| {
+            errors.add("child", "Select whether a child is involved");
+            None
+        });
+
+        if !errors.is_empty() {
+            errors.0.sort_by_key(|e| PAGE_ORDER.iter().position(|f| *f == e.field).unwrap_or(PAGE_ORDER.len()));
+            return Err(errors);
+        }
+        let complainant = (!self.anonymous).then(|| Complainant { name: name.to_owned(), email, phone, handle: None });
+        Ok(NewComplaint {
+            channel: Channel::WebForm,
+            complainant,
+            service_area: service_area.to_owned(),
+            description: description.to_owned(),
+            event_date,
+            awareness_date,
+            outcome_sought: optional(&self.outcome),
+            // Anonymous complainants cannot be contacted, so a preference would mislead staff.
+            preferred_contact: if self.anonymous { None } else { contact_method },
+            adjustments: optional(&self.adjustments),
+            representation,
+            child,
+            source_ref: None,
+            route: IntakeRoute::Stage1,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+    }
+
+    fn valid() -> ComplaintForm {
+        ComplaintForm {
+            name: "Jo Bloggs".to_owned(),
+            email: "jo@example.org".to_owned(),
+            service_area: "Bins and recycling".to_owned(),
+            description: "My bin was not collected for three weeks.".to_owned(),
+            ..ComplaintForm::default()
+        }
+    }
+
+    fn first_error(form: &ComplaintForm) -> Option<(&'static str, String)> {
+        form.validate(&OrgConfig::builtin(), today())
+            .err()
+            .and_then(|e| e.0.first().map(|f| (f.field, f.message.clone())))
+    }
+
+    #[test]
+    fn a_minimal_valid_form_becomes_a_stage_one_web_complaint() {
+        let complaint = valid().validate(&OrgConfig::builtin(), today()).expect("valid");
+        assert_eq!(complaint.channel, Channel::WebForm);
+        assert_eq!(complaint.route, IntakeRoute::Stage1);
+        let complainant = complaint.complainant.expect("named");
+        assert_eq!(complainant.email.map(String::from).as_deref(), Some("jo@example.org"));
+        assert_eq!(complaint.service_area, "Bins and recycling");
+    }
+
+    #[test]
+    fn each_missing_or_wrong_answer_is_reported_against_its_own_field() {
+        type Change = fn(&mut ComplaintForm);
+        let cases: [(&str, Change, &str, &str); 14] = [
+            ("no name", |f| f.name.clear(), "name", "Enter your full name"),
+            ("no email", |f| f.email.clear(), "email", "Enter your email address"),
+            ("bad email", |f| f.email = "jo at example".into(), "email", "correct format"),
+            ("bad phone", |f| f.phone = "call me".into(), "phone", "Enter a phone number"),
+            ("phone wanted, none given", |f| f.contact_method = "phone".into(), "phone", "Enter a phone number"),
+            ("no service", |f| f.service_area.clear(), "service_area", "Select the service"),
+            ("unknown service", |f| f.service_area = "Moon base".into(), "service_area", "Select one of"),
+            ("no description", |f| f.description = "  ".into(), "description", "Tell us what happened"),
+            ("part of a date", |f| f.event_date_day = "3".into(), "event_date_day", "must include a month"),
+            (
+                "impossible date",
+                |f| {
+                    (f.event_date_day, f.event_date_month, f.event_date_year) =
+                        ("31".into(), "2".into(), "2026".into());
+                },
+                "event_date_day",
+                "real date",
+            ),
+            ("future date", |f| f.awareness_date = "2027-01-01".into(), "awareness_date_day", "today or in the past"),
+            ("for someone, no name", |f| f.on_behalf = "yes".into(), "person_name", "Enter the name"),
+            ("unknown child answer", |f| f.child = "maybe".into(), "child", "Select whether"),
+            (
+                "long description",
+                |f| f.description = "x".repeat(MAX_TEXT_CHARS + 1),
+                "description",
+                "characters or fewer",
+            ),
+        ];
+        for (what, change, field, message) in cases {
+            let mut form = valid();
+            change(&mut form);
+            let (got_field, got_message) = first_error(&form).unwrap_or_else(|| panic!("{what}: accepted"));
+            assert_eq!(got_field, field, "{what}");
+            assert!(got_message.contains(message), "{what}: {got_message}");
+        }
+    }
+
+    #[test]
+    fn anonymous_complaints_need_no_details_and_keep_none_that_were_given() {
+        let form = ComplaintForm { anonymous: true, name: String::new(), email: "jo@example.org".into(), ..valid() };
+        let complaint = form.validate(&OrgConfig::builtin(), today()).expect("valid");
+        assert!(complaint.is_anonymous());
+        assert_eq!(complaint.preferred_contact, None);
+    }
+
+    #[test]
+    fn complaining_for_someone_else_needs_their_name_relationship_and_consent() {
+        let mut form = ComplaintForm { on_behalf: "yes".into(), ..valid() };
+        let errors = form.validate(&OrgConfig::builtin(), today()).expect_err("incomplete");
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["person_name", "relationship", "consent"]);
+        (form.person_name, form.relationship, form.consent) = ("Sam Bloggs".into(), "Son".into(), true);
+        let representation = form.validate(&OrgConfig::builtin(), today()).expect("valid").representation.expect("set");
+        assert!(representation.consent_confirmed);
+        assert_eq!(representation.relationship, "Son");
+    }
+
+    #[test]
+    fn dates_are_read_from_parts_or_iso_and_awareness_cannot_precede_the_event() {
+        let form = ComplaintForm {
+            event_date_day: "3".into(),
+            event_date_month: "11".into(),
+            event_date_year: "2026".into(),
+            awareness_date: "2026-11-04".into(),
+            child: "adult-about-child".into(),
+            ..valid()
+        };
+        let complaint = form.validate(&OrgConfig::builtin(), today()).expect("valid");
+        assert_eq!(complaint.event_date, NaiveDate::from_ymd_opt(2026, 11, 3));
+        assert_eq!(complaint.awareness_date, NaiveDate::from_ymd_opt(2026, 11, 4));
+        assert_eq!(complaint.child, Some(ChildInvolvement::AdultAboutChild));
+        let backwards = ComplaintForm { awareness_date: "2026-11-01".into(), ..form };
+        assert_eq!(first_error(&backwards).map(|e| e.0), Some("awareness_date_day"));
+    }
+
+    #[test]
+    fn checkboxes_and_json_booleans_both_set_flags() {
+        let from_form: ComplaintForm = serde_urlencoded::from_str("anonymous=yes&consent=on").expect("parses");
+        let from_json: ComplaintForm =
+            serde_json::from_str(r#"{"anonymous": true, "consent": false}"#).expect("parses");
+        assert!(from_form.anonymous && from_form.consent);
+        assert!(from_json.anonymous && !from_json.consent);
+    }
+}

@@ -1,0 +1,99 @@
+//! The HTML pages: minijinja templates compiled into the binary, auto-escaped (every template name
+//! ends in `.html`), and the CSS.
+
+use minijinja::{Environment, Value, context};
+
+use crate::form::{CHILD_CHOICES, ComplaintForm, FieldErrors};
+
+/// The stylesheet served at `/assets/style.css`.
+pub const STYLESHEET: &str = include_str!("../assets/style.css");
+
+/// What a page could fail with. Only ever logged; the citizen sees a plain 500 page.
+#[derive(Debug, thiserror::Error)]
+#[error("page template failed: {0}")]
+pub struct PageError(#[from] minijinja::Error);
+
+/// The last resort when even the 500 template cannot render.
+pub const BARE_500: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Sorry, there is a problem with the service</title>\
+<h1>Sorry, there is a problem with the service</h1><p>Try again later. Nothing you sent has been shown to anyone.</p></html>";
+
+/// The compiled templates.
+#[derive(Debug)]
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl Pages {
+    /// Compiles the built-in templates.
+    ///
+    /// # Errors
+    /// [`PageError`] when a template does not compile (a bug caught by the tests).
+    pub fn builtin() -> Result<Self, PageError> {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("layout.html", include_str!("../templates/layout.html")),
+            ("macros.html", include_str!("../templates/macros.html")),
+            ("form.html", include_str!("../templates/form.html")),
+            ("confirmation.html", include_str!("../templates/confirmation.html")),
+            ("received.html", include_str!("../templates/received.html")),
+            ("problem.html", include_str!("../templates/problem.html")),
+            ("outbox.html", include_str!("../templates/outbox.html")),
+            ("outbox_message.html", include_str!("../templates/outbox_message.html")),
+        ] {
+            env.add_template(name, source)?;
+        }
+        Ok(Self { env })
+    }
+
+    /// Renders a template with `ctx`.
+    ///
+    /// # Errors
+    /// [`PageError`] when rendering fails.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, PageError> {
+        Ok(self.env.get_template(name)?.render(ctx)?)
+    }
+
+    /// The complaint form, blank or with the answers and their problems.
+    ///
+    /// # Errors
+    /// [`PageError`] when rendering fails.
+    pub fn form(
+        &self,
+        org_name: &str,
+        service_areas: &[String],
+        form: &ComplaintForm,
+        token: &str,
+        errors: &FieldErrors,
+    ) -> Result<String, PageError> {
+        let service_options: Vec<[&str; 3]> = service_areas.iter().map(|a| [a.as_str(), a.as_str(), ""]).collect();
+        let child_options: Vec<[&str; 3]> = CHILD_CHOICES.iter().map(|(v, l)| [*v, *l, ""]).collect();
+        let errmap: std::collections::BTreeMap<&str, &str> =
+            errors.0.iter().map(|e| (e.field, e.message.as_str())).collect();
+        self.render(
+            "form.html",
+            context! {
+                org_name,
+                form => Value::from(minijinja::value::Serde(form)),
+                token,
+                errors => Value::from(minijinja::value::Serde(&errors.0)),
+                errmap => Value::from(minijinja::value::Serde(&errmap)),
+                has_errors => !errors.is_empty(),
+                service_options => Value::from(minijinja::value::Serde(&service_options)),
+                child_options => Value::from(minijinja::value::Serde(&child_options)),
+                stage1_days => complaints_core::policy::STAGE1_WORKING_DAYS,
+                stage2_days => complaints_core::policy::STAGE2_WORKING_DAYS,
+            },
+        )
+    }
+
+    /// A plain page with a heading and paragraphs (404, 413, 500, expired links).
+    ///
+    /// # Errors
+    /// [`PageError`] when rendering fails.
+    pub fn problem(&self, org_name: &str, heading: &str, paragraphs: &[&str]) -> Result<String, PageError> {
+        self.render(
+            "problem.html",
+            context! { org_name, heading, paragraphs => Value::from(minijinja::value::Serde(paragraphs)) },
+        )
+    }
+}

@@ -1,0 +1,376 @@
+//! The web form router driven with `oneshot`: rendering, validation, intake, honeypot, size limit
+//! and double-submit protection, over the in-memory ports.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::NaiveDate;
+use complaints_app::ports::StoreError;
+use complaints_core::case::{Case, ContactKey};
+use complaints_core::config::OrgConfig;
+use complaints_core::reference::CaseRef;
+use complaints_core::timeline::TimelineEvent;
+use complaints_web::date_for_people;
+use support::{Harness, form_body, token_in};
+
+#[tokio::test]
+async fn the_form_labels_every_question_and_lists_the_configured_service_areas() {
+    let harness = Harness::new();
+    let reply = harness.get("/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let html = &reply.body;
+    // Every input a person fills has a visible label tied to it by id.
+    for id in [
+        "anonymous",
+        "name",
+        "email",
+        "phone",
+        "contact_method",
+        "adjustments",
+        "service_area",
+        "description",
+        "event_date_day",
+        "event_date_month",
+        "event_date_year",
+        "awareness_date_day",
+        "awareness_date_month",
+        "awareness_date_year",
+        "outcome",
+        "on_behalf",
+        "person_name",
+        "relationship",
+        "consent",
+        "child",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "input {id} is missing");
+        assert!(html.contains(&format!("for=\"{id}\"")), "label for {id} is missing");
+    }
+    // Grouped questions have a legend; hints are announced with their field.
+    for legend in [
+        "What is your complaint about?",
+        "How should we contact you?",
+        "Are you complaining for someone else?",
+        "When did it happen?",
+    ] {
+        assert!(html.contains(legend), "legend {legend:?} is missing");
+    }
+    assert!(html.contains("aria-describedby=\"email-hint\""));
+    for area in OrgConfig::builtin().service_areas {
+        assert!(html.contains(&format!("value=\"{area}\"")), "service area {area:?} is missing");
+    }
+    assert!(html.contains("we cannot reply to you"), "the anonymous option explains the consequence");
+    assert!(html.contains("How we use your information"), "privacy notice");
+    assert!(token_in(html).is_some_and(|t| !t.is_empty()));
+    assert!(!html.contains("<script"), "the form works without JavaScript");
+}
+
+#[tokio::test]
+async fn a_valid_form_creates_one_case_and_redirects_to_a_confirmation_with_the_due_date() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let reply = harness.post_form(&form_body(&token, &[])).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert!(reply.location().starts_with("/confirmation?"), "{}", reply.location());
+
+    let cases = harness.cases().await;
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0].case;
+    assert_eq!(case.complaint().service_area, "Bins and recycling");
+    assert_eq!(harness.mailer.sent().len(), 1, "an acknowledgement was sent");
+
+    let page = harness.get(reply.location()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&case.reference().to_string()));
+    assert!(page.body.contains(&date_for_people(case.response_due())), "due date for people");
+    assert!(page.body.contains(case.handler()));
+    assert!(page.body.contains("What happens next"));
+    assert!(page.body.contains("We have sent a confirmation email"));
+}
+
+#[tokio::test]
+async fn a_missing_email_is_reported_in_a_summary_linking_to_the_field_and_the_answers_are_kept() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let body = form_body(&token, &[("email", ""), ("name", "Jo <b>Bloggs</b> & \"co\"")]);
+    let reply = harness.post_form(&body).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = &reply.body;
+    assert!(html.contains("There is a problem"));
+    assert!(html.contains("<a href=\"#email\">Enter your email address</a>"));
+    assert!(html.contains("id=\"email-error\""));
+    assert!(html.contains("aria-describedby=\"email-hint email-error\""));
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<title>Error: "));
+    // Kept, and escaped.
+    assert!(html.contains("value=\"Jo &lt;b&gt;Bloggs&lt;&#x2f;b&gt; &amp; &quot;co&quot;\""), "name kept escaped");
+    assert!(!html.contains("<b>Bloggs</b>"));
+    assert!(html.contains("My bin was not collected for three weeks."));
+    assert_eq!(
+        token_in(html).as_deref(),
+        Some(token.as_str()),
+        "the same token, so a corrected send is still one case"
+    );
+    assert!(harness.cases().await.is_empty());
+}
+
+#[tokio::test]
+async fn errors_in_the_summary_follow_the_order_of_the_page() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let body = form_body(&token, &[("child", "maybe"), ("description", ""), ("name", ""), ("service_area", "")]);
+    let html = harness.post_form(&body).await.body;
+    let positions: Vec<usize> = ["#name", "#service_area", "#description", "#child"]
+        .iter()
+        .map(|anchor| html.find(&format!("href=\"{anchor}\"")).unwrap_or_else(|| panic!("{anchor} not linked")))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+}
+
+#[tokio::test]
+async fn a_filled_honeypot_shows_a_neutral_page_and_stores_nothing() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let reply = harness.post_form(&form_body(&token, &[("website", "http://spam.example")])).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(reply.location(), "/received");
+    assert!(harness.get("/received").await.body.contains("We have received your form"));
+    assert!(harness.cases().await.is_empty());
+    assert!(harness.mailer.sent().is_empty());
+
+    let json = harness.post_json(&serde_json::json!({"website": "x", "name": "bot"})).await;
+    assert_eq!(json.status, StatusCode::ACCEPTED);
+    assert!(harness.cases().await.is_empty());
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_a_clear_413_page_whether_or_not_its_length_is_declared() {
+    let harness = Harness::new();
+    let state = harness.state.clone().with_body_limit(4 * 1024);
+    let big = form_body("t", &[("description", &"x".repeat(8 * 1024))]);
+    for declared in [true, false] {
+        let mut request = Request::post("/").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if declared {
+            request = request.header(header::CONTENT_LENGTH, big.len());
+        }
+        let request = request.body(Body::from(big.clone())).expect("request");
+        let response =
+            tower::ServiceExt::oneshot(complaints_web::router(state.clone()), request).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "declared: {declared}");
+        let body = http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes();
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("Your complaint is too long to send"), "declared: {declared}");
+        assert!(html.contains("up to 4 KB"));
+    }
+    assert!(harness.cases().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_same_token_sent_twice_makes_one_case_and_shows_the_same_reference() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let body = form_body(&token, &[]);
+    let first = harness.post_form(&body).await;
+    let second = harness.post_form(&body).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert_eq!(second.status, StatusCode::SEE_OTHER);
+    assert_eq!(harness.cases().await.len(), 1);
+    let reference = harness.cases().await[0].case.reference().to_string();
+    assert!(harness.get(second.location()).await.body.contains(&reference));
+    assert_eq!(harness.mailer.sent().len(), 1, "the repeat sends nothing");
+
+    // A fresh form is a fresh complaint.
+    let other = harness.token().await;
+    assert_ne!(other, token);
+    harness.post_form(&form_body(&other, &[])).await;
+    assert_eq!(harness.cases().await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_forged_or_missing_token_keeps_the_answers_and_offers_a_fresh_form() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let forged = format!("{}0", &token[..token.len() - 1]);
+    for bad in ["", forged.as_str()] {
+        let reply = harness.post_form(&form_body(bad, &[])).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(reply.body.contains("href=\"#token\""));
+        assert!(reply.body.contains("My bin was not collected"));
+        let fresh = token_in(&reply.body).expect("fresh token");
+        assert!(!fresh.is_empty() && fresh != bad);
+    }
+    assert!(harness.cases().await.is_empty());
+}
+
+#[tokio::test]
+async fn json_clients_get_201_with_the_reference_or_422_with_field_errors() {
+    let harness = Harness::new();
+    let complaint = serde_json::json!({
+        "name": "Jo Bloggs", "email": "jo@example.org", "service_area": "Housing and repairs",
+        "description": "The repair to my roof has not been done.", "event_date": "2026-11-02", "child": "no"
+    });
+    let created = harness.post_json(&complaint).await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    assert!(created.headers[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("application/json"));
+    let receipt: complaints_web::JsonReceipt = serde_json::from_str(&created.body).expect("JSON receipt");
+    let cases = harness.cases().await;
+    assert_eq!(cases.len(), 1);
+    assert_eq!(receipt.reference, cases[0].case.reference().to_string());
+    assert_eq!(receipt.response_due, cases[0].case.response_due());
+    assert_eq!(receipt.response_due_text, date_for_people(receipt.response_due));
+
+    let mut missing = complaint.clone();
+    missing["email"] = serde_json::json!("");
+    let refused = harness.post_json(&missing).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors: serde_json::Value = serde_json::from_str(&refused.body).expect("JSON errors");
+    assert_eq!(errors["errors"][0]["field"], "email");
+    assert_eq!(errors["errors"][0]["message"], "Enter your email address");
+
+    let garbled = harness
+        .send(
+            Request::post("/")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{not json"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
+    assert_eq!(harness.cases().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_json_repeat_with_the_same_token_returns_the_same_case() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let complaint = serde_json::json!({
+        "token": token, "anonymous": true, "service_area": "Something else", "description": "Anonymous report."
+    });
+    let first = harness.post_json(&complaint).await;
+    let second = harness.post_json(&complaint).await;
+    assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::OK));
+    let (a, b): (complaints_web::JsonReceipt, complaints_web::JsonReceipt) =
+        (serde_json::from_str(&first.body).expect("json"), serde_json::from_str(&second.body).expect("json"));
+    assert_eq!(a.reference, b.reference);
+    assert!(b.duplicate && !a.duplicate);
+    assert!(!a.acknowledged, "anonymous complaints get no email");
+    assert_eq!(harness.cases().await.len(), 1);
+    assert!(harness.cases().await[0].case.complaint().is_anonymous());
+}
+
+#[tokio::test]
+async fn tampered_confirmation_links_and_unknown_pages_get_a_404_page() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let location = harness.post_form(&form_body(&token, &[])).await.location().to_owned();
+    let tampered = location.replace("CMP-2026-00001", "CMP-2026-00002");
+    assert_ne!(tampered, location, "the link names the case");
+    for uri in
+        [tampered.as_str(), "/confirmation", "/confirmation?reference=CMP-2026-00001&due=2026-12-02&sig=00", "/nope"]
+    {
+        let reply = harness.get(uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(reply.body.contains("<h1"), "{uri} has a page");
+    }
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers_and_the_stylesheet_is_served() {
+    let harness = Harness::new();
+    let form = harness.get("/").await;
+    let csp = form.headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii");
+    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+    assert_eq!(form.headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(form.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let css = harness.get("/assets/style.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.headers[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/css"));
+    assert!(css.body.contains(":focus"), "focus styles");
+}
+
+#[tokio::test]
+async fn an_unsupported_body_type_is_refused_with_a_page() {
+    let harness = Harness::new();
+    let reply = harness
+        .send(Request::post("/").header(header::CONTENT_TYPE, "text/plain").body(Body::from("hello")).expect("request"))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(harness.cases().await.is_empty());
+}
+
+/// A store that is always down, to see what people get when something unexpected fails.
+struct DownStore;
+
+#[async_trait::async_trait]
+impl complaints_app::ports::CaseStore for DownStore {
+    async fn create(&self, _: complaints_app::ports::NewCase) -> Result<complaints_app::ports::StoredCase, StoreError> {
+        Err(down())
+    }
+    async fn get(&self, _: &CaseRef) -> Result<complaints_app::ports::StoredCase, StoreError> {
+        Err(down())
+    }
+    async fn update(&self, _: &Case, _: u64, _: Vec<TimelineEvent>) -> Result<u64, StoreError> {
+        Err(down())
+    }
+    async fn timeline(&self, _: &CaseRef) -> Result<Vec<TimelineEvent>, StoreError> {
+        Err(down())
+    }
+    async fn open_due_by(&self, _: NaiveDate) -> Result<Vec<complaints_app::ports::StoredCase>, StoreError> {
+        Err(down())
+    }
+    async fn received_between(
+        &self,
+        _: NaiveDate,
+        _: NaiveDate,
+    ) -> Result<Vec<complaints_app::ports::StoredCase>, StoreError> {
+        Err(down())
+    }
+    async fn closed_between(
+        &self,
+        _: NaiveDate,
+        _: NaiveDate,
+    ) -> Result<Vec<complaints_app::ports::StoredCase>, StoreError> {
+        Err(down())
+    }
+    async fn find_by_contact(&self, _: &ContactKey) -> Result<Vec<CaseRef>, StoreError> {
+        Err(down())
+    }
+    async fn record_message(&self, _: &str, _: &CaseRef) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn case_for_message(&self, _: &str) -> Result<Option<CaseRef>, StoreError> {
+        Err(down())
+    }
+    async fn place_alert_marker(&self, _: &str, _: &CaseRef) -> Result<bool, StoreError> {
+        Err(down())
+    }
+}
+
+fn down() -> StoreError {
+    StoreError::Unavailable("database file is locked at /secret/path".into())
+}
+
+#[tokio::test]
+async fn an_unexpected_failure_shows_a_500_page_without_detail() {
+    let intake = complaints_app::testing::intake_service(
+        std::sync::Arc::new(DownStore),
+        std::sync::Arc::new(complaints_app::testing::RecordingMailer::new()),
+        support::now(),
+    );
+    let state = complaints_web::WebState::new(intake, support::FORM_SECRET).expect("pages");
+    let app = complaints_web::router(state);
+    let form = tower::ServiceExt::oneshot(app.clone(), Request::get("/").body(Body::empty()).expect("request"))
+        .await
+        .expect("ok");
+    let html = http_body_util::BodyExt::collect(form.into_body()).await.expect("body").to_bytes();
+    let token = token_in(&String::from_utf8_lossy(&html)).expect("token");
+    let request = Request::post("/")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form_body(&token, &[])))
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(app, request).await.expect("ok");
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes();
+    let page = String::from_utf8_lossy(&body);
+    assert!(page.contains("Sorry, there is a problem with the service"));
+    assert!(!page.contains("locked") && !page.contains("/secret/path"), "no detail leaks");
+}
