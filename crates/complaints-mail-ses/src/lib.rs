@@ -1,0 +1,146 @@
+//! `Mailer` on SES v2 `SendEmail` with raw content: the MIME is ours (`OutboundEmail::to_rfc5322`),
+//! so the Message-ID that replies thread on, Reply-To and Auto-Submitted reach the recipient as
+//! we wrote them. SES failures become the port's two kinds: permanent (`Rejected`) or retryable
+//! (`Unavailable`).
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::error::SdkError;
+use aws_sdk_sesv2::operation::send_email::SendEmailError;
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+use complaints_app::ports::{MailError, Mailer};
+use complaints_mail::OutboundEmail;
+
+/// Sends mail through SES v2.
+#[derive(Debug, Clone)]
+pub struct SesMailer {
+    client: Client,
+    configuration_set: Option<String>,
+}
+
+impl SesMailer {
+    /// A mailer on `client`. `configuration_set` names the SES configuration set whose event
+    /// destinations record bounces, complaints and deliveries (none when `None`).
+    #[must_use]
+    pub fn new(client: Client, configuration_set: Option<String>) -> Self {
+        Self { client, configuration_set: configuration_set.filter(|name| !name.trim().is_empty()) }
+    }
+}
+
+/// Why SES refused a message for good. Holds the SES error code only: SES messages can quote the
+/// sender or recipient address, which must not reach logs.
+#[derive(Debug, thiserror::Error)]
+#[error("SES refused the message ({code})")]
+pub struct SesRefusal {
+    pub code: String,
+}
+
+/// The SES error code when a SendEmail failure is permanent; `None` when it may succeed later:
+/// throttled (TooManyRequests), over the daily quota (LimitExceeded), sending paused by an
+/// operator (SendingPaused), an internal error or anything new.
+fn permanent_code(error: &SendEmailError) -> Option<&'static str> {
+    Some(match error {
+        SendEmailError::MessageRejected(_) => "MessageRejected",
+        SendEmailError::MailFromDomainNotVerifiedException(_) => "MailFromDomainNotVerified",
+        SendEmailError::AccountSuspendedException(_) => "AccountSuspended",
+        SendEmailError::BadRequestException(_) => "BadRequest",
+        SendEmailError::NotFoundException(_) => "NotFound",
+        _ => return None,
+    })
+}
+
+/// Sorts a SendEmail failure into permanent or retryable, keeping the SDK error as the source of
+/// a retryable one.
+fn classify(error: SdkError<SendEmailError>) -> MailError {
+    match error.as_service_error().and_then(permanent_code) {
+        Some(code) => MailError::Rejected(SesRefusal { code: code.to_owned() }.to_string()),
+        // Timeouts, connection failures, unreadable responses and retryable service errors.
+        None => MailError::Unavailable(Box::new(error)),
+    }
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    #[tracing::instrument(name = "ses.send", skip_all, fields(recipients = email.to.len(), ses_message_id = tracing::field::Empty))]
+    async fn send(&self, email: &OutboundEmail) -> Result<(), MailError> {
+        let raw = RawMessage::builder()
+            .data(Blob::new(email.to_rfc5322()))
+            .build()
+            .map_err(|e| MailError::Unavailable(Box::new(e)))?;
+        // Explicit recipients (SES counts its quota per recipient); the headers name the same.
+        let destination = Destination::builder()
+            .set_to_addresses(Some(email.to.iter().map(|m| m.address.as_str().to_owned()).collect()))
+            .build();
+        let sent = self
+            .client
+            .send_email()
+            .from_email_address(email.from.address.as_str())
+            .destination(destination)
+            .content(EmailContent::builder().raw(raw).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await
+            .map_err(classify)?;
+        if let Some(id) = sent.message_id() {
+            tracing::Span::current().record("ses_message_id", id);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sesv2::types::error::{
+        AccountSuspendedException, BadRequestException, LimitExceededException, MailFromDomainNotVerifiedException,
+        MessageRejected, SendingPausedException, TooManyRequestsException,
+    };
+
+    #[test]
+    fn ses_failures_are_sorted_into_permanent_and_retryable() {
+        let cases = [
+            (
+                SendEmailError::MessageRejected(
+                    MessageRejected::builder().message("Email address not verified a@example.org").build(),
+                ),
+                Some("MessageRejected"),
+            ),
+            (
+                SendEmailError::MailFromDomainNotVerifiedException(
+                    MailFromDomainNotVerifiedException::builder().build(),
+                ),
+                Some("MailFromDomainNotVerified"),
+            ),
+            (
+                SendEmailError::AccountSuspendedException(AccountSuspendedException::builder().build()),
+                Some("AccountSuspended"),
+            ),
+            (SendEmailError::BadRequestException(BadRequestException::builder().build()), Some("BadRequest")),
+            (SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build()), None),
+            (SendEmailError::LimitExceededException(LimitExceededException::builder().build()), None),
+            (SendEmailError::SendingPausedException(SendingPausedException::builder().build()), None),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(permanent_code(&error), expected, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_ses_code_and_never_an_address() {
+        let text = SesRefusal { code: "MessageRejected".to_owned() }.to_string();
+        assert!(text.contains("MessageRejected") && !text.contains('@'), "{text}");
+    }
+
+    #[test]
+    fn an_empty_configuration_set_name_means_none() {
+        let config =
+            aws_sdk_sesv2::Config::builder().behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest()).build();
+        let client = Client::from_conf(config);
+        let cases = [(Some("  "), None), (None, None), (Some("complaints"), Some("complaints"))];
+        for (given, kept) in cases {
+            let mailer = SesMailer::new(client.clone(), given.map(str::to_owned));
+            assert_eq!(mailer.configuration_set.as_deref(), kept, "{given:?}");
+        }
+    }
+}

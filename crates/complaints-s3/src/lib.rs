@@ -1,0 +1,133 @@
+//! `ObjectStore` on S3: raw inbound mail, attachments and exports, one bucket per store.
+//! Against a local endpoint (`AWS_ENDPOINT_URL`, e.g. moto) the client uses path-style URLs, since
+//! virtual-host style would need DNS for `<bucket>.localhost`.
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::get_object::GetObjectError;
+use aws_sdk_s3::primitives::ByteStream;
+use complaints_app::object_store::{ObjectStore, ObjectStoreError};
+
+/// The environment variable that points the SDK at a local endpoint.
+pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL";
+
+/// Objects in one S3 bucket.
+#[derive(Debug, Clone)]
+pub struct S3ObjectStore {
+    client: Client,
+    bucket: String,
+}
+
+/// Builds the S3 client for `config`, path-style when a local endpoint is configured.
+#[must_use]
+pub fn s3_client(config: &SdkConfig) -> Client {
+    let local = std::env::var_os(ENDPOINT_ENV).is_some_and(|v| !v.is_empty());
+    Client::from_conf(s3_config(config, local))
+}
+
+fn s3_config(config: &SdkConfig, local_endpoint: bool) -> aws_sdk_s3::Config {
+    aws_sdk_s3::config::Builder::from(config).force_path_style(local_endpoint).build()
+}
+
+impl S3ObjectStore {
+    /// A store on `bucket` through `client` (see [`s3_client`]).
+    #[must_use]
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self { client, bucket: bucket.into() }
+    }
+}
+
+/// Why a body could not be read to the end.
+#[derive(Debug, thiserror::Error)]
+#[error("could not read the object body")]
+pub struct BodyError(#[source] aws_sdk_s3::primitives::ByteStreamError);
+
+fn unavailable<E: std::error::Error + Send + Sync + 'static>(error: E) -> ObjectStoreError {
+    ObjectStoreError::Unavailable(Box::new(error))
+}
+
+#[async_trait]
+impl ObjectStore for S3ObjectStore {
+    #[tracing::instrument(name = "s3.put", skip_all, fields(bytes = bytes.len()))]
+    async fn put(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> Result<(), ObjectStoreError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(name = "s3.get", skip_all)]
+    async fn get(&self, key: &str) -> Result<Vec<u8>, ObjectStoreError> {
+        let result = self.client.get_object().bucket(&self.bucket).key(key).send().await;
+        let out = match result {
+            Ok(out) => out,
+            Err(SdkError::ServiceError(context)) if matches!(context.err(), GetObjectError::NoSuchKey(_)) => {
+                return Err(ObjectStoreError::NotFound);
+            }
+            Err(other) => return Err(unavailable(other)),
+        };
+        let body = out.body.collect().await.map_err(|e| unavailable(BodyError(e)))?;
+        Ok(body.into_bytes().to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
+    use aws_sdk_s3::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents, SharedCredentialsProvider};
+    use aws_sdk_s3::error::BoxError;
+
+    use super::*;
+
+    /// Records the URI of each request, then stops it before anything is sent.
+    #[derive(Debug, Clone, Default)]
+    struct RecordUri(Arc<Mutex<Vec<String>>>);
+
+    impl Intercept for RecordUri {
+        fn name(&self) -> &'static str {
+            "RecordUri"
+        }
+
+        fn read_before_transmit(
+            &self,
+            context: &BeforeTransmitInterceptorContextRef<'_>,
+            _components: &RuntimeComponents,
+            _cfg: &mut ConfigBag,
+        ) -> Result<(), BoxError> {
+            // Without the query, which only names the operation.
+            let uri = context.request().uri();
+            let without_query = uri.split_once('?').map_or(uri, |(path, _)| path);
+            self.0.lock().map_err(|_| "poisoned")?.push(without_query.to_owned());
+            Err("stopped by the test before sending".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_local_endpoint_gets_path_style_urls_and_aws_gets_virtual_hosts() {
+        let base = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .endpoint_url("http://localhost:9")
+            .region(Region::new("eu-west-2"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "test")))
+            .build();
+        let cases = [(true, "http://localhost:9/exports/a.csv"), (false, "http://exports.localhost:9/a.csv")];
+        for (local, expected) in cases {
+            let record = RecordUri::default();
+            let config = s3_config(&base, local).to_builder().interceptor(record.clone()).build();
+            let store = S3ObjectStore::new(Client::from_conf(config), "exports");
+            assert!(store.get("a.csv").await.is_err(), "the interceptor stops the request");
+            let uris = record.0.lock().expect("uris").clone();
+            assert_eq!(uris, [expected], "local endpoint: {local}");
+        }
+    }
+}
