@@ -46,7 +46,7 @@ const tests = [
   ['the form shows every question with a label and works from the keyboard', async (page) => {
     await page.goto(`${BASE_URL}/`);
     assert.equal(await page.title(), 'Make a complaint – Example Council');
-    for (const label of ['Full name', 'Email address', 'What happened?', 'Day', 'Their full name']) {
+    for (const label of ['Full name', 'Email address', 'What happened?', 'Day']) {
       assert.ok(await page.getByLabel(label).first().isVisible(), `label ${label}`);
     }
     // The first Tab reaches the skip link, which is shown when focused.
@@ -60,6 +60,13 @@ const tests = [
       await page.evaluate(() => document.activeElement?.blur());
       await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: true });
     }
+    // The questions about someone else show only once Yes is chosen (CSS only, no script).
+    const theirName = page.getByLabel('Their full name');
+    assert.equal(await theirName.isVisible(), false, 'hidden until Yes is chosen');
+    await page.getByLabel('Yes', { exact: true }).check();
+    assert.ok(await theirName.isVisible(), 'shown once Yes is chosen');
+    await page.getByLabel('No, this is my own complaint').check();
+    assert.equal(await theirName.isVisible(), false, 'hidden again after No');
   }],
 
   ['a complaint sent from the form is confirmed, stored and acknowledged', async (page) => {
@@ -101,6 +108,8 @@ const tests = [
     const summary = page.locator('.error-summary');
     await summary.waitFor();
     assert.ok((await page.title()).startsWith('Error: '));
+    // Focus moves to the summary on load (no script needed), so it is read out first.
+    assert.equal(await page.evaluate(() => document.activeElement?.className), 'error-summary');
     const link = summary.getByRole('link', { name: 'Enter your email address' });
     assert.equal(await link.getAttribute('href'), '#email');
     assert.equal(await page.inputValue('#name'), 'Jo Bloggs');
@@ -110,6 +119,19 @@ const tests = [
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'error-summary.png'), fullPage: true });
     await link.click();
     assert.ok(page.url().endsWith('#email'));
+  }],
+
+  ['on a phone the form fits the screen and an answer that is too long is sent back to be shortened', async (page) => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${BASE_URL}/`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, 'no sideways scrolling at 390px');
+    await fillComplaint(page, { email: 'jo@example.org' });
+    await page.fill('#description', 'x'.repeat(10001));
+    await page.getByRole('button', { name: 'Send complaint' }).click();
+    await page.locator('.error-summary').getByRole('link', { name: 'What happened must be 10,000 characters or fewer' }).waitFor();
+    assert.equal(await page.inputValue('#name'), 'Jo Bloggs');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'phone-error.png'), fullPage: true });
   }],
 ];
 

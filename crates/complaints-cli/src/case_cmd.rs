@@ -111,6 +111,22 @@ fn event_line(event: &TimelineEvent) -> String {
     line
 }
 
+/// Control characters other than tabs shown as U+FFFD, so text a citizen typed (an escape
+/// sequence, say) cannot drive the officer's terminal.
+fn safe(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect()
+}
+
+/// The citizen's text on one line (for short answers shown beside a label).
+fn one_line(text: &str) -> String {
+    safe(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// The citizen's text as written, each line indented under its heading.
+fn indented(text: &str) -> String {
+    text.lines().map(|line| format!("  {}\n", safe(line))).collect()
+}
+
 fn as_text(stored: &StoredCase, timeline: &[TimelineEvent]) -> String {
     let case = &stored.case;
     let complaint = case.complaint();
@@ -130,12 +146,75 @@ fn as_text(stored: &StoredCase, timeline: &[TimelineEvent]) -> String {
         row("Clock:", format!("{} due {}", clock.kind.as_str(), clock.due));
     }
     row("Handler:", case.handler().to_owned());
-    row("Anonymous:", if complaint.is_anonymous() { "yes" } else { "no" }.to_owned());
     row("Version:", stored.version.to_string());
-    out.push_str("Timeline:\n");
+    // What arrived, as the complaints officer needs to read it before replying. This prints to the
+    // officer's own terminal; it is never logged.
+    out.push_str("\nFrom:\n");
+    let mut detail = |label: &str, value: String| out.push_str(&format!("  {label:<18}{}\n", one_line(&value)));
+    match &complaint.complainant {
+        None => detail("Anonymous:", "yes (we cannot reply)".to_owned()),
+        Some(person) => {
+            detail("Name:", person.name.clone());
+            if let Some(email) = &person.email {
+                detail("Email:", email.to_string());
+            }
+            if let Some(phone) = &person.phone {
+                detail("Phone:", phone.clone());
+            }
+            if let Some(handle) = &person.handle {
+                detail("Handle:", handle.clone());
+            }
+        }
+    }
+    if let Some(method) = &complaint.preferred_contact {
+        detail("Contact by:", name_of(method));
+    }
+    if let Some(adjustments) = &complaint.adjustments {
+        detail("Help needed:", adjustments.clone());
+    }
+    if let Some(rep) = &complaint.representation {
+        let consent = if rep.consent_confirmed { "consent confirmed" } else { "consent NOT confirmed" };
+        detail("On behalf of:", format!("{} ({}; {consent})", rep.person_affected, rep.relationship));
+    }
+    if let Some(child) = &complaint.child {
+        detail("Child involved:", name_of(child));
+    }
+    if let Some(date) = complaint.event_date {
+        detail("Happened on:", date.to_string());
+    }
+    if let Some(date) = complaint.awareness_date {
+        detail("Found out on:", date.to_string());
+    }
+    out.push_str("\nWhat happened:\n");
+    out.push_str(&indented(&complaint.description));
+    if let Some(outcome) = &complaint.outcome_sought {
+        out.push_str("\nOutcome wanted:\n");
+        out.push_str(&indented(outcome));
+    }
+    out.push_str("\nTimeline:\n");
     for event in timeline {
         out.push_str(&event_line(event));
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_citizens_text_is_indented_and_control_characters_cannot_drive_the_terminal() {
+        let cases = [
+            ("one line", "  one line\n"),
+            ("two\nlines", "  two\n  lines\n"),
+            ("red \u{1b}[31mtext", "  red \u{fffd}[31mtext\n"),
+            ("tab\tkept", "  tab\tkept\n"),
+        ];
+        for (text, shown) in cases {
+            assert_eq!(indented(text), shown, "{text:?}");
+        }
+        assert_eq!(one_line("large\n print  please"), "large print please");
+        assert_eq!(one_line("Jo\u{1b}]0;x\u{7}"), "Jo\u{fffd}]0;x\u{fffd}");
+    }
 }

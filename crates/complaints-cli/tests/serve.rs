@@ -124,7 +124,12 @@ async fn a_complaint_sent_to_serve_is_stored_acknowledged_and_shown_by_case_show
     let file = eml[0].file_name().to_string_lossy().into_owned();
     let message = client.get(format!("{}/outbox/{file}", server.url)).send().await.expect("message");
     assert_eq!(message.status(), 200);
-    assert!(message.text().await.expect("body").contains("jo@example.org"));
+    let message = message.text().await.expect("body");
+    assert!(message.contains("jo@example.org"));
+    assert!(
+        message.contains(&format!("<h1 class=\"heading-l\">Your complaint {reference}")),
+        "the subject heads the page"
+    );
     let escape = client.get(format!("{}/outbox/..%2Fcontact-key.secret", server.url)).send().await.expect("request");
     assert_eq!(escape.status(), 404, "the outbox page cannot read other files");
 
@@ -135,6 +140,10 @@ async fn a_complaint_sent_to_serve_is_stored_acknowledged_and_shown_by_case_show
         format!("Reference:    {reference}"),
         "web-form".to_owned(),
         "Handler:".to_owned(),
+        // What arrived, for the officer who will reply.
+        "Jo Bloggs".to_owned(),
+        "jo@example.org".to_owned(),
+        "What happened:\n  The pothole outside number 12 has been there since June.".to_owned(),
         "Timeline:".to_owned(),
         "received".to_owned(),
     ] {

@@ -111,8 +111,9 @@ impl FieldErrors {
     }
 }
 
-/// Field ids in the order the page asks the questions; the error summary follows it.
-pub const PAGE_ORDER: [&str; 16] = [
+/// Field ids in the order the page asks the questions; the error summary follows it. A date's own
+/// id (`event_date`) stands for the whole date; the summary links it to the day box.
+pub const PAGE_ORDER: [&str; 22] = [
     "token",
     "name",
     "email",
@@ -121,8 +122,14 @@ pub const PAGE_ORDER: [&str; 16] = [
     "adjustments",
     "service_area",
     "description",
+    "event_date",
     "event_date_day",
+    "event_date_month",
+    "event_date_year",
+    "awareness_date",
     "awareness_date_day",
+    "awareness_date_month",
+    "awareness_date_year",
     "outcome",
     "on_behalf",
     "person_name",
@@ -154,6 +161,19 @@ fn optional(text: &str) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
+/// A count as people read it: 10,000 rather than 10000.
+pub(crate) fn with_commas(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn too_long(text: &str, max: usize) -> bool {
     text.trim().chars().count() > max
 }
@@ -168,10 +188,18 @@ fn plausible_phone(phone: &str) -> bool {
 
 /// Which date question, for messages and field ids.
 struct DateQuestion {
-    /// Field id prefix (`event_date`).
+    /// Field id of the whole date (`event_date`): errors about the date as a whole use it, so the
+    /// page highlights all three boxes; errors about one part use that part's id (`event_date_month`).
     id: &'static str,
+    /// The ids of the day, month and year boxes.
+    parts: [&'static str; 3],
     /// How messages name the date.
     noun: &'static str,
+}
+
+/// A month typed as a number, or as a name people often write instead ("March", "mar").
+fn month_number(text: &str) -> Option<u32> {
+    text.parse::<u32>().ok().or_else(|| text.parse::<chrono::Month>().ok().map(|m| m.number_from_month()))
 }
 
 /// Parses one optional date given as ISO text or as day, month and year.
@@ -185,17 +213,12 @@ fn date_answer(
     errors: &mut FieldErrors,
 ) -> Option<NaiveDate> {
     let (iso, day, month, year) = (iso.trim(), day.trim(), month.trim(), year.trim());
-    let first_id = || -> &'static str {
-        match question.id {
-            "event_date" => "event_date_day",
-            _ => "awareness_date_day",
-        }
-    };
+    let [day_id, month_id, year_id] = question.parts;
     let date = if !iso.is_empty() {
         match NaiveDate::parse_from_str(iso, "%Y-%m-%d") {
             Ok(date) => date,
             Err(_) => {
-                errors.add(first_id(), format!("{} must be a real date, like 2026-03-27", question.noun));
+                errors.add(question.id, format!("{} must be a real date, like 2026-03-27", question.noun));
                 return None;
             }
         }
@@ -203,32 +226,41 @@ fn date_answer(
         if day.is_empty() && month.is_empty() && year.is_empty() {
             return None;
         }
-        let missing: Vec<&str> = [("a day", day), ("a month", month), ("a year", year)]
+        // One missing part: say which, and point at that box only (GOV.UK date input pattern).
+        let missing: Vec<(&'static str, &str)> = [(day_id, "a day"), (month_id, "a month"), (year_id, "a year")]
             .into_iter()
-            .filter(|(_, v)| v.is_empty())
-            .map(|(what, _)| what)
+            .zip([day, month, year])
+            .filter(|(_, value)| value.is_empty())
+            .map(|(part, _)| part)
             .collect();
-        if let Some(first) = missing.first() {
-            errors.add(first_id(), format!("{} must include {first}", question.noun));
-            return None;
+        match missing.as_slice() {
+            [] => {}
+            [(id, what)] => {
+                errors.add(id, format!("{} must include {what}", question.noun));
+                return None;
+            }
+            [(id, first), (_, second)] => {
+                errors.add(id, format!("{} must include {first} and {second}", question.noun));
+                return None;
+            }
+            _ => return None,
         }
-        let parsed = (day.parse::<u32>(), month.parse::<u32>(), year.parse::<i32>());
-        let (Ok(d), Ok(m), Ok(y)) = parsed else {
-            errors.add(first_id(), format!("{} must be a real date, like 27 3 2026", question.noun));
+        let (Ok(d), Some(m), Ok(y)) = (day.parse::<u32>(), month_number(month), year.parse::<i32>()) else {
+            errors.add(question.id, format!("{} must be a real date, like 27 3 2026", question.noun));
             return None;
         };
         if year.len() != 4 {
-            errors.add(first_id(), format!("The year of {} must include 4 numbers", question.noun.to_lowercase()));
+            errors.add(year_id, format!("The year of {} must include 4 numbers", question.noun.to_lowercase()));
             return None;
         }
         let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else {
-            errors.add(first_id(), format!("{} must be a real date, like 27 3 2026", question.noun));
+            errors.add(question.id, format!("{} must be a real date, like 27 3 2026", question.noun));
             return None;
         };
         date
     };
     if date > today {
-        errors.add(first_id(), format!("{} must be today or in the past", question.noun));
+        errors.add(question.id, format!("{} must be today or in the past", question.noun));
         return None;
     }
     Some(date)
@@ -265,7 +297,7 @@ impl ComplaintForm {
             if name.is_empty() {
                 errors.add("name", "Enter your full name");
             } else if too_long(name, MAX_NAME_CHARS) {
-                errors.add("name", format!("Your name must be {MAX_NAME_CHARS} characters or fewer"));
+                errors.add("name", format!("Your name must be {} characters or fewer", with_commas(MAX_NAME_CHARS)));
             }
             let email_needed = contact_method != Some(ContactMethod::Phone);
             match (self.email.trim(), email_needed) {
@@ -289,7 +321,10 @@ impl ComplaintForm {
             }
         }
         if too_long(&self.adjustments, MAX_TEXT_CHARS) {
-            errors.add("adjustments", format!("Your answer must be {MAX_TEXT_CHARS} characters or fewer"));
+            errors.add(
+                "adjustments",
+                format!("The help or changes you need must be {} characters or fewer", with_commas(MAX_TEXT_CHARS)),
+            );
         }
 
         // The complaint.
@@ -303,9 +338,16 @@ impl ComplaintForm {
         if description.is_empty() {
             errors.add("description", "Tell us what happened");
         } else if too_long(description, MAX_TEXT_CHARS) {
-            errors.add("description", format!("What happened must be {MAX_TEXT_CHARS} characters or fewer"));
+            errors.add(
+                "description",
+                format!("What happened must be {} characters or fewer", with_commas(MAX_TEXT_CHARS)),
+            );
         }
-        let event_question = DateQuestion { id: "event_date", noun: "The date it happened" };
+        let event_question = DateQuestion {
+            id: "event_date",
+            parts: ["event_date_day", "event_date_month", "event_date_year"],
+            noun: "The date it happened",
+        };
         let event_date = date_answer(
             &self.event_date,
             &self.event_date_day,
@@ -315,7 +357,11 @@ impl ComplaintForm {
             today,
             &mut errors,
         );
-        let awareness_question = DateQuestion { id: "awareness_date", noun: "The date you found out" };
+        let awareness_question = DateQuestion {
+            id: "awareness_date",
+            parts: ["awareness_date_day", "awareness_date_month", "awareness_date_year"],
+            noun: "The date you found out",
+        };
         let awareness_date = date_answer(
             &self.awareness_date,
             &self.awareness_date_day,
@@ -328,11 +374,13 @@ impl ComplaintForm {
         if let (Some(event), Some(aware)) = (event_date, awareness_date)
             && aware < event
         {
-            errors
-                .add("awareness_date_day", "The date you found out must be the same as or after the date it happened");
+            errors.add("awareness_date", "The date you found out must be the same as or after the date it happened");
         }
         if too_long(&self.outcome, MAX_TEXT_CHARS) {
-            errors.add("outcome", format!("Your answer must be {MAX_TEXT_CHARS} characters or fewer"));
+            errors.add(
+                "outcome",
+                format!("What you would like us to do must be {} characters or fewer", with_commas(MAX_TEXT_CHARS)),
+            );
         }
 
         // Complaining for someone else (R52).
@@ -344,12 +392,21 @@ impl ComplaintForm {
                 if person.is_empty() {
                     errors.add("person_name", "Enter the name of the person you are complaining for");
                 } else if too_long(person, MAX_NAME_CHARS) {
-                    errors.add("person_name", format!("Their name must be {MAX_NAME_CHARS} characters or fewer"));
+                    errors.add(
+                        "person_name",
+                        format!("Their name must be {} characters or fewer", with_commas(MAX_NAME_CHARS)),
+                    );
                 }
                 if relationship.is_empty() {
                     errors.add("relationship", "Tell us your relationship to the person, like parent or carer");
                 } else if too_long(relationship, MAX_SHORT_CHARS) {
-                    errors.add("relationship", format!("Your answer must be {MAX_SHORT_CHARS} characters or fewer"));
+                    errors.add(
+                        "relationship",
+                        format!(
+                            "Your relationship to them must be {} characters or fewer",
+                            with_commas(MAX_SHORT_CHARS)
+                        ),
+                    );
                 }
                 if !self.consent {
                     errors.add("consent", "Confirm that the person has agreed to you complaining for them");
@@ -433,7 +490,7 @@ mod tests {
     #[test]
     fn each_missing_or_wrong_answer_is_reported_against_its_own_field() {
         type Change = fn(&mut ComplaintForm);
-        let cases: [(&str, Change, &str, &str); 14] = [
+        let cases: [(&str, Change, &str, &str); 19] = [
             ("no name", |f| f.name.clear(), "name", "Enter your full name"),
             ("no email", |f| f.email.clear(), "email", "Enter your email address"),
             ("bad email", |f| f.email = "jo at example".into(), "email", "correct format"),
@@ -442,24 +499,64 @@ mod tests {
             ("no service", |f| f.service_area.clear(), "service_area", "Select the service"),
             ("unknown service", |f| f.service_area = "Moon base".into(), "service_area", "Select one of"),
             ("no description", |f| f.description = "  ".into(), "description", "Tell us what happened"),
-            ("part of a date", |f| f.event_date_day = "3".into(), "event_date_day", "must include a month"),
+            (
+                "a date without its month",
+                |f| (f.event_date_day, f.event_date_year) = ("3".into(), "2026".into()),
+                "event_date_month",
+                "The date it happened must include a month",
+            ),
+            (
+                "a date with only its day",
+                |f| f.event_date_day = "3".into(),
+                "event_date_month",
+                "must include a month and a year",
+            ),
+            (
+                "a two-digit year",
+                |f| {
+                    (f.event_date_day, f.event_date_month, f.event_date_year) = ("3".into(), "2".into(), "26".into());
+                },
+                "event_date_year",
+                "must include 4 numbers",
+            ),
             (
                 "impossible date",
                 |f| {
                     (f.event_date_day, f.event_date_month, f.event_date_year) =
                         ("31".into(), "2".into(), "2026".into());
                 },
-                "event_date_day",
-                "real date",
+                "event_date",
+                "must be a real date",
             ),
-            ("future date", |f| f.awareness_date = "2027-01-01".into(), "awareness_date_day", "today or in the past"),
+            ("future date", |f| f.awareness_date = "2027-01-01".into(), "awareness_date", "today or in the past"),
             ("for someone, no name", |f| f.on_behalf = "yes".into(), "person_name", "Enter the name"),
             ("unknown child answer", |f| f.child = "maybe".into(), "child", "Select whether"),
             (
                 "long description",
                 |f| f.description = "x".repeat(MAX_TEXT_CHARS + 1),
                 "description",
-                "characters or fewer",
+                "What happened must be 10,000 characters or fewer",
+            ),
+            (
+                "long outcome",
+                |f| f.outcome = "x".repeat(MAX_TEXT_CHARS + 1),
+                "outcome",
+                "What you would like us to do must be 10,000 characters",
+            ),
+            (
+                "long adjustments",
+                |f| f.adjustments = "x".repeat(MAX_TEXT_CHARS + 1),
+                "adjustments",
+                "The help or changes you need must be",
+            ),
+            (
+                "long relationship",
+                |f| {
+                    (f.on_behalf, f.person_name, f.relationship, f.consent) =
+                        ("yes".into(), "Sam".into(), "x".repeat(MAX_SHORT_CHARS + 1), true)
+                },
+                "relationship",
+                "Your relationship to them must be 500 characters",
             ),
         ];
         for (what, change, field, message) in cases {
@@ -506,7 +603,29 @@ mod tests {
         assert_eq!(complaint.awareness_date, NaiveDate::from_ymd_opt(2026, 11, 4));
         assert_eq!(complaint.child, Some(ChildInvolvement::AdultAboutChild));
         let backwards = ComplaintForm { awareness_date: "2026-11-01".into(), ..form };
-        assert_eq!(first_error(&backwards).map(|e| e.0), Some("awareness_date_day"));
+        assert_eq!(first_error(&backwards).map(|e| e.0), Some("awareness_date"));
+    }
+
+    #[test]
+    fn a_month_may_be_typed_as_its_name() {
+        for month in ["3", "03", "March", "mar", "MARCH"] {
+            let form = ComplaintForm {
+                event_date_day: "27".into(),
+                event_date_month: month.into(),
+                event_date_year: "2026".into(),
+                ..valid()
+            };
+            let complaint = form.validate(&OrgConfig::builtin(), today()).unwrap_or_else(|e| panic!("{month}: {e:?}"));
+            assert_eq!(complaint.event_date, NaiveDate::from_ymd_opt(2026, 3, 27), "{month}");
+        }
+    }
+
+    #[test]
+    fn counts_in_messages_are_written_with_thousands_separators() {
+        let cases = [(5, "5"), (500, "500"), (1_000, "1,000"), (10_000, "10,000"), (1_234_567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(with_commas(n), text);
+        }
     }
 
     #[test]

@@ -30,9 +30,12 @@ use crate::form::{ComplaintForm, FieldError, FieldErrors};
 use crate::pages::{BARE_500, PageError, Pages};
 use crate::token::{FormToken, Signer, TokenError};
 
-/// The largest request body accepted: a long complaint is about 10,000 characters (up to 40 KB in
-/// UTF-8) plus the other answers; anything much bigger is not a person typing.
-pub const DEFAULT_BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// The largest request body accepted. Three long answers of 10,000 characters each
+/// ([`form::MAX_TEXT_CHARS`]) must fit even when written in a language outside ASCII: a character
+/// takes up to 4 bytes in UTF-8 and each byte 3 when form-encoded (`%E2`). 3 × 10,000 × 12 bytes is
+/// about 352 KB, so a person within the per-answer limits gets field messages, never a 413; anything
+/// bigger is not a person typing. API Gateway and Lambda take several megabytes, so this is ours.
+pub const DEFAULT_BODY_LIMIT_BYTES: usize = 384 * 1024;
 
 /// Why the web state could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -233,14 +236,21 @@ fn too_large(state: &WebState, kind: BodyKind) -> Response {
             &json!({ "error": format!("the request body is larger than {limit_kb} KB") }),
         );
     }
+    // People do not count kilobytes: name the per-answer limit, and say how to get back to what
+    // they typed (the browser's back button keeps it; a link to the form would not).
     let sentence = format!(
-        "The form can take up to {limit_kb} KB of text. Shorten your answers, for example what happened, and send it again."
+        "Each answer can be up to {} characters, about 4 pages. Your complaint has not been sent.",
+        form::with_commas(form::MAX_TEXT_CHARS)
     );
     problem_page(
         state,
         StatusCode::PAYLOAD_TOO_LARGE,
         "Your complaint is too long to send",
-        &[sentence.as_str(), "If you need to send a long complaint or documents, email it to us instead."],
+        &[
+            sentence.as_str(),
+            "Use your browser's back button to return to your answers, shorten them, and send the form again.",
+            "If you need to send a long complaint or documents, email it to us instead.",
+        ],
     )
 }
 
@@ -445,8 +455,8 @@ async fn confirmation(
     let Ok(reference) = query.reference.parse::<CaseRef>() else {
         return not_genuine(&state);
     };
-    let handler = match state.intake.store.get(&reference).await {
-        Ok(stored) => stored.case.handler().to_owned(),
+    let (handler, anonymous) = match state.intake.store.get(&reference).await {
+        Ok(stored) => (stored.case.handler().to_owned(), stored.case.complaint().is_anonymous()),
         Err(StoreError::NotFound) => return not_genuine(&state),
         Err(err) => return server_error(&state, &err),
     };
@@ -463,6 +473,8 @@ async fn confirmation(
         due_text => date_for_people(query.due),
         handler,
         acknowledged,
+        anonymous,
+        org_phone => state.intake.config.organisation.phone.as_deref(),
         stage1_days => complaints_core::policy::STAGE1_WORKING_DAYS,
         stage2_days => complaints_core::policy::STAGE2_WORKING_DAYS,
     };

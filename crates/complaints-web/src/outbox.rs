@@ -73,10 +73,10 @@ async fn list(State(state): State<OutboxState>) -> Response {
     }
 }
 
-/// The message as a person reads it: the main headers, then the plain-text body.
-fn as_text(raw: &[u8]) -> String {
+/// The message as a person reads it: its subject, then the main headers and the plain-text body.
+fn as_text(raw: &[u8]) -> (String, String) {
     let Some(message) = mail_parser::MessageParser::default().parse(raw) else {
-        return String::from_utf8_lossy(raw).into_owned();
+        return (String::new(), String::from_utf8_lossy(raw).into_owned());
     };
     let addresses = |list: Option<&mail_parser::Address<'_>>| {
         list.map(|a| a.iter().filter_map(|m| m.address()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
@@ -96,7 +96,7 @@ fn as_text(raw: &[u8]) -> String {
     }
     text.push('\n');
     text.push_str(&message.body_text(0).unwrap_or_default());
-    text
+    (message.subject().unwrap_or("").to_owned(), text)
 }
 
 async fn show(State(state): State<OutboxState>, UrlPath(file): UrlPath<String>) -> Response {
@@ -110,8 +110,8 @@ async fn show(State(state): State<OutboxState>, UrlPath(file): UrlPath<String>) 
             return failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the message could not be read");
         }
     };
-    let text = as_text(&raw);
-    match state.pages.render("outbox_message.html", context! { org_name => &*state.org_name, file, text }) {
+    let (subject, text) = as_text(&raw);
+    match state.pages.render("outbox_message.html", context! { org_name => &*state.org_name, file, subject, text }) {
         Ok(body) => html(StatusCode::OK, body),
         Err(err) => {
             tracing::error!(error = %err, "outbox page failed");

@@ -89,6 +89,24 @@ async fn a_valid_form_creates_one_case_and_redirects_to_a_confirmation_with_the_
 }
 
 #[tokio::test]
+async fn the_confirmation_says_how_to_escalate_or_that_an_anonymous_complainant_gets_no_reply() {
+    let harness = Harness::new();
+    let cases = [(vec![], true), (vec![("anonymous", "yes"), ("name", ""), ("email", "")], false)];
+    for (answers, expect_reply) in cases {
+        let token = harness.token().await;
+        let reply = harness.post_form(&form_body(&token, &answers)).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{answers:?}");
+        let page = harness.get(reply.location()).await.body;
+        assert!(page.contains("id=\"reference\"") && page.contains("id=\"response-due\""), "{answers:?}");
+        assert!(page.contains("id=\"handler\""), "{answers:?}");
+        for promise in ["We will respond by", "If you are unhappy with our response", "(SPSO)", "another format"] {
+            assert_eq!(page.contains(promise), expect_reply, "{promise:?} for {answers:?}");
+        }
+        assert_eq!(page.contains("we cannot send you a response"), !expect_reply, "{answers:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_missing_email_is_reported_in_a_summary_linking_to_the_field_and_the_answers_are_kept() {
     let harness = Harness::new();
     let token = harness.token().await;
@@ -111,6 +129,68 @@ async fn a_missing_email_is_reported_in_a_summary_linking_to_the_field_and_the_a
         "the same token, so a corrected send is still one case"
     );
     assert!(harness.cases().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_error_summary_takes_focus_on_load_without_script() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let html = harness.post_form(&form_body(&token, &[("email", "")])).await.body;
+    let summary_tag = html
+        .split("<div class=\"error-summary\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .expect("an error summary");
+    for attribute in ["role=\"alert\"", "tabindex=\"-1\"", "autofocus"] {
+        assert!(summary_tag.contains(attribute), "{attribute} missing from {summary_tag}");
+    }
+    let blank = harness.get("/").await.body;
+    assert!(!blank.contains("autofocus"), "a blank form does not move focus");
+}
+
+#[tokio::test]
+async fn a_date_missing_one_part_points_at_that_box_and_a_wrong_date_at_all_three() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let parts = [("event_date_day", "3"), ("event_date_month", ""), ("event_date_year", "2026")];
+    let html = harness.post_form(&form_body(&token, &parts)).await.body;
+    assert!(html.contains("<a href=\"#event_date_month\">The date it happened must include a month</a>"), "{html}");
+    let invalid: Vec<&str> = ["event_date_day", "event_date_month", "event_date_year"]
+        .into_iter()
+        .filter(|id| input_tag(&html, id).contains("aria-invalid=\"true\""))
+        .collect();
+    assert_eq!(invalid, ["event_date_month"]);
+
+    let wrong = [("event_date_day", "31"), ("event_date_month", "2"), ("event_date_year", "2026")];
+    let html = harness.post_form(&form_body(&token, &wrong)).await.body;
+    assert!(html.contains("<a href=\"#event_date_day\">The date it happened must be a real date"), "{html}");
+    for id in ["event_date_day", "event_date_month", "event_date_year"] {
+        assert!(input_tag(&html, id).contains("aria-invalid=\"true\""), "{id} not marked");
+    }
+    assert!(harness.cases().await.is_empty());
+}
+
+/// The `<input …>` tag with this id.
+fn input_tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no {id}"));
+    let start = html[..at].rfind('<').expect("tag start");
+    let end = at + html[at..].find('>').expect("tag end");
+    &html[start..=end]
+}
+
+#[tokio::test]
+async fn the_questions_about_someone_else_sit_inside_the_yes_answer() {
+    // The CSS shows them only while Yes is selected; that needs them to follow the Yes radio
+    // in the same item, with no other radio in between.
+    let html = Harness::new().get("/").await.body;
+    let yes = html.find("name=\"on_behalf\" type=\"radio\" value=\"yes\"").expect("a Yes radio");
+    let reveal = html.find("class=\"radios__conditional\" id=\"on_behalf-conditional\"").expect("a reveal");
+    let person = html.find("id=\"person_name\"").expect("their name");
+    let consent = html.find("id=\"consent\"").expect("consent");
+    let after_yes = yes + html[yes..].find('>').expect("end of the Yes radio");
+    let next_radio = html[after_yes..].find("type=\"radio\"").map(|i| i + after_yes);
+    assert!(yes < reveal && reveal < person && person < consent, "{yes} {reveal} {person} {consent}");
+    assert!(next_radio.is_none_or(|r| r > consent), "another radio sits between Yes and its questions");
 }
 
 #[tokio::test]
@@ -159,9 +239,25 @@ async fn an_oversized_body_gets_a_clear_413_page_whether_or_not_its_length_is_de
         let body = http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes();
         let html = String::from_utf8_lossy(&body);
         assert!(html.contains("Your complaint is too long to send"), "declared: {declared}");
-        assert!(html.contains("up to 4 KB"));
+        assert!(html.contains("has not been sent"), "says nothing was stored");
+        assert!(html.contains("back button"), "says how to get back to the answers");
     }
     assert!(harness.cases().await.is_empty());
+}
+
+#[tokio::test]
+async fn answers_at_the_length_limit_fit_the_body_limit_in_any_script() {
+    // Non-ASCII text grows up to twelvefold when form-encoded; a person within the per-answer
+    // limits must get their complaint taken in, never a 413.
+    let harness = Harness::new();
+    for letter in ["x", "ł", "ب", "語", "🙂"] {
+        let long = letter.repeat(complaints_web::form::MAX_TEXT_CHARS);
+        let token = harness.token().await;
+        let body = form_body(&token, &[("description", &long), ("outcome", &long), ("adjustments", &long)]);
+        let reply = harness.post_form(&body).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{letter}: {} bytes", body.len());
+    }
+    assert_eq!(harness.cases().await.len(), 5);
 }
 
 #[tokio::test]
@@ -193,7 +289,9 @@ async fn a_forged_or_missing_token_keeps_the_answers_and_offers_a_fresh_form() {
     for bad in ["", forged.as_str()] {
         let reply = harness.post_form(&form_body(bad, &[])).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(reply.body.contains("href=\"#token\""));
+        // The token has no box of its own, so the summary points at the button to press again.
+        assert!(reply.body.contains("href=\"#send\""));
+        assert!(reply.body.contains("id=\"send\""));
         assert!(reply.body.contains("My bin was not collected"));
         let fresh = token_in(&reply.body).expect("fresh token");
         assert!(!fresh.is_empty() && fresh != bad);
