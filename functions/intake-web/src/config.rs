@@ -1,0 +1,189 @@
+//! The web-form function's configuration: environment variables set by `infra/template.yaml`,
+//! read once per cold start so a missing one fails the start, not a citizen's request.
+
+use complaints_core::complaint::EmailAddress;
+use complaints_core::config::OrgConfig;
+
+/// Names of the variables, as the template sets them.
+pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
+pub(crate) const SENDER: &str = "SENDER";
+pub(crate) const ORG_NAME: &str = "ORG_NAME";
+pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
+pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
+pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
+pub(crate) const FORM_KEY_PARAM: &str = "FORM_KEY_PARAM";
+
+/// Everything the function reads from its environment. No secrets: those are SSM parameter
+/// names here, fetched separately (see `secrets.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Config {
+    pub(crate) table_name: String,
+    /// `From` of acknowledgements; an address (or domain) verified in SES.
+    pub(crate) sender: EmailAddress,
+    pub(crate) org_name: String,
+    /// Case reference prefix, e.g. `CMP` in `CMP-2026-00042`.
+    pub(crate) reference_prefix: String,
+    /// SES configuration set for every send (bounce/complaint events, suppression); optional so
+    /// a first deployment works before one exists.
+    pub(crate) config_set: Option<String>,
+    /// SSM SecureString holding the key for the keyed hash of contact addresses.
+    pub(crate) contact_key_param: String,
+    /// SSM SecureString holding the key that signs form tokens and confirmation links.
+    pub(crate) form_key_param: String,
+}
+
+/// Why the function cannot start. Names the variable, never its value.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {why}")]
+    Invalid { name: &'static str, why: String },
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first missing or invalid variable.
+    pub(crate) fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment
+    /// (`set_var` is unsafe in edition 2024).
+    ///
+    /// # Errors
+    /// As [`Config::from_env`].
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        // An empty value is a template mistake (an unset parameter), not a choice.
+        let optional = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let required = |name: &'static str| optional(name).ok_or(ConfigError::Missing(name));
+
+        let table_name = required(TABLE_NAME)?;
+        let sender = EmailAddress::parse(&required(SENDER)?)
+            .map_err(|err| ConfigError::Invalid { name: SENDER, why: err.to_string() })?;
+        let org_name = required(ORG_NAME)?;
+        let reference_prefix = required(REFERENCE_PREFIX)?;
+        complaints_core::reference::validate_prefix(&reference_prefix)
+            .map_err(|err| ConfigError::Invalid { name: REFERENCE_PREFIX, why: err.to_string() })?;
+        let contact_key_param = required(CONTACT_KEY_PARAM)?;
+        let form_key_param = required(FORM_KEY_PARAM)?;
+
+        Ok(Self {
+            table_name,
+            sender,
+            org_name,
+            reference_prefix,
+            config_set: optional(CONFIG_SET),
+            contact_key_param,
+            form_key_param,
+        })
+    }
+
+    /// The organisation configuration: the built-in MCHP defaults with this deployment's
+    /// name, reference prefix and sender.
+    pub(crate) fn org_config(&self) -> OrgConfig {
+        let mut org = OrgConfig::builtin();
+        org.organisation.name.clone_from(&self.org_name);
+        org.organisation.reference_prefix.clone_from(&self.reference_prefix);
+        org.mail.from = self.sender.as_str().to_owned();
+        org
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn complete() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            (TABLE_NAME, "complaints-dev"),
+            (SENDER, "complaints@council.example.org"),
+            (ORG_NAME, "Example Council"),
+            (REFERENCE_PREFIX, "EXC"),
+            (CONTACT_KEY_PARAM, "/complaints/dev/contact-key"),
+            (FORM_KEY_PARAM, "/complaints/dev/form-key"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn complete_environment_loads_every_value() {
+        let mut vars = complete();
+        vars.insert(CONFIG_SET, "complaints-dev");
+
+        let config = load(&vars).expect("complete environment");
+
+        assert_eq!(config.table_name, "complaints-dev");
+        assert_eq!(config.sender.as_str(), "complaints@council.example.org");
+        assert_eq!(config.org_name, "Example Council");
+        assert_eq!(config.reference_prefix, "EXC");
+        assert_eq!(config.config_set.as_deref(), Some("complaints-dev"));
+        assert_eq!(config.contact_key_param, "/complaints/dev/contact-key");
+        assert_eq!(config.form_key_param, "/complaints/dev/form-key");
+    }
+
+    #[test]
+    fn each_missing_or_blank_required_variable_is_named_in_the_error() {
+        for name in [TABLE_NAME, SENDER, ORG_NAME, REFERENCE_PREFIX, CONTACT_KEY_PARAM, FORM_KEY_PARAM] {
+            for blank in [None, Some(""), Some("   ")] {
+                let mut vars = complete();
+                match blank {
+                    None => vars.remove(name),
+                    Some(value) => vars.insert(name, value),
+                };
+
+                let err = load(&vars).expect_err("a required variable is missing");
+
+                assert!(matches!(err, ConfigError::Missing(missing) if missing == name), "{name}: {err}");
+                assert!(err.to_string().contains(name), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_refused_without_echoing_them() {
+        let cases = [(SENDER, "not-an-address"), (REFERENCE_PREFIX, "cmp 2026!")];
+        for (name, value) in cases {
+            let mut vars = complete();
+            vars.insert(name, value);
+
+            let err = load(&vars).expect_err("an invalid value");
+
+            assert!(matches!(err, ConfigError::Invalid { name: invalid, .. } if invalid == name), "{err}");
+            assert!(!err.to_string().contains(value), "the error must not echo the value: {err}");
+        }
+    }
+
+    #[test]
+    fn blank_config_set_means_none() {
+        for value in [None, Some(""), Some(" ")] {
+            let mut vars = complete();
+            if let Some(value) = value {
+                vars.insert(CONFIG_SET, value);
+            }
+
+            let config = load(&vars).expect("config set is optional");
+
+            assert_eq!(config.config_set, None);
+        }
+    }
+
+    #[test]
+    fn org_config_carries_name_prefix_and_sender_over_the_defaults() {
+        let config = load(&complete()).expect("complete environment");
+
+        let org = config.org_config();
+
+        assert_eq!(org.organisation.name, "Example Council");
+        assert_eq!(org.organisation.reference_prefix, "EXC");
+        assert_eq!(org.mail.from, "complaints@council.example.org");
+        assert_eq!(org.procedure, OrgConfig::builtin().procedure);
+    }
+}

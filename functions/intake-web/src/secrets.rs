@@ -1,0 +1,125 @@
+//! The function's two keys, read from SSM Parameter Store (SecureString) once per cold start,
+//! in one `GetParameters` call so the init phase pays one round trip.
+
+use std::sync::Arc;
+
+use aws_sdk_ssm::Client;
+
+use crate::config::Config;
+
+/// Shortest key we accept: 32 bytes is 256 bits for HMAC-SHA-256 when the value is random
+/// (`openssl rand -hex 32` gives 64 characters; docs/readme/deploy.md).
+pub(crate) const MIN_KEY_LEN: usize = 32;
+
+/// The keys. `Debug` never shows them.
+#[derive(Clone)]
+pub(crate) struct Secrets {
+    /// Keyed hash of contact addresses (contacts are never stored in clear in a key).
+    pub(crate) contact_key: Arc<[u8]>,
+    /// Signs form tokens and confirmation links.
+    pub(crate) form_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets").finish_non_exhaustive()
+    }
+}
+
+/// Why the keys could not be read. Names the parameter, never its value.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SecretsError {
+    #[error("SSM parameter store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("SSM parameter {0} does not exist")]
+    Missing(String),
+    #[error("SSM parameter {0} is shorter than {MIN_KEY_LEN} characters")]
+    TooShort(String),
+}
+
+/// Fetches both keys.
+///
+/// # Errors
+/// [`SecretsError`].
+pub(crate) async fn load(client: &Client, config: &Config) -> Result<Secrets, SecretsError> {
+    let output = client
+        .get_parameters()
+        .names(&config.contact_key_param)
+        .names(&config.form_key_param)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|err| SecretsError::Unavailable(err.into()))?;
+    let found: Vec<(String, String)> =
+        output.parameters().iter().filter_map(|p| Some((p.name()?.to_owned(), p.value()?.to_owned()))).collect();
+    from_found(config, &found)
+}
+
+/// Picks the two keys out of what SSM returned.
+fn from_found(config: &Config, found: &[(String, String)]) -> Result<Secrets, SecretsError> {
+    let key = |name: &str| -> Result<Vec<u8>, SecretsError> {
+        let (_, value) = found.iter().find(|(n, _)| n == name).ok_or_else(|| SecretsError::Missing(name.to_owned()))?;
+        if value.len() < MIN_KEY_LEN {
+            return Err(SecretsError::TooShort(name.to_owned()));
+        }
+        Ok(value.as_bytes().to_vec())
+    };
+    Ok(Secrets { contact_key: key(&config.contact_key_param)?.into(), form_key: key(&config.form_key_param)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config::from_lookup(|name| {
+            Some(
+                match name {
+                    "TABLE_NAME" => "t",
+                    "SENDER" => "complaints@council.example.org",
+                    "ORG_NAME" => "Example Council",
+                    "REFERENCE_PREFIX" => "EXC",
+                    "CONTACT_KEY_PARAM" => "/c/contact",
+                    "FORM_KEY_PARAM" => "/c/form",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .expect("test config")
+    }
+
+    fn found(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn both_keys_are_taken_by_parameter_name_whatever_the_order() {
+        let contact = "c".repeat(MIN_KEY_LEN);
+        let form = "f".repeat(MIN_KEY_LEN + 8);
+
+        let secrets = from_found(&config(), &found(&[("/c/form", &form), ("/c/contact", &contact)])).expect("both");
+
+        assert_eq!(&*secrets.contact_key, contact.as_bytes());
+        assert_eq!(secrets.form_key, form.as_bytes());
+        assert!(!format!("{secrets:?}").contains(&contact));
+    }
+
+    #[test]
+    fn a_missing_or_short_key_names_its_parameter_only() {
+        let long = "k".repeat(MIN_KEY_LEN);
+        let short = "k".repeat(MIN_KEY_LEN - 1);
+        let cases = [
+            (found(&[("/c/form", &long)]), "/c/contact"),
+            (found(&[("/c/contact", &long)]), "/c/form"),
+            (found(&[("/c/contact", &short), ("/c/form", &long)]), "/c/contact"),
+        ];
+        for (returned, culprit) in cases {
+            let err = from_found(&config(), &returned).expect_err("a key is unusable");
+
+            let message = err.to_string();
+            assert!(message.contains(culprit), "{message}");
+            assert!(!message.contains(&short), "{message}");
+        }
+    }
+}
