@@ -4,10 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_sesv2::config::{ConfigBag, Credentials, Intercept, RuntimeComponents};
+use aws_sdk_sesv2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sesv2::error::BoxError;
 use complaints_app::ports::{MailError, Mailer};
 use complaints_core::complaint::EmailAddress;
@@ -16,24 +15,9 @@ use complaints_mail::{Mailbox, OutboundEmail};
 use complaints_mail_ses::SesMailer;
 use mail_parser::{HeaderValue, MessageParser};
 
-fn moto_url() -> Option<String> {
-    let Ok(url) = std::env::var("MOTO_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but MOTO_URL is not: run these tests through scripts/test-aws"
-        );
-        eprintln!("MOTO_URL is not set: skipping the moto-backed test (run scripts/test-aws)");
-        return None;
-    };
-    Some(url)
-}
-
-fn config(url: &str) -> aws_sdk_sesv2::config::Builder {
-    aws_sdk_sesv2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("eu-west-2"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
+/// SES v2 client settings for the moto server, or `None` when none was started (a failure under CI).
+fn config() -> Option<aws_sdk_sesv2::config::Builder> {
+    Some(aws_sdk_sesv2::config::Builder::from(&complaints_testkit::moto_sdk_config()?))
 }
 
 /// A sender at a domain no other test uses.
@@ -64,7 +48,8 @@ async fn verify(client: &Client, sender: &EmailAddress) {
 }
 
 /// The raw MIME moto kept for messages from `sender` (moto keeps SES v2 mail under `ses`).
-async fn sent_raw(url: &str, sender: &EmailAddress) -> Vec<String> {
+async fn sent_raw(sender: &EmailAddress) -> Vec<String> {
+    let url = complaints_testkit::moto_url().expect("moto is running");
     let data: serde_json::Value = reqwest::get(format!("{url}/moto-api/data.json"))
         .await
         .expect("moto data")
@@ -88,15 +73,15 @@ fn header_text<'a>(message: &'a mail_parser::Message<'a>, name: &'a str) -> Opti
 
 #[tokio::test]
 async fn a_sent_message_arrives_as_our_own_mime_with_our_headers() {
-    let Some(url) = moto_url() else { return };
-    let client = Client::from_conf(config(&url).build());
+    let Some(config) = config() else { return };
+    let client = Client::from_conf(config.build());
     let sender = unique_sender();
     verify(&client, &sender).await;
     let outbound = email(&sender);
 
     SesMailer::new(client, None).send(&outbound).await.expect("send");
 
-    let raw = sent_raw(&url, &sender).await;
+    let raw = sent_raw(&sender).await;
     assert_eq!(raw.len(), 1, "exactly one message from this sender");
     let parsed = MessageParser::default().parse(raw[0].as_bytes()).expect("the raw message parses");
     assert_eq!(parsed.message_id(), Some(outbound.message_id.as_str()), "our Message-ID, not one SES made up");
@@ -111,8 +96,8 @@ async fn a_sent_message_arrives_as_our_own_mime_with_our_headers() {
 
 #[tokio::test]
 async fn an_unverified_sender_is_rejected_for_good() {
-    let Some(url) = moto_url() else { return };
-    let client = Client::from_conf(config(&url).build());
+    let Some(config) = config() else { return };
+    let client = Client::from_conf(config.build());
     let sender = unique_sender();
 
     match SesMailer::new(client, None).send(&email(&sender)).await {
@@ -121,7 +106,7 @@ async fn an_unverified_sender_is_rejected_for_good() {
         }
         other => panic!("an unverified sender must be Rejected, got {other:?}"),
     }
-    assert!(sent_raw(&url, &sender).await.is_empty(), "nothing was sent");
+    assert!(sent_raw(&sender).await.is_empty(), "nothing was sent");
 }
 
 /// Keeps the body of every request the SDK transmits.
@@ -148,9 +133,9 @@ impl Intercept for RecordBodies {
 
 #[tokio::test]
 async fn the_configuration_set_goes_with_every_send() {
-    let Some(url) = moto_url() else { return };
+    let Some(config) = config() else { return };
     let bodies = RecordBodies::default();
-    let client = Client::from_conf(config(&url).interceptor(bodies.clone()).build());
+    let client = Client::from_conf(config.interceptor(bodies.clone()).build());
     let sender = unique_sender();
     verify(&client, &sender).await;
     let set = format!("complaints-{}", uuid::Uuid::new_v4().simple());
@@ -174,8 +159,9 @@ async fn the_configuration_set_goes_with_every_send() {
 #[tokio::test]
 async fn an_unreachable_endpoint_is_unavailable_and_retryable() {
     // Nothing listens on port 9 (discard) locally; no retries so the test is quick.
-    let config =
-        config("http://127.0.0.1:9").retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled()).build();
+    let config = aws_sdk_sesv2::config::Builder::from(&complaints_testkit::sdk_config_at("http://127.0.0.1:9"))
+        .retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
+        .build();
     let sender = unique_sender();
     match SesMailer::new(Client::from_conf(config), None).send(&email(&sender)).await {
         Err(MailError::Unavailable(_)) => {}

@@ -1,8 +1,6 @@
 //! The S3 object store against a moto server (`scripts/test-aws` starts one and sets `MOTO_URL`).
 //! Each test makes its own bucket, so they run in parallel.
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_s3::{S3ObjectStore, s3_client};
@@ -10,23 +8,7 @@ use complaints_s3::{S3ObjectStore, s3_client};
 /// A client for the moto server built the way production builds it (path-style because an
 /// endpoint is set), or `None` when no server was started. Under CI that is a failure.
 fn moto_client() -> Option<aws_sdk_s3::Client> {
-    let Ok(url) = std::env::var("MOTO_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but MOTO_URL is not: run these tests through scripts/test-aws"
-        );
-        eprintln!("MOTO_URL is not set: skipping the moto-backed test (run scripts/test-aws)");
-        return None;
-    };
-    let config = aws_config::SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("eu-west-2"))
-        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(Credentials::new(
-            "test", "test", None, None, "moto",
-        )))
-        .build();
-    Some(s3_client(&config))
+    Some(s3_client(&complaints_testkit::moto_sdk_config()?))
 }
 
 async fn fresh_store() -> Option<(aws_sdk_s3::Client, String, S3ObjectStore)> {

@@ -22,24 +22,9 @@ use complaints_core::signposting::Stage2Signposting;
 use complaints_core::timeline::Actor;
 use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
 
-/// A client for the moto server, or `None` (after saying why) when none was started. Under CI a
-/// missing server is a failure, not a skip.
+/// A client for the moto server, or `None` when none was started (a failure under CI).
 fn moto_client() -> Option<Client> {
-    let Ok(url) = std::env::var("MOTO_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but MOTO_URL is not: run these tests through scripts/test-aws"
-        );
-        eprintln!("MOTO_URL is not set: skipping the moto-backed test (run scripts/test-aws)");
-        return None;
-    };
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("eu-west-2"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-        .build();
-    Some(Client::from_conf(config))
+    Some(Client::new(&complaints_testkit::moto_sdk_config()?))
 }
 
 /// A fresh table with the production layout.

@@ -6,8 +6,10 @@ mod config;
 mod secrets;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::SystemClock;
 use complaints_mail::templates::Templates;
@@ -23,19 +25,43 @@ async fn main() -> Result<(), lambda_http::Error> {
     init_logging();
 
     let config = Config::from_env().inspect_err(|err| tracing::error!(error.message = %err, "cannot start"))?;
-    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    let secrets = secrets::load(&aws_sdk_ssm::Client::new(&aws), &config)
-        .await
-        .inspect_err(|err| tracing::error!(error.message = %err, "cannot read keys"))?;
+    // Lambda always hands the function its role's credentials in environment variables, which the
+    // default chain would find first anyway; naming that provider skips building the chain's
+    // STS client (web identity) and reading profile files at every cold start.
+    let aws = aws_config::defaults(BehaviorVersion::latest())
+        .credentials_provider(EnvironmentVariableCredentialsProvider::new())
+        .load()
+        .await;
+
+    // The first client loads and parses the system trust store (most of init: performance.md
+    // §1c). The key fetch is then the one network round trip of init, so it runs on another
+    // worker while the other clients, the calendar and the templates are built here.
+    let ssm = aws_sdk_ssm::Client::new(&aws);
+    let fetch_config = config.clone();
+    let fetch = tokio::spawn(async move {
+        let started = Instant::now();
+        let keys = secrets::load(&ssm, &fetch_config).await;
+        (keys, started.elapsed())
+    });
 
     let org = config.org_config();
+    let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
+    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone());
+    let calendar = org.calendar();
+    let templates = Templates::builtin();
+
+    let (keys, fetch_time) = fetch.await?;
+    let secrets = keys.inspect_err(|err| tracing::error!(error.message = %err, "cannot read keys"))?;
+    // Only a duration: scripts/bench-coldstart reads it to report the fetch apart from the rest.
+    tracing::info!(ssm_ms = fetch_time.as_secs_f64() * 1000.0, "keys read");
+
     let intake = IntakeService {
-        store: Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())),
-        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
+        store: Arc::new(store),
+        mailer: Arc::new(mailer),
         clock: Arc::new(SystemClock),
-        calendar: Arc::new(org.calendar()),
+        calendar: Arc::new(calendar),
         config: Arc::new(org),
-        templates: Arc::new(Templates::builtin()),
+        templates: Arc::new(templates),
         contact_key_secret: Arc::clone(&secrets.contact_key),
     };
     let state = WebState::new(intake, &secrets.form_key)?;

@@ -25,6 +25,11 @@ struct Subject {
     first_ms: Vec<f64>,
     warm_ms: Vec<f64>,
     rss_kib: Vec<u64>,
+    /// The function's own timing of its init-phase secret fetch (`ssm_ms` in its logs), when it
+    /// logs one; init minus this is the cost of the runtime, SDK and our own set-up.
+    ssm_ms: Vec<f64>,
+    /// Init minus `ssm_ms`, per cold start.
+    init_less_ssm_ms: Vec<f64>,
 }
 
 #[derive(Debug)]
@@ -63,6 +68,8 @@ fn parse_args() -> Result<Args, String> {
                     first_ms: Vec::new(),
                     warm_ms: Vec::new(),
                     rss_kib: Vec::new(),
+                    ssm_ms: Vec::new(),
+                    init_less_ssm_ms: Vec::new(),
                 });
             }
         }
@@ -80,6 +87,9 @@ fn measure_once(subject: &mut Subject, env: &[(String, String)], warm: usize) ->
     for (key, value) in env {
         launch = launch.env(key, value);
     }
+    let log = std::env::temp_dir().join(format!("bench-coldstart-{}-{}.log", std::process::id(), subject.name));
+    let _ = std::fs::remove_file(&log);
+    launch.log = Some(log.clone());
     let mut process = launch.spawn(&api.address()).map_err(|e| format!("{}: {e}", subject.binary.display()))?;
     let started = process.started;
     let mut alive = || process.is_running();
@@ -98,7 +108,25 @@ fn measure_once(subject: &mut Subject, env: &[(String, String)], warm: usize) ->
     }
     subject.rss_kib.push(process.peak_rss_kib().unwrap_or(0));
     process.stop();
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    if let Some(ssm) = logged_number(&logged, "ssm_ms") {
+        subject.ssm_ms.push(ssm);
+        if let Some(init) = subject.init_ms.last() {
+            subject.init_less_ssm_ms.push(init - ssm);
+        }
+    }
     Ok(())
+}
+
+/// The first value of the numeric JSON field `field` in the function's log lines.
+fn logged_number(log: &str, field: &str) -> Option<f64> {
+    let key = format!("\"{field}\":");
+    log.lines().find_map(|line| {
+        let rest = &line[line.find(&key)? + key.len()..];
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        rest[..end].trim().parse().ok()
+    })
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -181,16 +209,22 @@ fn main() -> ExitCode {
         args.rounds, args.warm, hello.name
     );
     println!(
-        "| binary | bootstrap | zipped | init p50 | init p90 | first invoke p50 | warm p50 | peak RSS | init × | RSS × | zip × |"
+        "| binary | bootstrap | zipped | init p50 | init p90 | SSM fetch p50 | init − SSM p50 | first invoke p50 | warm p50 | peak RSS | init × | init − SSM × | RSS × | zip × |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut misses = Vec::new();
     for (subject, size, zipped) in &rows {
         let init = percentile(&subject.init_ms, 50.0);
         let rss = median_u64(&subject.rss_kib) as f64;
         let (init_ratio, rss_ratio) = (init / hello_init, rss / hello_rss);
+        // A function without a logged fetch shows "–" and its whole init in the "init − SSM" ratio.
+        let (ssm, less_ssm) = if subject.ssm_ms.is_empty() {
+            ("–".to_owned(), init)
+        } else {
+            (format!("{:.2} ms", percentile(&subject.ssm_ms, 50.0)), percentile(&subject.init_less_ssm_ms, 50.0))
+        };
         println!(
-            "| {} | {:.2} MiB | {:.2} MB | {:.2} ms | {:.2} ms | {:.2} ms | {:.3} ms | {:.1} MiB | {:.2} | {:.2} | {:.2} |",
+            "| {} | {:.2} MiB | {:.2} MB | {:.2} ms | {:.2} ms | {ssm} | {less_ssm:.2} ms | {:.2} ms | {:.3} ms | {:.1} MiB | {:.2} | {:.2} | {:.2} | {:.2} |",
             subject.name,
             *size as f64 / 1_048_576.0,
             *zipped as f64 / 1_000_000.0,
@@ -200,6 +234,7 @@ fn main() -> ExitCode {
             percentile(&subject.warm_ms, 50.0),
             rss / 1024.0,
             init_ratio,
+            less_ssm / hello_init,
             rss_ratio,
             *zipped as f64 / hello_zip as f64,
         );
