@@ -12,6 +12,7 @@ pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
 pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
 pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
 pub(crate) const FORM_KEY_PARAM: &str = "FORM_KEY_PARAM";
+pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 
 /// Everything the function reads from its environment. No secrets: those are SSM parameter
 /// names here, fetched separately (see `secrets.rs`).
@@ -30,6 +31,9 @@ pub(crate) struct Config {
     pub(crate) contact_key_param: String,
     /// SSM SecureString holding the key that signs form tokens and confirmation links.
     pub(crate) form_key_param: String,
+    /// Optional SSM parameter holding the organisation configuration as TOML (the same file
+    /// `complaints serve --config` reads: service areas, procedure settings, local holidays).
+    pub(crate) org_config_param: Option<String>,
 }
 
 /// Why the function cannot start. Names the variable, never its value.
@@ -39,6 +43,12 @@ pub(crate) enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {why}")]
     Invalid { name: &'static str, why: String },
+    #[error("the organisation configuration in SSM parameter {parameter} is invalid: {source}")]
+    OrgConfig {
+        parameter: String,
+        #[source]
+        source: complaints_core::config::ConfigError,
+    },
 }
 
 impl Config {
@@ -78,17 +88,26 @@ impl Config {
             config_set: optional(CONFIG_SET),
             contact_key_param,
             form_key_param,
+            org_config_param: optional(ORG_CONFIG_PARAM),
         })
     }
 
-    /// The organisation configuration: the built-in MCHP defaults with this deployment's
-    /// name, reference prefix and sender.
-    pub(crate) fn org_config(&self) -> OrgConfig {
-        let mut org = OrgConfig::builtin();
+    /// The organisation configuration: the TOML read from `ORG_CONFIG_PARAM` when there is one
+    /// (else the built-in defaults), with this deployment's name, reference prefix and sender
+    /// from the template parameters on top, so the stack's parameters always win.
+    ///
+    /// # Errors
+    /// [`ConfigError::OrgConfig`] naming the parameter and the bad key.
+    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, ConfigError> {
+        let mut org = match (toml, &self.org_config_param) {
+            (Some(text), Some(parameter)) => OrgConfig::from_toml_str(text)
+                .map_err(|source| ConfigError::OrgConfig { parameter: parameter.clone(), source })?,
+            _ => OrgConfig::builtin(),
+        };
         org.organisation.name.clone_from(&self.org_name);
         org.organisation.reference_prefix.clone_from(&self.reference_prefix);
         org.mail.from = self.sender.as_str().to_owned();
-        org
+        Ok(org)
     }
 }
 
@@ -179,11 +198,71 @@ mod tests {
     fn org_config_carries_name_prefix_and_sender_over_the_defaults() {
         let config = load(&complete()).expect("complete environment");
 
-        let org = config.org_config();
+        let org = config.org_config(None).expect("built-in configuration");
 
         assert_eq!(org.organisation.name, "Example Council");
         assert_eq!(org.organisation.reference_prefix, "EXC");
         assert_eq!(org.mail.from, "complaints@council.example.org");
         assert_eq!(org.procedure, OrgConfig::builtin().procedure);
+    }
+
+    const COUNCIL_TOML: &str = r#"
+service_areas = ["Bins", "Housing"]
+
+[organisation]
+name = "Name in the file"
+reference_prefix = "FILE"
+
+[procedure]
+day_one_rule = "B"
+
+[[calendar.add]]
+date = "2026-04-06"
+name = "Easter Monday"
+kind = "local"
+source = "Council decision 2025/17"
+"#;
+
+    #[test]
+    fn org_config_from_ssm_keeps_its_settings_under_the_stacks_name_prefix_and_sender() {
+        let mut vars = complete();
+        vars.insert(ORG_CONFIG_PARAM, "/complaints/dev/organisation");
+        let config = load(&vars).expect("complete environment");
+
+        let org = config.org_config(Some(COUNCIL_TOML)).expect("valid TOML");
+
+        assert_eq!(org.service_areas, ["Bins", "Housing"]);
+        assert_eq!(org.procedure.day_one_rule, complaints_core::workdays::DayOneRule::B);
+        let easter_monday = chrono::NaiveDate::from_ymd_opt(2026, 4, 6).expect("date");
+        assert!(!org.calendar().is_working_day(easter_monday), "the local holiday is in the calendar");
+        assert_eq!(org.organisation.name, "Example Council");
+        assert_eq!(org.organisation.reference_prefix, "EXC");
+        assert_eq!(org.mail.from, "complaints@council.example.org");
+    }
+
+    #[test]
+    fn a_bad_org_config_names_the_parameter_and_the_key() {
+        let mut vars = complete();
+        vars.insert(ORG_CONFIG_PARAM, "/complaints/dev/organisation");
+        let config = load(&vars).expect("complete environment");
+
+        let err = config.org_config(Some("[procedure]\nday_one_rule = \"C\"\n")).expect_err("bad rule");
+
+        let message = format!("{err}: {}", std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default());
+        assert!(message.contains("/complaints/dev/organisation") && message.contains("day_one_rule"), "{message}");
+    }
+
+    #[test]
+    fn blank_org_config_param_means_the_built_in_configuration() {
+        for value in [None, Some(""), Some(" ")] {
+            let mut vars = complete();
+            if let Some(value) = value {
+                vars.insert(ORG_CONFIG_PARAM, value);
+            }
+
+            let config = load(&vars).expect("the organisation configuration is optional");
+
+            assert_eq!(config.org_config_param, None);
+        }
     }
 }

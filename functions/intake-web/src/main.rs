@@ -44,16 +44,18 @@ async fn main() -> Result<(), lambda_http::Error> {
         (keys, started.elapsed())
     });
 
-    let org = config.org_config();
     let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone());
-    let calendar = org.calendar();
     let templates = Templates::builtin();
 
     let (keys, fetch_time) = fetch.await?;
     let secrets = keys.inspect_err(|err| tracing::error!(error.message = %err, "cannot read keys"))?;
     // Only a duration: scripts/bench-coldstart reads it to report the fetch apart from the rest.
     tracing::info!(ssm_ms = fetch_time.as_secs_f64() * 1000.0, "keys read");
+    let org = config
+        .org_config(secrets.org_config.as_deref())
+        .inspect_err(|err| tracing::error!(error.message = %err, "cannot start"))?;
+    let calendar = org.calendar();
 
     let intake = IntakeService {
         store: Arc::new(store),

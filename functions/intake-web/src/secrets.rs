@@ -1,5 +1,6 @@
-//! The function's two keys, read from SSM Parameter Store (SecureString) once per cold start,
-//! in one `GetParameters` call so the init phase pays one round trip.
+//! The function's two keys (SSM SecureStrings) and, when configured, the organisation
+//! configuration (TOML in an SSM parameter), read once per cold start in one `GetParameters` call
+//! so the init phase pays one round trip.
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ pub(crate) struct Secrets {
     pub(crate) contact_key: Arc<[u8]>,
     /// Signs form tokens and confirmation links.
     pub(crate) form_key: Vec<u8>,
+    /// The organisation configuration's TOML text, when `ORG_CONFIG_PARAM` names one.
+    pub(crate) org_config: Option<String>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -42,10 +45,11 @@ pub(crate) enum SecretsError {
 /// # Errors
 /// [`SecretsError`].
 pub(crate) async fn load(client: &Client, config: &Config) -> Result<Secrets, SecretsError> {
-    let output = client
-        .get_parameters()
-        .names(&config.contact_key_param)
-        .names(&config.form_key_param)
+    let mut request = client.get_parameters().names(&config.contact_key_param).names(&config.form_key_param);
+    if let Some(parameter) = &config.org_config_param {
+        request = request.names(parameter);
+    }
+    let output = request
         .with_decryption(true)
         .send()
         .await
@@ -64,7 +68,21 @@ fn from_found(config: &Config, found: &[(String, String)]) -> Result<Secrets, Se
         }
         Ok(value.as_bytes().to_vec())
     };
-    Ok(Secrets { contact_key: key(&config.contact_key_param)?.into(), form_key: key(&config.form_key_param)? })
+    let org_config = match &config.org_config_param {
+        Some(parameter) => Some(
+            found
+                .iter()
+                .find(|(n, _)| n == parameter)
+                .map(|(_, text)| text.clone())
+                .ok_or_else(|| SecretsError::Missing(parameter.clone()))?,
+        ),
+        None => None,
+    };
+    Ok(Secrets {
+        contact_key: key(&config.contact_key_param)?.into(),
+        form_key: key(&config.form_key_param)?,
+        org_config,
+    })
 }
 
 #[cfg(test)]
@@ -121,5 +139,21 @@ mod tests {
             assert!(message.contains(culprit), "{message}");
             assert!(!message.contains(&short), "{message}");
         }
+    }
+
+    #[test]
+    fn the_organisation_configuration_comes_back_when_named_and_is_required_then() {
+        let long = "k".repeat(MIN_KEY_LEN);
+        let mut config = config();
+        let keys = [("/c/contact", long.as_str()), ("/c/form", long.as_str())];
+        assert_eq!(from_found(&config, &found(&keys)).expect("keys only").org_config, None);
+
+        config.org_config_param = Some("/c/organisation".to_owned());
+        let err = from_found(&config, &found(&keys)).expect_err("the named configuration is missing");
+        assert!(err.to_string().contains("/c/organisation"), "{err}");
+
+        let with_org = [keys[0], keys[1], ("/c/organisation", "service_areas = [\"Bins\"]")];
+        let secrets = from_found(&config, &found(&with_org)).expect("all three");
+        assert_eq!(secrets.org_config.as_deref(), Some("service_areas = [\"Bins\"]"));
     }
 }

@@ -52,6 +52,9 @@ struct Stack {
     dynamodb: aws_sdk_dynamodb::Client,
 }
 
+/// A service area only the organisation configuration in SSM offers (not a built-in one).
+const ORG_ONLY_SERVICE_AREA: &str = "Parks and cemeteries";
+
 async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
     let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
@@ -64,6 +67,15 @@ async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
     for (name, value) in [(&contact_param, "c".repeat(64)), (&form_param, "f".repeat(64))] {
         ssm.put_parameter().name(name).value(value).r#type(ParameterType::SecureString).send().await.unwrap();
     }
+    // The organisation's own configuration (the TOML `complaints serve --config` reads).
+    let org_param = format!("/complaints-it/{run}/organisation");
+    ssm.put_parameter()
+        .name(&org_param)
+        .value(format!("service_areas = [\"Bins and recycling\", \"{ORG_ONLY_SERVICE_AREA}\"]\n"))
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
 
     // A domain identity verifies every address at it (moto, like SES).
     let domain = format!("it-{run}.example.org");
@@ -82,6 +94,7 @@ async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
         .env("REFERENCE_PREFIX", "EXC")
         .env("CONTACT_KEY_PARAM", &contact_param)
         .env("FORM_KEY_PARAM", &form_param)
+        .env("ORG_CONFIG_PARAM", &org_param)
         .env("AWS_LAMBDA_LOG_LEVEL", "INFO");
     launch.log = Some(log);
     Stack { table, sender, launch, dynamodb }
@@ -164,6 +177,8 @@ async fn bootstrap_serves_the_form_takes_in_a_complaint_once_and_acknowledges_it
     assert_eq!(status, 200, "{html}");
     assert!(headers["content-type"].as_str().unwrap().starts_with("text/html"));
     assert!(html.contains("Example Council"));
+    assert!(html.contains(ORG_ONLY_SERVICE_AREA), "the form offers the configured service areas");
+    assert!(!html.contains("Council tax and benefits"), "and only those");
     let token = form_token(&html);
 
     let form = serde_urlencoded::to_string([
