@@ -30,27 +30,39 @@ pub type Contract = fn(Arc<dyn CaseStore>) -> Pin<Box<dyn Future<Output = ()> + 
 
 /// Every contract by name, for [`run_all`] and the test-generating macro.
 pub const CONTRACTS: &[(&str, Contract)] = &[
-    ("create_numbers_cases_one_two_three_per_prefix_and_year", |s| Box::pin(create_numbers_cases_one_two_three_per_prefix_and_year(s))),
+    ("create_numbers_cases_one_two_three_per_prefix_and_year", |s| {
+        Box::pin(create_numbers_cases_one_two_three_per_prefix_and_year(s))
+    }),
     ("create_with_a_used_source_key_returns_the_existing_reference_and_writes_nothing", |s| {
         Box::pin(create_with_a_used_source_key_returns_the_existing_reference_and_writes_nothing(s))
     }),
-    ("get_timeline_and_update_of_an_unknown_case_are_not_found", |s| Box::pin(get_timeline_and_update_of_an_unknown_case_are_not_found(s))),
+    ("get_timeline_and_update_of_an_unknown_case_are_not_found", |s| {
+        Box::pin(get_timeline_and_update_of_an_unknown_case_are_not_found(s))
+    }),
     ("update_at_the_current_version_succeeds_and_a_stale_version_conflicts", |s| {
         Box::pin(update_at_the_current_version_succeeds_and_a_stale_version_conflicts(s))
     }),
-    ("timeline_lists_events_from_create_and_updates_oldest_first", |s| Box::pin(timeline_lists_events_from_create_and_updates_oldest_first(s))),
+    ("timeline_lists_events_from_create_and_updates_oldest_first", |s| {
+        Box::pin(timeline_lists_events_from_create_and_updates_oldest_first(s))
+    }),
     ("open_due_by_lists_open_cases_due_on_or_before_the_date_earliest_first", |s| {
         Box::pin(open_due_by_lists_open_cases_due_on_or_before_the_date_earliest_first(s))
     }),
-    ("open_due_by_leaves_out_closed_and_withdrawn_cases", |s| Box::pin(open_due_by_leaves_out_closed_and_withdrawn_cases(s))),
+    ("open_due_by_leaves_out_closed_and_withdrawn_cases", |s| {
+        Box::pin(open_due_by_leaves_out_closed_and_withdrawn_cases(s))
+    }),
     ("received_between_includes_both_boundary_dates", |s| Box::pin(received_between_includes_both_boundary_dates(s))),
     ("closed_between_includes_both_boundary_dates_and_lists_each_case_once", |s| {
         Box::pin(closed_between_includes_both_boundary_dates_and_lists_each_case_once(s))
     }),
-    ("find_by_contact_returns_only_that_contacts_cases", |s| Box::pin(find_by_contact_returns_only_that_contacts_cases(s))),
+    ("find_by_contact_returns_only_that_contacts_cases", |s| {
+        Box::pin(find_by_contact_returns_only_that_contacts_cases(s))
+    }),
     ("recorded_message_ids_lead_back_to_their_case", |s| Box::pin(recorded_message_ids_lead_back_to_their_case(s))),
     ("an_alert_marker_is_placed_only_once", |s| Box::pin(an_alert_marker_is_placed_only_once(s))),
-    ("concurrent_creates_get_distinct_consecutive_numbers", |s| Box::pin(concurrent_creates_get_distinct_consecutive_numbers(s))),
+    ("concurrent_creates_get_distinct_consecutive_numbers", |s| {
+        Box::pin(concurrent_creates_get_distinct_consecutive_numbers(s))
+    }),
 ];
 
 /// Runs every contract, each on a store from `make` (which may return the same shared store).
@@ -116,7 +128,13 @@ impl Fixture {
         self.case_with_prefix(&self.prefix, year, at, contact)
     }
 
-    fn case_with_prefix(&self, prefix: &str, year: i32, at: DateTime<Utc>, contact: Option<ContactKey>) -> (Case, Vec<TimelineEvent>) {
+    fn case_with_prefix(
+        &self,
+        prefix: &str,
+        year: i32,
+        at: DateTime<Utc>,
+        contact: Option<ContactKey>,
+    ) -> (Case, Vec<TimelineEvent>) {
         let reference = ok(CaseRef::new(prefix, year, 0), "contract prefix is valid");
         let rules = Rules { calendar: &self.calendar, policy: &self.policy };
         let complaint = sample_complaint(Channel::WebForm, Some("contract@example.org"));
@@ -132,14 +150,16 @@ impl Fixture {
     async fn apply(&self, store: &dyn CaseStore, stored: StoredCase, command: Command, on: NaiveDate) -> StoredCase {
         let rules = Rules { calendar: &self.calendar, policy: &self.policy };
         let when = ok(on.and_hms_opt(17, 0, 0).ok_or("no such time"), "valid time").and_utc();
-        let (next, events) = ok(stored.case.apply(command, when, Actor::Staff("contract-staff".to_owned()), rules), "command accepted");
+        let (next, events) =
+            ok(stored.case.apply(command, when, Actor::Staff("contract-staff".to_owned()), rules), "command accepted");
         let version = ok(store.update(&next, stored.version, events).await, "update with the command's result");
         StoredCase { case: next, version }
     }
 
     async fn close_stage1(&self, store: &dyn CaseStore, stored: StoredCase, on: NaiveDate) -> StoredCase {
         let signposting = Stage2Signposting { given_on: on, channel: Channel::Email, time_limit_given: true };
-        let command = Command::CloseStage1 { responded_on: on, outcome: Outcome::Upheld, signposting: Some(signposting) };
+        let command =
+            Command::CloseStage1 { responded_on: on, outcome: Outcome::Upheld, signposting: Some(signposting) };
         self.apply(store, stored, command, on).await
     }
 
@@ -204,7 +224,9 @@ pub async fn create_numbers_cases_one_two_three_per_prefix_and_year(store: Arc<d
 }
 
 /// A repeated source key creates nothing and names the case the first delivery created.
-pub async fn create_with_a_used_source_key_returns_the_existing_reference_and_writes_nothing(store: Arc<dyn CaseStore>) {
+pub async fn create_with_a_used_source_key_returns_the_existing_reference_and_writes_nothing(
+    store: Arc<dyn CaseStore>,
+) {
     let fx = Fixture::new();
     let key = unique("source");
     let mut first = fx.new_case(2026, at(2026, 3, 2));
@@ -242,7 +264,8 @@ pub async fn get_timeline_and_update_of_an_unknown_case_are_not_found(store: Arc
 pub async fn update_at_the_current_version_succeeds_and_a_stale_version_conflicts(store: Arc<dyn CaseStore>) {
     let fx = Fixture::new();
     let stored = create(store.as_ref(), fx.new_case(2026, at(2026, 3, 2))).await;
-    let event = |what_at| TimelineEvent { at: what_at, actor: Actor::Staff("s1".to_owned()), what: first_event(&stored) };
+    let event =
+        |what_at| TimelineEvent { at: what_at, actor: Actor::Staff("s1".to_owned()), what: first_event(&stored) };
 
     let v2 = ok(store.update(&stored.case, 1, vec![event(at(2026, 3, 3))]).await, "update at the current version");
     assert_eq!(v2, 2);
@@ -264,7 +287,8 @@ pub async fn timeline_lists_events_from_create_and_updates_oldest_first(store: A
     let created = ok(store.timeline(stored.case.reference()).await, "timeline after create");
     assert_eq!(created.len(), 1, "create wrote its events in the same transaction");
 
-    let staff = |id: &str, when| TimelineEvent { at: when, actor: Actor::Staff(id.to_owned()), what: first_event(&stored) };
+    let staff =
+        |id: &str, when| TimelineEvent { at: when, actor: Actor::Staff(id.to_owned()), what: first_event(&stored) };
     let batch = vec![staff("a", at(2026, 3, 3)), staff("b", at(2026, 3, 3))];
     let v2 = ok(store.update(&stored.case, 1, batch.clone()).await, "first update");
     ok(store.update(&stored.case, v2, vec![staff("c", at(2026, 3, 4))]).await, "second update");
@@ -335,11 +359,17 @@ pub async fn closed_between_includes_both_boundary_dates_and_lists_each_case_onc
     let (tenth, eleventh) = (date(2026, 3, 10), date(2026, 3, 11));
     let twice = create(store.as_ref(), fx.new_case(2026, at(2026, 3, 2))).await;
     let twice = fx.close_stage1(store.as_ref(), twice, tenth).await;
-    let twice = fx.apply(store.as_ref(), twice, Command::Escalate { requested_on: tenth, channel: Channel::Email }, tenth).await;
-    let points = vec![PointOfComplaint { summary: "Missed collection".to_owned(), outcome_sought: "Collect the bin".to_owned() }];
+    let twice = fx
+        .apply(store.as_ref(), twice, Command::Escalate { requested_on: tenth, channel: Channel::Email }, tenth)
+        .await;
+    let points = vec![PointOfComplaint {
+        summary: "Missed collection".to_owned(),
+        outcome_sought: "Collect the bin".to_owned(),
+    }];
     let acknowledge = Command::AcknowledgeStage2 { acknowledged_on: tenth, points, agreed_on: tenth };
     let twice = fx.apply(store.as_ref(), twice, acknowledge, tenth).await;
-    let signposting = SpsoSignposting { given_on: eleventh, channel: Channel::Email, template_version: "contract".to_owned() };
+    let signposting =
+        SpsoSignposting { given_on: eleventh, channel: Channel::Email, template_version: "contract".to_owned() };
     let close = Command::CloseStage2 {
         responded_on: eleventh,
         point_outcomes: vec![Outcome::NotUpheld],
@@ -379,7 +409,10 @@ pub async fn recorded_message_ids_lead_back_to_their_case(store: Arc<dyn CaseSto
     let stored = create(store.as_ref(), fx.new_case(2026, at(2026, 3, 2))).await;
     let message_id = format!("{}@contract.example.org", unique("msg"));
     ok(store.record_message(&message_id, stored.case.reference()).await, "record_message");
-    assert_eq!(ok(store.case_for_message(&message_id).await, "case_for_message").as_ref(), Some(stored.case.reference()));
+    assert_eq!(
+        ok(store.case_for_message(&message_id).await, "case_for_message").as_ref(),
+        Some(stored.case.reference())
+    );
     assert_eq!(ok(store.case_for_message(&unique("unknown")).await, "unknown Message-ID"), None);
 }
 
@@ -420,5 +453,7 @@ pub async fn concurrent_creates_get_distinct_consecutive_numbers(store: Arc<dyn 
 
 /// Any valid event for updates (the contracts care about order and count, not meaning).
 fn first_event(stored: &StoredCase) -> complaints_core::case::CaseEvent {
-    complaints_core::case::CaseEvent::AcknowledgementSent { message_id: format!("{}@contract", stored.case.reference()) }
+    complaints_core::case::CaseEvent::AcknowledgementSent {
+        message_id: format!("{}@contract", stored.case.reference()),
+    }
 }

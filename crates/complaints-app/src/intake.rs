@@ -124,7 +124,10 @@ impl IntakeService {
         let recipient = complaint.complainant.as_ref().and_then(|person| {
             person.email.clone().map(|address| Mailbox { name: Some(person.name.clone()), address })
         });
-        let contact = complaint.complainant.as_ref().and_then(|person| contact_key(&self.contact_key_secret, complaint.channel, person));
+        let contact = complaint
+            .complainant
+            .as_ref()
+            .and_then(|person| contact_key(&self.contact_key_secret, complaint.channel, person));
         let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
         let handler = self.config.organisation.default_handler.clone();
         let (case, events) = Case::open(provisional, complaint, now, handler, contact, rules, Actor::System);
@@ -153,7 +156,9 @@ impl IntakeService {
     /// timeline event that a retry job can act on.
     async fn acknowledge(&self, stored: &StoredCase, to: Mailbox) -> bool {
         let outcome = match self.compose_acknowledgement(&stored.case, to) {
-            Ok(email) => self.mailer.send(&email).await.map(|()| email.message_id).map_err(AcknowledgementFailure::Send),
+            Ok(email) => {
+                self.mailer.send(&email).await.map(|()| email.message_id).map_err(AcknowledgementFailure::Send)
+            }
             Err(failure) => Err(failure),
         };
         match outcome {
@@ -204,7 +209,11 @@ impl IntakeService {
         let message_id = acknowledgement_message_id(case.reference(), &from_address);
         // An emailed complaint is answered in its own thread.
         let in_reply_to = match case.complaint().channel {
-            Channel::Email => case.complaint().source_ref.as_deref().map(|id| id.trim().trim_start_matches('<').trim_end_matches('>').to_owned()),
+            Channel::Email => case
+                .complaint()
+                .source_ref
+                .as_deref()
+                .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>').to_owned()),
             _ => None,
         };
         Ok(OutboundEmail {

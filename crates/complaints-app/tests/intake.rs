@@ -102,7 +102,10 @@ async fn the_acknowledgement_goes_to_the_complainant_with_our_message_id_which_i
 
     let matched = h.store.case_for_message(&email.message_id).await.expect("lookup");
     assert_eq!(matched, Some(receipt.reference.clone()));
-    assert_eq!(ack_events(&h.store, &receipt).await, [CaseEvent::AcknowledgementSent { message_id: email.message_id.clone() }]);
+    assert_eq!(
+        ack_events(&h.store, &receipt).await,
+        [CaseEvent::AcknowledgementSent { message_id: email.message_id.clone() }]
+    );
 }
 
 #[tokio::test]
@@ -141,7 +144,10 @@ async fn a_repeated_source_key_returns_the_same_case_and_sends_no_second_mail() 
 
 #[tokio::test]
 async fn complaints_without_an_email_address_are_stored_and_nobody_is_messaged() {
-    let cases = [("anonymous (R51)", anonymous_complaint(Channel::WebForm)), ("no email given", sample_complaint(Channel::Phone, None))];
+    let cases = [
+        ("anonymous (R51)", anonymous_complaint(Channel::WebForm)),
+        ("no email given", sample_complaint(Channel::Phone, None)),
+    ];
     for (label, complaint) in cases {
         let h = harness();
         let receipt = submit(&h.service, complaint, None).await;
@@ -162,7 +168,11 @@ async fn a_failed_send_keeps_the_case_and_records_the_failure_for_a_retry() {
         assert_eq!(receipt.reference.to_string(), "CMP-2026-00001", "{failure:?}");
         let stored = h.store.get(&receipt.reference).await.expect("case kept");
         assert_eq!(stored.version, 2, "{failure:?}: the failure was written to the case");
-        assert_eq!(ack_events(&h.store, &receipt).await, [CaseEvent::AcknowledgementFailed { retryable }], "{failure:?}");
+        assert_eq!(
+            ack_events(&h.store, &receipt).await,
+            [CaseEvent::AcknowledgementFailed { retryable }],
+            "{failure:?}"
+        );
     }
 }
 
@@ -182,7 +192,10 @@ async fn a_bad_reference_prefix_is_a_configuration_error_and_stores_nothing() {
     let mut config = OrgConfig::builtin();
     config.organisation.reference_prefix = "bad-prefix".to_owned();
     let h = harness_with(RecordingMailer::new(), monday(), config);
-    let result = h.service.submit(IntakeRequest { complaint: sample_complaint(Channel::WebForm, Some(JO)), source_key: None }).await;
+    let result = h
+        .service
+        .submit(IntakeRequest { complaint: sample_complaint(Channel::WebForm, Some(JO)), source_key: None })
+        .await;
     assert!(matches!(result, Err(IntakeError::Config(_))), "{result:?}");
     let day = monday().date_naive();
     assert!(h.store.received_between(day, day + chrono::Days::new(30)).await.expect("query").is_empty());

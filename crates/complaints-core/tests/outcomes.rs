@@ -52,15 +52,26 @@ fn a_stage_two_closure_takes_the_roll_up_when_not_overridden() {
         };
         let case = step(&stage2_acknowledged(), command, "2026-01-27");
         let closure = case.stage2().and_then(|stage| stage.closure.clone()).expect("closed");
-        assert_eq!((closure.rolled_up, closure.outcome, closure.override_reason), (*expected, *expected, None), "{points:?}");
+        assert_eq!(
+            (closure.rolled_up, closure.outcome, closure.override_reason),
+            (*expected, *expected, None),
+            "{points:?}"
+        );
     }
 }
 
 #[test]
 fn a_resolved_stage_one_still_needs_its_signposting_record() {
     let without = Command::CloseStage1 { responded_on: date("2025-12-03"), outcome: R, signposting: None };
-    assert_eq!(try_step(&stage1_open(), without, "2025-12-03").err(), Some(Rejected::SignpostingRequired { stage: Stage::One }));
-    let with = Command::CloseStage1 { responded_on: date("2025-12-03"), outcome: R, signposting: stage2_signposting("2025-12-03") };
+    assert_eq!(
+        try_step(&stage1_open(), without, "2025-12-03").err(),
+        Some(Rejected::SignpostingRequired { stage: Stage::One })
+    );
+    let with = Command::CloseStage1 {
+        responded_on: date("2025-12-03"),
+        outcome: R,
+        signposting: stage2_signposting("2025-12-03"),
+    };
     let case = step(&stage1_open(), with, "2025-12-03");
     let closure = case.stage1().and_then(|stage| stage.closure.clone()).expect("closed");
     assert!(closure.signposting.time_limit_given);

@@ -120,9 +120,7 @@ impl OutboundEmail {
         if let Some(id) = clean_message_id(&self.message_id) {
             builder = builder.message_id(MessageId::new(id));
         }
-        builder = builder
-            .date(Date::new(self.date.timestamp()))
-            .from(self.from.to_address());
+        builder = builder.date(Date::new(self.date.timestamp())).from(self.from.to_address());
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.to_address());
         }
@@ -166,7 +164,10 @@ pub fn new_message_id(case_ref: Option<&CaseRef>, purpose: &str, sender: &EmailA
 /// U+2028…) becomes one space, so the value stays on one logical line whatever the input.
 #[must_use]
 pub fn one_line(raw: &str) -> String {
-    raw.split(|c: char| c.is_whitespace() || c.is_control()).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
+    raw.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Reduces a Message-ID to the characters of an RFC 5322 `msg-id` (atext, `.` and one `@`), without
@@ -241,7 +242,10 @@ mod tests {
         let from = message.from().and_then(|a| a.first()).expect("has From");
         assert_eq!((from.name(), from.address()), (Some("Example Council"), Some("complaints@example.org")));
         let reply_to = message.reply_to().and_then(|a| a.first()).expect("has Reply-To");
-        assert_eq!((reply_to.name(), reply_to.address()), (Some("Example Council Complaints"), Some("reply@example.org")));
+        assert_eq!(
+            (reply_to.name(), reply_to.address()),
+            (Some("Example Council Complaints"), Some("reply@example.org"))
+        );
         let to = message.to().and_then(|a| a.first()).expect("has To");
         assert_eq!((to.name(), to.address()), (Some("Mòrag Nic a' Ghobhainn"), Some("morag@example.net")));
         assert_eq!(message.subject(), Some(email.subject.as_str()));
@@ -267,7 +271,8 @@ mod tests {
 
     #[test]
     fn optional_headers_are_left_out_when_not_set() {
-        let email = OutboundEmail { reply_to: None, in_reply_to: None, case_ref: None, auto_submitted: false, ..sample() };
+        let email =
+            OutboundEmail { reply_to: None, in_reply_to: None, case_ref: None, auto_submitted: false, ..sample() };
         let names = header_names(&email.to_rfc5322());
         for absent in ["Reply-To", "In-Reply-To", "References", "Auto-Submitted", CASE_REFERENCE_HEADER] {
             assert!(!names.iter().any(|n| n.eq_ignore_ascii_case(absent)), "{absent} should be absent: {names:?}");
@@ -331,8 +336,9 @@ mod tests {
         let rendered = RenderedMessage { subject: "S".to_owned(), text: "T".to_owned(), html: "<p>H</p>".to_owned() };
         let to = Mailbox::new(Some("Jo"), address("jo@example.net"));
         let reference = CaseRef::new("CMP", 2025, 7).expect("valid reference");
-        let email = OutboundEmail::automatic(&config, to.clone(), rendered, Some(reference.clone()), "ack", sample().date)
-            .expect("configuration is valid");
+        let email =
+            OutboundEmail::automatic(&config, to.clone(), rendered, Some(reference.clone()), "ack", sample().date)
+                .expect("configuration is valid");
         assert_eq!(email.from.address.as_str(), config.mail.from);
         assert_eq!(email.from.name.as_deref(), Some(config.organisation.name.as_str()));
         assert_eq!(email.reply_to.map(|m| m.address.to_string()).as_deref(), Some("cases@example.org"));

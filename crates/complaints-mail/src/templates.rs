@@ -15,8 +15,7 @@ use complaints_core::case::Case;
 use complaints_core::complaint::{ChildInvolvement, IntakeRoute};
 use complaints_core::config::OrgConfig;
 use complaints_core::policy::{
-    ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, STAGE1_WORKING_DAYS,
-    STAGE2_WORKING_DAYS,
+    ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, STAGE1_WORKING_DAYS, STAGE2_WORKING_DAYS,
 };
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -39,7 +38,11 @@ pub enum TemplateError {
     #[error("template {name}: {message}")]
     Template { name: String, message: String },
     #[error("could not read template folder {path}")]
-    Io { path: String, #[source] source: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// R51: nobody is messaged about an anonymous complaint, so there is nobody to acknowledge.
     #[error("case {reference} is anonymous: anonymous complaints are never acknowledged (R51)")]
     Anonymous { reference: String },
@@ -181,7 +184,10 @@ fn base_environment() -> Environment<'static> {
 /// `{{ "2025-12-04" | long_date }}` → `Thursday 4 December 2025`, for contexts that pass ISO dates.
 fn long_date_filter(value: &str) -> Result<String, minijinja::Error> {
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        minijinja::Error::new(ErrorKind::InvalidOperation, format!("long_date expects a YYYY-MM-DD date, not {value:?}"))
+        minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("long_date expects a YYYY-MM-DD date, not {value:?}"),
+        )
     })?;
     Ok(long_date(date))
 }
@@ -381,7 +387,8 @@ impl AcknowledgementContext {
             },
             ..base.clone()
         };
-        let child = |c: &Self| Self { child: Some(child_name(ChildInvolvement::ChildComplainant).to_owned()), ..c.clone() };
+        let child =
+            |c: &Self| Self { child: Some(child_name(ChildInvolvement::ChildComplainant).to_owned()), ..c.clone() };
         vec![child(&base), child(&full), base, full]
     }
 }
@@ -458,8 +465,15 @@ mod tests {
         let calendar = config.calendar();
         let rules = Rules { calendar: &calendar, policy: &config.procedure };
         let reference = CaseRef::new("CMP", 2025, 42).expect("valid reference");
-        let (case, _) =
-            Case::open(reference, complaint, thursday_27_november(), "Housing Team".to_owned(), None, rules, Actor::System);
+        let (case, _) = Case::open(
+            reference,
+            complaint,
+            thursday_27_november(),
+            "Housing Team".to_owned(),
+            None,
+            rules,
+            Actor::System,
+        );
         case
     }
 
@@ -528,14 +542,21 @@ mod tests {
 
     #[test]
     fn child_involvement_selects_the_child_friendly_wording() {
-        for involvement in
-            [ChildInvolvement::ChildComplainant, ChildInvolvement::AdultAtChildsRequest, ChildInvolvement::AdultAboutChild]
-        {
+        for involvement in [
+            ChildInvolvement::ChildComplainant,
+            ChildInvolvement::AdultAtChildsRequest,
+            ChildInvolvement::AdultAboutChild,
+        ] {
             let message = acknowledge(NewComplaint { child: Some(involvement), ..complaint() });
             assert!(message.subject.contains("CMP-2025-00042"), "{}", message.subject);
             assert_all_contain(
                 &message,
-                &["Hello Ailsa Mackay", "Your complaint number is", "Thursday 4 December 2025", "Housing Team will look after"],
+                &[
+                    "Hello Ailsa Mackay",
+                    "Your complaint number is",
+                    "Thursday 4 December 2025",
+                    "Housing Team will look after",
+                ],
             );
             assert_none_contain(&message, &["Dear ", "stage 1", "working days", "reasonable adjustments"]);
         }
@@ -548,7 +569,10 @@ mod tests {
             route: IntakeRoute::DirectStage2 { reason: "serious".to_owned() },
             ..complaint()
         });
-        assert_all_contain(&message, &["Tuesday 2 December 2025", "Monday 29 December 2025", "They do not work for us"]);
+        assert_all_contain(
+            &message,
+            &["Tuesday 2 December 2025", "Monday 29 December 2025", "They do not work for us"],
+        );
         assert_none_contain(&message, &["stage 2", "working days"]);
     }
 
@@ -617,7 +641,9 @@ mod tests {
         for ((y, m, d), expected) in cases {
             let date = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
             assert_eq!(long_date(date), expected);
-            let rendered = Templates::builtin().env.render_str("{{ d | long_date }}", minijinja::context! { d => date.to_string() });
+            let rendered = Templates::builtin()
+                .env
+                .render_str("{{ d | long_date }}", minijinja::context! { d => date.to_string() });
             assert_eq!(rendered.expect("renders"), expected);
         }
     }
@@ -633,7 +659,8 @@ mod tests {
     #[test]
     fn overrides_replace_a_builtin_and_keep_the_others() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("acknowledgement.subject.j2"), "Complaint {{ reference }} received").expect("write");
+        std::fs::write(dir.path().join("acknowledgement.subject.j2"), "Complaint {{ reference }} received")
+            .expect("write");
         std::fs::write(dir.path().join("README.txt"), "not a template {{").expect("write");
         let templates = Templates::with_overrides(dir.path()).expect("loads");
         assert_eq!(templates.overridden(), ["acknowledgement.subject.j2".to_owned()]);
@@ -648,7 +675,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         for (file, source) in [
             ("digest.subject.j2", "{{ count }} cases due"),
-            ("digest.txt.j2", "{% extends \"layout.txt.j2\" %}{% block content %}{{ count }} cases are due by {{ due | long_date }}.{% endblock %}"),
+            (
+                "digest.txt.j2",
+                "{% extends \"layout.txt.j2\" %}{% block content %}{{ count }} cases are due by {{ due | long_date }}.{% endblock %}",
+            ),
             ("digest.html.j2", "{% extends \"layout.html.j2\" %}{% block content %}<p>{{ note }}</p>{% endblock %}"),
         ] {
             std::fs::write(dir.path().join(file), source).expect("write");

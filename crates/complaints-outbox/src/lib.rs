@@ -172,7 +172,14 @@ fn is_message_file_name(name: &str) -> bool {
 
 fn summarise(file_name: String, raw: &[u8]) -> OutboxEntry {
     let Some(message) = MessageParser::default().parse(raw) else {
-        return OutboxEntry { file_name, date: None, to: Vec::new(), subject: String::new(), case_ref: None, message_id: None };
+        return OutboxEntry {
+            file_name,
+            date: None,
+            to: Vec::new(),
+            subject: String::new(),
+            case_ref: None,
+            message_id: None,
+        };
     };
     let to = message
         .to()
@@ -184,7 +191,10 @@ fn summarise(file_name: String, raw: &[u8]) -> OutboxEntry {
         date: message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
         to,
         subject: message.subject().unwrap_or_default().to_owned(),
-        case_ref: message.header(CASE_REFERENCE_HEADER).and_then(HeaderValue::as_text).and_then(|t| t.trim().parse().ok()),
+        case_ref: message
+            .header(CASE_REFERENCE_HEADER)
+            .and_then(HeaderValue::as_text)
+            .and_then(|t| t.trim().parse().ok()),
         message_id: message.message_id().map(str::to_owned),
     }
 }

@@ -134,8 +134,11 @@ impl Columns {
 }
 
 fn write_closures(tx: &Transaction<'_>, reference: &str, closed_on: &[String]) -> Result<(), StoreError> {
-    tx.prepare_cached("DELETE FROM stage_closures WHERE reference = ?1").and_then(|mut s| s.execute([reference])).map_err(db)?;
-    let mut insert = tx.prepare_cached("INSERT INTO stage_closures (reference, seq, closed_on) VALUES (?1, ?2, ?3)").map_err(db)?;
+    tx.prepare_cached("DELETE FROM stage_closures WHERE reference = ?1")
+        .and_then(|mut s| s.execute([reference]))
+        .map_err(db)?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO stage_closures (reference, seq, closed_on) VALUES (?1, ?2, ?3)").map_err(db)?;
     for (seq, date) in (0_i64..).zip(closed_on) {
         insert.execute(params![reference, seq, date]).map_err(db)?;
     }
@@ -162,9 +165,7 @@ fn parse_ref(text: &str) -> Result<CaseRef, StoreError> {
 }
 
 fn case_exists(conn: &Connection, reference: &str) -> Result<bool, StoreError> {
-    conn.prepare_cached("SELECT 1 FROM cases WHERE reference = ?1")
-        .and_then(|mut s| s.exists([reference]))
-        .map_err(db)
+    conn.prepare_cached("SELECT 1 FROM cases WHERE reference = ?1").and_then(|mut s| s.exists([reference])).map_err(db)
 }
 
 /// Runs a `SELECT body, version …` and returns the cases in the query's order.
@@ -222,7 +223,9 @@ fn create_case(conn: &mut Connection, new: NewCase) -> Result<StoredCase, StoreE
     match inserted {
         Ok(_) => {}
         // The counter was behind the cases table (e.g. a hand-edited file): refuse, do not overwrite.
-        Err(e) if is_constraint(&e) => return Err(StoreError::AlreadyExists { existing: Some(case.reference().clone()) }),
+        Err(e) if is_constraint(&e) => {
+            return Err(StoreError::AlreadyExists { existing: Some(case.reference().clone()) });
+        }
         Err(e) => return Err(db(e)),
     }
     if let Some(key) = &new.source_key {
@@ -304,7 +307,8 @@ impl CaseStore for SqliteCaseStore {
             if !case_exists(&tx, &reference)? {
                 return Err(StoreError::NotFound);
             }
-            let mut statement = tx.prepare_cached("SELECT body FROM timeline WHERE reference = ?1 ORDER BY id").map_err(db)?;
+            let mut statement =
+                tx.prepare_cached("SELECT body FROM timeline WHERE reference = ?1 ORDER BY id").map_err(db)?;
             let bodies = statement
                 .query_map([&reference], |row| row.get::<_, String>(0))
                 .map_err(db)?
@@ -351,7 +355,9 @@ impl CaseStore for SqliteCaseStore {
         let key = key.0.clone();
         self.call(move |conn| {
             let mut statement = conn
-                .prepare_cached("SELECT reference FROM cases WHERE contact_key = ?1 ORDER BY received_on, prefix, year, number")
+                .prepare_cached(
+                    "SELECT reference FROM cases WHERE contact_key = ?1 ORDER BY received_on, prefix, year, number",
+                )
                 .map_err(db)?;
             let refs = statement
                 .query_map([&key], |row| row.get::<_, String>(0))
@@ -389,10 +395,12 @@ impl CaseStore for SqliteCaseStore {
     async fn place_alert_marker(&self, marker: &str, reference: &CaseRef) -> Result<bool, StoreError> {
         let (marker, reference) = (marker.to_owned(), reference.to_string());
         self.call(move |conn| {
-            conn.prepare_cached("INSERT INTO alert_markers (marker, reference) VALUES (?1, ?2) ON CONFLICT (marker) DO NOTHING")
-                .and_then(|mut s| s.execute([marker, reference]))
-                .map(|placed| placed == 1)
-                .map_err(db)
+            conn.prepare_cached(
+                "INSERT INTO alert_markers (marker, reference) VALUES (?1, ?2) ON CONFLICT (marker) DO NOTHING",
+            )
+            .and_then(|mut s| s.execute([marker, reference]))
+            .map(|placed| placed == 1)
+            .map_err(db)
         })
         .await
     }
@@ -443,7 +451,9 @@ mod tests {
         conn.pragma_update(None, "user_version", schema::current_version() + 1).expect("set version");
         drop(conn);
         match SqliteCaseStore::open(&path) {
-            Err(OpenError::Migrate(MigrationError::TooNew { found, .. })) => assert_eq!(found, schema::current_version() + 1),
+            Err(OpenError::Migrate(MigrationError::TooNew { found, .. })) => {
+                assert_eq!(found, schema::current_version() + 1)
+            }
             other => panic!("expected TooNew, got {other:?}"),
         }
     }

@@ -57,5 +57,8 @@ async fn the_acknowledgement_is_recorded_in_the_data_file() {
     assert_eq!(stored.version, 2, "created, then the acknowledgement recorded");
     let timeline = store.timeline(&receipt.reference).await.expect("timeline");
     assert!(matches!(timeline.first().map(|e| &e.what), Some(CaseEvent::Received { .. })));
-    assert_eq!(timeline.last().map(|e| &e.what), Some(&CaseEvent::AcknowledgementSent { message_id: message_id.clone() }));
+    assert_eq!(
+        timeline.last().map(|e| &e.what),
+        Some(&CaseEvent::AcknowledgementSent { message_id: message_id.clone() })
+    );
 }

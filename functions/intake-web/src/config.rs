@@ -248,7 +248,8 @@ source = "Council decision 2025/17"
 
         let err = config.org_config(Some("[procedure]\nday_one_rule = \"C\"\n")).expect_err("bad rule");
 
-        let message = format!("{err}: {}", std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default());
+        let message =
+            format!("{err}: {}", std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default());
         assert!(message.contains("/complaints/dev/organisation") && message.contains("day_one_rule"), "{message}");
     }
 

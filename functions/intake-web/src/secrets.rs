@@ -49,11 +49,7 @@ pub(crate) async fn load(client: &Client, config: &Config) -> Result<Secrets, Se
     if let Some(parameter) = &config.org_config_param {
         request = request.names(parameter);
     }
-    let output = request
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|err| SecretsError::Unavailable(err.into()))?;
+    let output = request.with_decryption(true).send().await.map_err(|err| SecretsError::Unavailable(err.into()))?;
     let found: Vec<(String, String)> =
         output.parameters().iter().filter_map(|p| Some((p.name()?.to_owned(), p.value()?.to_owned()))).collect();
     from_found(config, &found)
