@@ -113,7 +113,7 @@ impl OutboundEmail {
 
     /// The message as RFC 5322 bytes (CRLF line ends): `multipart/alternative` with a UTF-8 text
     /// part and a UTF-8 HTML part, our Message-ID and Date, and the headers described in
-    /// `docs/readme/mail-and-templates.md`.
+    /// the README, "Outgoing mail".
     #[must_use]
     pub fn to_rfc5322(&self) -> Vec<u8> {
         let mut builder = MessageBuilder::new();

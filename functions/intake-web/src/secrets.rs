@@ -9,7 +9,7 @@ use aws_sdk_ssm::Client;
 use crate::config::Config;
 
 /// Shortest key we accept: 32 bytes is 256 bits for HMAC-SHA-256 when the value is random
-/// (`openssl rand -hex 32` gives 64 characters; docs/readme/deploy.md).
+/// (`openssl rand -hex 32` gives 64 characters; README, "Deploying to AWS").
 pub(crate) const MIN_KEY_LEN: usize = 32;
 
 /// The keys. `Debug` never shows them.
