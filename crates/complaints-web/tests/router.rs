@@ -285,7 +285,10 @@ async fn the_same_token_sent_twice_makes_one_case_and_shows_the_same_reference()
 async fn a_forged_or_missing_token_keeps_the_answers_and_offers_a_fresh_form() {
     let harness = Harness::new();
     let token = harness.token().await;
-    let forged = format!("{}0", &token[..token.len() - 1]);
+    // Change the signature's last hex digit (to another digit: a '0' replaced by '0' is no forgery).
+    let last = if token.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &token[..token.len() - 1]);
+    assert_ne!(forged, token);
     for bad in ["", forged.as_str()] {
         let reply = harness.post_form(&form_body(bad, &[])).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
