@@ -104,6 +104,29 @@ impl DynamoDbCaseStore {
     }
 
     /// Runs a query to the end, page by page.
+    /// Items of the period index dated `from..=to`: one Query per month partition the period
+    /// touches (`partition` names a month's partition), so the cost follows the period's items only.
+    async fn period_items(
+        &self,
+        partition: fn(NaiveDate) -> String,
+        from: NaiveDate,
+        to: NaiveDate,
+        op: &mut Cost,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        for month in keys::months_between(from, to) {
+            let query = self.index_range(
+                GSI_PERIOD,
+                (GSI2PK, GSI2SK),
+                partition(month),
+                from.to_string(),
+                format!("{to}#{RANGE_END}"),
+            );
+            items.extend(self.query_all(query, op).await?);
+        }
+        Ok(items)
+    }
+
     async fn query_all(&self, query: QueryFluentBuilder, op: &mut Cost) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
@@ -506,17 +529,7 @@ impl CaseStore for DynamoDbCaseStore {
     #[tracing::instrument(name = "dynamodb.received_between", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
     async fn received_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
         let mut op = Cost::default();
-        let mut items = Vec::new();
-        for month in keys::months_between(from, to) {
-            let query = self.index_range(
-                GSI_PERIOD,
-                (GSI2PK, GSI2SK),
-                keys::received_partition(month),
-                from.to_string(),
-                format!("{to}#{RANGE_END}"),
-            );
-            items.extend(self.query_all(query, &mut op).await?);
-        }
+        let items = self.period_items(keys::received_partition, from, to, &mut op).await?;
         Self::decode_cases(&items)
     }
 
@@ -525,19 +538,10 @@ impl CaseStore for DynamoDbCaseStore {
         let mut op = Cost::default();
         let mut references = Vec::new();
         let mut seen = HashSet::new();
-        for month in keys::months_between(from, to) {
-            let query = self.index_range(
-                GSI_PERIOD,
-                (GSI2PK, GSI2SK),
-                keys::closed_partition(month),
-                from.to_string(),
-                format!("{to}#{RANGE_END}"),
-            );
-            for item in self.query_all(query, &mut op).await? {
-                let reference = keys::get_ref(&item)?;
-                if seen.insert(reference.clone()) {
-                    references.push(reference);
-                }
+        for item in self.period_items(keys::closed_partition, from, to, &mut op).await? {
+            let reference = keys::get_ref(&item)?;
+            if seen.insert(reference.clone()) {
+                references.push(reference);
             }
         }
         self.batch_get_cases(&references, &mut op).await
