@@ -414,9 +414,9 @@ mod calendar_section {
             match change {
                 CalendarChange::Add(day) => section.add.push(Addition {
                     date: ConfigDate(day.date),
-                    name: day.name.clone(),
+                    name: day.name.to_string(),
                     kind: AddedKind(day.kind),
-                    source: day.source.clone(),
+                    source: day.source.to_string(),
                 }),
                 CalendarChange::Remove { date, reason } => {
                     section.remove.push(Removal { date: ConfigDate(*date), reason: reason.clone() });
@@ -431,7 +431,12 @@ mod calendar_section {
         // Removals first: they target generated days, and additions then win on any date.
         let removals = section.remove.into_iter().map(|r| CalendarChange::Remove { date: r.date.0, reason: r.reason });
         let additions = section.add.into_iter().map(|a| {
-            CalendarChange::Add(NonWorkingDay { date: a.date.0, name: a.name, kind: a.kind.0, source: a.source })
+            CalendarChange::Add(NonWorkingDay {
+                date: a.date.0,
+                name: a.name.into(),
+                kind: a.kind.0,
+                source: a.source.into(),
+            })
         });
         Ok(removals.chain(additions).collect())
     }

@@ -21,9 +21,9 @@ fn date(text: &str) -> NaiveDate {
 fn local_day(text: &str, name: &str, kind: DayKind) -> CalendarChange {
     CalendarChange::Add(NonWorkingDay {
         date: date(text),
-        name: name.to_owned(),
+        name: name.to_owned().into(),
         kind,
-        source: "Council decision 2025/17".to_owned(),
+        source: "Council decision 2025/17".into(),
     })
 }
 

@@ -16,9 +16,9 @@ use support::*;
 fn with_closure_on(day: &str) -> Calendar {
     Calendar::scotland().with_changes(&[CalendarChange::Add(NonWorkingDay {
         date: date(day),
-        name: "Office closure".to_owned(),
+        name: "Office closure".to_owned().into(),
         kind: DayKind::Closure,
-        source: "test".to_owned(),
+        source: "test".into(),
     })])
 }
 
@@ -237,9 +237,9 @@ fn recomputing_never_leaves_an_extended_due_date_before_the_moved_base_due_date(
             .map(|day| {
                 CalendarChange::Add(NonWorkingDay {
                     date: date(day),
-                    name: "Office closure".to_owned(),
+                    name: "Office closure".to_owned().into(),
                     kind: DayKind::Closure,
-                    source: "test".to_owned(),
+                    source: "test".into(),
                 })
             })
             .collect();

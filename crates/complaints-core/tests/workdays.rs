@@ -244,9 +244,9 @@ proptest! {
         let calendar = Calendar::scotland();
         let closed = calendar.clone().with_changes(&[CalendarChange::Add(NonWorkingDay {
             date: received + Days::new(closure_offset),
-            name: "Closure".to_owned(),
+            name: "Closure".to_owned().into(),
             kind: DayKind::Closure,
-            source: "test".to_owned(),
+            source: "test".into(),
         })]);
         let before = ClockStart::on_date(&calendar, received).due_after(&calendar, rule, n);
         let after = ClockStart::on_date(&closed, received).due_after(&closed, rule, n);
