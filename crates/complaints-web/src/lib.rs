@@ -108,9 +108,22 @@ pub fn router(state: WebState) -> Router {
         .with_state(state)
 }
 
+/// The answer while the service cannot take requests (its keys or configuration could not be read
+/// yet): 503 with `Retry-After`, a bare page that needs no templates, and the usual headers.
+#[must_use]
+pub fn unavailable() -> Response {
+    let mut response = html(StatusCode::SERVICE_UNAVAILABLE, pages::BARE_503.to_owned());
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+    with_security_headers(response)
+}
+
+async fn security_headers(response: Response) -> Response {
+    with_security_headers(response)
+}
+
 /// Headers every response gets: no scripts at all, no framing, no referrer (confirmation links are
 /// signed and should not leak), and no caching of pages that hold a token or someone's answers.
-async fn security_headers(mut response: Response) -> Response {
+fn with_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let fixed = [
         (

@@ -17,31 +17,41 @@ pub struct PageError(#[from] minijinja::Error);
 pub const BARE_500: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Sorry, there is a problem with the service</title>\
 <h1>Sorry, there is a problem with the service</h1><p>Try again later. Nothing you sent has been shown to anyone.</p></html>";
 
-/// The compiled templates.
+/// The page for a service that cannot take requests for a moment (no templates needed).
+pub const BARE_503: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Sorry, the service is unavailable</title>\
+<h1>Sorry, the service is unavailable</h1><p>Try again in a few minutes. Nothing you sent has been lost: \
+if you were sending a complaint, go back in your browser and send it again.</p></html>";
+
+/// The page templates, compiled into the binary.
+const PAGE_TEMPLATES: [(&str, &str); 8] = [
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("form.html", include_str!("../templates/form.html")),
+    ("confirmation.html", include_str!("../templates/confirmation.html")),
+    ("received.html", include_str!("../templates/received.html")),
+    ("problem.html", include_str!("../templates/problem.html")),
+    ("outbox.html", include_str!("../templates/outbox.html")),
+    ("outbox_message.html", include_str!("../templates/outbox_message.html")),
+];
+
+/// The page templates, each compiled the first time a page needs it (the Lambda never shows the
+/// outbox pages, and its first request should not wait for pages it is not showing). A template
+/// that does not compile is a bug: the tests compile every one.
 #[derive(Debug)]
 pub struct Pages {
     env: Environment<'static>,
 }
 
 impl Pages {
-    /// Compiles the built-in templates.
+    /// The built-in templates.
     ///
     /// # Errors
-    /// [`PageError`] when a template does not compile (a bug caught by the tests).
+    /// None today: templates compile on first use. Kept so that a future eager check can report.
     pub fn builtin() -> Result<Self, PageError> {
         let mut env = Environment::new();
-        for (name, source) in [
-            ("layout.html", include_str!("../templates/layout.html")),
-            ("macros.html", include_str!("../templates/macros.html")),
-            ("form.html", include_str!("../templates/form.html")),
-            ("confirmation.html", include_str!("../templates/confirmation.html")),
-            ("received.html", include_str!("../templates/received.html")),
-            ("problem.html", include_str!("../templates/problem.html")),
-            ("outbox.html", include_str!("../templates/outbox.html")),
-            ("outbox_message.html", include_str!("../templates/outbox_message.html")),
-        ] {
-            env.add_template(name, source)?;
-        }
+        env.set_loader(|name| {
+            Ok(PAGE_TEMPLATES.iter().find(|(page, _)| *page == name).map(|(_, source)| (*source).to_owned()))
+        });
         Ok(Self { env })
     }
 
@@ -95,5 +105,19 @@ impl Pages {
             "problem.html",
             context! { org_name, heading, paragraphs => Value::from(minijinja::value::Serde(paragraphs)) },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_template_compiles() {
+        let pages = Pages::builtin().expect("pages");
+
+        for (name, _) in PAGE_TEMPLATES {
+            assert!(pages.env.get_template(name).is_ok(), "{name}: {:?}", pages.env.get_template(name).err());
+        }
     }
 }
