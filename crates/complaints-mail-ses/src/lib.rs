@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn an_empty_configuration_set_name_means_none() {
         let config =
-            aws_sdk_sesv2::Config::builder().behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest()).build();
+            aws_sdk_sesv2::config::Builder::from(&complaints_testkit::sdk_config_at("http://127.0.0.1:9")).build();
         let client = Client::from_conf(config);
         let cases = [(Some("  "), None), (None, None), (Some("complaints"), Some("complaints"))];
         for (given, kept) in cases {

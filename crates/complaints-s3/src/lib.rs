@@ -84,7 +84,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef;
-    use aws_sdk_s3::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents, SharedCredentialsProvider};
+    use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
     use aws_sdk_s3::error::BoxError;
 
     use super::*;
@@ -114,12 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_local_endpoint_gets_path_style_urls_and_aws_gets_virtual_hosts() {
-        let base = SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .endpoint_url("http://localhost:9")
-            .region(Region::new("eu-west-2"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "test")))
-            .build();
+        let base = complaints_testkit::sdk_config_at("http://localhost:9");
         let cases = [(true, "http://localhost:9/exports/a.csv"), (false, "http://exports.localhost:9/a.csv")];
         for (local, expected) in cases {
             let record = RecordUri::default();

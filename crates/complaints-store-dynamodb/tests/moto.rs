@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::Credentials;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use complaints_app::contract::CONTRACTS;
 use complaints_app::ports::{CaseStore, NewCase, StoreError, StoredCase};
@@ -180,11 +178,7 @@ async fn the_open_cases_query_costs_the_same_however_many_cases_are_closed() {
 #[tokio::test]
 async fn an_unreachable_endpoint_is_unavailable_with_the_sdk_error_as_source() {
     // Nothing listens on port 9 (discard) locally; no retries so the test is quick.
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url("http://127.0.0.1:9")
-        .region(Region::new("eu-west-2"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+    let config = aws_sdk_dynamodb::config::Builder::from(&complaints_testkit::sdk_config_at("http://127.0.0.1:9"))
         .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
         .build();
     let store = DynamoDbCaseStore::new(Client::from_conf(config), "cases");

@@ -33,11 +33,13 @@ pub fn moto_sdk_config() -> Option<SdkConfig> {
     moto_url().map(|url| sdk_config_at(&url))
 }
 
-/// SDK configuration for a local endpoint at `url` with the test region and dummy credentials.
+/// SDK configuration for a local endpoint at `url` with the test region, dummy credentials and the
+/// production HTTPS client (plain HTTP here).
 #[must_use]
 pub fn sdk_config_at(url: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(complaints_aws::https_client(complaints_aws::TrustRoots::Amazon))
         .endpoint_url(url)
         .region(Region::new(MOTO_REGION))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "moto")))

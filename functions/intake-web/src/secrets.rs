@@ -1,6 +1,6 @@
 //! The function's two keys (SSM SecureStrings) and, when configured, the organisation
-//! configuration (TOML in an SSM parameter), read once per cold start in one `GetParameters` call
-//! so the init phase pays one round trip.
+//! configuration (TOML in an SSM parameter), read once per environment in one `GetParameters`
+//! call: one round trip, made while the runtime starts (`prepare.rs`).
 
 use std::sync::Arc;
 

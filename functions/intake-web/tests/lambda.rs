@@ -56,7 +56,10 @@ struct Stack {
 const ORG_ONLY_SERVICE_AREA: &str = "Parks and cemeteries";
 
 async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
-    let aws = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let aws = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(complaints_aws::https_client(complaints_aws::TrustRoots::Amazon))
+        .load()
+        .await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
     let table = format!("intake-web-it-{run}");
     complaints_store_dynamodb::create_table(&dynamodb, &table).await.unwrap();
@@ -228,4 +231,53 @@ async fn bootstrap_refuses_to_start_and_names_a_missing_variable() {
     assert_ne!(process.exit_code(), Some(0));
     let written = std::fs::read_to_string(log).unwrap();
     assert!(written.contains("TABLE_NAME"), "the log names the variable: {written}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_answers_503_while_ssm_is_unreachable_and_stays_up_to_try_again() {
+    let Some((bootstrap, moto)) = environment() else { return };
+    let run = run_id();
+    // Nothing listens on port 9 (discard): every AWS call fails to connect.
+    let launch = stack(&bootstrap, &moto, &run).await.launch.env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let log = launch.log.clone().unwrap();
+    let mut api = RuntimeApi::start().unwrap();
+    let mut process = launch.spawn(&api.address()).unwrap();
+    let mut alive = || process.is_running();
+
+    api.wait_first_next(TIMEOUT, &mut alive).unwrap();
+    for attempt in 1..=2 {
+        let (status, headers, html) =
+            http_response(api.invoke(&event("GET", "/", None), TIMEOUT, &mut alive).unwrap().value);
+
+        assert_eq!(status, 503, "attempt {attempt}: {html}");
+        assert_eq!(headers["retry-after"], "30", "attempt {attempt}");
+        assert!(html.contains("Try again in a few minutes"), "{html}");
+    }
+    assert!(process.is_running(), "a passing outage does not end the environment");
+    process.stop();
+    let written = std::fs::read_to_string(log).unwrap();
+    assert!(written.matches("will try again on the next request").count() >= 2, "each attempt is logged: {written}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_stops_and_names_a_key_parameter_that_does_not_exist() {
+    let Some((bootstrap, moto)) = environment() else { return };
+    let run = run_id();
+    let missing = format!("/complaints-it/{run}/no-such-key");
+    let launch = stack(&bootstrap, &moto, &run).await.launch.env("FORM_KEY_PARAM", &missing);
+    let log = launch.log.clone().unwrap();
+    let mut api = RuntimeApi::start().unwrap();
+    let mut process = launch.spawn(&api.address()).unwrap();
+    let mut alive = || process.is_running();
+
+    // The preparation may fail before or after the runtime's first call for work; either way the
+    // request never gets an answer and the process ends, as a failed init would.
+    if api.wait_first_next(TIMEOUT, &mut alive).is_ok() {
+        let outcome = api.invoke(&event("GET", "/", None), TIMEOUT, &mut alive);
+        assert!(matches!(outcome, Err(HarnessError::Exited)), "{:?}", outcome.map(|o| o.value));
+    }
+
+    assert_ne!(process.exit_code(), Some(0));
+    let written = std::fs::read_to_string(log).unwrap();
+    assert!(written.contains("cannot start") && written.contains(&missing), "the log names the parameter: {written}");
 }

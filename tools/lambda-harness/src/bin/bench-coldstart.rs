@@ -25,11 +25,14 @@ struct Subject {
     first_ms: Vec<f64>,
     warm_ms: Vec<f64>,
     rss_kib: Vec<u64>,
-    /// The function's own timing of its init-phase secret fetch (`ssm_ms` in its logs), when it
-    /// logs one; init minus this is the cost of the runtime, SDK and our own set-up.
+    /// Process start to the first response: init plus the first invoke, what the first caller
+    /// of a new environment waits for (less Lambda's own set-up).
+    cold_ms: Vec<f64>,
+    /// The function's own timing of its secret fetch (`ssm_ms` in its logs), when it logs one.
     ssm_ms: Vec<f64>,
-    /// Init minus `ssm_ms`, per cold start.
-    init_less_ssm_ms: Vec<f64>,
+    /// The function's own timing of its preparation on the first request (`prepare_ms`: keys,
+    /// clients, calendar, templates), when it logs one.
+    prepare_ms: Vec<f64>,
 }
 
 #[derive(Debug)]
@@ -68,8 +71,9 @@ fn parse_args() -> Result<Args, String> {
                     first_ms: Vec::new(),
                     warm_ms: Vec::new(),
                     rss_kib: Vec::new(),
+                    cold_ms: Vec::new(),
                     ssm_ms: Vec::new(),
-                    init_less_ssm_ms: Vec::new(),
+                    prepare_ms: Vec::new(),
                 });
             }
         }
@@ -102,6 +106,9 @@ fn measure_once(subject: &mut Subject, env: &[(String, String)], warm: usize) ->
         return Err(format!("{} answered with an error: {}", subject.name, String::from_utf8_lossy(body)));
     }
     subject.first_ms.push(ms(first.elapsed));
+    if let Some(init) = subject.init_ms.last() {
+        subject.cold_ms.push(init + ms(first.elapsed));
+    }
     for _ in 0..warm {
         let timed = api.invoke(&subject.event, TIMEOUT, &mut alive).map_err(|e| e.to_string())?;
         subject.warm_ms.push(ms(timed.elapsed));
@@ -110,12 +117,8 @@ fn measure_once(subject: &mut Subject, env: &[(String, String)], warm: usize) ->
     process.stop();
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
-    if let Some(ssm) = logged_number(&logged, "ssm_ms") {
-        subject.ssm_ms.push(ssm);
-        if let Some(init) = subject.init_ms.last() {
-            subject.init_less_ssm_ms.push(init - ssm);
-        }
-    }
+    subject.ssm_ms.extend(logged_number(&logged, "ssm_ms"));
+    subject.prepare_ms.extend(logged_number(&logged, "prepare_ms"));
     Ok(())
 }
 
@@ -202,6 +205,7 @@ fn main() -> ExitCode {
     }
     let Some(&(hello, _, hello_zip)) = rows.first() else { return ExitCode::from(2) };
     let hello_init = percentile(&hello.init_ms, 50.0);
+    let hello_cold = percentile(&hello.cold_ms, 50.0);
     let hello_rss = median_u64(&hello.rss_kib) as f64;
 
     println!(
@@ -209,32 +213,33 @@ fn main() -> ExitCode {
         args.rounds, args.warm, hello.name
     );
     println!(
-        "| binary | bootstrap | zipped | init p50 | init p90 | SSM fetch p50 | init − SSM p50 | first invoke p50 | warm p50 | peak RSS | init × | init − SSM × | RSS × | zip × |"
+        "| binary | bootstrap | zipped | init p50 | init p90 | first invoke p50 | cold request p50 | SSM fetch p50 | prepare p50 | warm p50 | peak RSS | init × | cold request × | RSS × | zip × |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut misses = Vec::new();
     for (subject, size, zipped) in &rows {
         let init = percentile(&subject.init_ms, 50.0);
         let rss = median_u64(&subject.rss_kib) as f64;
         let (init_ratio, rss_ratio) = (init / hello_init, rss / hello_rss);
-        // A function without a logged fetch shows "–" and its whole init in the "init − SSM" ratio.
-        let (ssm, less_ssm) = if subject.ssm_ms.is_empty() {
-            ("–".to_owned(), init)
-        } else {
-            (format!("{:.2} ms", percentile(&subject.ssm_ms, 50.0)), percentile(&subject.init_less_ssm_ms, 50.0))
+        let cold = percentile(&subject.cold_ms, 50.0);
+        // Functions that log no such timing (hello) show "–".
+        let logged = |values: &[f64]| {
+            if values.is_empty() { "–".to_owned() } else { format!("{:.2} ms", percentile(values, 50.0)) }
         };
         println!(
-            "| {} | {:.2} MiB | {:.2} MB | {:.2} ms | {:.2} ms | {ssm} | {less_ssm:.2} ms | {:.2} ms | {:.3} ms | {:.1} MiB | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {:.2} MiB | {:.2} MB | {:.2} ms | {:.2} ms | {:.2} ms | {cold:.2} ms | {} | {} | {:.3} ms | {:.1} MiB | {:.2} | {:.2} | {:.2} | {:.2} |",
             subject.name,
             *size as f64 / 1_048_576.0,
             *zipped as f64 / 1_000_000.0,
             init,
             percentile(&subject.init_ms, 90.0),
             percentile(&subject.first_ms, 50.0),
+            logged(&subject.ssm_ms),
+            logged(&subject.prepare_ms),
             percentile(&subject.warm_ms, 50.0),
             rss / 1024.0,
             init_ratio,
-            less_ssm / hello_init,
+            cold / hello_cold,
             rss_ratio,
             *zipped as f64 / hello_zip as f64,
         );

@@ -1,0 +1,257 @@
+//! The one HTTPS client every AWS SDK client in this workspace sends its requests through, and the
+//! SDK configuration a Lambda function starts from.
+//!
+//! Three choices here are about cold starts (README, "Cold-start benchmark"):
+//!
+//! - **rustls on ring**, the only TLS stack in the workspace. The SDK's `default-https-client`
+//!   feature is off everywhere because it links aws-lc as well (about 2 MiB of the bootstrap).
+//! - **HTTP/1.1 on hyper** (`http.rs`) rather than the SDK's client, which always carries HTTP/2
+//!   and proxy support that no AWS endpoint we call needs.
+//! - **Trust the Amazon Trust Services roots**, not the system trust store, by default. Every AWS
+//!   service endpoint presents a certificate that chains to one of them (AWS moved all endpoints
+//!   to its own certificate authority in 2021). Reading and parsing the system's 140-odd root
+//!   certificates was two thirds of the function's cold-start instructions. `TLS_ROOTS=system`
+//!   brings the system store back, for an endpoint behind a proxy with its own authority.
+
+use std::fmt;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+use rustls::pki_types::CertificateDer;
+
+mod http;
+mod names;
+
+pub use names::AMAZON_ROOT_NAMES;
+
+/// The environment variable that chooses the trust store: `amazon` (the default) or `system`.
+pub const TLS_ROOTS_VAR: &str = "TLS_ROOTS";
+
+/// Which certificate authorities the HTTPS client trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustRoots {
+    /// The Amazon Trust Services roots only ([`AMAZON_ROOT_NAMES`]), compiled in.
+    #[default]
+    Amazon,
+    /// The operating system's trust store (`SSL_CERT_FILE`, `SSL_CERT_DIR`, or the usual paths),
+    /// read and parsed when the first connection is made.
+    System,
+}
+
+/// `TLS_ROOTS` has a value we do not know. Names the variable and the accepted values.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("environment variable {TLS_ROOTS_VAR} must be \"amazon\" or \"system\"")]
+pub struct UnknownTrustRoots;
+
+impl TrustRoots {
+    /// Reads [`TLS_ROOTS_VAR`]; unset or blank means [`TrustRoots::Amazon`].
+    ///
+    /// # Errors
+    /// [`UnknownTrustRoots`] for any other value.
+    pub fn from_env() -> Result<Self, UnknownTrustRoots> {
+        Self::from_value(std::env::var(TLS_ROOTS_VAR).ok().as_deref())
+    }
+
+    /// As [`TrustRoots::from_env`], from the variable's value.
+    ///
+    /// # Errors
+    /// [`UnknownTrustRoots`] for a value other than `amazon` or `system` (any case).
+    pub fn from_value(value: Option<&str>) -> Result<Self, UnknownTrustRoots> {
+        match value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("amazon") => Ok(Self::Amazon),
+            Some("system") => Ok(Self::System),
+            Some(_) => Err(UnknownTrustRoots),
+        }
+    }
+}
+
+impl fmt::Display for TrustRoots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Amazon => "amazon",
+            Self::System => "system",
+        })
+    }
+}
+
+/// The roots named in [`AMAZON_ROOT_NAMES`], in that order, as DER. `build.rs` takes them from
+/// Mozilla's list (`webpki-root-certs`) at build time, so the function carries five certificates,
+/// not the whole list, and a name missing from the list fails the build.
+#[must_use]
+pub fn amazon_roots() -> [&'static [u8]; 5] {
+    AMAZON_ROOTS_DER
+}
+
+include!(concat!(env!("OUT_DIR"), "/amazon_roots.rs"));
+
+/// The HTTPS client: hyper's HTTP/1.1 client on rustls with ring, plain HTTP for local endpoints,
+/// trusting `roots`. Every client made from the same [`SdkConfig`] shares its connection pool.
+///
+/// # Panics
+/// Never in practice: the five Amazon roots are checked to be valid certificates by the tests,
+/// and ring supports the default TLS versions.
+#[must_use]
+pub fn https_client(roots: TrustRoots) -> SharedHttpClient {
+    let store = match roots {
+        TrustRoots::Amazon => amazon_root_store(),
+        TrustRoots::System => {
+            // Unreadable files are skipped, as the SDK's own client does; a store left empty
+            // shows up as a certificate error on the first request, naming the issuer.
+            let mut store = rustls::RootCertStore::empty();
+            let (_added, _skipped) = store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            store
+        }
+    };
+    SharedHttpClient::new(http::Http1Client::new(tls_config(store)))
+}
+
+/// The five Amazon roots as a rustls trust store.
+fn amazon_root_store() -> rustls::RootCertStore {
+    let mut store = rustls::RootCertStore::empty();
+    for der in amazon_roots() {
+        store.add(CertificateDer::from(der)).expect("the Amazon roots are valid certificates");
+    }
+    store
+}
+
+/// TLS 1.2 and 1.3 on ring, verifying servers against `roots`.
+fn tls_config(roots: rustls::RootCertStore) -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}
+
+/// A variable the Lambda environment always sets is missing (so this is not running in Lambda,
+/// or the harness forgot it).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("environment variable {0} is not set (Lambda sets it for every function)")]
+pub struct MissingLambdaVariable(pub &'static str);
+
+/// The SDK configuration of a Lambda function, from what Lambda puts in the environment: the
+/// region (`AWS_REGION`) and the role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`), plus `AWS_ENDPOINT_URL` when set (the local tests point it at moto), and
+/// [`https_client`].
+///
+/// Built by hand rather than by `aws-config`'s loader: the loader's default chains (profile
+/// files, IMDS, STS for web identity) are never used in Lambda, yet they are code the function
+/// would carry and partly run at every cold start. The service clients add the SDK's defaults
+/// (standard retries, timeouts) for the latest behaviour version as usual.
+///
+/// # Errors
+/// [`MissingLambdaVariable`] naming the first of those variables that is missing.
+pub fn lambda_sdk_config(roots: TrustRoots) -> Result<SdkConfig, MissingLambdaVariable> {
+    lambda_sdk_config_from(roots, |name| std::env::var(name).ok())
+}
+
+fn lambda_sdk_config_from(
+    roots: TrustRoots,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<SdkConfig, MissingLambdaVariable> {
+    let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let required = |name: &'static str| value(name).ok_or(MissingLambdaVariable(name));
+    let credentials = Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        value("AWS_SESSION_TOKEN"),
+        None,
+        "lambda-environment",
+    );
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(required("AWS_REGION")?))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(https_client(roots));
+    if let Some(url) = value("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(url);
+    }
+    Ok(config.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use names::has_common_name;
+
+    #[test]
+    fn the_five_roots_are_mozillas_certificates_with_the_amazon_names() {
+        let roots = amazon_roots();
+
+        assert!(webpki_root_certs::TLS_SERVER_ROOT_CERTS.len() > 100, "the full list is much longer");
+        for (der, name) in roots.iter().zip(AMAZON_ROOT_NAMES) {
+            let cert =
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().find(|c| c.as_ref() == *der).expect("from the list");
+            let anchor = webpki::anchor_from_trusted_cert(cert).expect("a root certificate");
+            assert!(has_common_name(anchor.subject.as_ref(), name), "{name}");
+        }
+        let mut distinct = roots.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), roots.len(), "five different certificates");
+    }
+
+    #[test]
+    fn names_match_whole_values_only() {
+        // SEQUENCE { SET { SEQUENCE { OID cn, UTF8String "Amazon Root CA 10" } } }
+        let value = b"Amazon Root CA 10";
+        let mut subject = vec![0x30, 0x00, 0x31, 0x00, 0x30, 0x00, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 17];
+        subject.extend_from_slice(value);
+
+        assert!(has_common_name(&subject, "Amazon Root CA 10"));
+        assert!(!has_common_name(&subject, "Amazon Root CA 1"));
+        assert!(!has_common_name(&subject, "Root CA 10"), "the length byte must match too");
+    }
+
+    #[test]
+    fn both_trust_stores_build_a_client() {
+        for roots in [TrustRoots::Amazon, TrustRoots::System] {
+            let client = https_client(roots);
+            assert!(format!("{client:?}").contains("Http1Client"), "{roots}");
+        }
+    }
+
+    #[test]
+    fn the_lambda_configuration_comes_from_lambdas_variables() {
+        let complete = [
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+            ("AWS_REGION", "eu-west-2"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+        ];
+        let lookup =
+            |vars: &[(&str, &str)], name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned());
+
+        let config = lambda_sdk_config_from(TrustRoots::Amazon, |n| lookup(&complete, n)).expect("complete");
+
+        assert_eq!(config.region().map(Region::as_ref), Some("eu-west-2"));
+        assert_eq!(config.endpoint_url(), Some("http://127.0.0.1:5000"));
+        assert!(config.credentials_provider().is_some() && config.http_client().is_some());
+        for (i, (name, _)) in complete.iter().enumerate() {
+            let mut without = complete.to_vec();
+            without.remove(i);
+            let result = lambda_sdk_config_from(TrustRoots::Amazon, |n| lookup(&without, n));
+            match *name {
+                "AWS_SESSION_TOKEN" => assert!(result.is_ok(), "the token is optional"),
+                "AWS_ENDPOINT_URL" => assert_eq!(result.expect("optional").endpoint_url(), None),
+                required => assert_eq!(result.expect_err("required"), MissingLambdaVariable(required)),
+            }
+        }
+    }
+
+    #[test]
+    fn tls_roots_values() {
+        assert_eq!(TrustRoots::from_value(None), Ok(TrustRoots::Amazon));
+        assert_eq!(TrustRoots::from_value(Some(" ")), Ok(TrustRoots::Amazon));
+        assert_eq!(TrustRoots::from_value(Some("amazon")), Ok(TrustRoots::Amazon));
+        assert_eq!(TrustRoots::from_value(Some("System")), Ok(TrustRoots::System));
+        let err = TrustRoots::from_value(Some("mozilla")).expect_err("unknown");
+        assert!(err.to_string().contains(TLS_ROOTS_VAR), "{err}");
+    }
+}
