@@ -3,14 +3,19 @@
 //! Why not the SDK's own (`aws-smithy-http-client`)? Even on ring it always carries HTTP/2 (h2),
 //! proxy support and a pluggable TLS layer, code a function ships and partly pages in at every
 //! cold start although every AWS endpoint we call speaks HTTP/1.1 and no proxy is involved.
-//! This is the small part we use: one connection pool per timeout setting, the connect timeout
-//! on the TCP connector, the read timeout around each request, and hyper's errors sorted into
-//! the kinds the SDK's retry strategy acts on.
+//! This is the part we use: one connection pool per timeout setting; the connect timeout around
+//! the whole connection set-up (name lookup, TCP and TLS handshake); the read timeout around each
+//! response; the connection handed to the SDK so its retry strategy can close one that answered
+//! with a server error; and hyper's errors sorted into the kinds that strategy acts on.
 
 use std::error::Error as StdError;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use aws_smithy_runtime_api::client::connection::{CaptureSmithyConnection, ConnectionMetadata};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
@@ -19,12 +24,13 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::retry::ErrorKind;
+use hyper::Uri;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::client::legacy::connect::{CaptureConnection, HttpConnector as TcpConnector, capture_connection};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-type Pool = Client<HttpsConnector<TcpConnector>, SdkBody>;
+type Pool = Client<ConnectTimeout<HttpsConnector<TcpConnector>>, SdkBody>;
 type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Idle connections are closed after this long; AWS endpoints close theirs after about a minute.
@@ -49,7 +55,6 @@ impl Http1Client {
         let mut tcp = TcpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
-        tcp.set_connect_timeout(connect_timeout);
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config((*self.tls).clone())
             .https_or_http()
@@ -58,7 +63,7 @@ impl Http1Client {
         Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(https)
+            .build(ConnectTimeout { inner: https, limit: connect_timeout })
     }
 }
 
@@ -83,10 +88,16 @@ struct Connector {
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let request = match request.try_into_http1x() {
+        let mut request = match request.try_into_http1x() {
             Ok(request) => request,
             Err(err) => return HttpConnectorFuture::ready(Err(ConnectorError::user(err.into()))),
         };
+        // The SDK asks for the connection after a server error, to close it rather than send the
+        // retry down the same one.
+        let captured = capture_connection(&mut request);
+        if let Some(smithy) = request.extensions().get::<CaptureSmithyConnection>() {
+            smithy.set_connection_retriever(move || connection_metadata(&captured));
+        }
         let sent = self.pool.request(request);
         let read_timeout = self.read_timeout;
         HttpConnectorFuture::new(async move {
@@ -103,10 +114,71 @@ impl HttpConnector for Connector {
     }
 }
 
+/// What the SDK may know of the connection a request went out on: a way to close it.
+fn connection_metadata(captured: &CaptureConnection) -> Option<ConnectionMetadata> {
+    captured.connection_metadata().as_ref()?;
+    let captured = captured.clone();
+    Some(
+        ConnectionMetadata::builder()
+            .proxied(false)
+            .poison_fn(move || {
+                if let Some(connected) = captured.connection_metadata().as_ref() {
+                    connected.poison();
+                }
+            })
+            .build(),
+    )
+}
+
+/// The connect timeout around the whole set-up of a connection: name lookup, TCP connect and TLS
+/// handshake (hyper's own connect timeout covers the TCP connect only).
+#[derive(Debug, Clone)]
+struct ConnectTimeout<C> {
+    inner: C,
+    limit: Option<Duration>,
+}
+
+/// The connection was not set up within the connect timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("no connection within {0:?}")]
+struct ConnectTimedOut(Duration);
+
+impl<C> tower::Service<Uri> for ConnectTimeout<C>
+where
+    C: tower::Service<Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<C::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let limit = self.limit;
+        Box::pin(async move {
+            match limit {
+                Some(limit) => match tokio::time::timeout(limit, connecting).await {
+                    Ok(result) => result.map_err(Into::into),
+                    Err(_) => Err(ConnectTimedOut(limit).into()),
+                },
+                None => connecting.await.map_err(Into::into),
+            }
+        })
+    }
+}
+
 /// Sorts a failed request into what the SDK's retry strategy needs to know: could not connect or
 /// the connection broke (I/O, retried), took too long (timeout, retried), our own mistake (user,
 /// not retried), or anything else.
 fn classify(err: BoxError) -> ConnectorError {
+    if find::<ConnectTimedOut>(err.as_ref()).is_some() {
+        return ConnectorError::timeout(err);
+    }
     if let Some(client_error) = find::<hyper_util::client::legacy::Error>(err.as_ref())
         && client_error.is_connect()
     {
@@ -208,7 +280,7 @@ mod tests {
 
         let refused = connector(Duration::from_secs(2)).call(get_url(&url)).await.expect_err("not an Amazon root");
 
-        let chain = format!("{:?}", refused);
+        let chain = format!("{refused:?}");
         assert!(chain.contains("UnknownIssuer"), "{chain}");
         // The control: the same server, trusted, answers; so the refusal was about trust.
         let mut trusting = rustls::RootCertStore::empty();
@@ -261,6 +333,37 @@ mod tests {
         let err = connector(Duration::from_millis(200)).call(get(address)).await.expect_err("no answer");
 
         assert!(err.is_timeout(), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_finishes_the_tls_handshake_is_a_connect_timeout() {
+        // Accepts the TCP connection, then says nothing: the TLS handshake never completes.
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.expect("accept");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        });
+        let client = Http1Client::new(crate::tls_config(crate::amazon_root_store()));
+        let connector = Connector { pool: client.pool(Some(Duration::from_millis(200))), read_timeout: None };
+
+        let err = connector.call(get_url(&format!("https://localhost:{port}/"))).await.expect_err("no handshake");
+
+        assert!(err.is_timeout(), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn the_sdk_can_close_the_connection_a_response_came_on() {
+        let address = server(Some(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")).await;
+        let mut request = get(address);
+        let capture = CaptureSmithyConnection::new();
+        request.add_extension(capture.clone());
+
+        let response = connector(Duration::from_secs(2)).call(request).await.expect("a response");
+
+        assert_eq!(response.status().as_u16(), 503);
+        let connection = capture.get().expect("the connection is known");
+        connection.poison();
     }
 
     #[test]

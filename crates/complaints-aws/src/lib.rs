@@ -14,11 +14,13 @@
 //!   brings the system store back, for an endpoint behind a proxy with its own authority.
 
 use std::fmt;
+use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 use rustls::pki_types::CertificateDer;
@@ -38,7 +40,7 @@ pub enum TrustRoots {
     #[default]
     Amazon,
     /// The operating system's trust store (`SSL_CERT_FILE`, `SSL_CERT_DIR`, or the usual paths),
-    /// read and parsed when the first connection is made.
+    /// read and parsed when the client is built.
     System,
 }
 
@@ -127,6 +129,37 @@ fn tls_config(roots: rustls::RootCertStore) -> rustls::ClientConfig {
         .with_no_client_auth()
 }
 
+/// Timeouts for a function's AWS calls. The SDK's defaults limit only the connection set-up, so a
+/// call that stalls after it would run into the function's own timeout (15 s in the template)
+/// and end the request with nothing logged. Our calls (SSM, DynamoDB, SES) answer in tens of
+/// milliseconds; these leave room for the SDK's retries and still end within the function's time.
+#[must_use]
+pub fn lambda_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(3100))
+        .operation_attempt_timeout(Duration::from_secs(3))
+        .operation_timeout(Duration::from_secs(8))
+        .build()
+}
+
+/// Whether an error's chain holds a TLS certificate failure: the endpoint's certificate does not
+/// chain to a trusted root (with [`TrustRoots::Amazon`], an endpoint outside AWS or behind a
+/// proxy that re-signs TLS) or is invalid. Trying again will not help.
+#[must_use]
+pub fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(current) = next {
+        let tls = current.downcast_ref::<rustls::Error>().or_else(|| {
+            current.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|inner| inner.downcast_ref())
+        });
+        if matches!(tls, Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) {
+            return true;
+        }
+        next = current.source();
+    }
+    false
+}
+
 /// A variable the Lambda environment always sets is missing (so this is not running in Lambda,
 /// or the harness forgot it).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -141,7 +174,11 @@ pub struct MissingLambdaVariable(pub &'static str);
 /// Built by hand rather than by `aws-config`'s loader: the loader's default chains (profile
 /// files, IMDS, STS for web identity) are never used in Lambda, yet they are code the function
 /// would carry and partly run at every cold start. The service clients add the SDK's defaults
-/// (standard retries, timeouts) for the latest behaviour version as usual.
+/// (standard retries) for the latest behaviour version as usual; timeouts are
+/// [`lambda_timeouts`]. Other variables the loader would read (`AWS_MAX_ATTEMPTS`,
+/// `AWS_RETRY_MODE`, `AWS_ENDPOINT_URL_<SERVICE>`, FIPS and dual-stack switches) are not, and
+/// neither are container credentials (`AWS_CONTAINER_CREDENTIALS_FULL_URI`), which on-demand
+/// Lambda does not use.
 ///
 /// # Errors
 /// [`MissingLambdaVariable`] naming the first of those variables that is missing.
@@ -164,6 +201,7 @@ fn lambda_sdk_config_from(
     );
     let mut config = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
+        .timeout_config(lambda_timeouts())
         .region(Region::new(required("AWS_REGION")?))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .http_client(https_client(roots));
@@ -243,6 +281,18 @@ mod tests {
                 required => assert_eq!(result.expect_err("required"), MissingLambdaVariable(required)),
             }
         }
+    }
+
+    #[test]
+    fn certificate_errors_are_found_under_io_errors_and_nothing_else_counts() {
+        let untrusted = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let wrapped = std::io::Error::new(std::io::ErrorKind::InvalidData, untrusted);
+        #[derive(Debug, thiserror::Error)]
+        #[error("dispatch failure")]
+        struct Outer(#[source] std::io::Error);
+
+        assert!(is_certificate_error(&Outer(wrapped)));
+        assert!(!is_certificate_error(&Outer(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))));
     }
 
     #[test]

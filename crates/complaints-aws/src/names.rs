@@ -2,8 +2,9 @@
 //! Shared by `build.rs` (which picks the certificates) and the library's tests.
 
 /// Subject common names of the roots AWS endpoints chain to, as Amazon's certificate repository
-/// lists them: Amazon Root CA 1–4, and the Starfield Services root that cross-signs Amazon Root
-/// CA 1 for older clients. Each must be in Mozilla's list (`webpki-root-certs`); a test says so.
+/// lists them: Amazon Root CA 1–4, and the Starfield Services root that cross-signs them for older
+/// clients (rustls finds the Amazon roots themselves; the Starfield root only matters for a chain
+/// that stops at it). Each must be in Mozilla's list (`webpki-root-certs`); a test says so.
 pub const AMAZON_ROOT_NAMES: [&str; 5] = [
     "Amazon Root CA 1",
     "Amazon Root CA 2",

@@ -47,10 +47,10 @@ async fn main() -> Result<(), lambda_http::Error> {
 
 /// JSON lines on stdout, which Lambda forwards to CloudWatch. The level comes from the template's
 /// `LoggingConfig` (Lambda sets `AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG` (a level name only),
-/// else info. Never TRACE in a deployed stage: the runtime logs whole events, with personal data,
-/// at TRACE. The runtime's span puts the request id on every line.
+/// else info. The runtime's span puts the request id on every line.
 fn init_logging() {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_default();
+    let set = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+    let level = set("AWS_LAMBDA_LOG_LEVEL").or_else(|| set("RUST_LOG")).unwrap_or_default();
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
@@ -61,11 +61,12 @@ fn init_logging() {
 }
 
 /// Lambda's level names (TRACE…FATAL) and Rust's (trace…off), any case; anything else, or
-/// nothing, is INFO (`LevelFilter`'s own parser would take an empty string for ERROR).
+/// nothing, is INFO (`LevelFilter`'s own parser would take an empty string for ERROR). TRACE is
+/// held at DEBUG: at TRACE the Lambda runtime logs whole events and the SDK whole requests, with
+/// the complainant's words in them, and logs must never hold personal data.
 fn log_level(name: &str) -> LevelFilter {
     match name.trim().to_ascii_lowercase().as_str() {
-        "trace" => LevelFilter::TRACE,
-        "debug" => LevelFilter::DEBUG,
+        "trace" | "debug" => LevelFilter::DEBUG,
         "warn" => LevelFilter::WARN,
         "error" | "fatal" => LevelFilter::ERROR,
         "off" => LevelFilter::OFF,
@@ -80,7 +81,7 @@ mod tests {
     #[test]
     fn log_levels_from_lambda_and_rust_names() {
         let cases = [
-            ("TRACE", LevelFilter::TRACE),
+            ("TRACE", LevelFilter::DEBUG),
             ("debug", LevelFilter::DEBUG),
             ("Info", LevelFilter::INFO),
             ("WARN", LevelFilter::WARN),

@@ -30,8 +30,9 @@ pub(crate) enum StartError {
 }
 
 impl StartError {
-    /// Worth trying again on the next request: SSM could not be reached or refused for now.
-    /// Everything else is the deployment's configuration and stays wrong until someone fixes it.
+    /// Worth trying again on the next request: SSM could not be reached, timed out, throttled or
+    /// failed on its side. Everything else (a refusal, a missing or short key, an invalid
+    /// configuration) is the deployment's and stays wrong until someone fixes it.
     fn is_transient(&self) -> bool {
         matches!(self, Self::Secrets(SecretsError::Unavailable(_)))
     }
@@ -129,9 +130,10 @@ mod tests {
         let missing = StartError::Secrets(SecretsError::Missing("/c/form".to_owned()));
         let short = StartError::Secrets(SecretsError::TooShort("/c/form".to_owned()));
         let config = StartError::Config(ConfigError::Missing("TABLE_NAME"));
+        let refused = StartError::Secrets(SecretsError::Refused("AccessDeniedException".into()));
 
         assert!(unreachable.is_transient());
-        for permanent in [missing, short, config] {
+        for permanent in [missing, short, config, refused] {
             assert!(!permanent.is_transient(), "{permanent}");
         }
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use aws_sdk_ssm::Client;
+use aws_sdk_ssm::error::{ProvideErrorMetadata as _, SdkError};
 
 use crate::config::Config;
 
@@ -32,8 +33,15 @@ impl std::fmt::Debug for Secrets {
 /// Why the keys could not be read. Names the parameter, never its value.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SecretsError {
+    /// SSM could not be reached, timed out, throttled or failed on its side: worth another try.
     #[error("SSM parameter store unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// SSM refused the request (permissions, the KMS key, a malformed name) or its certificate is
+    /// not trusted: it will say the same until someone changes the deployment.
+    #[error(
+        "SSM parameter store refused the request (check the function's permissions, the parameter names and TLS_ROOTS)"
+    )]
+    Refused(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("SSM parameter {0} does not exist")]
     Missing(String),
     #[error("SSM parameter {0} is shorter than {MIN_KEY_LEN} characters")]
@@ -49,10 +57,29 @@ pub(crate) async fn load(client: &Client, config: &Config) -> Result<Secrets, Se
     if let Some(parameter) = &config.org_config_param {
         request = request.names(parameter);
     }
-    let output = request.with_decryption(true).send().await.map_err(|err| SecretsError::Unavailable(err.into()))?;
+    let output = request.with_decryption(true).send().await.map_err(|err| {
+        let (status, code) = match &err {
+            SdkError::ServiceError(service) => (Some(service.raw().status().as_u16()), service.err().code()),
+            _ => (None, None),
+        };
+        if refused(status, code, complaints_aws::is_certificate_error(&err)) {
+            SecretsError::Refused(err.into())
+        } else {
+            SecretsError::Unavailable(err.into())
+        }
+    })?;
     let found: Vec<(String, String)> =
         output.parameters().iter().filter_map(|p| Some((p.name()?.to_owned(), p.value()?.to_owned()))).collect();
     from_found(config, &found)
+}
+
+/// Whether SSM's answer will not change by trying again: a 4xx other than throttling (AWS JSON
+/// services throttle with a 400 and a `Throttling…` code), or an untrusted certificate.
+fn refused(status: Option<u16>, code: Option<&str>, untrusted_certificate: bool) -> bool {
+    let throttled = code.is_some_and(|code| {
+        code.contains("Throttl") || code.contains("TooManyRequests") || code.contains("LimitExceeded")
+    });
+    untrusted_certificate || status.is_some_and(|status| (400..500).contains(&status) && status != 429 && !throttled)
 }
 
 /// Picks the two keys out of what SSM returned.
@@ -105,6 +132,22 @@ mod tests {
 
     fn found(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn refusals_are_told_from_passing_trouble() {
+        let cases = [
+            (Some(400), Some("AccessDeniedException"), false, true),
+            (Some(400), Some("ValidationException"), false, true),
+            (Some(400), Some("ThrottlingException"), false, false),
+            (Some(429), None, false, false),
+            (Some(500), Some("InternalServerError"), false, false),
+            (None, None, false, false),
+            (None, None, true, true),
+        ];
+        for (status, code, untrusted, expected) in cases {
+            assert_eq!(refused(status, code, untrusted), expected, "{status:?} {code:?} {untrusted}");
+        }
     }
 
     #[test]
