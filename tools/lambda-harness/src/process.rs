@@ -21,12 +21,14 @@ pub struct Launch {
     pub env: BTreeMap<String, String>,
     /// Where the function's stdout and stderr go; `None` discards them.
     pub log: Option<PathBuf>,
+    /// A command to run the binary under (e.g. `valgrind --tool=callgrind …`); empty for none.
+    pub wrapper: Vec<String>,
 }
 
 impl Launch {
     #[must_use]
     pub fn new(binary: &Path) -> Self {
-        Self { binary: binary.to_path_buf(), env: BTreeMap::new(), log: None }
+        Self { binary: binary.to_path_buf(), env: BTreeMap::new(), log: None, wrapper: Vec::new() }
     }
 
     /// Sets one variable for the function.
@@ -42,7 +44,14 @@ impl Launch {
     /// # Errors
     /// When the binary cannot be started or the log file cannot be created.
     pub fn spawn(&self, runtime_api: &str) -> std::io::Result<Bootstrap> {
-        let mut command = Command::new(&self.binary);
+        let mut command = match self.wrapper.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&self.binary);
+                command
+            }
+            None => Command::new(&self.binary),
+        };
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -73,6 +82,12 @@ impl Launch {
 }
 
 impl Bootstrap {
+    /// The process id.
+    #[must_use]
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// True while the process has not exited.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

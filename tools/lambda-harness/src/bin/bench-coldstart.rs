@@ -2,7 +2,12 @@
 //! Runtime API stand-in and prints init, first and warm invoke times, peak RSS and package size,
 //! as absolute figures and as ratios to the first binary (the hello-world reference).
 //!
-//! Usage: `bench-coldstart [--rounds N] [--warm K] [--env KEY=VALUE]... NAME=BOOTSTRAP=EVENT_JSON...`
+//! With `--instructions`, it also runs each binary once under callgrind (valgrind) and prints the
+//! instructions executed to init's end, to the first response and to the sixth: counts that do
+//! not move with the load on the machine.
+//!
+//! Usage: `bench-coldstart [--rounds N] [--warm K] [--instructions] [--env KEY=VALUE]...
+//! NAME=BOOTSTRAP=EVENT_JSON...`
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -41,10 +46,11 @@ struct Args {
     warm: usize,
     env: Vec<(String, String)>,
     subjects: Vec<Subject>,
+    instructions: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { rounds: 20, warm: 20, env: Vec::new(), subjects: Vec::new() };
+    let mut args = Args { rounds: 20, warm: 20, env: Vec::new(), subjects: Vec::new(), instructions: false };
     let mut raw = std::env::args().skip(1);
     while let Some(arg) = raw.next() {
         match arg.as_str() {
@@ -52,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
                 let value = raw.next().and_then(|v| v.parse().ok()).ok_or(format!("{arg} needs a number"))?;
                 if arg == "--rounds" { args.rounds = value } else { args.warm = value }
             }
+            "--instructions" => args.instructions = true,
             "--env" => {
                 let pair = raw.next().ok_or("--env needs KEY=VALUE")?;
                 let (key, value) = pair.split_once('=').ok_or("--env needs KEY=VALUE")?;
@@ -130,6 +137,57 @@ fn logged_number(log: &str, field: &str) -> Option<f64> {
         let end = rest.find([',', '}']).unwrap_or(rest.len());
         rest[..end].trim().parse().ok()
     })
+}
+
+/// Instructions executed (callgrind) from process start to: the first `/next` (init), the first
+/// response, and the sixth response (init and five invokes).
+fn count_instructions(subject: &Subject, env: &[(String, String)]) -> Result<[u64; 3], String> {
+    // Valgrind runs the code about 50 times slower.
+    const SLOW: Duration = Duration::from_secs(300);
+    let dir = std::env::temp_dir().join(format!("bench-coldstart-cg-{}-{}", std::process::id(), subject.name));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let out = dir.join("callgrind.out");
+    let mut launch = Launch::new(&subject.binary);
+    for (key, value) in env {
+        launch = launch.env(key, value);
+    }
+    launch.wrapper =
+        vec!["valgrind".to_owned(), "--tool=callgrind".to_owned(), format!("--callgrind-out-file={}", out.display())];
+    let mut api = RuntimeApi::start().map_err(|e| e.to_string())?;
+    let mut process = launch.spawn(&api.address()).map_err(|e| format!("valgrind: {e}"))?;
+    let pid = process.id();
+    let mut alive = || process.is_running();
+    // Each dump holds the instructions since the previous one (`out.1`, `out.2`, …).
+    let mut dumped = 0;
+    let mut total = 0;
+    let mut dump = |total: &mut u64| -> Result<u64, String> {
+        let status = Command::new("callgrind_control").args(["-d", &pid.to_string()]).output();
+        if !status.is_ok_and(|o| o.status.success()) {
+            return Err("callgrind_control -d failed".to_owned());
+        }
+        dumped += 1;
+        let file = dir.join(format!("callgrind.out.{dumped}"));
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let part: u64 = text
+            .lines()
+            .find_map(|line| line.strip_prefix("totals:"))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| format!("no totals in {}", file.display()))?;
+        *total += part;
+        Ok(*total)
+    };
+    api.wait_first_next(SLOW, &mut alive).map_err(|e| e.to_string())?;
+    let init = dump(&mut total)?;
+    api.invoke(&subject.event, SLOW, &mut alive).map_err(|e| e.to_string())?;
+    let first = dump(&mut total)?;
+    for _ in 0..5 {
+        api.invoke(&subject.event, SLOW, &mut alive).map_err(|e| e.to_string())?;
+    }
+    let sixth = dump(&mut total)?;
+    drop(process);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok([init, first, sixth])
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -251,6 +309,36 @@ fn main() -> ExitCode {
         }
         if *zipped > ZIP_BYTES_TARGET {
             misses.push(format!("{}: package {zipped} bytes > {ZIP_BYTES_TARGET}", subject.name));
+        }
+    }
+    if args.instructions {
+        println!("\nInstructions (callgrind), and as ratios to `{}`:\n", hello.name);
+        println!(
+            "| binary | to init's end | to the first response | to the sixth response | init × | first × | sixth × |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        let mut base: Option<[u64; 3]> = None;
+        for (subject, _, _) in &rows {
+            let counts = match count_instructions(subject, &args.env) {
+                Ok(counts) => counts,
+                Err(message) => {
+                    eprintln!("bench-coldstart: {}: {message}", subject.name);
+                    return ExitCode::from(1);
+                }
+            };
+            let reference = *base.get_or_insert(counts);
+            let ratio = |i: usize| counts[i] as f64 / reference[i] as f64;
+            let mega = |i: usize| counts[i] as f64 / 1e6;
+            println!(
+                "| {} | {:.2} M | {:.2} M | {:.2} M | {:.2} | {:.2} | {:.2} |",
+                subject.name,
+                mega(0),
+                mega(1),
+                mega(2),
+                ratio(0),
+                ratio(1),
+                ratio(2)
+            );
         }
     }
     println!();
