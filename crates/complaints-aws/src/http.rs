@@ -206,14 +206,7 @@ fn classify(err: BoxError) -> ConnectorError {
 
 /// The first error of type `E` in `err`'s chain of sources.
 fn find<'a, E: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a E> {
-    let mut next = Some(err);
-    while let Some(current) = next {
-        if let Some(found) = current.downcast_ref::<E>() {
-            return Some(found);
-        }
-        next = current.source();
-    }
-    None
+    crate::sources(err).find_map(|current| current.downcast_ref::<E>())
 }
 
 #[cfg(test)]

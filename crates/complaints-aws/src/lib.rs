@@ -147,17 +147,19 @@ pub fn lambda_timeouts() -> TimeoutConfig {
 /// proxy that re-signs TLS) or is invalid. Trying again will not help.
 #[must_use]
 pub fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(err);
-    while let Some(current) = next {
+    sources(err).any(|current| {
         let tls = current.downcast_ref::<rustls::Error>().or_else(|| {
             current.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|inner| inner.downcast_ref())
         });
-        if matches!(tls, Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) {
-            return true;
-        }
-        next = current.source();
-    }
-    false
+        matches!(tls, Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented))
+    })
+}
+
+/// `err` and each of its sources in turn (what the unstable `Error::sources` will give).
+fn sources<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err), |current| current.source())
 }
 
 /// A variable the Lambda environment always sets is missing (so this is not running in Lambda,
