@@ -2,7 +2,7 @@
 //! contact's cases without the address in a key or an index (architecture §4, R57).
 
 use complaints_core::case::ContactKey;
-use complaints_core::complaint::{Channel, Complainant};
+use complaints_core::complaint::{Channel, Complainant, EmailAddress};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -23,6 +23,15 @@ pub fn contact_key(secret: &[u8], channel: Channel, complainant: &Complainant) -
     keyed_hash(secret, &format!("{}:{handle}", channel.as_str()))
 }
 
+/// The key the per-recipient cap of automatic messages counts by: the same keyed hash as
+/// [`contact_key`] for an email address, so it never puts an address in a key.
+#[must_use]
+pub fn recipient_key(secret: &[u8], address: &EmailAddress) -> ContactKey {
+    // HMAC takes keys of any length, so the fallback is unreachable; it still keeps every
+    // recipient capped (in one shared bucket) rather than none.
+    keyed_hash(secret, &address.normalised()).unwrap_or_else(|| ContactKey("unkeyed".to_owned()))
+}
+
 fn keyed_hash(secret: &[u8], text: &str) -> Option<ContactKey> {
     // HMAC takes keys of any length, so this only fails for a broken hash implementation.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).ok()?;
@@ -32,8 +41,6 @@ fn keyed_hash(secret: &[u8], text: &str) -> Option<ContactKey> {
 
 #[cfg(test)]
 mod tests {
-    use complaints_core::complaint::EmailAddress;
-
     use super::*;
 
     fn person(email: Option<&str>, handle: Option<&str>) -> Complainant {
@@ -75,6 +82,13 @@ mod tests {
             assert!(a.is_some() && b.is_some());
             assert_eq!(a == b, same, "{channel_a}:{handle_a} vs {channel_b}:{handle_b}");
         }
+    }
+
+    #[test]
+    fn the_recipient_key_matches_the_contact_key_of_the_same_address() {
+        let address = EmailAddress::parse("Jo@Example.org").expect("valid");
+        let contact = contact_key(b"s", Channel::WebForm, &person(Some("jo@example.org"), None));
+        assert_eq!(Some(recipient_key(b"s", &address)), contact);
     }
 
     #[test]

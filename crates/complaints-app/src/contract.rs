@@ -22,7 +22,12 @@ use complaints_core::reference::CaseRef;
 use complaints_core::signposting::{SpsoSignposting, Stage2Signposting};
 use complaints_core::timeline::{Actor, TimelineEvent};
 
-use crate::ports::{CaseStore, NewCase, StoreError, StoredCase};
+use complaints_core::case::{CaseEvent, MessagePurpose};
+use complaints_core::complaint::EmailAddress;
+use complaints_mail::QueuedMessage;
+
+use crate::outbound::{DeliveryResult, DeliveryState, NewMessage};
+use crate::ports::{CaseMail, CaseStore, NewCase, StoreError, StoredCase};
 use crate::testing::sample_complaint;
 
 /// A contract: takes a fresh (or shared) store and panics when the store breaks the contract.
@@ -63,6 +68,25 @@ pub const CONTRACTS: &[(&str, Contract)] = &[
     ("concurrent_creates_get_distinct_consecutive_numbers", |s| {
         Box::pin(concurrent_creates_get_distinct_consecutive_numbers(s))
     }),
+    ("create_writes_the_cases_mail_as_pending_in_the_same_transaction", |s| {
+        Box::pin(create_writes_the_cases_mail_as_pending_in_the_same_transaction(s))
+    }),
+    ("a_refused_create_queues_no_mail", |s| Box::pin(a_refused_create_queues_no_mail(s))),
+    ("update_with_messages_queues_mail_with_the_change_and_a_stale_version_queues_nothing", |s| {
+        Box::pin(update_with_messages_queues_mail_with_the_change_and_a_stale_version_queues_nothing(s))
+    }),
+    ("pending_messages_lists_due_unsent_messages_oldest_first_up_to_the_limit", |s| {
+        Box::pin(pending_messages_lists_due_unsent_messages_oldest_first_up_to_the_limit(s))
+    }),
+    ("a_pending_message_is_claimed_by_one_deliverer_until_its_lease_ends", |s| {
+        Box::pin(a_pending_message_is_claimed_by_one_deliverer_until_its_lease_ends(s))
+    }),
+    ("finishing_a_message_records_its_result_and_the_timeline_event", |s| {
+        Box::pin(finishing_a_message_records_its_result_and_the_timeline_event(s))
+    }),
+    ("automatic_messages_since_counts_one_recipients_recent_messages", |s| {
+        Box::pin(automatic_messages_since_counts_one_recipients_recent_messages(s))
+    }),
 ];
 
 /// Runs every contract, each on a store from `make` (which may return the same shared store).
@@ -97,6 +121,13 @@ macro_rules! case_store_contract_tests {
             recorded_message_ids_lead_back_to_their_case,
             an_alert_marker_is_placed_only_once,
             concurrent_creates_get_distinct_consecutive_numbers,
+            create_writes_the_cases_mail_as_pending_in_the_same_transaction,
+            a_refused_create_queues_no_mail,
+            update_with_messages_queues_mail_with_the_change_and_a_stale_version_queues_nothing,
+            pending_messages_lists_due_unsent_messages_oldest_first_up_to_the_limit,
+            a_pending_message_is_claimed_by_one_deliverer_until_its_lease_ends,
+            finishing_a_message_records_its_result_and_the_timeline_event,
+            automatic_messages_since_counts_one_recipients_recent_messages,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -143,7 +174,7 @@ impl Fixture {
 
     fn new_case(&self, year: i32, at: DateTime<Utc>) -> NewCase {
         let (case, events) = self.case(year, at, None);
-        NewCase { case, events, source_key: None }
+        NewCase { case, events, source_key: None, mail: None }
     }
 
     /// Applies a lifecycle command as a member of staff at 17:00 UTC on `on`, and stores the result.
@@ -219,7 +250,7 @@ pub async fn create_numbers_cases_one_two_three_per_prefix_and_year(store: Arc<d
 
     let other_prefix = unique_prefix();
     let (case, events) = fx.case_with_prefix(&other_prefix, 2026, at(2026, 3, 5), None);
-    let other = create(store.as_ref(), NewCase { case, events, source_key: None }).await;
+    let other = create(store.as_ref(), NewCase { case, events, source_key: None, mail: None }).await;
     assert_eq!(other.case.reference().number(), 1, "another prefix has its own counter");
 }
 
@@ -394,7 +425,7 @@ pub async fn find_by_contact_returns_only_that_contacts_cases(store: Arc<dyn Cas
     let mut jos = Vec::new();
     for (day, who) in [(2, &jo), (3, &sam), (4, &jo)] {
         let (case, events) = fx.case(2026, at(2026, 3, day), Some(who.clone()));
-        let stored = create(store.as_ref(), NewCase { case, events, source_key: None }).await;
+        let stored = create(store.as_ref(), NewCase { case, events, source_key: None, mail: None }).await;
         if who == &jo {
             jos.push(stored.case.reference().clone());
         }
@@ -456,4 +487,254 @@ fn first_event(stored: &StoredCase) -> complaints_core::case::CaseEvent {
     complaints_core::case::CaseEvent::AcknowledgementSent {
         message_id: format!("{}@contract", stored.case.reference()),
     }
+}
+
+/// A pending message for `reference` (or none), queued at `at`, to a recipient with `key`.
+fn message_for(reference: Option<&CaseRef>, at: DateTime<Utc>, key: Option<&ContactKey>) -> NewMessage {
+    let address = ok(EmailAddress::parse("contract@example.org"), "valid address");
+    let message_id = format!("{}@contract.example.org", unique("out"));
+    let raw = format!("Message-ID: <{message_id}>\r\nSubject: contract\r\n\r\nBody\r\n").into_bytes();
+    NewMessage {
+        message: QueuedMessage {
+            message_id,
+            case_ref: reference.cloned(),
+            purpose: MessagePurpose::Acknowledgement,
+            from: address.clone(),
+            to: vec![address],
+            date: at,
+            raw,
+        },
+        recipient_key: key.cloned(),
+    }
+}
+
+/// A composer that queues one message for the numbered case and records it on the timeline.
+fn one_message_mail(at: DateTime<Utc>, key: Option<ContactKey>) -> CaseMail {
+    CaseMail::new(move |case: &Case| {
+        let message = message_for(Some(case.reference()), at, key.as_ref());
+        let event = TimelineEvent {
+            at,
+            actor: Actor::System,
+            what: CaseEvent::MessageQueued {
+                message_id: message.message.message_id.clone(),
+                purpose: MessagePurpose::Acknowledgement,
+            },
+        };
+        (vec![event], vec![message])
+    })
+}
+
+fn queued_id(timeline: &[TimelineEvent]) -> Option<String> {
+    timeline.iter().find_map(|event| match &event.what {
+        CaseEvent::MessageQueued { message_id, .. } => Some(message_id.clone()),
+        _ => None,
+    })
+}
+
+/// The mail a new case causes is composed for its final reference and stored pending with it,
+/// its Message-ID indexed to the case and its timeline entry written in the same create.
+pub async fn create_writes_the_cases_mail_as_pending_in_the_same_transaction(store: Arc<dyn CaseStore>) {
+    let fx = Fixture::new();
+    let when = at(2026, 3, 2);
+    let mut new = fx.new_case(2026, when);
+    new.mail = Some(one_message_mail(when, None));
+    let stored = create(store.as_ref(), new).await;
+    let timeline = ok(store.timeline(stored.case.reference()).await, "timeline");
+    assert_eq!(timeline.len(), 2, "the case's own event and the composer's");
+    let message_id = queued_id(&timeline).expect("a MessageQueued entry");
+    let pending = ok(store.message(&message_id).await, "message").expect("the message is stored");
+    assert_eq!(pending.state, DeliveryState::Pending);
+    assert_eq!(pending.attempts, 0);
+    assert_eq!(pending.message.case_ref.as_ref(), Some(stored.case.reference()), "composed for the numbered case");
+    assert!(
+        String::from_utf8_lossy(&pending.message.raw).contains(&format!("<{message_id}>")),
+        "the exact bytes are kept"
+    );
+    assert_eq!(
+        ok(store.case_for_message(&message_id).await, "case_for_message").as_ref(),
+        Some(stored.case.reference()),
+        "replies to a queued message find the case"
+    );
+}
+
+/// A create refused for its source key writes none of the mail its composer would have made.
+pub async fn a_refused_create_queues_no_mail(store: Arc<dyn CaseStore>) {
+    let fx = Fixture::new();
+    let key = ContactKey(unique("recipient"));
+    let when = at(2026, 3, 2);
+    let source = unique("source");
+    let mut first = fx.new_case(2026, when);
+    first.source_key = Some(source.clone());
+    first.mail = Some(one_message_mail(when, Some(key.clone())));
+    let first = create(store.as_ref(), first).await;
+    let mut repeat = fx.new_case(2026, when);
+    repeat.source_key = Some(source);
+    repeat.mail = Some(one_message_mail(when, Some(key.clone())));
+    assert!(matches!(store.create(repeat).await, Err(StoreError::AlreadyExists { .. })), "the repeat is refused");
+    let since = when - chrono::Duration::hours(1);
+    assert_eq!(ok(store.automatic_messages_since(&key, since).await, "count"), 1, "only the first create's message");
+    let timeline = ok(store.timeline(first.case.reference()).await, "timeline");
+    assert_eq!(timeline.len(), 2);
+}
+
+/// Mail written with an update is stored with it; an update at a stale version writes no mail.
+pub async fn update_with_messages_queues_mail_with_the_change_and_a_stale_version_queues_nothing(
+    store: Arc<dyn CaseStore>,
+) {
+    let fx = Fixture::new();
+    let when = at(2026, 3, 2);
+    let stored = create(store.as_ref(), fx.new_case(2026, when)).await;
+    let key = ContactKey(unique("recipient"));
+    let message = message_for(Some(stored.case.reference()), when, Some(&key));
+    let id = message.message.message_id.clone();
+    let version = ok(
+        store
+            .update_with_messages(&stored.case, stored.version, vec![first_event_at(&stored, when)], vec![message])
+            .await,
+        "update with a message",
+    );
+    assert_eq!(version, 2);
+    assert_eq!(ok(store.message(&id).await, "message").map(|p| p.state), Some(DeliveryState::Pending));
+
+    let stale = message_for(Some(stored.case.reference()), when, Some(&key));
+    let stale_id = stale.message.message_id.clone();
+    let result = store.update_with_messages(&stored.case, stored.version, Vec::new(), vec![stale]).await;
+    assert!(matches!(result, Err(StoreError::VersionConflict { .. })), "stale version: {result:?}");
+    assert_eq!(ok(store.message(&stale_id).await, "message"), None, "the refused update queued nothing");
+}
+
+/// Only pending messages due by the time are listed, earliest due first, at most `limit`.
+pub async fn pending_messages_lists_due_unsent_messages_oldest_first_up_to_the_limit(store: Arc<dyn CaseStore>) {
+    let fx = Fixture::new();
+    // A moment far in the past, and different per run, so other tests' pending messages in a
+    // shared store are not due by then and this run's are not mixed with another run's.
+    let offset = i64::from(uuid::Uuid::new_v4().as_bytes()[0]) * 10_000 + i64::from(uuid::Uuid::new_v4().as_bytes()[1]);
+    let base = at(1990, 1, 4) + chrono::Duration::minutes(offset);
+    let stored = create(store.as_ref(), fx.new_case(2026, at(2026, 3, 2))).await;
+    let mut ids = Vec::new();
+    for minutes in [30, 10, 20] {
+        let message = message_for(Some(stored.case.reference()), base + chrono::Duration::minutes(minutes), None);
+        ids.push((minutes, message.message.message_id.clone()));
+        let current = ok(store.get(stored.case.reference()).await, "get");
+        ok(store.update_with_messages(&current.case, current.version, Vec::new(), vec![message]).await, "queue");
+    }
+    ids.sort();
+    let listed: Vec<String> = ok(store.pending_messages(base + chrono::Duration::minutes(25), 10).await, "pending")
+        .into_iter()
+        .map(|p| p.message.message_id)
+        .filter(|id| ids.iter().any(|(_, own)| own == id))
+        .collect();
+    assert_eq!(listed, [ids[0].1.clone(), ids[1].1.clone()], "due ones only, earliest first");
+
+    let limited = ok(store.pending_messages(base + chrono::Duration::minutes(25), 1).await, "pending");
+    assert_eq!(limited.len(), 1, "the limit holds");
+
+    let now = base + chrono::Duration::minutes(40);
+    let claimed = ok(store.claim_message(&ids[0].1, now, now + chrono::Duration::minutes(5)).await, "claim");
+    assert!(claimed.is_some());
+    ok(store.finish_message(&ids[0].1, DeliveryResult::Sent { at: now }, None).await, "finish");
+    let listed: Vec<String> = ok(store.pending_messages(now, 10).await, "pending")
+        .into_iter()
+        .map(|p| p.message.message_id)
+        .filter(|id| ids.iter().any(|(_, own)| own == id))
+        .collect();
+    assert_eq!(listed, [ids[1].1.clone(), ids[2].1.clone()], "a sent message leaves the pending list");
+}
+
+/// A claim succeeds once; a second deliverer gets nothing until the lease runs out.
+pub async fn a_pending_message_is_claimed_by_one_deliverer_until_its_lease_ends(store: Arc<dyn CaseStore>) {
+    let fx = Fixture::new();
+    let when = at(2026, 3, 2);
+    let mut new = fx.new_case(2026, when);
+    new.mail = Some(one_message_mail(when, None));
+    let stored = create(store.as_ref(), new).await;
+    let id = queued_id(&ok(store.timeline(stored.case.reference()).await, "timeline")).expect("queued");
+    let lease = chrono::Duration::minutes(5);
+
+    let early = when - chrono::Duration::minutes(1);
+    assert!(ok(store.claim_message(&id, early, early + lease).await, "claim").is_none(), "not due before its time");
+    let first = ok(store.claim_message(&id, when, when + lease).await, "first claim").expect("claimed");
+    assert_eq!(first.attempts, 1, "a claim counts one attempt");
+    let later = when + chrono::Duration::minutes(1);
+    assert!(ok(store.claim_message(&id, later, later + lease).await, "second claim").is_none(), "held by the first");
+    let expired = when + chrono::Duration::minutes(6);
+    let again = ok(store.claim_message(&id, expired, expired + lease).await, "after the lease").expect("free again");
+    assert_eq!(again.attempts, 2);
+    assert!(ok(store.claim_message(&unique("none"), when, when + lease).await, "unknown").is_none());
+}
+
+/// Sent, retry and failed results are recorded; a sent or failed message is never claimed again;
+/// the result's timeline event is appended to the case.
+pub async fn finishing_a_message_records_its_result_and_the_timeline_event(store: Arc<dyn CaseStore>) {
+    let fx = Fixture::new();
+    let when = at(2026, 3, 2);
+    let lease = chrono::Duration::minutes(5);
+    let stored = create(store.as_ref(), fx.new_case(2026, when)).await;
+    let (retried, failed) = (
+        message_for(Some(stored.case.reference()), when, None),
+        message_for(Some(stored.case.reference()), when, None),
+    );
+    let (retried_id, failed_id) = (retried.message.message_id.clone(), failed.message.message_id.clone());
+    ok(store.update_with_messages(&stored.case, stored.version, Vec::new(), vec![retried, failed]).await, "queue");
+
+    ok(store.claim_message(&retried_id, when, when + lease).await, "claim").expect("claimed");
+    let next = when + chrono::Duration::minutes(15);
+    let retry = DeliveryResult::Retry { next_attempt_at: next, reason: "unavailable".to_owned() };
+    ok(store.finish_message(&retried_id, retry, None).await, "retry");
+    let after_retry = ok(store.message(&retried_id).await, "message").expect("stored");
+    assert_eq!((after_retry.state, after_retry.next_attempt_at), (DeliveryState::Pending, next));
+    assert_eq!(after_retry.last_error.as_deref(), Some("unavailable"));
+    let soon = when + chrono::Duration::minutes(10);
+    assert!(ok(store.claim_message(&retried_id, soon, soon + lease).await, "early").is_none(), "waits for its time");
+    ok(store.claim_message(&retried_id, next, next + lease).await, "claim").expect("due again");
+    let sent_event = TimelineEvent {
+        at: next,
+        actor: Actor::System,
+        what: CaseEvent::MessageSent { message_id: retried_id.clone(), purpose: MessagePurpose::Acknowledgement },
+    };
+    ok(store.finish_message(&retried_id, DeliveryResult::Sent { at: next }, Some(sent_event.clone())).await, "sent");
+    assert_eq!(
+        ok(store.message(&retried_id).await, "message").map(|p| p.state),
+        Some(DeliveryState::Sent { at: next })
+    );
+    let later = next + chrono::Duration::hours(1);
+    assert!(ok(store.claim_message(&retried_id, later, later + lease).await, "claim").is_none(), "sent is final");
+
+    ok(store.claim_message(&failed_id, when, when + lease).await, "claim").expect("claimed");
+    let failure = DeliveryResult::Failed { at: when, reason: "rejected".to_owned() };
+    ok(store.finish_message(&failed_id, failure, None).await, "failed");
+    let failed = ok(store.message(&failed_id).await, "message").expect("stored");
+    assert_eq!(failed.state, DeliveryState::Failed { at: when, reason: "rejected".to_owned() });
+    assert!(ok(store.claim_message(&failed_id, later, later + lease).await, "claim").is_none(), "failed is final");
+
+    let timeline = ok(store.timeline(stored.case.reference()).await, "timeline");
+    assert_eq!(timeline.last(), Some(&sent_event), "the sent event is on the case's timeline");
+    assert!(matches!(
+        store.finish_message(&unique("none"), DeliveryResult::Sent { at: when }, None).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// The cap's count includes every message queued for that recipient since the time, and no other.
+pub async fn automatic_messages_since_counts_one_recipients_recent_messages(store: Arc<dyn CaseStore>) {
+    let fx = Fixture::new();
+    let (jo, sam) = (ContactKey(unique("jo")), ContactKey(unique("sam")));
+    let when = at(2026, 3, 2);
+    let stored = create(store.as_ref(), fx.new_case(2026, when)).await;
+    let messages = vec![
+        message_for(Some(stored.case.reference()), when - chrono::Duration::hours(30), Some(&jo)),
+        message_for(Some(stored.case.reference()), when - chrono::Duration::hours(2), Some(&jo)),
+        message_for(Some(stored.case.reference()), when - chrono::Duration::hours(1), Some(&jo)),
+        message_for(Some(stored.case.reference()), when, Some(&sam)),
+        message_for(Some(stored.case.reference()), when, None),
+    ];
+    ok(store.update_with_messages(&stored.case, stored.version, Vec::new(), messages).await, "queue");
+    let since = when - chrono::Duration::hours(24);
+    assert_eq!(ok(store.automatic_messages_since(&jo, since).await, "jo"), 2);
+    assert_eq!(ok(store.automatic_messages_since(&sam, since).await, "sam"), 1);
+    assert_eq!(ok(store.automatic_messages_since(&ContactKey(unique("nobody")), since).await, "nobody"), 0);
+}
+
+fn first_event_at(stored: &StoredCase, at: DateTime<Utc>) -> TimelineEvent {
+    TimelineEvent { at, actor: Actor::System, what: first_event(stored) }
 }

@@ -1,22 +1,24 @@
 //! The intake use case: a validated complaint becomes a case with a reference, a timeline and an
-//! acknowledgement. The public signatures are STABLE.
+//! acknowledgement, the acknowledgement written as pending mail in the same store transaction
+//! (the durable outbound path, [`crate::outbound`]). The public signatures are STABLE.
 
 use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
-use complaints_core::case::{Case, CaseEvent, Rules};
+use complaints_core::case::{Case, CaseEvent, MessagePurpose, NotQueuedReason, Rules, StaffFlag};
 use complaints_core::complaint::{Channel, EmailAddress, NewComplaint};
 use complaints_core::config::OrgConfig;
 use complaints_core::reference::{CaseRef, CaseRefError};
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_core::workdays::ClockStart;
-use complaints_mail::templates::{TemplateError, Templates};
-use complaints_mail::{Mailbox, OutboundEmail};
+use complaints_mail::templates::Templates;
+use complaints_mail::{Mailbox, OutboundEmail, QueuedMessage};
 use tracing::{Span, error, info, warn};
 
-use crate::contact::contact_key;
-use crate::ports::{CaseStore, Clock, MailError, Mailer, NewCase, StoreError, StoredCase};
+use crate::contact::{contact_key, recipient_key};
+use crate::outbound::{Delivery, NewMessage};
+use crate::ports::{CaseMail, CaseStore, Clock, Mailer, NewCase, StoreError};
 
 /// Everything intake needs, built once per process (or per Lambda cold start).
 #[derive(Clone)]
@@ -55,8 +57,10 @@ pub struct IntakeReceipt {
     pub handler: String,
     /// True when this request repeated an earlier one and nothing new was created.
     pub duplicate: bool,
-    /// True when an acknowledgement email was sent by this request (false for anonymous
-    /// complaints, no email address, a failed send, and duplicates, which never send).
+    /// True when this request queued an acknowledgement email (it goes out at once when the
+    /// mail service is up, else from the pending mail); false for anonymous complaints, no
+    /// email address, a recipient over the cap, a configuration or template failure, and
+    /// duplicates, which never send.
     pub acknowledged: bool,
 }
 
@@ -72,42 +76,14 @@ pub enum IntakeError {
     Config(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Why an acknowledgement was not sent. Kept out of logs except for its [`kind`](Self::kind),
-/// because mail service messages can quote the recipient's address.
-#[derive(Debug, thiserror::Error)]
-enum AcknowledgementFailure {
-    #[error("the configured sender or reply-to address is not valid")]
-    Sender,
-    #[error("the acknowledgement template failed")]
-    Template(#[source] TemplateError),
-    #[error("the mailer refused or failed")]
-    Send(#[source] MailError),
-}
-
-impl AcknowledgementFailure {
-    /// A log-safe label.
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::Sender => "sender-config",
-            Self::Template(_) => "template",
-            Self::Send(MailError::Rejected(_)) => "rejected",
-            Self::Send(MailError::Unavailable(_)) => "unavailable",
-        }
-    }
-
-    /// Whether trying the same message again later may work. A rejected message will not;
-    /// configuration and templates can be fixed, and the service may come back.
-    fn retryable(&self) -> bool {
-        !matches!(self, Self::Send(MailError::Rejected(_)))
-    }
-}
-
 impl IntakeService {
-    /// Takes in one complaint.
+    /// Takes in one complaint: the case, its timeline and its acknowledgement (as pending mail)
+    /// are written in one store transaction; the acknowledgement is then delivered at once when
+    /// the mail service allows, else by the next sweep.
     ///
     /// # Errors
-    /// [`IntakeError`]; a failed acknowledgement after a stored case is not an error (it is
-    /// recorded on the case and retried), so the citizen always gets their reference.
+    /// [`IntakeError`]; a failed delivery after a stored case is not an error (the message stays
+    /// pending and is retried), so the citizen always gets their reference.
     #[tracing::instrument(skip_all, fields(case_ref, channel))]
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeReceipt, IntakeError> {
         let IntakeRequest { complaint, source_key } = request;
@@ -130,9 +106,32 @@ impl IntakeService {
             .and_then(|person| contact_key(&self.contact_key_secret, complaint.channel, person));
         let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
         let handler = self.config.organisation.default_handler.clone();
-        let (case, events) = Case::open(provisional, complaint, now, handler, contact, rules, Actor::System);
+        let (case, mut events) = Case::open(provisional, complaint, now, handler, contact, rules, Actor::System);
 
-        let stored = match self.store.create(NewCase { case, events, source_key }).await {
+        // The acknowledgement's Message-ID is `<reference>.ack.<nonce>@<domain>`: fixed before
+        // the store numbers the case, so this request knows which message to deliver.
+        let mut nonce = None;
+        let mail = match recipient {
+            Some(to) => match self.acknowledgement_plan(&case, to, now).await? {
+                Ok((compose, planned)) => {
+                    nonce = Some(planned);
+                    Some(compose)
+                }
+                Err(reason) => {
+                    events.push(system_event(
+                        now,
+                        CaseEvent::MessageNotQueued { purpose: MessagePurpose::Acknowledgement, reason },
+                    ));
+                    if reason == NotQueuedReason::RecipientCap {
+                        events.push(system_event(now, CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap }));
+                    }
+                    None
+                }
+            },
+            None => None,
+        };
+
+        let stored = match self.store.create(NewCase { case, events, source_key, mail }).await {
             Ok(stored) => stored,
             Err(StoreError::AlreadyExists { existing: Some(reference) }) => {
                 span.record("case_ref", reference.to_string());
@@ -143,70 +142,93 @@ impl IntakeService {
             Err(other) => return Err(other.into()),
         };
         span.record("case_ref", stored.case.reference().to_string());
-        info!("case opened");
+        let queued: Vec<String> = nonce
+            .iter()
+            .filter_map(|nonce| {
+                let from = EmailAddress::parse(&self.config.mail.from).ok()?;
+                Some(acknowledgement_message_id(stored.case.reference(), &from, nonce))
+            })
+            .collect();
+        info!(acknowledgement_queued = !queued.is_empty(), "case opened");
 
-        let acknowledged = match recipient {
-            Some(to) => self.acknowledge(&stored, to).await,
-            None => false,
-        };
-        Ok(receipt(&stored.case, false, acknowledged))
+        // Deliver now when we can; whatever happens here, the message is safe in the store and
+        // the sweep delivers it later.
+        let delivery = Delivery::new(Arc::clone(&self.store), Arc::clone(&self.mailer), Arc::clone(&self.clock));
+        for message_id in &queued {
+            if let Err(error) = delivery.deliver(message_id).await {
+                warn!(error = %crate::error_chain(&error), "acknowledgement left pending for the next sweep");
+            }
+        }
+        Ok(receipt(&stored.case, false, !queued.is_empty()))
     }
 
-    /// Sends the acknowledgement and records the outcome on the case. Never fails: a failure is a
-    /// timeline event that a retry job can act on.
-    async fn acknowledge(&self, stored: &StoredCase, to: Mailbox) -> bool {
-        let outcome = match self.compose_acknowledgement(&stored.case, to) {
-            Ok(email) => {
-                self.mailer.send(&email).await.map(|()| email.message_id).map_err(AcknowledgementFailure::Send)
-            }
-            Err(failure) => Err(failure),
-        };
-        match outcome {
-            Ok(message_id) => {
-                if let Err(e) = self.store.record_message(&message_id, stored.case.reference()).await {
-                    // The mail went out; only reply threading by Message-ID is affected.
-                    warn!(error = %e, "could not index the acknowledgement's Message-ID");
+    /// How the acknowledgement will be composed once the store has numbered the case, or why
+    /// none goes out. Checks the per-recipient cap and composes once with the provisional
+    /// reference, so a broken template or sender address is found before anything is written.
+    /// Fails only when the store cannot be read for the cap.
+    async fn acknowledgement_plan(
+        &self,
+        case: &Case,
+        to: Mailbox,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(CaseMail, String), NotQueuedReason>, IntakeError> {
+        let recipient = recipient_key(&self.contact_key_secret, &to.address);
+        let cap = self.config.mail.automatic_per_recipient_per_24h;
+        let recent = self.store.automatic_messages_since(&recipient, now - chrono::Duration::hours(24)).await?;
+        if recent >= cap {
+            warn!(cap, "recipient is over the automatic message cap; not acknowledged, flagged for staff");
+            return Ok(Err(NotQueuedReason::RecipientCap));
+        }
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        if let Err(reason) = self.compose_acknowledgement(case, to.clone(), now, &nonce) {
+            error!(kind = ?reason, "acknowledgement not composed");
+            return Ok(Err(reason));
+        }
+        let this = self.clone();
+        let planned = nonce.clone();
+        let compose = CaseMail::new(move |case: &Case| {
+            let mut mail = (Vec::new(), Vec::new());
+            match this.compose_acknowledgement(case, to.clone(), now, &nonce) {
+                Ok(email) => {
+                    let message = QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement);
+                    mail.0.push(system_event(
+                        now,
+                        CaseEvent::MessageQueued {
+                            message_id: message.message_id.clone(),
+                            purpose: MessagePurpose::Acknowledgement,
+                        },
+                    ));
+                    mail.1.push(NewMessage { message, recipient_key: Some(recipient.clone()) });
                 }
-                self.append_event(stored, CaseEvent::AcknowledgementSent { message_id }).await;
-                info!("acknowledgement sent");
-                true
+                // Composed once already with the same inputs; only the number differs.
+                Err(reason) => mail.0.push(system_event(
+                    now,
+                    CaseEvent::MessageNotQueued { purpose: MessagePurpose::Acknowledgement, reason },
+                )),
             }
-            Err(failure) => {
-                let retryable = failure.retryable();
-                error!(kind = failure.kind(), retryable, "acknowledgement not sent");
-                self.append_event(stored, CaseEvent::AcknowledgementFailed { retryable }).await;
-                false
-            }
-        }
-    }
-
-    /// Appends one system event to a case just created; on a concurrent change (a member of staff
-    /// was quicker) it reloads once and tries again.
-    async fn append_event(&self, stored: &StoredCase, what: CaseEvent) {
-        let event = TimelineEvent { at: self.clock.now(), actor: Actor::System, what };
-        let result = match self.store.update(&stored.case, stored.version, vec![event.clone()]).await {
-            Err(StoreError::VersionConflict { .. }) => match self.store.get(stored.case.reference()).await {
-                Ok(fresh) => self.store.update(&fresh.case, fresh.version, vec![event]).await,
-                Err(e) => Err(e),
-            },
-            other => other,
-        };
-        if let Err(e) = result {
-            warn!(error = %e, "could not record the acknowledgement outcome on the timeline");
-        }
+            mail
+        });
+        Ok(Ok((compose, planned)))
     }
 
     /// The acknowledgement as a message: our own Message-ID so replies thread to the case,
     /// `Auto-Submitted` so other systems do not answer it (RFC 3834).
-    fn compose_acknowledgement(&self, case: &Case, to: Mailbox) -> Result<OutboundEmail, AcknowledgementFailure> {
-        let from_address = EmailAddress::parse(&self.config.mail.from).map_err(|_| AcknowledgementFailure::Sender)?;
+    fn compose_acknowledgement(
+        &self,
+        case: &Case,
+        to: Mailbox,
+        now: DateTime<Utc>,
+        nonce: &str,
+    ) -> Result<OutboundEmail, NotQueuedReason> {
+        let from_address =
+            EmailAddress::parse(&self.config.mail.from).map_err(|_| NotQueuedReason::SenderConfiguration)?;
         let reply_to = match &self.config.mail.reply_to {
-            Some(raw) => Some(EmailAddress::parse(raw).map_err(|_| AcknowledgementFailure::Sender)?),
+            Some(raw) => Some(EmailAddress::parse(raw).map_err(|_| NotQueuedReason::SenderConfiguration)?),
             None => None,
         };
-        let rendered = self.templates.acknowledgement(case, &self.config).map_err(AcknowledgementFailure::Template)?;
+        let rendered = self.templates.acknowledgement(case, &self.config).map_err(|_| NotQueuedReason::Template)?;
         let organisation = Some(self.config.organisation.name.clone());
-        let message_id = acknowledgement_message_id(case.reference(), &from_address);
+        let message_id = acknowledgement_message_id(case.reference(), &from_address, nonce);
         // An emailed complaint is answered in its own thread.
         let in_reply_to = match case.complaint().channel {
             Channel::Email => case
@@ -218,7 +240,7 @@ impl IntakeService {
         };
         Ok(OutboundEmail {
             message_id,
-            date: self.clock.now(),
+            date: now,
             from: Mailbox { name: organisation.clone(), address: from_address },
             reply_to: reply_to.map(|address| Mailbox { name: organisation, address }),
             to: vec![to],
@@ -232,12 +254,16 @@ impl IntakeService {
     }
 }
 
-/// `cmp-2026-00042.ack.<uuid>@<sender domain>`: unique, and carries the reference so a reply can be
-/// matched even when the Message-ID index is unavailable.
+fn system_event(at: DateTime<Utc>, what: CaseEvent) -> TimelineEvent {
+    TimelineEvent { at, actor: Actor::System, what }
+}
+
+/// `cmp-2026-00042.ack.<nonce>@<sender domain>`: unique (the nonce is a fresh UUID per intake),
+/// and carries the reference so a reply can be matched even when the Message-ID index is unavailable.
 #[must_use]
-pub fn acknowledgement_message_id(reference: &CaseRef, from: &EmailAddress) -> String {
+pub fn acknowledgement_message_id(reference: &CaseRef, from: &EmailAddress, nonce: &str) -> String {
     let domain = from.as_str().rsplit_once('@').map_or("localhost", |(_, domain)| domain);
-    format!("{}.ack.{}@{domain}", reference.to_string().to_lowercase(), uuid::Uuid::new_v4().simple())
+    format!("{}.ack.{nonce}@{domain}", reference.to_string().to_lowercase())
 }
 
 fn receipt(case: &Case, duplicate: bool, acknowledged: bool) -> IntakeReceipt {

@@ -1,11 +1,15 @@
-//! The ports the use cases need, with their error contracts. STABLE signatures.
+//! The ports the use cases need, with their error contracts.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::case::{Case, ContactKey};
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::TimelineEvent;
-use complaints_mail::OutboundEmail;
+use complaints_mail::QueuedMessage;
+
+use crate::outbound::{DeliveryResult, NewMessage, PendingMessage};
 
 /// A case as stored, with its optimistic-concurrency version (1 after creation).
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +28,35 @@ pub struct NewCase {
     pub events: Vec<TimelineEvent>,
     /// Idempotency key: the channel's message id (e.g. `web:<token>`, `email:<Message-ID>`).
     pub source_key: Option<String>,
+    /// The mail the new case causes (the acknowledgement), composed once the store has given the
+    /// case its number and written as pending mail in the same transaction, with its timeline
+    /// entries; each Message-ID is also indexed to the case for reply matching.
+    pub mail: Option<CaseMail>,
+}
+
+/// Composes the timeline entries and pending messages a new case causes, once its reference is
+/// final (the messages quote it). Stores call it inside the create transaction, once per attempt.
+#[derive(Clone)]
+pub struct CaseMail(Arc<ComposeFn>);
+
+type ComposeFn = dyn Fn(&Case) -> (Vec<TimelineEvent>, Vec<NewMessage>) + Send + Sync;
+
+impl CaseMail {
+    pub fn new(compose: impl Fn(&Case) -> (Vec<TimelineEvent>, Vec<NewMessage>) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(compose))
+    }
+
+    /// The timeline entries and messages for `case` (numbered).
+    #[must_use]
+    pub fn compose(&self, case: &Case) -> (Vec<TimelineEvent>, Vec<NewMessage>) {
+        (self.0)(case)
+    }
+}
+
+impl std::fmt::Debug for CaseMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CaseMail(..)")
+    }
 }
 
 /// What a store operation can fail with.
@@ -63,7 +96,23 @@ pub trait CaseStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError::VersionConflict`]; [`StoreError::NotFound`]; [`StoreError::Unavailable`].
-    async fn update(&self, case: &Case, expected_version: u64, events: Vec<TimelineEvent>) -> Result<u64, StoreError>;
+    async fn update(&self, case: &Case, expected_version: u64, events: Vec<TimelineEvent>) -> Result<u64, StoreError> {
+        self.update_with_messages(case, expected_version, events, Vec::new()).await
+    }
+
+    /// [`CaseStore::update`] that also writes `messages` as pending mail (and indexes their
+    /// Message-IDs to the case) in the same transaction: the change and the mail it causes are
+    /// committed together or not at all.
+    ///
+    /// # Errors
+    /// [`StoreError::VersionConflict`]; [`StoreError::NotFound`]; [`StoreError::Unavailable`].
+    async fn update_with_messages(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        events: Vec<TimelineEvent>,
+        messages: Vec<NewMessage>,
+    ) -> Result<u64, StoreError>;
 
     /// The case's timeline, oldest first.
     ///
@@ -112,6 +161,54 @@ pub trait CaseStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`].
     async fn place_alert_marker(&self, marker: &str, reference: &CaseRef) -> Result<bool, StoreError>;
+
+    /// Pending messages whose next attempt is due at or before `due_by`, oldest due first, at most
+    /// `limit`. Served by a sparse index holding only unsent messages: the cost grows with what is
+    /// pending, never with what was sent.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn pending_messages(&self, due_by: DateTime<Utc>, limit: usize) -> Result<Vec<PendingMessage>, StoreError>;
+
+    /// Claims a pending message for one delivery attempt: succeeds only when the message is still
+    /// pending, its next attempt is due at `now` and no other claim holds it; the claim lasts until
+    /// `lease_until` and counts one attempt. Two deliverers (the web function and the sweep) can
+    /// therefore never send the same message at the same time.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn claim_message(
+        &self,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<PendingMessage>, StoreError>;
+
+    /// Records the result of a claimed attempt: sent, to retry at a later time, or failed for
+    /// good. `event`, when given, is appended to the message's case timeline in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when there is no such message; [`StoreError::Unavailable`].
+    async fn finish_message(
+        &self,
+        message_id: &str,
+        result: DeliveryResult,
+        event: Option<TimelineEvent>,
+    ) -> Result<(), StoreError>;
+
+    /// A message by its Message-ID, whatever its state.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn message(&self, message_id: &str) -> Result<Option<PendingMessage>, StoreError>;
+
+    /// How many automatic messages were queued for the recipient with this keyed hash at or after
+    /// `since` (the per-recipient cap shared by every channel).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn automatic_messages_since(&self, recipient: &ContactKey, since: DateTime<Utc>) -> Result<u32, StoreError>;
 }
 
 /// What sending mail can fail with.
@@ -128,11 +225,13 @@ pub enum MailError {
 /// Sends email.
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    /// Sends one message as its own MIME (our Message-ID, Reply-To and Auto-Submitted).
+    /// Sends one message exactly as queued (its bytes carry our Message-ID, Reply-To and
+    /// Auto-Submitted). Sending the same Message-ID again must not make a second copy where the
+    /// backend allows it (the mail folder overwrites its file).
     ///
     /// # Errors
     /// [`MailError::Rejected`] (permanent) or [`MailError::Unavailable`] (retryable).
-    async fn send(&self, email: &OutboundEmail) -> Result<(), MailError>;
+    async fn send(&self, message: &QueuedMessage) -> Result<(), MailError>;
 }
 
 /// The current time. Scheduled functions take it from the event; tests and `--at` fix it.

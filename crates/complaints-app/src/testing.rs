@@ -11,10 +11,11 @@ use complaints_core::complaint::{Channel, Complainant, EmailAddress, IntakeRoute
 use complaints_core::config::OrgConfig;
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::TimelineEvent;
-use complaints_mail::OutboundEmail;
+use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
 use crate::intake::IntakeService;
+use crate::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};
 use crate::ports::{CaseStore, FixedClock, MailError, Mailer, NewCase, StoreError, StoredCase};
 
 /// The contact key secret the test service uses.
@@ -32,7 +33,7 @@ pub enum MailFailure {
 /// A mailer that keeps every message it was asked to send, and can be told to fail.
 #[derive(Debug, Default)]
 pub struct RecordingMailer {
-    sent: Mutex<Vec<OutboundEmail>>,
+    sent: Mutex<Vec<QueuedMessage>>,
     failure: Mutex<Option<MailFailure>>,
 }
 
@@ -55,14 +56,30 @@ impl RecordingMailer {
 
     /// The messages sent so far, oldest first.
     #[must_use]
-    pub fn sent(&self) -> Vec<OutboundEmail> {
+    pub fn sent(&self) -> Vec<QueuedMessage> {
         lock(&self.sent).clone()
+    }
+
+    /// The plain-text part of each message sent, oldest first.
+    ///
+    /// # Panics
+    /// When a sent message does not parse or has no text part (a defect in the test).
+    #[must_use]
+    #[allow(clippy::expect_used)]
+    pub fn sent_texts(&self) -> Vec<String> {
+        self.sent()
+            .iter()
+            .map(|message| {
+                let parsed = mail_parser::MessageParser::default().parse(&message.raw).expect("sent mail parses");
+                parsed.body_text(0).expect("sent mail has a text part").into_owned()
+            })
+            .collect()
     }
 }
 
 #[async_trait]
 impl Mailer for RecordingMailer {
-    async fn send(&self, email: &OutboundEmail) -> Result<(), MailError> {
+    async fn send(&self, email: &QueuedMessage) -> Result<(), MailError> {
         match *lock(&self.failure) {
             Some(MailFailure::Rejected) => Err(MailError::Rejected("test mailer rejects everything".to_owned())),
             Some(MailFailure::Unavailable) => Err(MailError::Unavailable("test mailer is down".into())),
@@ -89,6 +106,37 @@ struct Memory {
     intake_keys: HashMap<String, CaseRef>,
     messages: HashMap<String, CaseRef>,
     markers: HashSet<String>,
+    outgoing: BTreeMap<String, Outgoing>,
+}
+
+/// A stored message and its claim.
+#[derive(Debug, Clone)]
+struct Outgoing {
+    record: PendingMessage,
+    lease_until: Option<DateTime<Utc>>,
+    queued_at: DateTime<Utc>,
+}
+
+impl Memory {
+    fn queue(&mut self, messages: Vec<NewMessage>, reference: &CaseRef) {
+        for NewMessage { message, recipient_key } in messages {
+            self.messages.insert(message.message_id.clone(), reference.clone());
+            let record = PendingMessage {
+                next_attempt_at: message.date,
+                message,
+                recipient_key,
+                state: DeliveryState::Pending,
+                attempts: 0,
+                last_error: None,
+            };
+            let queued_at = record.next_attempt_at;
+            self.outgoing.entry(record.message.message_id.clone()).or_insert(Outgoing {
+                record,
+                lease_until: None,
+                queued_at,
+            });
+        }
+    }
 }
 
 impl MemoryCaseStore {
@@ -125,7 +173,11 @@ impl CaseStore for MemoryCaseStore {
         if let Some(key) = new.source_key {
             memory.intake_keys.insert(key, reference.clone());
         }
-        memory.timelines.insert(reference.clone(), new.events);
+        let (mail_events, messages) = new.mail.as_ref().map(|mail| mail.compose(&case)).unwrap_or_default();
+        let mut events = new.events;
+        events.extend(mail_events);
+        memory.timelines.insert(reference.clone(), events);
+        memory.queue(messages, &reference);
         let stored = StoredCase { case, version: 1 };
         memory.cases.insert(reference, stored.clone());
         Ok(stored)
@@ -135,7 +187,13 @@ impl CaseStore for MemoryCaseStore {
         self.memory().cases.get(reference).cloned().ok_or(StoreError::NotFound)
     }
 
-    async fn update(&self, case: &Case, expected_version: u64, events: Vec<TimelineEvent>) -> Result<u64, StoreError> {
+    async fn update_with_messages(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        events: Vec<TimelineEvent>,
+        messages: Vec<NewMessage>,
+    ) -> Result<u64, StoreError> {
         let mut memory = self.memory();
         let reference = case.reference().clone();
         let stored = memory.cases.get_mut(&reference).ok_or(StoreError::NotFound)?;
@@ -145,7 +203,8 @@ impl CaseStore for MemoryCaseStore {
         stored.case = case.clone();
         stored.version += 1;
         let version = stored.version;
-        memory.timelines.entry(reference).or_default().extend(events);
+        memory.timelines.entry(reference.clone()).or_default().extend(events);
+        memory.queue(messages, &reference);
         Ok(version)
     }
 
@@ -190,6 +249,105 @@ impl CaseStore for MemoryCaseStore {
 
     async fn place_alert_marker(&self, marker: &str, _reference: &CaseRef) -> Result<bool, StoreError> {
         Ok(self.memory().markers.insert(marker.to_owned()))
+    }
+
+    async fn pending_messages(&self, due_by: DateTime<Utc>, limit: usize) -> Result<Vec<PendingMessage>, StoreError> {
+        let memory = self.memory();
+        let mut due: Vec<&Outgoing> = memory
+            .outgoing
+            .values()
+            .filter(|o| o.record.state == DeliveryState::Pending && o.record.next_attempt_at <= due_by)
+            .collect();
+        due.sort_by(|a, b| {
+            a.record.next_attempt_at.cmp(&b.record.next_attempt_at).then_with(|| a.queued_at.cmp(&b.queued_at))
+        });
+        Ok(due.into_iter().take(limit).map(|o| o.record.clone()).collect())
+    }
+
+    async fn claim_message(
+        &self,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<PendingMessage>, StoreError> {
+        let mut memory = self.memory();
+        let Some(outgoing) = memory.outgoing.get_mut(message_id) else { return Ok(None) };
+        let free = outgoing.lease_until.is_none_or(|until| until <= now);
+        if outgoing.record.state != DeliveryState::Pending || outgoing.record.next_attempt_at > now || !free {
+            return Ok(None);
+        }
+        outgoing.lease_until = Some(lease_until);
+        outgoing.record.attempts += 1;
+        Ok(Some(outgoing.record.clone()))
+    }
+
+    async fn finish_message(
+        &self,
+        message_id: &str,
+        result: DeliveryResult,
+        event: Option<TimelineEvent>,
+    ) -> Result<(), StoreError> {
+        let mut memory = self.memory();
+        let outgoing = memory.outgoing.get_mut(message_id).ok_or(StoreError::NotFound)?;
+        outgoing.lease_until = None;
+        match result {
+            DeliveryResult::Sent { at } => outgoing.record.state = DeliveryState::Sent { at },
+            DeliveryResult::Retry { next_attempt_at, reason } => {
+                outgoing.record.next_attempt_at = next_attempt_at;
+                outgoing.record.last_error = Some(reason);
+            }
+            DeliveryResult::Failed { at, reason } => {
+                outgoing.record.last_error = Some(reason.clone());
+                outgoing.record.state = DeliveryState::Failed { at, reason };
+            }
+        }
+        let reference = outgoing.record.message.case_ref.clone();
+        if let (Some(event), Some(reference)) = (event, reference) {
+            memory.timelines.entry(reference).or_default().push(event);
+        }
+        Ok(())
+    }
+
+    async fn message(&self, message_id: &str) -> Result<Option<PendingMessage>, StoreError> {
+        Ok(self.memory().outgoing.get(message_id).map(|o| o.record.clone()))
+    }
+
+    async fn automatic_messages_since(&self, recipient: &ContactKey, since: DateTime<Utc>) -> Result<u32, StoreError> {
+        let memory = self.memory();
+        let count = memory
+            .outgoing
+            .values()
+            .filter(|o| o.record.recipient_key.as_ref() == Some(recipient) && o.queued_at >= since)
+            .count();
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}
+
+/// A clock tests move by hand (delivery retries, the 24-hour cap).
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    #[must_use]
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    /// Moves the clock to `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        *lock(&self.0) = at;
+    }
+
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = lock(&self.0);
+        *now += by;
+    }
+}
+
+impl crate::ports::Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *lock(&self.0)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Intake end to end over the in-memory store and the recording mailer: references, the
-//! acknowledgement, idempotency, anonymous complaints and mail failures.
+//! acknowledgement through the durable outbound path, idempotency, anonymous complaints, the
+//! per-recipient cap and mail failures.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -7,14 +8,16 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeZone, Utc};
 use complaints_app::contact::contact_key;
 use complaints_app::intake::{IntakeError, IntakeReceipt, IntakeRequest, IntakeService};
+use complaints_app::outbound::{Delivery, DeliveryState};
 use complaints_app::ports::CaseStore;
 use complaints_app::testing::{
-    MailFailure, MemoryCaseStore, RecordingMailer, TEST_CONTACT_KEY_SECRET, anonymous_complaint, intake_service,
-    intake_service_with_config, sample_complaint,
+    MailFailure, ManualClock, MemoryCaseStore, RecordingMailer, TEST_CONTACT_KEY_SECRET, anonymous_complaint,
+    intake_service, intake_service_with_config, sample_complaint,
 };
-use complaints_core::case::CaseEvent;
+use complaints_core::case::{CaseEvent, MessagePurpose, NotQueuedReason, StaffFlag};
 use complaints_core::complaint::{Channel, NewComplaint};
 use complaints_core::config::OrgConfig;
+use complaints_mail::QueuedMessage;
 
 const JO: &str = "jo.bloggs@example.net";
 
@@ -30,14 +33,36 @@ fn monday() -> DateTime<Utc> {
 struct Harness {
     store: Arc<MemoryCaseStore>,
     mailer: Arc<RecordingMailer>,
+    clock: Arc<ManualClock>,
     service: IntakeService,
+}
+
+impl Harness {
+    fn clock_now(&self) -> DateTime<Utc> {
+        use complaints_app::ports::Clock;
+        self.clock.now()
+    }
+
+    fn delivery(&self) -> Delivery {
+        Delivery::new(self.store.clone(), self.mailer.clone(), self.clock.clone())
+    }
 }
 
 fn harness_with(mailer: RecordingMailer, at: DateTime<Utc>, config: OrgConfig) -> Harness {
     let store = Arc::new(MemoryCaseStore::new());
     let mailer = Arc::new(mailer);
-    let service = intake_service_with_config(store.clone(), mailer.clone(), at, config);
-    Harness { store, mailer, service }
+    let clock = Arc::new(ManualClock::new(at));
+    let mut service = intake_service_with_config(store.clone(), mailer.clone(), at, config);
+    service.clock = clock.clone();
+    Harness { store, mailer, clock, service }
+}
+
+fn parsed(message: &QueuedMessage) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default().parse(&message.raw).expect("the queued bytes are a message")
+}
+
+fn header<'a>(message: &'a mail_parser::Message<'a>, name: &'a str) -> Option<&'a str> {
+    message.header(name).and_then(mail_parser::HeaderValue::as_text)
 }
 
 fn harness() -> Harness {
@@ -56,8 +81,25 @@ async fn ack_events(store: &MemoryCaseStore, receipt: &IntakeReceipt) -> Vec<Cas
     timeline
         .into_iter()
         .map(|event| event.what)
-        .filter(|what| matches!(what, CaseEvent::AcknowledgementSent { .. } | CaseEvent::AcknowledgementFailed { .. }))
+        .filter(|what| {
+            matches!(
+                what,
+                CaseEvent::MessageQueued { .. }
+                    | CaseEvent::MessageSent { .. }
+                    | CaseEvent::MessageUndeliverable { .. }
+                    | CaseEvent::MessageNotQueued { .. }
+                    | CaseEvent::FlaggedForStaff { .. }
+            )
+        })
         .collect()
+}
+
+fn queued(message_id: &str) -> CaseEvent {
+    CaseEvent::MessageQueued { message_id: message_id.to_owned(), purpose: MessagePurpose::Acknowledgement }
+}
+
+fn sent(message_id: &str) -> CaseEvent {
+    CaseEvent::MessageSent { message_id: message_id.to_owned(), purpose: MessagePurpose::Acknowledgement }
 }
 
 #[tokio::test]
@@ -87,25 +129,27 @@ async fn the_acknowledgement_goes_to_the_complainant_with_our_message_id_which_i
     let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), Some("web:ack")).await;
     assert!(receipt.acknowledged);
 
-    let sent = h.mailer.sent();
-    assert_eq!(sent.len(), 1);
-    let email = &sent[0];
+    let sent_mail = h.mailer.sent();
+    assert_eq!(sent_mail.len(), 1);
+    let email = &sent_mail[0];
     let config = OrgConfig::builtin();
-    assert_eq!(email.to.iter().map(|m| m.address.as_str()).collect::<Vec<_>>(), [JO]);
-    assert_eq!(email.from.address.as_str(), config.mail.from);
-    assert!(email.auto_submitted, "acknowledgements are Auto-Submitted (RFC 3834)");
+    assert_eq!(email.to.iter().map(|a| a.as_str()).collect::<Vec<_>>(), [JO]);
+    assert_eq!(email.from.as_str(), config.mail.from);
     assert_eq!(email.case_ref.as_ref(), Some(&receipt.reference));
     let sender_domain = config.mail.from.rsplit_once('@').expect("domain").1;
     assert!(email.message_id.starts_with("cmp-2026-00001.ack."), "{}", email.message_id);
     assert!(email.message_id.ends_with(&format!("@{sender_domain}")), "{}", email.message_id);
-    assert!(email.subject.contains("CMP-2026-00001") || email.text.contains("CMP-2026-00001"));
+    let message = parsed(email);
+    assert_eq!(message.message_id(), Some(email.message_id.as_str()), "the bytes carry the same Message-ID");
+    assert_eq!(header(&message, "Auto-Submitted"), Some("auto-replied"), "RFC 3834");
+    assert!(message.subject().is_some_and(|s| s.contains("CMP-2026-00001")), "the reference is in the subject");
 
     let matched = h.store.case_for_message(&email.message_id).await.expect("lookup");
     assert_eq!(matched, Some(receipt.reference.clone()));
-    assert_eq!(
-        ack_events(&h.store, &receipt).await,
-        [CaseEvent::AcknowledgementSent { message_id: email.message_id.clone() }]
-    );
+    assert_eq!(ack_events(&h.store, &receipt).await, [queued(&email.message_id), sent(&email.message_id)]);
+    let record = h.store.message(&email.message_id).await.expect("lookup").expect("kept");
+    assert!(matches!(record.state, DeliveryState::Sent { .. }), "{:?}", record.state);
+    assert_eq!(record.attempts, 1);
 }
 
 #[tokio::test]
@@ -125,7 +169,7 @@ async fn an_emailed_complaint_is_acknowledged_in_its_own_thread() {
     complaint.source_ref = Some("<CAF1234@mail.example.net>".to_owned());
     submit(&h.service, complaint, Some("email:CAF1234@mail.example.net")).await;
     let sent = h.mailer.sent();
-    assert_eq!(sent[0].in_reply_to.as_deref(), Some("CAF1234@mail.example.net"));
+    assert_eq!(parsed(&sent[0]).in_reply_to().as_text(), Some("CAF1234@mail.example.net"));
 }
 
 #[tokio::test]
@@ -160,31 +204,134 @@ async fn complaints_without_an_email_address_are_stored_and_nobody_is_messaged()
 }
 
 #[tokio::test]
-async fn a_failed_send_keeps_the_case_and_records_the_failure_for_a_retry() {
-    for (failure, retryable) in [(MailFailure::Unavailable, true), (MailFailure::Rejected, false)] {
-        let h = harness_with(RecordingMailer::failing(failure), monday(), OrgConfig::builtin());
-        let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), Some("web:fail")).await;
-        assert!(!receipt.acknowledged, "{failure:?}");
-        assert_eq!(receipt.reference.to_string(), "CMP-2026-00001", "{failure:?}");
-        let stored = h.store.get(&receipt.reference).await.expect("case kept");
-        assert_eq!(stored.version, 2, "{failure:?}: the failure was written to the case");
-        assert_eq!(
-            ack_events(&h.store, &receipt).await,
-            [CaseEvent::AcknowledgementFailed { retryable }],
-            "{failure:?}"
-        );
-    }
+async fn a_mail_service_outage_keeps_the_acknowledgement_pending_and_a_later_sweep_sends_it_once() {
+    let h = harness_with(RecordingMailer::failing(MailFailure::Unavailable), monday(), OrgConfig::builtin());
+    let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), Some("web:fail")).await;
+    assert!(receipt.acknowledged, "queued: it will go out");
+    assert_eq!(receipt.reference.to_string(), "CMP-2026-00001");
+    let events = ack_events(&h.store, &receipt).await;
+    let [CaseEvent::MessageQueued { message_id, .. }] = events.as_slice() else { panic!("{events:?}") };
+    let pending = h.store.message(message_id).await.expect("lookup").expect("kept");
+    assert_eq!((pending.state.clone(), pending.attempts), (DeliveryState::Pending, 1));
+    assert_eq!(pending.next_attempt_at, monday() + chrono::Duration::seconds(30), "first retry after 30 seconds");
+    h.clock.advance(chrono::Duration::seconds(10));
+    assert_eq!(h.delivery().sweep().await.expect("sweep").total(), 0, "not due yet");
+
+    // Still down when it is due: the wait grows.
+    h.clock.advance(chrono::Duration::seconds(20));
+    assert_eq!(h.delivery().sweep().await.expect("sweep").will_retry, 1);
+    let pending = h.store.message(message_id).await.expect("lookup").expect("kept");
+    assert_eq!(pending.next_attempt_at, h.clock_now() + chrono::Duration::minutes(2));
+
+    // The service is back: the next sweep sends it, and later sweeps send nothing more.
+    h.mailer.set_failure(None);
+    h.clock.advance(chrono::Duration::minutes(2));
+    assert_eq!(h.delivery().sweep().await.expect("sweep").sent, 1);
+    assert_eq!(h.delivery().sweep().await.expect("sweep").total(), 0);
+    h.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(h.delivery().sweep().await.expect("sweep").total(), 0);
+    assert_eq!(h.mailer.sent().len(), 1, "exactly once");
+    assert_eq!(ack_events(&h.store, &receipt).await, [queued(message_id), sent(message_id)]);
 }
 
 #[tokio::test]
-async fn a_bad_sender_address_keeps_the_case_and_records_a_retryable_failure() {
+async fn a_refused_acknowledgement_is_recorded_on_the_case_and_flagged_for_staff() {
+    let h = harness_with(RecordingMailer::failing(MailFailure::Rejected), monday(), OrgConfig::builtin());
+    let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), Some("web:fail")).await;
+    let events = ack_events(&h.store, &receipt).await;
+    let Some(CaseEvent::MessageQueued { message_id, .. }) = events.first() else { panic!("{events:?}") };
+    assert_eq!(
+        events,
+        [
+            queued(message_id),
+            CaseEvent::MessageUndeliverable {
+                message_id: message_id.clone(),
+                purpose: MessagePurpose::Acknowledgement,
+                reason: "rejected".to_owned(),
+            },
+            CaseEvent::FlaggedForStaff { reason: StaffFlag::UndeliverableMail },
+        ]
+    );
+    let record = h.store.message(message_id).await.expect("lookup").expect("kept");
+    assert!(matches!(record.state, DeliveryState::Failed { .. }), "{:?}", record.state);
+    h.mailer.set_failure(None);
+    h.clock.advance(chrono::Duration::days(1));
+    assert_eq!(h.delivery().sweep().await.expect("sweep").total(), 0, "a refused message is never retried");
+}
+
+#[tokio::test]
+async fn repeated_outages_give_up_after_the_last_attempt_and_tell_staff() {
+    let h = harness_with(RecordingMailer::failing(MailFailure::Unavailable), monday(), OrgConfig::builtin());
+    let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), None).await;
+    for _ in 0..20 {
+        h.clock.advance(chrono::Duration::hours(13));
+        h.delivery().sweep().await.expect("sweep");
+    }
+    let events = ack_events(&h.store, &receipt).await;
+    assert!(
+        events.iter().any(|e| matches!(e, CaseEvent::MessageUndeliverable { reason, .. } if reason == "unavailable")),
+        "{events:?}"
+    );
+    assert!(events.contains(&CaseEvent::FlaggedForStaff { reason: StaffFlag::UndeliverableMail }));
+    let CaseEvent::MessageQueued { message_id, .. } = &events[0] else { panic!("{events:?}") };
+    let record = h.store.message(message_id).await.expect("lookup").expect("kept");
+    assert_eq!(record.attempts, 10, "the default policy's last attempt");
+}
+
+#[tokio::test]
+async fn the_fourth_automatic_message_to_one_address_in_24_hours_is_not_sent_and_the_case_is_flagged() {
+    let h = harness();
+    for n in 1..=3 {
+        let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), None).await;
+        assert!(receipt.acknowledged, "message {n} is within the default cap of 3");
+    }
+    let fourth = submit(&h.service, sample_complaint(Channel::WebForm, Some("JO.BLOGGS@example.net")), None).await;
+    assert!(!fourth.acknowledged, "the cap counts the address however it is written");
+    assert_eq!(
+        ack_events(&h.store, &fourth).await,
+        [
+            CaseEvent::MessageNotQueued {
+                purpose: MessagePurpose::Acknowledgement,
+                reason: NotQueuedReason::RecipientCap
+            },
+            CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap },
+        ]
+    );
+    h.store.get(&fourth.reference).await.expect("the complaint is kept");
+    let other = submit(&h.service, sample_complaint(Channel::WebForm, Some("someone.else@example.net")), None).await;
+    assert!(other.acknowledged, "another address has its own count");
+    assert_eq!(h.mailer.sent().len(), 4);
+
+    h.clock.advance(chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    let next_day = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), None).await;
+    assert!(next_day.acknowledged, "24 hours later the address may be written to again");
+}
+
+#[tokio::test]
+async fn the_cap_is_configurable_and_zero_turns_automatic_messages_off() {
+    let mut config = OrgConfig::builtin();
+    config.mail.automatic_per_recipient_per_24h = 0;
+    let h = harness_with(RecordingMailer::new(), monday(), config);
+    let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), None).await;
+    assert!(!receipt.acknowledged);
+    assert!(h.mailer.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_sender_address_keeps_the_case_and_records_that_no_acknowledgement_was_queued() {
     let mut config = OrgConfig::builtin();
     config.mail.from = "not an address".to_owned();
     let h = harness_with(RecordingMailer::new(), monday(), config);
     let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), None).await;
     assert!(!receipt.acknowledged);
     assert!(h.mailer.sent().is_empty());
-    assert_eq!(ack_events(&h.store, &receipt).await, [CaseEvent::AcknowledgementFailed { retryable: true }]);
+    assert_eq!(
+        ack_events(&h.store, &receipt).await,
+        [CaseEvent::MessageNotQueued {
+            purpose: MessagePurpose::Acknowledgement,
+            reason: NotQueuedReason::SenderConfiguration
+        }]
+    );
 }
 
 #[tokio::test]
@@ -246,7 +393,7 @@ async fn intake_logs_name_the_case_and_channel_but_never_the_complainant() {
 
     let text = String::from_utf8(logs.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
     assert!(text.contains("case opened") && text.contains("CMP-2026-00001") && text.contains("web-form"), "{text}");
-    assert!(text.contains("acknowledgement not sent"), "{text}");
+    assert!(text.contains("message undeliverable"), "{text}");
     let complaint = sample_complaint(Channel::WebForm, Some(JO));
     let person = complaint.complainant.expect("named");
     for secret in [person.name.as_str(), JO, "jo.bloggs", complaint.description.as_str()] {

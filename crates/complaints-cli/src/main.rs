@@ -20,7 +20,7 @@ enum Command {
     /// Working-day calendar: holidays, deadlines, working days taken.
     #[command(subcommand)]
     Calendar(calendar_cmd::CalendarCommand),
-    /// Run everything locally on the embedded default (SQLite, outbox folder, web form).
+    /// Run everything locally on the embedded default (SQLite, mail folder, web form).
     Serve(serve::ServeArgs),
     /// Look at cases in the local store.
     #[command(subcommand)]

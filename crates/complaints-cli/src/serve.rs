@@ -1,26 +1,36 @@
-//! `complaints serve`: the local all-in-one run on the embedded default: SQLite, an outbox folder
-//! of `.eml` files, the citizen web form, and a dev-only `/outbox` viewer, in one process.
+//! `complaints serve`: the local all-in-one run on the embedded default: SQLite, a mail folder of
+//! `.eml` files, the citizen web form, delivery of pending mail (at start and on a short tick),
+//! and a dev-only `/mail` viewer on loopback addresses, in one process.
+//!
+//! Personal data stays private: the data directory is made 0700 and its files 0600. The server
+//! refuses to start, saying why, when the data directory cannot be written or when the
+//! contact-key secret is missing beside an existing store.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use complaints_app::intake::IntakeService;
-use complaints_app::ports::SystemClock;
+use complaints_app::outbound::Delivery;
+use complaints_app::ports::{CaseStore, Clock, Mailer, SystemClock};
 use complaints_core::config::OrgConfig;
 use complaints_mail::templates::Templates;
-use complaints_outbox::OutboxMailer;
+use complaints_mail_folder::MailFolder;
 use complaints_store_sqlite::SqliteCaseStore;
 use sha2::{Digest, Sha256};
 
 /// File name of the SQLite database inside the data directory.
 pub const DATABASE_FILE: &str = "complaints.sqlite3";
-/// Folder of sent messages inside the data directory.
-pub const OUTBOX_DIR: &str = "outbox";
+/// Folder of sent messages (the mail folder) inside the data directory.
+pub const MAIL_DIR: &str = "mail";
+/// How often `serve` delivers pending mail (retries included) besides the delivery right after
+/// each change.
+pub const DELIVERY_TICK: Duration = Duration::from_secs(15);
 /// The secret for keyed hashes of contact addresses, made on first run.
 pub const CONTACT_KEY_FILE: &str = "contact-key.secret";
 
@@ -29,7 +39,7 @@ pub struct ServeArgs {
     /// Address to listen on (loopback only unless you mean otherwise). Port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
-    /// Where the database, outbox and secret live; created if missing.
+    /// Where the database, mail folder and secret live; created if missing (mode 0700).
     #[arg(long, default_value = "data")]
     pub data_dir: PathBuf,
     /// Organisation configuration (TOML); the built-in one is used when absent.
@@ -80,6 +90,9 @@ pub(crate) fn load_config(path: Option<&Path>) -> anyhow::Result<OrgConfig> {
 const SECRET_BYTES: usize = 32;
 
 /// The contact-key secret from `data/contact-key.secret`, generated (mode 0600) on first run.
+///
+/// A missing secret beside an existing store is an error, never a fresh secret: a new one would
+/// silently unlink every earlier case from its contact (threading, subject access).
 pub(crate) fn contact_key_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     let path = data_dir.join(CONTACT_KEY_FILE);
     match std::fs::read_to_string(&path) {
@@ -91,8 +104,24 @@ pub(crate) fn contact_key_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
     }
+    let database = data_dir.join(DATABASE_FILE);
+    anyhow::ensure!(
+        !database.exists(),
+        "{} is missing, but the case store {} exists. The secret links every case to its contact: restore the \
+         file from your backup of the data directory (it holds one line of 64 hex digits), or move the store away \
+         to start afresh. A new secret is not made, because it would unlink every earlier case.",
+        path.display(),
+        database.display()
+    );
     let mut secret = vec![0u8; SECRET_BYTES];
     getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness for a secret: {e}"))?;
+    let mut file = private_file(&path).with_context(|| format!("could not create {}", path.display()))?;
+    writeln!(file, "{}", hex::encode(&secret)).with_context(|| format!("could not write {}", path.display()))?;
+    Ok(secret)
+}
+
+/// Creates a new file readable by its owner only (0600 on Unix).
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -100,9 +129,49 @@ pub(crate) fn contact_key_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&path).with_context(|| format!("could not create {}", path.display()))?;
-    writeln!(file, "{}", hex::encode(&secret)).with_context(|| format!("could not write {}", path.display()))?;
-    Ok(secret)
+    options.open(path)
+}
+
+/// Makes `dir` (created if missing) private to its owner (0700) and proves it can be written, so
+/// a read-only or foreign directory stops the start with its cause instead of failing every
+/// submission later.
+pub(crate) fn private_writable_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("could not make {} private (mode 0700)", dir.display()))?;
+    }
+    let probe = dir.join(format!(".write-check-{}", std::process::id()));
+    private_file(&probe)
+        .and_then(|mut file| file.write_all(b"ok"))
+        .with_context(|| format!("{} cannot be written", dir.display()))?;
+    std::fs::remove_file(&probe).with_context(|| format!("could not clean up {}", probe.display()))?;
+    Ok(())
+}
+
+/// Creates the SQLite file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+/// database file's mode), and tightens an existing file left 0644 by an older release.
+fn private_database_file(path: &Path) -> anyhow::Result<()> {
+    match private_file(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if file.exists() {
+                        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                            .with_context(|| format!("could not make {} private (mode 0600)", file.display()))?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Err(err) => Err(err).with_context(|| format!("could not create {}", path.display())),
+    }
 }
 
 /// The form-token secret, derived from the contact-key secret so there is one file to keep safe.
@@ -121,20 +190,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => Templates::builtin(),
     };
-    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("could not create {}", args.data_dir.display()))?;
-    let outbox_dir = args.data_dir.join(OUTBOX_DIR);
-    std::fs::create_dir_all(&outbox_dir).with_context(|| format!("could not create {}", outbox_dir.display()))?;
+    private_writable_dir(&args.data_dir)?;
+    let mail_dir = args.data_dir.join(MAIL_DIR);
+    private_writable_dir(&mail_dir)?;
     let secret = contact_key_secret(&args.data_dir)?;
     let database = args.data_dir.join(DATABASE_FILE);
-    let store = SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?;
-    let mailer = OutboxMailer::new(&outbox_dir);
+    private_database_file(&database)?;
+    let store: Arc<dyn CaseStore> =
+        Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
+    let mailer: Arc<dyn Mailer> = Arc::new(MailFolder::new(&mail_dir));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let calendar = config.calendar();
     let org_name = config.organisation.name.clone();
     let intake = IntakeService {
-        store: Arc::new(store),
-        mailer: Arc::new(mailer),
-        clock: Arc::new(SystemClock),
+        store: Arc::clone(&store),
+        mailer: Arc::clone(&mailer),
+        clock: Arc::clone(&clock),
         config: Arc::new(config),
         calendar: Arc::new(calendar),
         templates: Arc::new(templates),
@@ -143,40 +215,111 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
     let pages = state.pages();
-    let app = complaints_web::router(state).merge(complaints_web::outbox::router(outbox_dir, pages, org_name));
+    // The mail page shows every complainant's name, address and complaint: never to the network.
+    let mail_page = mail_page_allowed(&args.addr);
+    let mut app = complaints_web::router(state);
+    if mail_page {
+        app = app.merge(complaints_web::mail_folder::router(mail_dir, pages, org_name));
+    }
 
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("could not listen on {}", args.addr))?;
     let local = listener.local_addr().context("could not read the listening address")?;
+    let shutdown = shutdown_signal();
+    // Delivers what an earlier run left pending (a crash, an outage), then keeps retrying.
+    let delivery = Delivery::new(store, mailer, clock);
+    let deliverer = tokio::spawn(deliver_pending(delivery));
     // Tests and scripts read this line to find the port.
-    println!(
-        "complaints: serving the complaint form at http://{local}/ (sent mail at http://{local}/outbox); Ctrl-C stops"
-    );
+    if mail_page {
+        println!(
+            "complaints: serving the complaint form at http://{local}/ (sent mail at http://{local}/mail); Ctrl-C stops"
+        );
+    } else {
+        println!("complaints: serving the complaint form at http://{local}/; Ctrl-C stops");
+        println!(
+            "complaints: the sent-mail page /mail is off: {} is not a loopback address, and the page shows \
+             every complainant's details (read the mail folder {} instead)",
+            args.addr.ip(),
+            args.data_dir.join(MAIL_DIR).display()
+        );
+    }
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %local, data_dir = %args.data_dir.display(), "serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.context("the server failed")?;
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    deliverer.abort();
+    served.context("the server failed")?;
     println!("complaints: stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// The dev `/mail` page (every complainant's name, address and complaint) is served only when
+/// the server listens on a loopback address.
+fn mail_page_allowed(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Delivers pending mail now and every [`DELIVERY_TICK`]; a failure is logged with its cause
+/// chain and the next tick tries again.
+async fn deliver_pending(delivery: Delivery) {
+    let mut tick = tokio::time::interval(DELIVERY_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = delivery.sweep().await {
+            tracing::error!(error = %complaints_app::error_chain(&error), "could not read the pending mail");
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits. The
+/// handlers are installed when this is called (before the server says it is ready), so a signal
+/// that arrives straight after start-up is never taken by the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(unix)]
+    let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(terminate) => {},
+                () = wait(interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mail_page_is_served_on_loopback_addresses_only() {
+        for (addr, allowed) in [
+            ("127.0.0.1:3000", true),
+            ("127.0.0.2:0", true),
+            ("[::1]:3000", true),
+            ("0.0.0.0:3000", false),
+            ("[::]:3000", false),
+            ("192.168.1.10:3000", false),
+        ] {
+            let addr: SocketAddr = addr.parse().expect("valid address");
+            assert_eq!(mail_page_allowed(&addr), allowed, "{addr}");
+        }
     }
 }

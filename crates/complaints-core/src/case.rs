@@ -247,10 +247,12 @@ pub enum CaseEvent {
         stage1_due: NaiveDate,
     },
     /// The acknowledgement was sent; `message_id` (ours, without angle brackets) threads replies.
+    /// Written by releases before the durable outbound path; new cases record `MessageSent`.
     AcknowledgementSent {
         message_id: String,
     },
-    /// The acknowledgement could not be rendered or sent; a retry job picks up `retryable` ones.
+    /// The acknowledgement could not be rendered or sent. Written by releases before the durable
+    /// outbound path; new cases record `MessageNotQueued` or `MessageUndeliverable`.
     AcknowledgementFailed {
         retryable: bool,
     },
@@ -321,6 +323,78 @@ pub enum CaseEvent {
         calendar_version: CalendarVersion,
         changes: Vec<DueDateChange>,
     },
+    /// A message to the complainant (or staff) was written as pending mail in the same store
+    /// transaction as the change that caused it; delivery follows (`MessageSent`).
+    MessageQueued {
+        message_id: String,
+        purpose: MessagePurpose,
+    },
+    /// A pending message was handed to the mail service (or written to the mail folder).
+    MessageSent {
+        message_id: String,
+        purpose: MessagePurpose,
+    },
+    /// A pending message was refused for good (or given up after repeated failures); staff must
+    /// contact the person another way. `reason` is a log-safe kind, never the service's text.
+    MessageUndeliverable {
+        message_id: String,
+        purpose: MessagePurpose,
+        reason: String,
+    },
+    /// A message that would normally be sent was not (the per-recipient cap, a template or
+    /// sender configuration error); staff decide what to do.
+    MessageNotQueued {
+        purpose: MessagePurpose,
+        reason: NotQueuedReason,
+    },
+    /// Something staff should look at; shown in the workspace's "flagged" list.
+    FlaggedForStaff {
+        reason: StaffFlag,
+    },
+}
+
+/// What an automatic message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MessagePurpose {
+    /// The acknowledgement of a new complaint.
+    Acknowledgement,
+}
+
+impl MessagePurpose {
+    /// The short name used in Message-IDs and logs.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acknowledgement => "ack",
+        }
+    }
+}
+
+/// Why a message was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotQueuedReason {
+    /// The recipient already had as many automatic messages as the cap allows in 24 hours.
+    RecipientCap,
+    /// The organisation's `mail.from` or `mail.reply_to` is not a valid address.
+    SenderConfiguration,
+    /// The message template failed to render.
+    Template,
+    /// The case was flagged as possible spam, so nothing automatic goes out.
+    PossibleSpam,
+}
+
+/// Why a case is flagged for staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffFlag {
+    /// The web form's hidden honeypot field was filled: probably a bot, possibly a person.
+    PossibleSpam,
+    /// Not acknowledged: the recipient is over the per-recipient cap of automatic messages.
+    OverMailCap,
+    /// A message to the complainant could not be delivered.
+    UndeliverableMail,
 }
 
 /// The warnings among `events`, for the caller to show.

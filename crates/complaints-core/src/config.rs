@@ -46,11 +46,23 @@ pub struct MailSettings {
     pub from: String,
     /// `Reply-To` address (replies become case correspondence).
     pub reply_to: Option<String>,
+    /// The most automatic messages (acknowledgements and the like) one address gets in any
+    /// 24 hours, across every channel; a complaint over the cap is kept and flagged for staff
+    /// instead of acknowledged, so the service cannot be used to flood someone's inbox. `0`
+    /// turns automatic messages off.
+    pub automatic_per_recipient_per_24h: u32,
 }
+
+/// The default per-recipient cap of automatic messages in 24 hours.
+pub const DEFAULT_AUTOMATIC_PER_RECIPIENT_PER_24H: u32 = 3;
 
 impl Default for MailSettings {
     fn default() -> Self {
-        Self { from: "complaints@example.org".to_owned(), reply_to: None }
+        Self {
+            from: "complaints@example.org".to_owned(),
+            reply_to: None,
+            automatic_per_recipient_per_24h: DEFAULT_AUTOMATIC_PER_RECIPIENT_PER_24H,
+        }
     }
 }
 

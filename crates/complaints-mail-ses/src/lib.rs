@@ -1,4 +1,5 @@
-//! `Mailer` on SES v2 `SendEmail` with raw content: the MIME is ours (`OutboundEmail::to_rfc5322`),
+//! `Mailer` on SES v2 `SendEmail` with raw content: the MIME is ours (rendered once when the message
+//! was queued, `QueuedMessage::raw`),
 //! so the Message-ID that replies thread on, Reply-To and Auto-Submitted reach the recipient as
 //! we wrote them. SES failures become the port's two kinds: permanent (`Rejected`) or retryable
 //! (`Unavailable`).
@@ -10,7 +11,7 @@ use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use complaints_app::ports::{MailError, Mailer};
-use complaints_mail::OutboundEmail;
+use complaints_mail::QueuedMessage;
 
 /// Sends mail through SES v2.
 #[derive(Debug, Clone)]
@@ -62,20 +63,20 @@ fn classify(error: SdkError<SendEmailError>) -> MailError {
 
 #[async_trait]
 impl Mailer for SesMailer {
-    #[tracing::instrument(name = "ses.send", skip_all, fields(recipients = email.to.len(), ses_message_id = tracing::field::Empty))]
-    async fn send(&self, email: &OutboundEmail) -> Result<(), MailError> {
+    #[tracing::instrument(name = "ses.send", skip_all, fields(recipients = message.to.len(), ses_message_id = tracing::field::Empty))]
+    async fn send(&self, message: &QueuedMessage) -> Result<(), MailError> {
         let raw = RawMessage::builder()
-            .data(Blob::new(email.to_rfc5322()))
+            .data(Blob::new(message.raw.clone()))
             .build()
             .map_err(|e| MailError::Unavailable(Box::new(e)))?;
         // Explicit recipients (SES counts its quota per recipient); the headers name the same.
         let destination = Destination::builder()
-            .set_to_addresses(Some(email.to.iter().map(|m| m.address.as_str().to_owned()).collect()))
+            .set_to_addresses(Some(message.to.iter().map(|a| a.as_str().to_owned()).collect()))
             .build();
         let sent = self
             .client
             .send_email()
-            .from_email_address(email.from.address.as_str())
+            .from_email_address(message.from.as_str())
             .destination(destination)
             .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(self.configuration_set.clone())

@@ -9,9 +9,10 @@ use aws_sdk_sesv2::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_sesv2::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sesv2::error::BoxError;
 use complaints_app::ports::{MailError, Mailer};
+use complaints_core::case::MessagePurpose;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::reference::CaseRef;
-use complaints_mail::{Mailbox, OutboundEmail};
+use complaints_mail::{Mailbox, OutboundEmail, QueuedMessage};
 use complaints_mail_ses::SesMailer;
 use mail_parser::{HeaderValue, MessageParser};
 
@@ -41,6 +42,10 @@ fn email(from: &EmailAddress) -> OutboundEmail {
         in_reply_to: Some("original.123@mail.example.org".to_owned()),
         case_ref: Some(CaseRef::new("CMP", 2026, 42).expect("reference")),
     }
+}
+
+fn queued(email: &OutboundEmail) -> QueuedMessage {
+    QueuedMessage::from_email(email, MessagePurpose::Acknowledgement)
 }
 
 async fn verify(client: &Client, sender: &EmailAddress) {
@@ -79,7 +84,7 @@ async fn a_sent_message_arrives_as_our_own_mime_with_our_headers() {
     verify(&client, &sender).await;
     let outbound = email(&sender);
 
-    SesMailer::new(client, None).send(&outbound).await.expect("send");
+    SesMailer::new(client, None).send(&queued(&outbound)).await.expect("send");
 
     let raw = sent_raw(&sender).await;
     assert_eq!(raw.len(), 1, "exactly one message from this sender");
@@ -100,7 +105,7 @@ async fn an_unverified_sender_is_rejected_for_good() {
     let client = Client::from_conf(config.build());
     let sender = unique_sender();
 
-    match SesMailer::new(client, None).send(&email(&sender)).await {
+    match SesMailer::new(client, None).send(&queued(&email(&sender))).await {
         Err(MailError::Rejected(reason)) => {
             assert!(!reason.contains('@'), "the reason must not quote an address: {reason}")
         }
@@ -141,8 +146,8 @@ async fn the_configuration_set_goes_with_every_send() {
     let set = format!("complaints-{}", uuid::Uuid::new_v4().simple());
     client.create_configuration_set().configuration_set_name(&set).send().await.expect("configuration set");
 
-    SesMailer::new(client.clone(), Some(set.clone())).send(&email(&sender)).await.expect("send with the set");
-    SesMailer::new(client, None).send(&email(&sender)).await.expect("send without a set");
+    SesMailer::new(client.clone(), Some(set.clone())).send(&queued(&email(&sender))).await.expect("send with the set");
+    SesMailer::new(client, None).send(&queued(&email(&sender))).await.expect("send without a set");
 
     let sends: Vec<serde_json::Value> = bodies
         .0
@@ -163,7 +168,7 @@ async fn an_unreachable_endpoint_is_unavailable_and_retryable() {
         .retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
         .build();
     let sender = unique_sender();
-    match SesMailer::new(Client::from_conf(config), None).send(&email(&sender)).await {
+    match SesMailer::new(Client::from_conf(config), None).send(&queued(&email(&sender))).await {
         Err(MailError::Unavailable(_)) => {}
         other => panic!("expected Unavailable, got {other:?}"),
     }

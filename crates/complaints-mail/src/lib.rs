@@ -2,7 +2,9 @@
 //! templates. Nothing here sends anything: a `Mailer` adapter does (outbox folder, SES v2).
 
 pub mod message;
+pub mod queued;
 pub mod templates;
 
 pub use message::{CASE_REFERENCE_HEADER, ComposeError, Mailbox, OutboundEmail};
+pub use queued::QueuedMessage;
 pub use templates::{RenderedMessage, TemplateError, Templates};

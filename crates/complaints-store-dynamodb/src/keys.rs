@@ -268,6 +268,158 @@ pub fn decode_case(item: &Item) -> Result<(Case, u64), DynamoError> {
     Ok((case, get_n(item, ATTR_VERSION)?))
 }
 
+/// The due index's partition for pending outbound messages: the sweep queries it by next attempt
+/// time. Only pending messages carry it, so the sweep's cost follows what is pending.
+pub const OUTBOX_PARTITION: &str = "OUTBOX";
+
+/// Attributes of an outbound message (on its `MSG#` item, beside `ref`).
+pub const ATTR_MESSAGE_ID: &str = "mid";
+pub const ATTR_PURPOSE: &str = "purpose";
+pub const ATTR_SENDER: &str = "sender";
+pub const ATTR_RECIPIENTS: &str = "to";
+pub const ATTR_DATE: &str = "date";
+pub const ATTR_RAW: &str = "raw";
+pub const ATTR_STATE: &str = "state";
+pub const ATTR_ATTEMPTS: &str = "attempts";
+pub const ATTR_NEXT_AT: &str = "next_at";
+pub const ATTR_LEASE: &str = "lease";
+pub const ATTR_ERROR: &str = "err";
+pub const ATTR_FINISHED: &str = "finished_at";
+pub const ATTR_RECIPIENT_KEY: &str = "rcpt";
+
+/// Timestamps as fixed-width UTC text, so string order is time order.
+#[must_use]
+pub fn ts(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The hash that keys a Message-ID (as in [`message_key`]).
+#[must_use]
+pub fn message_hash(message_id: &str) -> String {
+    sha256_hex(normalise_message_id(message_id))
+}
+
+/// Sort key of the due index for a pending message due at `at`.
+#[must_use]
+pub fn outbox_sort_key(at: DateTime<Utc>, message_id: &str) -> String {
+    format!("{}#{}", ts(at), message_hash(message_id))
+}
+
+/// `RCPT#<keyed hash>` partition of the contact index: the automatic messages one recipient was
+/// sent, by time (the per-recipient cap). The keyed hash never reveals the address.
+#[must_use]
+pub fn recipient_partition(key: &ContactKey) -> String {
+    format!("RCPT#{}", key.0)
+}
+
+/// A pending outbound message: its `MSG#` item (so replies find the case), in the due index's
+/// `OUTBOX` partition until it is sent, and in its recipient's partition of the contact index.
+///
+/// # Errors
+/// [`DynamoError::Encode`] when the purpose does not serialise.
+pub fn outgoing_item(
+    message: &complaints_mail::QueuedMessage,
+    recipient: Option<&ContactKey>,
+    reference: &CaseRef,
+) -> Result<Item, DynamoError> {
+    let purpose = match serde_json::to_value(message.purpose).map_err(DynamoError::Encode)? {
+        serde_json::Value::String(name) => name,
+        _ => return Err(DynamoError::Malformed(ATTR_PURPOSE)),
+    };
+    let mut item = message_key(&message.message_id);
+    let reference = message.case_ref.as_ref().unwrap_or(reference);
+    item.insert(ATTR_REF.to_owned(), s(reference.to_string()));
+    item.insert(ATTR_MESSAGE_ID.to_owned(), s(message.message_id.clone()));
+    item.insert(ATTR_PURPOSE.to_owned(), s(purpose));
+    item.insert(ATTR_SENDER.to_owned(), s(message.from.as_str()));
+    item.insert(ATTR_RECIPIENTS.to_owned(), AttributeValue::L(message.to.iter().map(|a| s(a.as_str())).collect()));
+    item.insert(ATTR_DATE.to_owned(), s(ts(message.date)));
+    item.insert(ATTR_RAW.to_owned(), AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(message.raw.clone())));
+    item.insert(ATTR_STATE.to_owned(), s("pending"));
+    item.insert(ATTR_ATTEMPTS.to_owned(), n(0));
+    item.insert(ATTR_NEXT_AT.to_owned(), s(ts(message.date)));
+    item.insert(GSI1PK.to_owned(), s(OUTBOX_PARTITION));
+    item.insert(GSI1SK.to_owned(), s(outbox_sort_key(message.date, &message.message_id)));
+    if let Some(key) = recipient {
+        item.insert(ATTR_RECIPIENT_KEY.to_owned(), s(key.0.clone()));
+        item.insert(GSI3PK.to_owned(), s(recipient_partition(key)));
+        item.insert(GSI3SK.to_owned(), s(outbox_sort_key(message.date, &message.message_id)));
+    }
+    Ok(item)
+}
+
+/// Decodes an outbound message item; `None` for a bare Message-ID record (written by
+/// `record_message`, with no message).
+///
+/// # Errors
+/// [`DynamoError::Malformed`].
+pub fn decode_outgoing(item: &Item) -> Result<Option<complaints_app::outbound::PendingMessage>, DynamoError> {
+    use complaints_app::outbound::{DeliveryState, PendingMessage};
+    use complaints_core::complaint::EmailAddress;
+    if !item.contains_key(ATTR_MESSAGE_ID) {
+        return Ok(None);
+    }
+    let time = |name: &'static str| -> Result<DateTime<Utc>, DynamoError> {
+        DateTime::parse_from_rfc3339(get_s(item, name)?)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| DynamoError::Malformed(name))
+    };
+    let address = |text: &str, name: &'static str| EmailAddress::parse(text).map_err(|_| DynamoError::Malformed(name));
+    let purpose = serde_json::from_value(serde_json::Value::String(get_s(item, ATTR_PURPOSE)?.to_owned()))
+        .map_err(|_| DynamoError::Malformed(ATTR_PURPOSE))?;
+    let to = match item.get(ATTR_RECIPIENTS) {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|value| match value {
+                AttributeValue::S(text) => address(text, ATTR_RECIPIENTS),
+                _ => Err(DynamoError::Malformed(ATTR_RECIPIENTS)),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(DynamoError::Malformed(ATTR_RECIPIENTS)),
+    };
+    let raw = match item.get(ATTR_RAW) {
+        Some(AttributeValue::B(blob)) => blob.clone().into_inner(),
+        _ => return Err(DynamoError::Malformed(ATTR_RAW)),
+    };
+    let last_error = get_s(item, ATTR_ERROR).ok().map(str::to_owned);
+    let state = match get_s(item, ATTR_STATE)? {
+        "pending" => DeliveryState::Pending,
+        "sent" => DeliveryState::Sent { at: time(ATTR_FINISHED)? },
+        "failed" => DeliveryState::Failed { at: time(ATTR_FINISHED)?, reason: last_error.clone().unwrap_or_default() },
+        _ => return Err(DynamoError::Malformed(ATTR_STATE)),
+    };
+    let date = time(ATTR_DATE)?;
+    Ok(Some(PendingMessage {
+        message: complaints_mail::QueuedMessage {
+            message_id: get_s(item, ATTR_MESSAGE_ID)?.to_owned(),
+            case_ref: Some(get_ref(item)?),
+            purpose,
+            from: address(get_s(item, ATTR_SENDER)?, ATTR_SENDER)?,
+            to,
+            date,
+            raw,
+        },
+        recipient_key: get_s(item, ATTR_RECIPIENT_KEY).ok().map(|k| ContactKey(k.to_owned())),
+        state,
+        attempts: u32::try_from(get_n(item, ATTR_ATTEMPTS)?).map_err(|_| DynamoError::Malformed(ATTR_ATTEMPTS))?,
+        next_attempt_at: if item.contains_key(ATTR_NEXT_AT) { time(ATTR_NEXT_AT)? } else { date },
+        last_error,
+    }))
+}
+
+/// A timeline item for an event recorded by mail delivery (no case version goes with it): keyed
+/// by time and the message, so it sorts with the case's other events and never collides.
+///
+/// # Errors
+/// [`DynamoError::Encode`] when the event does not serialise.
+pub fn delivery_event_item(reference: &CaseRef, message_id: &str, event: &TimelineEvent) -> Result<Item, DynamoError> {
+    let json = serde_json::to_string(event).map_err(DynamoError::Encode)?;
+    let sk = format!("{EVENT_PREFIX}{}#MAIL#{}", ts(event.at), &message_hash(message_id)[..16]);
+    let mut item = key(case_pk(reference), sk);
+    item.insert(ATTR_EVENT.to_owned(), s(json));
+    Ok(item)
+}
+
 /// Decodes a timeline item.
 ///
 /// # Errors

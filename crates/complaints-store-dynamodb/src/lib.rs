@@ -17,11 +17,13 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
-    CancellationReason, KeysAndAttributes, Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
+    CancellationReason, KeysAndAttributes, Put, ReturnConsumedCapacity, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
 };
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use complaints_app::outbound::{DeliveryResult, NewMessage, PendingMessage};
 use complaints_app::ports::{CaseStore, NewCase, StoreError, StoredCase};
 use complaints_core::case::{Case, ContactKey};
 use complaints_core::reference::CaseRef;
@@ -359,7 +361,7 @@ fn cancelled(reasons: &[CancellationReason]) -> DynamoError {
 impl CaseStore for DynamoDbCaseStore {
     #[tracing::instrument(name = "dynamodb.create", skip_all, fields(attempts = Empty, requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
     async fn create(&self, new: NewCase) -> Result<StoredCase, StoreError> {
-        let NewCase { mut case, events, source_key } = new;
+        let NewCase { mut case, events, source_key, mail } = new;
         let mut op = Cost::default();
         let mut taken_at = None;
         for attempt in 1..=MAX_CREATE_ATTEMPTS {
@@ -387,6 +389,24 @@ impl CaseStore for DynamoDbCaseStore {
             }
             for item in keys::closure_items(&reference, &index) {
                 actions.push(self.put(item)?);
+            }
+            // The mail is composed for this attempt's number and written in the same transaction.
+            let (mail_events, messages) = mail.as_ref().map(|mail| mail.compose(&case)).unwrap_or_default();
+            for item in keys::event_items(&reference, 1, &mail_events)?.into_iter().map(|mut item| {
+                // After the case's own events, in the same write.
+                if let Some(AttributeValue::S(sk)) = item.get_mut(SK) {
+                    sk.push_str("#mail");
+                }
+                item
+            }) {
+                actions.push(self.put(item)?);
+            }
+            for message in &messages {
+                actions.push(self.put(keys::outgoing_item(
+                    &message.message,
+                    message.recipient_key.as_ref(),
+                    &reference,
+                )?)?);
             }
 
             let reasons = match self.transact(actions, &mut op).await? {
@@ -424,8 +444,14 @@ impl CaseStore for DynamoDbCaseStore {
         Ok(StoredCase { case, version })
     }
 
-    #[tracing::instrument(name = "dynamodb.update", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
-    async fn update(&self, case: &Case, expected_version: u64, events: Vec<TimelineEvent>) -> Result<u64, StoreError> {
+    #[tracing::instrument(name = "dynamodb.update_with_messages", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
+    async fn update_with_messages(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        events: Vec<TimelineEvent>,
+        messages: Vec<NewMessage>,
+    ) -> Result<u64, StoreError> {
         let mut op = Cost::default();
         let reference = case.reference();
         let version = expected_version + 1;
@@ -433,6 +459,9 @@ impl CaseStore for DynamoDbCaseStore {
         let item = keys::case_item(case, &index, version)?;
         let mut others = keys::event_items(reference, version, &events)?;
         others.extend(keys::closure_items(reference, &index));
+        for message in &messages {
+            others.push(keys::outgoing_item(&message.message, message.recipient_key.as_ref(), reference)?);
+        }
 
         if others.is_empty() {
             // Nothing to write beside the case: one conditional put, no transaction.
@@ -618,6 +647,193 @@ impl CaseStore for DynamoDbCaseStore {
                 Ok(false)
             }
             Err(other) => Err(unavailable(other)),
+        }
+    }
+
+    #[tracing::instrument(name = "dynamodb.pending_messages", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
+    async fn pending_messages(&self, due_by: DateTime<Utc>, limit: usize) -> Result<Vec<PendingMessage>, StoreError> {
+        let mut op = Cost::default();
+        // Only pending messages are in the OUTBOX partition of the due index: the cost follows
+        // what is pending, never what was sent.
+        let query = self
+            .client
+            .query()
+            .index_name(GSI_DUE)
+            .key_condition_expression("#pk = :pk AND #sk <= :hi")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_values(":pk", s(keys::OUTBOX_PARTITION))
+            .expression_attribute_values(":hi", s(format!("{}#{RANGE_END}", keys::ts(due_by))));
+        let mut found = Vec::new();
+        let mut start = None;
+        while found.len() < limit {
+            let page = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
+            let out = query
+                .clone()
+                .table_name(&self.table)
+                .limit(page)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let mut delta = Cost::request(out.consumed_capacity());
+            delta.items_evaluated = u64::try_from(out.scanned_count()).unwrap_or_default();
+            self.charge(&mut op, &delta);
+            for item in out.items.unwrap_or_default() {
+                found.extend(keys::decode_outgoing(&item)?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    #[tracing::instrument(name = "dynamodb.claim_message", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
+    async fn claim_message(
+        &self,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<PendingMessage>, StoreError> {
+        let mut op = Cost::default();
+        let now = keys::ts(now);
+        // One conditional write: only a pending, due, unclaimed message is claimed.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::message_key(message_id)))
+            .update_expression("SET #lease = :until ADD #attempts :one")
+            .condition_expression(
+                "#state = :pending AND #next <= :now AND (attribute_not_exists(#lease) OR #lease <= :now)",
+            )
+            .expression_attribute_names("#lease", keys::ATTR_LEASE)
+            .expression_attribute_names("#attempts", keys::ATTR_ATTEMPTS)
+            .expression_attribute_names("#state", keys::ATTR_STATE)
+            .expression_attribute_names("#next", keys::ATTR_NEXT_AT)
+            .expression_attribute_values(":until", s(keys::ts(lease_until)))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":now", s(now))
+            .return_values(ReturnValue::AllNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let mut delta = Cost::request(out.consumed_capacity());
+                delta.writes = 1;
+                self.charge(&mut op, &delta);
+                Ok(out.attributes.as_ref().map(keys::decode_outgoing).transpose()?.flatten())
+            }
+            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => {
+                self.charge(&mut op, &Cost { requests: 1, failed_conditional_writes: 1, ..Cost::default() });
+                Ok(None)
+            }
+            Err(other) => Err(unavailable(other)),
+        }
+    }
+
+    #[tracing::instrument(name = "dynamodb.finish_message", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
+    async fn finish_message(
+        &self,
+        message_id: &str,
+        result: DeliveryResult,
+        event: Option<TimelineEvent>,
+    ) -> Result<(), StoreError> {
+        let mut op = Cost::default();
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys::message_key(message_id)))
+            .condition_expression("attribute_exists(#mid)")
+            .expression_attribute_names("#mid", keys::ATTR_MESSAGE_ID);
+        let update = match result {
+            DeliveryResult::Sent { at } => update
+                .update_expression("SET #state = :sent, #fin = :at REMOVE #gpk, #gsk, #lease, #next")
+                .expression_attribute_values(":sent", s("sent"))
+                .expression_attribute_values(":at", s(keys::ts(at))),
+            DeliveryResult::Retry { next_attempt_at, reason } => update
+                .update_expression("SET #next = :next, #gsk = :sk, #err = :err REMOVE #lease")
+                .expression_attribute_values(":next", s(keys::ts(next_attempt_at)))
+                .expression_attribute_values(":sk", s(keys::outbox_sort_key(next_attempt_at, message_id)))
+                .expression_attribute_values(":err", s(reason)),
+            DeliveryResult::Failed { at, reason } => update
+                .update_expression("SET #state = :failed, #fin = :at, #err = :err REMOVE #gpk, #gsk, #lease, #next")
+                .expression_attribute_values(":failed", s("failed"))
+                .expression_attribute_values(":at", s(keys::ts(at)))
+                .expression_attribute_values(":err", s(reason)),
+        };
+        let names: &[(&str, &str)] = &[
+            ("#state", keys::ATTR_STATE),
+            ("#fin", keys::ATTR_FINISHED),
+            ("#gpk", GSI1PK),
+            ("#gsk", GSI1SK),
+            ("#lease", keys::ATTR_LEASE),
+            ("#next", keys::ATTR_NEXT_AT),
+            ("#err", keys::ATTR_ERROR),
+        ];
+        let expression = update.get_update_expression().clone().unwrap_or_default();
+        let update = names
+            .iter()
+            .filter(|(placeholder, _)| expression.contains(placeholder))
+            .fold(update, |update, (placeholder, name)| update.expression_attribute_names(*placeholder, *name));
+        let mut actions = vec![TransactWriteItem::builder().update(update.build().map_err(DynamoError::from)?).build()];
+        if let Some(event) = &event {
+            // The event belongs to the message's case, read from the message record.
+            let item = self.get_item(keys::message_key(message_id), &mut op).await?.ok_or(StoreError::NotFound)?;
+            let reference = keys::get_ref(&item)?;
+            actions.push(self.put(keys::delivery_event_item(&reference, message_id, event)?)?);
+        }
+        match self.transact(actions, &mut op).await? {
+            Transaction::Written => Ok(()),
+            Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => Err(StoreError::NotFound),
+            Transaction::Cancelled(reasons) => Err(cancelled(&reasons).into()),
+        }
+    }
+
+    #[tracing::instrument(name = "dynamodb.message", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
+    async fn message(&self, message_id: &str) -> Result<Option<PendingMessage>, StoreError> {
+        let mut op = Cost::default();
+        let item = self.get_item(keys::message_key(message_id), &mut op).await?;
+        Ok(item.as_ref().map(keys::decode_outgoing).transpose()?.flatten())
+    }
+
+    #[tracing::instrument(name = "dynamodb.automatic_messages_since", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
+    async fn automatic_messages_since(&self, recipient: &ContactKey, since: DateTime<Utc>) -> Result<u32, StoreError> {
+        let mut op = Cost::default();
+        let query = self
+            .client
+            .query()
+            .index_name(GSI_CONTACT)
+            .key_condition_expression("#pk = :pk AND #sk >= :since")
+            .expression_attribute_names("#pk", GSI3PK)
+            .expression_attribute_names("#sk", GSI3SK)
+            .expression_attribute_values(":pk", s(keys::recipient_partition(recipient)))
+            .expression_attribute_values(":since", s(keys::ts(since)))
+            .select(Select::Count);
+        let mut count: u32 = 0;
+        let mut start = None;
+        loop {
+            let out = query
+                .clone()
+                .table_name(&self.table)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let mut delta = Cost::request(out.consumed_capacity());
+            delta.items_evaluated = u64::try_from(out.scanned_count()).unwrap_or_default();
+            self.charge(&mut op, &delta);
+            count = count.saturating_add(u32::try_from(out.count()).unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(count),
+            }
         }
     }
 }

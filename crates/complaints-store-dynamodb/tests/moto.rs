@@ -91,7 +91,7 @@ impl Cases {
         let complaint = sample_complaint(Channel::Email, Some("cost.test@example.org"));
         let (case, events) =
             Case::open(reference, complaint, received, "Complaints Team".to_owned(), None, self.rules(), Actor::System);
-        NewCase { case, events, source_key: source_key.map(str::to_owned) }
+        NewCase { case, events, source_key: source_key.map(str::to_owned), mail: None }
     }
 
     async fn create_closed(

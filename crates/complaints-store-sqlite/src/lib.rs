@@ -11,11 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use complaints_app::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};
 use complaints_app::ports::{CaseStore, NewCase, StoreError, StoredCase};
-use complaints_core::case::{Case, ContactKey};
+use complaints_core::case::{Case, ContactKey, MessagePurpose};
+use complaints_core::complaint::EmailAddress;
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::TimelineEvent;
+use complaints_mail::QueuedMessage;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params};
 
 pub use schema::MigrationError;
@@ -235,11 +238,152 @@ fn create_case(conn: &mut Connection, new: NewCase) -> Result<StoredCase, StoreE
     }
     write_closures(&tx, &reference, &columns.closed_on)?;
     append_timeline(&tx, &reference, &new.events)?;
+    // The mail is composed for the case's final number, inside the transaction: the case and the
+    // mail it causes are committed together or not at all.
+    let (mail_events, messages) = new.mail.as_ref().map(|mail| mail.compose(&case)).unwrap_or_default();
+    append_timeline(&tx, &reference, &mail_events)?;
+    queue_messages(&tx, &reference, &messages)?;
     tx.commit().map_err(db)?;
     Ok(StoredCase { case, version: 1 })
 }
 
-fn update_case(conn: &mut Connection, case: &Case, expected: u64, events: &[TimelineEvent]) -> Result<u64, StoreError> {
+/// Timestamps as fixed-width UTC text, so text order is time order in SQL comparisons.
+fn ts(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(unavailable)
+}
+
+fn purpose_name(purpose: MessagePurpose) -> Result<String, StoreError> {
+    match serde_json::to_value(purpose).map_err(unavailable)? {
+        serde_json::Value::String(name) => Ok(name),
+        _ => Err(unavailable(std::io::Error::other("message purpose is not a string"))),
+    }
+}
+
+/// Writes messages as pending and indexes their Message-IDs to the case.
+fn queue_messages(tx: &Transaction<'_>, reference: &str, messages: &[NewMessage]) -> Result<(), StoreError> {
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO outgoing (message_id, reference, purpose, sender, recipients, date, raw, recipient_key,
+                                   queued_at, state, attempts, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 0, ?9)",
+        )
+        .map_err(db)?;
+    let mut index =
+        tx.prepare_cached("INSERT OR REPLACE INTO messages (message_id, reference) VALUES (?1, ?2)").map_err(db)?;
+    for NewMessage { message, recipient_key } in messages {
+        let recipients: Vec<&str> = message.to.iter().map(EmailAddress::as_str).collect();
+        let recipients = serde_json::to_string(&recipients).map_err(unavailable)?;
+        let message_reference = message.case_ref.as_ref().map(ToString::to_string);
+        insert
+            .execute(params![
+                message.message_id,
+                message_reference,
+                purpose_name(message.purpose)?,
+                message.from.as_str(),
+                recipients,
+                ts(message.date),
+                message.raw,
+                recipient_key.as_ref().map(|k| k.0.as_str()),
+                ts(message.date),
+            ])
+            .map_err(db)?;
+        index.execute(params![message.message_id, message_reference.as_deref().unwrap_or(reference)]).map_err(db)?;
+    }
+    Ok(())
+}
+
+const OUTGOING_COLUMNS: &str = "message_id, reference, purpose, sender, recipients, date, raw, recipient_key, state,
+     attempts, next_attempt_at, last_error, finished_at";
+
+fn pending_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingRow> {
+    Ok(OutgoingRow {
+        message_id: row.get(0)?,
+        reference: row.get(1)?,
+        purpose: row.get(2)?,
+        sender: row.get(3)?,
+        recipients: row.get(4)?,
+        date: row.get(5)?,
+        raw: row.get(6)?,
+        recipient_key: row.get(7)?,
+        state: row.get(8)?,
+        attempts: row.get(9)?,
+        next_attempt_at: row.get(10)?,
+        last_error: row.get(11)?,
+        finished_at: row.get(12)?,
+    })
+}
+
+/// One `outgoing` row as read.
+struct OutgoingRow {
+    message_id: String,
+    reference: Option<String>,
+    purpose: String,
+    sender: String,
+    recipients: String,
+    date: String,
+    raw: Vec<u8>,
+    recipient_key: Option<String>,
+    state: String,
+    attempts: i64,
+    next_attempt_at: Option<String>,
+    last_error: Option<String>,
+    finished_at: Option<String>,
+}
+
+impl OutgoingRow {
+    fn decode(self) -> Result<PendingMessage, StoreError> {
+        let address = |text: &str| EmailAddress::parse(text).map_err(unavailable);
+        let recipients: Vec<String> = serde_json::from_str(&self.recipients).map_err(unavailable)?;
+        let purpose: MessagePurpose =
+            serde_json::from_value(serde_json::Value::String(self.purpose)).map_err(unavailable)?;
+        let finished = || -> Result<DateTime<Utc>, StoreError> {
+            parse_ts(self.finished_at.as_deref().ok_or_else(|| unavailable(std::io::Error::other("no finish time")))?)
+        };
+        let state = match self.state.as_str() {
+            "pending" => DeliveryState::Pending,
+            "sent" => DeliveryState::Sent { at: finished()? },
+            _ => DeliveryState::Failed { at: finished()?, reason: self.last_error.clone().unwrap_or_default() },
+        };
+        let date = parse_ts(&self.date)?;
+        Ok(PendingMessage {
+            message: QueuedMessage {
+                message_id: self.message_id,
+                case_ref: self.reference.as_deref().map(parse_ref).transpose()?,
+                purpose,
+                from: address(&self.sender)?,
+                to: recipients.iter().map(|r| address(r)).collect::<Result<_, _>>()?,
+                date,
+                raw: self.raw,
+            },
+            recipient_key: self.recipient_key.map(ContactKey),
+            state,
+            attempts: u32::try_from(self.attempts).map_err(unavailable)?,
+            next_attempt_at: self.next_attempt_at.as_deref().map(parse_ts).transpose()?.unwrap_or(date),
+            last_error: self.last_error,
+        })
+    }
+}
+
+fn read_message(conn: &Connection, message_id: &str) -> Result<Option<PendingMessage>, StoreError> {
+    let sql = format!("SELECT {OUTGOING_COLUMNS} FROM outgoing WHERE message_id = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([message_id], pending_from_row).optional())
+        .map_err(db)?;
+    row.map(OutgoingRow::decode).transpose()
+}
+
+fn update_case(
+    conn: &mut Connection,
+    case: &Case,
+    expected: u64,
+    events: &[TimelineEvent],
+    messages: &[NewMessage],
+) -> Result<u64, StoreError> {
     let reference = case.reference().to_string();
     let columns = Columns::of(case)?;
     let expected_db = i64::try_from(expected).map_err(unavailable)?;
@@ -270,6 +414,7 @@ fn update_case(conn: &mut Connection, case: &Case, expected: u64, events: &[Time
     }
     write_closures(&tx, &reference, &columns.closed_on)?;
     append_timeline(&tx, &reference, events)?;
+    queue_messages(&tx, &reference, messages)?;
     tx.commit().map_err(db)?;
     Ok(expected + 1)
 }
@@ -295,9 +440,15 @@ impl CaseStore for SqliteCaseStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn update(&self, case: &Case, expected_version: u64, events: Vec<TimelineEvent>) -> Result<u64, StoreError> {
+    async fn update_with_messages(
+        &self,
+        case: &Case,
+        expected_version: u64,
+        events: Vec<TimelineEvent>,
+        messages: Vec<NewMessage>,
+    ) -> Result<u64, StoreError> {
         let case = case.clone();
-        self.call(move |conn| update_case(conn, &case, expected_version, &events)).await
+        self.call(move |conn| update_case(conn, &case, expected_version, &events, &messages)).await
     }
 
     async fn timeline(&self, reference: &CaseRef) -> Result<Vec<TimelineEvent>, StoreError> {
@@ -404,7 +555,118 @@ impl CaseStore for SqliteCaseStore {
         })
         .await
     }
+
+    async fn pending_messages(&self, due_by: DateTime<Utc>, limit: usize) -> Result<Vec<PendingMessage>, StoreError> {
+        let due_by = ts(due_by);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.call(move |conn| {
+            let mut statement = conn.prepare_cached(PENDING_DUE_BY).map_err(db)?;
+            let rows = statement
+                .query_map(params![due_by, limit], pending_from_row)
+                .map_err(db)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db)?;
+            rows.into_iter().map(OutgoingRow::decode).collect()
+        })
+        .await
+    }
+
+    async fn claim_message(
+        &self,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<PendingMessage>, StoreError> {
+        let message_id = message_id.to_owned();
+        let (now, lease_until) = (ts(now), ts(lease_until));
+        self.call(move |conn| {
+            let tx = immediate(conn)?;
+            let claimed = tx
+                .prepare_cached(
+                    "UPDATE outgoing SET lease_until = ?2, attempts = attempts + 1
+                     WHERE message_id = ?1 AND state = 'pending' AND next_attempt_at <= ?3
+                       AND (lease_until IS NULL OR lease_until <= ?3)",
+                )
+                .and_then(|mut s| s.execute(params![message_id, lease_until, now]))
+                .map_err(db)?;
+            if claimed == 0 {
+                return Ok(None);
+            }
+            let message = read_message(&tx, &message_id)?;
+            tx.commit().map_err(db)?;
+            Ok(message)
+        })
+        .await
+    }
+
+    async fn finish_message(
+        &self,
+        message_id: &str,
+        result: DeliveryResult,
+        event: Option<TimelineEvent>,
+    ) -> Result<(), StoreError> {
+        let message_id = message_id.to_owned();
+        self.call(move |conn| {
+            let tx = immediate(conn)?;
+            let run = |sql: &str, args: &[&dyn rusqlite::ToSql]| {
+                tx.prepare_cached(sql).and_then(|mut s| s.execute(args)).map_err(db)
+            };
+            let changed = match result {
+                DeliveryResult::Sent { at } => run(
+                    "UPDATE outgoing SET state = 'sent', next_attempt_at = NULL, lease_until = NULL, finished_at = ?2
+                     WHERE message_id = ?1",
+                    &[&message_id, &ts(at)],
+                )?,
+                DeliveryResult::Retry { next_attempt_at, reason } => run(
+                    "UPDATE outgoing SET next_attempt_at = ?2, last_error = ?3, lease_until = NULL WHERE message_id = ?1",
+                    &[&message_id, &ts(next_attempt_at), &reason],
+                )?,
+                DeliveryResult::Failed { at, reason } => run(
+                    "UPDATE outgoing SET state = 'failed', next_attempt_at = NULL, lease_until = NULL,
+                            finished_at = ?2, last_error = ?3
+                     WHERE message_id = ?1",
+                    &[&message_id, &ts(at), &reason],
+                )?,
+            };
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(event) = event {
+                let reference: Option<String> = tx
+                    .prepare_cached("SELECT reference FROM outgoing WHERE message_id = ?1")
+                    .and_then(|mut s| s.query_row([&message_id], |row| row.get(0)))
+                    .map_err(db)?;
+                if let Some(reference) = reference {
+                    append_timeline(&tx, &reference, &[event])?;
+                }
+            }
+            tx.commit().map_err(db)
+        })
+        .await
+    }
+
+    async fn message(&self, message_id: &str) -> Result<Option<PendingMessage>, StoreError> {
+        let message_id = message_id.to_owned();
+        self.call(move |conn| read_message(conn, &message_id)).await
+    }
+
+    async fn automatic_messages_since(&self, recipient: &ContactKey, since: DateTime<Utc>) -> Result<u32, StoreError> {
+        let (key, since) = (recipient.0.clone(), ts(since));
+        self.call(move |conn| {
+            conn.prepare_cached("SELECT COUNT(*) FROM outgoing WHERE recipient_key = ?1 AND queued_at >= ?2")
+                .and_then(|mut s| s.query_row(params![key, since], |row| row.get::<_, u32>(0)))
+                .map_err(db)
+        })
+        .await
+    }
 }
+
+/// Pending messages due by a time, served by the sparse `outgoing_pending` index.
+const PENDING_DUE_BY: &str =
+    "SELECT message_id, reference, purpose, sender, recipients, date, raw, recipient_key, state,
+            attempts, next_attempt_at, last_error, finished_at
+     FROM outgoing WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
+     ORDER BY next_attempt_at, queued_at LIMIT ?2";
 
 /// Open cases due by a date, served by the sparse `cases_open_by_due` index.
 const OPEN_DUE_BY: &str = "SELECT body, version FROM cases
@@ -428,6 +690,21 @@ mod tests {
         let plan = plan.join(" | ");
         assert!(plan.contains("USING INDEX cases_open_by_due"), "plan was: {plan}");
         assert!(!plan.contains("SCAN cases"), "plan was: {plan}");
+    }
+
+    #[test]
+    fn pending_messages_are_served_by_the_sparse_pending_index_without_a_table_scan() {
+        let store = SqliteCaseStore::in_memory().expect("store");
+        let conn = store.conn.lock().expect("lock");
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {PENDING_DUE_BY}")).expect("plan");
+        let plan: Vec<String> = statement
+            .query_map(params!["2026-01-01", 10], |row| row.get::<_, String>(3))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let plan = plan.join(" | ");
+        assert!(plan.contains("USING INDEX outgoing_pending"), "plan was: {plan}");
+        assert!(!plan.contains("SCAN outgoing"), "plan was: {plan}");
     }
 
     #[test]

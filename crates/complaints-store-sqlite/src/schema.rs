@@ -65,6 +65,30 @@ const MIGRATIONS: &[&str] = &[
         reference TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: the durable outbound path. Every message is written here, pending, in the transaction of
+    // the change that causes it; delivery claims it, sends it and marks it sent or failed.
+    "
+    CREATE TABLE outgoing (
+        message_id      TEXT PRIMARY KEY,
+        reference       TEXT,
+        purpose         TEXT NOT NULL,
+        sender          TEXT NOT NULL,
+        recipients      TEXT NOT NULL,
+        date            TEXT NOT NULL,
+        raw             BLOB NOT NULL,
+        recipient_key   TEXT,
+        queued_at       TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        -- Set only while pending, so the sweep's index holds unsent messages only.
+        next_attempt_at TEXT,
+        lease_until     TEXT,
+        last_error      TEXT,
+        finished_at     TEXT
+    );
+    CREATE INDEX outgoing_pending ON outgoing (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+    CREATE INDEX outgoing_by_recipient ON outgoing (recipient_key, queued_at) WHERE recipient_key IS NOT NULL;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use complaints_app::intake::{IntakeReceipt, IntakeRequest, IntakeService};
+use complaints_app::outbound::DeliveryState;
 use complaints_app::ports::CaseStore;
 use complaints_app::testing::{RecordingMailer, intake_service, sample_complaint};
-use complaints_core::case::CaseEvent;
+use complaints_core::case::{CaseEvent, MessagePurpose};
 use complaints_core::complaint::Channel;
 use complaints_store_sqlite::SqliteCaseStore;
 
@@ -54,11 +55,19 @@ async fn the_acknowledgement_is_recorded_in_the_data_file() {
     let message_id = &sent.first().expect("one message").message_id;
     assert_eq!(store.case_for_message(message_id).await.expect("lookup"), Some(receipt.reference.clone()));
     let stored = store.get(&receipt.reference).await.expect("case");
-    assert_eq!(stored.version, 2, "created, then the acknowledgement recorded");
+    assert_eq!(stored.version, 1, "the acknowledgement's queueing and sending do not change the case");
     let timeline = store.timeline(&receipt.reference).await.expect("timeline");
     assert!(matches!(timeline.first().map(|e| &e.what), Some(CaseEvent::Received { .. })));
+    let purpose = MessagePurpose::Acknowledgement;
+    let mail: Vec<&CaseEvent> = timeline.iter().map(|e| &e.what).skip(1).collect();
     assert_eq!(
-        timeline.last().map(|e| &e.what),
-        Some(&CaseEvent::AcknowledgementSent { message_id: message_id.clone() })
+        mail,
+        [
+            &CaseEvent::MessageQueued { message_id: message_id.clone(), purpose },
+            &CaseEvent::MessageSent { message_id: message_id.clone(), purpose },
+        ]
     );
+    let record = store.message(message_id).await.expect("lookup").expect("kept");
+    assert!(matches!(record.state, DeliveryState::Sent { .. }));
+    assert_eq!(record.message.raw, sent[0].raw, "the bytes sent are the bytes stored");
 }

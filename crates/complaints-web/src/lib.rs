@@ -6,8 +6,8 @@
 
 pub mod apigw;
 pub mod form;
-#[cfg(feature = "dev-outbox")]
-pub mod outbox;
+#[cfg(feature = "dev-mail-folder")]
+pub mod mail_folder;
 pub mod pages;
 pub mod token;
 
@@ -21,7 +21,7 @@ use axum::routing::get;
 use chrono::NaiveDate;
 use complaints_app::intake::{IntakeReceipt, IntakeRequest, IntakeService};
 use complaints_app::ports::StoreError;
-use complaints_core::case::CaseEvent;
+use complaints_core::case::{CaseEvent, MessagePurpose};
 use complaints_core::reference::CaseRef;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -151,8 +151,8 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
 
 /// The page shown for anything unexpected: no detail, the cause only in the log.
 fn server_error(state: &WebState, cause: &dyn std::error::Error) -> Response {
-    // The error's Display strings name kinds of failure (store, template), never a person.
-    tracing::error!(error = %cause, "web request failed");
+    // The error chain names kinds of failure (store, template, SQLite's own), never a person.
+    tracing::error!(error = %complaints_app::error_chain(cause), "web request failed");
     let body = state
         .pages
         .problem(
@@ -425,7 +425,7 @@ async fn submit_json(state: &WebState, bytes: &[u8]) -> Response {
             json_response(status, &json!(body))
         }
         Err(err) => {
-            tracing::error!(error = %err, "web request failed");
+            tracing::error!(error = %complaints_app::error_chain(&err), "web request failed");
             json_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &json!({ "error": "the service could not take the complaint in; try again later" }),
@@ -476,7 +476,13 @@ async fn confirmation(
     // Read from the timeline rather than the link, so a repeat submission (which sends nothing)
     // still says the first one's email went.
     let acknowledged = match state.intake.store.timeline(&reference).await {
-        Ok(events) => events.iter().any(|e| matches!(e.what, CaseEvent::AcknowledgementSent { .. })),
+        Ok(events) => events.iter().any(|e| {
+            matches!(
+                e.what,
+                CaseEvent::MessageQueued { purpose: MessagePurpose::Acknowledgement, .. }
+                    | CaseEvent::AcknowledgementSent { .. }
+            )
+        }),
         Err(err) => return server_error(&state, &err),
     };
     let ctx = minijinja::context! {

@@ -30,12 +30,12 @@ const PAGE_TEMPLATES: [(&str, &str); 8] = [
     ("confirmation.html", include_str!("../templates/confirmation.html")),
     ("received.html", include_str!("../templates/received.html")),
     ("problem.html", include_str!("../templates/problem.html")),
-    ("outbox.html", include_str!("../templates/outbox.html")),
-    ("outbox_message.html", include_str!("../templates/outbox_message.html")),
+    ("mail_folder.html", include_str!("../templates/mail_folder.html")),
+    ("mail_folder_message.html", include_str!("../templates/mail_folder_message.html")),
 ];
 
 /// The page templates, each compiled the first time a page needs it (the Lambda never shows the
-/// outbox pages, and its first request should not wait for pages it is not showing). A template
+/// mail folder pages, and its first request should not wait for pages it is not showing). A template
 /// that does not compile is a bug: the tests compile every one.
 #[derive(Debug)]
 pub struct Pages {

@@ -409,7 +409,13 @@ impl complaints_app::ports::CaseStore for DownStore {
     async fn get(&self, _: &CaseRef) -> Result<complaints_app::ports::StoredCase, StoreError> {
         Err(down())
     }
-    async fn update(&self, _: &Case, _: u64, _: Vec<TimelineEvent>) -> Result<u64, StoreError> {
+    async fn update_with_messages(
+        &self,
+        _: &Case,
+        _: u64,
+        _: Vec<TimelineEvent>,
+        _: Vec<complaints_app::outbound::NewMessage>,
+    ) -> Result<u64, StoreError> {
         Err(down())
     }
     async fn timeline(&self, _: &CaseRef) -> Result<Vec<TimelineEvent>, StoreError> {
@@ -442,6 +448,39 @@ impl complaints_app::ports::CaseStore for DownStore {
         Err(down())
     }
     async fn place_alert_marker(&self, _: &str, _: &CaseRef) -> Result<bool, StoreError> {
+        Err(down())
+    }
+    async fn pending_messages(
+        &self,
+        _: chrono::DateTime<chrono::Utc>,
+        _: usize,
+    ) -> Result<Vec<complaints_app::outbound::PendingMessage>, StoreError> {
+        Err(down())
+    }
+    async fn claim_message(
+        &self,
+        _: &str,
+        _: chrono::DateTime<chrono::Utc>,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<complaints_app::outbound::PendingMessage>, StoreError> {
+        Err(down())
+    }
+    async fn finish_message(
+        &self,
+        _: &str,
+        _: complaints_app::outbound::DeliveryResult,
+        _: Option<TimelineEvent>,
+    ) -> Result<(), StoreError> {
+        Err(down())
+    }
+    async fn message(&self, _: &str) -> Result<Option<complaints_app::outbound::PendingMessage>, StoreError> {
+        Err(down())
+    }
+    async fn automatic_messages_since(
+        &self,
+        _: &ContactKey,
+        _: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u32, StoreError> {
         Err(down())
     }
 }

@@ -1,5 +1,6 @@
-//! The dev-only `/outbox` viewer mounted by `complaints serve`: the messages the outbox mailer wrote,
-//! newest first, each viewable as text. Never part of the Lambda (feature `dev-outbox`).
+//! The dev-only `/mail` viewer mounted by `complaints serve` (on a loopback address only): the
+//! messages the mail folder holds, newest first, each viewable as text. Never part of the Lambda
+//! (feature `dev-mail-folder`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use complaints_outbox::{OutboxError, OutboxMailer};
+use complaints_mail_folder::{MailFolder, MailFolderError};
 use minijinja::context;
 use serde::Serialize;
 
@@ -17,19 +18,19 @@ use crate::pages::Pages;
 use crate::{html, security_headers};
 
 #[derive(Clone)]
-struct OutboxState {
+struct FolderState {
     dir: Arc<PathBuf>,
     pages: Arc<Pages>,
     org_name: Arc<str>,
 }
 
-/// The routes `/outbox` and `/outbox/{file}` over the outbox folder `dir`.
+/// The routes `/mail` and `/mail/{file}` over the mail folder `dir`.
 pub fn router(dir: PathBuf, pages: Arc<Pages>, org_name: String) -> Router {
     Router::new()
-        .route("/outbox", get(list))
-        .route("/outbox/{file}", get(show))
+        .route("/mail", get(list))
+        .route("/mail/{file}", get(show))
         .layer(axum::middleware::map_response(security_headers))
-        .with_state(OutboxState { dir: Arc::new(dir), pages, org_name: Arc::from(org_name) })
+        .with_state(FolderState { dir: Arc::new(dir), pages, org_name: Arc::from(org_name) })
 }
 
 /// One row of the list page.
@@ -42,13 +43,13 @@ struct Row {
     case_ref: Option<String>,
 }
 
-fn failure(state: &OutboxState, status: StatusCode, heading: &str) -> Response {
+fn failure(state: &FolderState, status: StatusCode, heading: &str) -> Response {
     let body = state.pages.problem(&state.org_name, heading, &[]).unwrap_or_else(|_| crate::pages::BARE_500.to_owned());
     html(status, body)
 }
 
-async fn list(State(state): State<OutboxState>) -> Response {
-    let messages: Vec<Row> = match OutboxMailer::list(&state.dir).await {
+async fn list(State(state): State<FolderState>) -> Response {
+    let messages: Vec<Row> = match MailFolder::list(&state.dir).await {
         Ok(entries) => entries
             .into_iter()
             .map(|e| Row {
@@ -60,15 +61,15 @@ async fn list(State(state): State<OutboxState>) -> Response {
             })
             .collect(),
         Err(err) => {
-            tracing::error!(error = %err, "could not list the outbox");
-            return failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the outbox could not be read");
+            tracing::error!(error = %err, "could not list the mail folder");
+            return failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the mail folder could not be read");
         }
     };
-    match state.pages.render("outbox.html", context! { org_name => &*state.org_name, messages => minijinja::Value::from(minijinja::value::Serde(&messages)) }) {
+    match state.pages.render("mail_folder.html", context! { org_name => &*state.org_name, messages => minijinja::Value::from(minijinja::value::Serde(&messages)) }) {
         Ok(body) => html(StatusCode::OK, body),
         Err(err) => {
-            tracing::error!(error = %err, "outbox page failed");
-            failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the outbox could not be shown")
+            tracing::error!(error = %err, "mail folder page failed");
+            failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the mail folder could not be shown")
         }
     }
 }
@@ -99,22 +100,23 @@ fn as_text(raw: &[u8]) -> (String, String) {
     (message.subject().unwrap_or("").to_owned(), text)
 }
 
-async fn show(State(state): State<OutboxState>, UrlPath(file): UrlPath<String>) -> Response {
-    let raw = match OutboxMailer::read(&state.dir, &file).await {
+async fn show(State(state): State<FolderState>, UrlPath(file): UrlPath<String>) -> Response {
+    let raw = match MailFolder::read(&state.dir, &file).await {
         Ok(raw) => raw,
-        Err(OutboxError::BadName(_) | OutboxError::NotFound(_)) => {
+        Err(MailFolderError::BadName(_) | MailFolderError::NotFound(_)) => {
             return failure(&state, StatusCode::NOT_FOUND, "No such message");
         }
         Err(err) => {
-            tracing::error!(error = %err, "could not read an outbox message");
+            tracing::error!(error = %err, "could not read a message in the mail folder");
             return failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the message could not be read");
         }
     };
     let (subject, text) = as_text(&raw);
-    match state.pages.render("outbox_message.html", context! { org_name => &*state.org_name, file, subject, text }) {
+    match state.pages.render("mail_folder_message.html", context! { org_name => &*state.org_name, file, subject, text })
+    {
         Ok(body) => html(StatusCode::OK, body),
         Err(err) => {
-            tracing::error!(error = %err, "outbox page failed");
+            tracing::error!(error = %err, "mail folder page failed");
             failure(&state, StatusCode::INTERNAL_SERVER_ERROR, "Sorry, the message could not be shown")
         }
     }

@@ -1,9 +1,9 @@
-//! Mailer that writes each message as an .eml file into an outbox folder, for local runs.
+//! Mailer that writes each message as an .eml file into a folder, for local runs: the mail folder.
 //!
 //! Each message becomes `<UTC timestamp>-<Message-ID made safe>.eml`, exactly the bytes SES would
-//! be given (`OutboundEmail::to_rfc5322`). Files are written under a hidden temporary name and
-//! renamed into place, so a reader (the `/outbox` page, a mail client) never sees half a message.
-//! Sending the same message again replaces its file, so a retried send stays one message.
+//! be given (`QueuedMessage::raw`). Files are written under a hidden temporary name and renamed
+//! into place, so a reader (the dev `/mail` page, a mail client) never sees half a message.
+//! Sending the same message again replaces its file, so a retried delivery stays one message.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use complaints_app::ports::{MailError, Mailer};
 use complaints_core::reference::CaseRef;
-use complaints_mail::{CASE_REFERENCE_HEADER, OutboundEmail};
+use complaints_mail::{CASE_REFERENCE_HEADER, QueuedMessage};
 use mail_parser::{Addr, HeaderValue, MessageParser};
 use serde::Serialize;
 
@@ -20,16 +20,16 @@ const EML_EXTENSION: &str = ".eml";
 /// File names stay well under common file-system limits (255 bytes) whatever the Message-ID.
 const MAX_ID_IN_FILE_NAME: usize = 120;
 
-/// Writes messages into a folder instead of sending them.
+/// Writes messages into a folder instead of sending them (the embedded default's mailer).
 #[derive(Debug, Clone)]
-pub struct OutboxMailer {
+pub struct MailFolder {
     dir: PathBuf,
 }
 
-/// One message in the outbox, as the `/outbox` page lists it.
+/// One message in the mail folder, as the dev `/mail` page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OutboxEntry {
-    /// The file's name inside the outbox folder (pass it to [`OutboxMailer::read`]).
+pub struct MailFolderEntry {
+    /// The file's name inside the outbox folder (pass it to [`MailFolder::read`]).
     pub file_name: String,
     /// The message's `Date` header.
     pub date: Option<DateTime<Utc>>,
@@ -43,24 +43,24 @@ pub struct OutboxEntry {
 
 /// Why the outbox could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum OutboxError {
-    #[error("could not read the outbox folder")]
+pub enum MailFolderError {
+    #[error("could not read the mail folder")]
     Io(#[from] std::io::Error),
-    /// The name is not that of a message file in the outbox (e.g. it contains a path).
-    #[error("{0:?} is not the name of a message in the outbox")]
+    /// The name is not that of a message file in the mail folder (e.g. it contains a path).
+    #[error("{0:?} is not the name of a message in the mail folder")]
     BadName(String),
-    #[error("no message {0:?} in the outbox")]
+    #[error("no message {0:?} in the mail folder")]
     NotFound(String),
 }
 
-impl OutboxMailer {
+impl MailFolder {
     /// A mailer writing into `dir`, which is created on the first send if it is missing.
     #[must_use]
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into() }
     }
 
-    /// The outbox folder.
+    /// The folder.
     #[must_use]
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -69,7 +69,7 @@ impl OutboxMailer {
     /// The file name a message is written under: `20251127T103000Z-<message id>.eml`, the id
     /// reduced to letters, digits, `.`, `-` and `_` so it can never name another folder.
     #[must_use]
-    pub fn file_name_for(email: &OutboundEmail) -> String {
+    pub fn file_name_for(email: &QueuedMessage) -> String {
         let safe_id: String = email
             .message_id
             .chars()
@@ -85,11 +85,11 @@ impl OutboxMailer {
     }
 
     /// Summaries of the messages in `dir`, newest first (by `Date`, then by file name). A folder
-    /// that does not exist yet is an empty outbox.
+    /// that does not exist yet is empty.
     ///
     /// # Errors
-    /// [`OutboxError::Io`] when the folder or a file cannot be read.
-    pub async fn list(dir: &Path) -> Result<Vec<OutboxEntry>, OutboxError> {
+    /// [`MailFolderError::Io`] when the folder or a file cannot be read.
+    pub async fn list(dir: &Path) -> Result<Vec<MailFolderEntry>, MailFolderError> {
         let mut entries = Vec::new();
         let mut read_dir = match tokio::fs::read_dir(dir).await {
             Ok(read_dir) => read_dir,
@@ -111,15 +111,15 @@ impl OutboxMailer {
     /// The raw bytes of one message in `dir`, by the file name [`Self::list`] gave.
     ///
     /// # Errors
-    /// [`OutboxError::BadName`] for anything that is not a plain message file name (no paths);
-    /// [`OutboxError::NotFound`]; [`OutboxError::Io`].
-    pub async fn read(dir: &Path, file_name: &str) -> Result<Vec<u8>, OutboxError> {
+    /// [`MailFolderError::BadName`] for anything that is not a plain message file name (no paths);
+    /// [`MailFolderError::NotFound`]; [`MailFolderError::Io`].
+    pub async fn read(dir: &Path, file_name: &str) -> Result<Vec<u8>, MailFolderError> {
         if !is_message_file_name(file_name) {
-            return Err(OutboxError::BadName(file_name.chars().take(80).collect()));
+            return Err(MailFolderError::BadName(file_name.chars().take(80).collect()));
         }
         match tokio::fs::read(dir.join(file_name)).await {
             Ok(raw) => Ok(raw),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(OutboxError::NotFound(file_name.to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(MailFolderError::NotFound(file_name.to_owned())),
             Err(e) => Err(e.into()),
         }
     }
@@ -132,7 +132,15 @@ fn write_atomically(dir: &Path, file_name: &str, raw: &[u8]) -> std::io::Result<
     std::fs::create_dir_all(dir)?;
     let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
+        // Messages hold names, addresses and complaints: readable by the owner only.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&temporary)?;
         file.write_all(raw)?;
         file.sync_all()?;
         std::fs::rename(&temporary, dir.join(file_name))
@@ -145,19 +153,19 @@ fn write_atomically(dir: &Path, file_name: &str, raw: &[u8]) -> std::io::Result<
 }
 
 #[async_trait]
-impl Mailer for OutboxMailer {
-    async fn send(&self, email: &OutboundEmail) -> Result<(), MailError> {
-        if email.to.is_empty() {
+impl Mailer for MailFolder {
+    async fn send(&self, message: &QueuedMessage) -> Result<(), MailError> {
+        if message.to.is_empty() {
             return Err(MailError::Rejected("the message has no recipients".to_owned()));
         }
-        let file_name = Self::file_name_for(email);
-        let (dir, name, raw) = (self.dir.clone(), file_name.clone(), email.to_rfc5322());
+        let file_name = Self::file_name_for(message);
+        let (dir, name, raw) = (self.dir.clone(), file_name.clone(), message.raw.clone());
         tokio::task::spawn_blocking(move || write_atomically(&dir, &name, &raw))
             .await
             .map_err(|e| MailError::Unavailable(Box::new(e)))?
             .map_err(|e| MailError::Unavailable(Box::new(e)))?;
-        let case_ref = email.case_ref.as_ref().map(ToString::to_string);
-        tracing::info!(case_ref = case_ref.as_deref(), file = %file_name, "message written to the outbox");
+        let case_ref = message.case_ref.as_ref().map(ToString::to_string);
+        tracing::info!(case_ref = case_ref.as_deref(), file = %file_name, "message written to the mail folder");
         Ok(())
     }
 }
@@ -170,9 +178,9 @@ fn is_message_file_name(name: &str) -> bool {
         && !name.contains(['/', '\\', '\0'])
 }
 
-fn summarise(file_name: String, raw: &[u8]) -> OutboxEntry {
+fn summarise(file_name: String, raw: &[u8]) -> MailFolderEntry {
     let Some(message) = MessageParser::default().parse(raw) else {
-        return OutboxEntry {
+        return MailFolderEntry {
             file_name,
             date: None,
             to: Vec::new(),
@@ -186,7 +194,7 @@ fn summarise(file_name: String, raw: &[u8]) -> OutboxEntry {
         .and_then(|to| to.as_list())
         .map(|list| list.iter().filter_map(display_address).collect())
         .unwrap_or_default();
-    OutboxEntry {
+    MailFolderEntry {
         file_name,
         date: message.date().and_then(|d| DateTime::from_timestamp(d.to_timestamp(), 0)),
         to,
@@ -211,15 +219,24 @@ fn display_address(addr: &Addr<'_>) -> Option<String> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use complaints_core::case::MessagePurpose;
     use complaints_core::complaint::EmailAddress;
-    use complaints_mail::Mailbox;
+    use complaints_mail::{Mailbox, OutboundEmail};
     use mail_parser::MessageParser;
 
     fn address(raw: &str) -> EmailAddress {
         EmailAddress::parse(raw).expect("test address is valid")
     }
 
-    fn email(number: u32, minute: u32) -> OutboundEmail {
+    fn email(number: u32, minute: u32) -> QueuedMessage {
+        queued(&outbound(number, minute))
+    }
+
+    fn queued(email: &OutboundEmail) -> QueuedMessage {
+        QueuedMessage::from_email(email, MessagePurpose::Acknowledgement)
+    }
+
+    fn outbound(number: u32, minute: u32) -> OutboundEmail {
         let reference = CaseRef::new("CMP", 2025, number).expect("valid reference");
         OutboundEmail {
             message_id: format!("cmp-2025-{number:05}.ack.abc{number}@example.org"),
@@ -249,12 +266,12 @@ mod tests {
     async fn each_sent_message_becomes_one_eml_file_that_parses_back() {
         let dir = tempfile::tempdir().expect("tempdir");
         let outbox = dir.path().join("outbox");
-        let mailer = OutboxMailer::new(&outbox);
-        let sent = email(42, 30);
-        mailer.send(&sent).await.expect("sent");
+        let mailer = MailFolder::new(&outbox);
+        let sent = outbound(42, 30);
+        mailer.send(&queued(&sent)).await.expect("sent");
 
         assert_eq!(file_names(&outbox), ["20251127T103000Z-cmp-2025-00042.ack.abc42_example.org.eml"]);
-        let raw = std::fs::read(outbox.join(OutboxMailer::file_name_for(&sent))).expect("file exists");
+        let raw = std::fs::read(outbox.join(MailFolder::file_name_for(&queued(&sent)))).expect("file exists");
         let message = MessageParser::default().parse(&raw).expect("parses");
         assert_eq!(message.message_id(), Some(sent.message_id.as_str()));
         assert_eq!(message.subject(), Some(sent.subject.as_str()));
@@ -263,10 +280,21 @@ mod tests {
         assert_eq!(message.body_html(0).as_deref(), Some(sent.html.as_str()));
     }
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn message_files_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let message = email(11, 0);
+        MailFolder::new(dir.path()).send(&message).await.expect("sent");
+        let metadata = std::fs::metadata(dir.path().join(MailFolder::file_name_for(&message))).expect("file");
+        assert_eq!(metadata.permissions().mode() & 0o777, 0o600);
+    }
+
     #[tokio::test]
     async fn list_summarises_messages_newest_first_and_skips_other_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mailer = OutboxMailer::new(dir.path());
+        let mailer = MailFolder::new(dir.path());
         for (number, minute) in [(1, 10), (3, 50), (2, 30)] {
             mailer.send(&email(number, minute)).await.expect("sent");
         }
@@ -274,13 +302,13 @@ mod tests {
         std::fs::write(dir.path().join("notes.txt"), b"not a message").expect("write");
         std::fs::create_dir(dir.path().join("folder.eml")).expect("mkdir");
 
-        let entries = OutboxMailer::list(dir.path()).await.expect("lists");
+        let entries = MailFolder::list(dir.path()).await.expect("lists");
         let references: Vec<String> =
             entries.iter().filter_map(|e| e.case_ref.as_ref().map(ToString::to_string)).collect();
         assert_eq!(references, ["CMP-2025-00003", "CMP-2025-00002", "CMP-2025-00001"]);
         let newest = &entries[0];
-        let expected = email(3, 50);
-        assert_eq!(newest.file_name, OutboxMailer::file_name_for(&expected));
+        let expected = outbound(3, 50);
+        assert_eq!(newest.file_name, MailFolder::file_name_for(&queued(&expected)));
         assert_eq!(newest.date, Some(expected.date));
         assert_eq!(newest.to, ["Ailsa Mackay <ailsa@example.net>"]);
         assert_eq!(newest.subject, expected.subject);
@@ -290,14 +318,14 @@ mod tests {
     #[tokio::test]
     async fn a_missing_outbox_folder_lists_as_empty() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let entries = OutboxMailer::list(&dir.path().join("never-created")).await.expect("lists");
+        let entries = MailFolder::list(&dir.path().join("never-created")).await.expect("lists");
         assert!(entries.is_empty());
     }
 
     #[tokio::test]
     async fn sending_the_same_message_twice_keeps_one_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mailer = OutboxMailer::new(dir.path());
+        let mailer = MailFolder::new(dir.path());
         mailer.send(&email(5, 0)).await.expect("sent");
         mailer.send(&email(5, 0)).await.expect("sent again");
         assert_eq!(file_names(dir.path()).len(), 1);
@@ -307,9 +335,9 @@ mod tests {
     async fn hostile_message_ids_cannot_write_outside_the_outbox() {
         let dir = tempfile::tempdir().expect("tempdir");
         let outbox = dir.path().join("outbox");
-        let mailer = OutboxMailer::new(&outbox);
+        let mailer = MailFolder::new(&outbox);
         for id in ["../../escape@example.org", "/etc/passwd", "..\\..\\x@y", "", "\r\n"] {
-            mailer.send(&OutboundEmail { message_id: id.to_owned(), ..email(7, 0) }).await.expect("sent");
+            mailer.send(&QueuedMessage { message_id: id.to_owned(), ..email(7, 0) }).await.expect("sent");
         }
         assert_eq!(file_names(dir.path()), ["outbox"]);
         for name in file_names(&outbox) {
@@ -322,29 +350,29 @@ mod tests {
     async fn read_returns_a_listed_message_and_refuses_paths() {
         let dir = tempfile::tempdir().expect("tempdir");
         let outbox = dir.path().join("outbox");
-        let sent = email(9, 0);
-        OutboxMailer::new(&outbox).send(&sent).await.expect("sent");
+        let sent = outbound(9, 0);
+        MailFolder::new(&outbox).send(&queued(&sent)).await.expect("sent");
         std::fs::write(dir.path().join("secret.eml"), b"Subject: outside").expect("write");
 
-        let listed = OutboxMailer::list(&outbox).await.expect("lists");
-        let raw = OutboxMailer::read(&outbox, &listed[0].file_name).await.expect("reads");
+        let listed = MailFolder::list(&outbox).await.expect("lists");
+        let raw = MailFolder::read(&outbox, &listed[0].file_name).await.expect("reads");
         assert_eq!(raw, std::fs::read(outbox.join(&listed[0].file_name)).expect("file exists"));
         let parsed = MessageParser::default().parse(&raw).expect("parses");
         assert_eq!(parsed.subject(), Some(sent.subject.as_str()));
 
         for bad in ["../secret.eml", "..\\secret.eml", "/etc/hosts.eml", ".hidden.eml", "message.txt", ".eml"] {
-            let error = OutboxMailer::read(&outbox, bad).await.expect_err("refused");
-            assert!(matches!(error, OutboxError::BadName(_)), "{bad}: {error}");
+            let error = MailFolder::read(&outbox, bad).await.expect_err("refused");
+            assert!(matches!(error, MailFolderError::BadName(_)), "{bad}: {error}");
         }
-        let error = OutboxMailer::read(&outbox, "20990101T000000Z-none.eml").await.expect_err("absent");
-        assert!(matches!(error, OutboxError::NotFound(_)), "{error}");
+        let error = MailFolder::read(&outbox, "20990101T000000Z-none.eml").await.expect_err("absent");
+        assert!(matches!(error, MailFolderError::NotFound(_)), "{error}");
     }
 
     #[tokio::test]
     async fn a_message_without_recipients_is_rejected_and_nothing_is_written() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mailer = OutboxMailer::new(dir.path());
-        let error = mailer.send(&OutboundEmail { to: Vec::new(), ..email(1, 0) }).await.expect_err("rejected");
+        let mailer = MailFolder::new(dir.path());
+        let error = mailer.send(&QueuedMessage { to: Vec::new(), ..email(1, 0) }).await.expect_err("rejected");
         assert!(matches!(error, MailError::Rejected(_)), "{error}");
         assert!(file_names(dir.path()).is_empty());
     }
@@ -354,7 +382,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let not_a_folder = dir.path().join("file");
         std::fs::write(&not_a_folder, b"").expect("write");
-        let error = OutboxMailer::new(&not_a_folder).send(&email(1, 0)).await.expect_err("cannot write");
+        let error = MailFolder::new(&not_a_folder).send(&email(1, 0)).await.expect_err("cannot write");
         assert!(matches!(error, MailError::Unavailable(_)), "{error}");
     }
 }
