@@ -4,5 +4,5 @@
 pub mod message;
 pub mod templates;
 
-pub use message::{CASE_REFERENCE_HEADER, ComposeError, Mailbox, OutboundEmail};
+pub use message::{CASE_REFERENCE_HEADER, Mailbox, OutboundEmail};
 pub use templates::{RenderedMessage, TemplateError, Templates};
