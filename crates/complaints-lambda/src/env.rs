@@ -11,10 +11,13 @@ pub enum EnvError {
     Invalid { name: &'static str, why: String },
 }
 
+/// Looks a variable up by name.
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// Where variables come from: the process environment, or (in tests) a lookup function, since
 /// `set_var` is unsafe in edition 2024.
 pub struct Env<'a> {
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    lookup: Lookup<'a>,
 }
 
 impl std::fmt::Debug for Env<'_> {
