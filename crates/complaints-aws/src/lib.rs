@@ -1,12 +1,13 @@
 //! The one HTTPS client every AWS SDK client in this workspace sends its requests through, and the
 //! SDK configuration a Lambda function starts from.
 //!
-//! Three choices here are about cold starts (README, "Cold-start benchmark"):
+//! Three choices here are about cold starts (docs/cold-start.md):
 //!
 //! - **rustls on ring**, the only TLS stack in the workspace. The SDK's `default-https-client`
 //!   feature is off everywhere because it links aws-lc as well (about 2 MiB of the bootstrap).
-//! - **HTTP/1.1 on hyper** (`http.rs`) rather than the SDK's client, which always carries HTTP/2
-//!   and proxy support that no AWS endpoint we call needs.
+//! - **The SDK's own client** (`aws-smithy-http-client`: hyper, connection pooling and
+//!   poisoning, connect and read timeouts, its errors sorted for the SDK's retries), built without
+//!   its default features, in its `rustls-ring` crypto mode.
 //! - **Trust the Amazon Trust Services roots**, not the system trust store, by default. Every AWS
 //!   service endpoint presents a certificate that chains to one of them (AWS moved all endpoints
 //!   to its own certificate authority in 2021). Reading and parsing the system's 140-odd root
@@ -18,14 +19,15 @@ use std::time::Duration;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::Builder;
+use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
+use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
-use rustls::pki_types::CertificateDer;
 
-mod http;
 mod names;
 
 pub use names::AMAZON_ROOT_NAMES;
@@ -88,55 +90,65 @@ pub fn amazon_roots() -> [&'static [u8]; 5] {
     AMAZON_ROOTS_DER
 }
 
+/// The same five roots as one PEM bundle, the form the SDK client's [`TrustStore`] takes.
+#[must_use]
+pub fn amazon_roots_pem() -> &'static str {
+    AMAZON_ROOTS_PEM
+}
+
 include!(concat!(env!("OUT_DIR"), "/amazon_roots.rs"));
 
-/// The HTTPS client: hyper's HTTP/1.1 client on rustls with ring, plain HTTP for local endpoints,
-/// trusting `roots`. Every client made from the same [`SdkConfig`] shares its connection pool.
+/// Idle connections are closed after this long; AWS endpoints close theirs after about a minute.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// The HTTPS client could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTPS client")]
+pub struct HttpsClientError(#[source] aws_smithy_http_client::HttpClientError);
+
+/// The HTTPS client: the SDK's hyper client on rustls with ring (plain HTTP for local endpoints
+/// such as moto), trusting `roots` only. Every client made from the same [`SdkConfig`] shares its
+/// connection pool. Connect and read timeouts come from the SDK configuration
+/// ([`lambda_timeouts`] in functions).
 ///
-/// # Panics
-/// Never in practice: the five Amazon roots are checked to be valid certificates by the tests,
-/// and ring supports the default TLS versions.
-#[must_use]
-pub fn https_client(roots: TrustRoots) -> SharedHttpClient {
+/// # Errors
+/// [`HttpsClientError`] if the TLS context is refused (the SDK's builder does not refuse any
+/// trust store today; the certificates themselves are checked when the first connection is made,
+/// and a test checks the Amazon bundle parses).
+pub fn https_client(roots: TrustRoots) -> Result<SharedHttpClient, HttpsClientError> {
     let store = match roots {
-        TrustRoots::Amazon => amazon_root_store(),
-        TrustRoots::System => {
-            // Unreadable files are skipped, as the SDK's own client does; a store left empty
-            // shows up as a certificate error on the first request, naming the issuer.
-            let mut store = rustls::RootCertStore::empty();
-            let (_added, _skipped) = store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-            store
-        }
+        TrustRoots::Amazon => TrustStore::empty().with_native_roots(false).with_pem_certificate(AMAZON_ROOTS_PEM),
+        // Read once per process by the SDK; unreadable files are skipped, and a store left empty
+        // shows up as a certificate error on the first request, naming the issuer.
+        TrustRoots::System => TrustStore::empty().with_native_roots(true),
     };
-    SharedHttpClient::new(http::Http1Client::new(tls_config(store)))
+    https_client_trusting(store)
 }
 
-/// The five Amazon roots as a rustls trust store.
-fn amazon_root_store() -> rustls::RootCertStore {
-    let mut store = rustls::RootCertStore::empty();
-    for der in amazon_roots() {
-        store.add(CertificateDer::from(der)).expect("the Amazon roots are valid certificates");
-    }
-    store
-}
-
-/// TLS 1.2 and 1.3 on ring, verifying servers against `roots`.
-fn tls_config(roots: rustls::RootCertStore) -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports TLS 1.2 and 1.3")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+/// As [`https_client`], trusting exactly `store` (the tests trust a self-signed certificate).
+///
+/// # Errors
+/// As [`https_client`].
+pub fn https_client_trusting(store: TrustStore) -> Result<SharedHttpClient, HttpsClientError> {
+    let tls = TlsContext::builder().with_trust_store(store).build().map_err(HttpsClientError)?;
+    Ok(Builder::new()
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(tls)
+        .build_https())
 }
 
 /// Timeouts for a function's AWS calls. The SDK's defaults limit only the connection set-up, so a
 /// call that stalls after it would run into the function's own timeout (15 s in the template)
 /// and end the request with nothing logged. Our calls (SSM, DynamoDB, SES) answer in tens of
 /// milliseconds; these leave room for the SDK's retries and still end within the function's time.
+/// The HTTPS client applies the connect timeout to the whole set-up (name lookup, TCP connect,
+/// TLS handshake) and the read timeout to the wait for each response.
 #[must_use]
 pub fn lambda_timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_millis(3100))
+        .read_timeout(Duration::from_millis(2500))
         .operation_attempt_timeout(Duration::from_secs(3))
         .operation_timeout(Duration::from_secs(8))
         .build()
@@ -147,26 +159,36 @@ pub fn lambda_timeouts() -> TimeoutConfig {
 /// proxy that re-signs TLS) or is invalid. Trying again will not help.
 #[must_use]
 pub fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    sources(err).any(|current| {
-        let tls = current.downcast_ref::<rustls::Error>().or_else(|| {
-            current.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|inner| inner.downcast_ref())
-        });
-        matches!(tls, Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented))
+    causes(err).any(|current| {
+        matches!(
+            current.downcast_ref::<rustls::Error>(),
+            Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+        )
     })
 }
 
-/// `err` and each of its sources in turn (what the unstable `Error::sources` will give).
-fn sources<'a>(
+/// `err` and each of its causes in turn. An `io::Error` wrapping another error is followed into
+/// that error: its own `source()` skips the wrapped error and goes straight to that error's
+/// source, and the HTTPS client nests the rustls error two `io::Error`s deep.
+fn causes<'a>(
     err: &'a (dyn std::error::Error + 'static),
 ) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(err), |current| current.source())
+    std::iter::successors(Some(err), |current| match current.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+        None => current.source(),
+    })
 }
 
-/// A variable the Lambda environment always sets is missing (so this is not running in Lambda,
-/// or the harness forgot it).
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("environment variable {0} is not set (Lambda sets it for every function)")]
-pub struct MissingLambdaVariable(pub &'static str);
+/// Why a Lambda function's SDK configuration could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum LambdaSdkError {
+    /// A variable the Lambda environment always sets is missing (so this is not running in
+    /// Lambda, or the harness forgot it).
+    #[error("environment variable {0} is not set (Lambda sets it for every function)")]
+    MissingVariable(&'static str),
+    #[error(transparent)]
+    Https(#[from] HttpsClientError),
+}
 
 /// The SDK configuration of a Lambda function, from what Lambda puts in the environment: the
 /// region (`AWS_REGION`) and the role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
@@ -183,17 +205,17 @@ pub struct MissingLambdaVariable(pub &'static str);
 /// Lambda does not use.
 ///
 /// # Errors
-/// [`MissingLambdaVariable`] naming the first of those variables that is missing.
-pub fn lambda_sdk_config(roots: TrustRoots) -> Result<SdkConfig, MissingLambdaVariable> {
+/// [`LambdaSdkError::MissingVariable`] naming the first of those variables that is missing.
+pub fn lambda_sdk_config(roots: TrustRoots) -> Result<SdkConfig, LambdaSdkError> {
     lambda_sdk_config_from(roots, |name| std::env::var(name).ok())
 }
 
 fn lambda_sdk_config_from(
     roots: TrustRoots,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<SdkConfig, MissingLambdaVariable> {
+) -> Result<SdkConfig, LambdaSdkError> {
     let value = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-    let required = |name: &'static str| value(name).ok_or(MissingLambdaVariable(name));
+    let required = |name: &'static str| value(name).ok_or(LambdaSdkError::MissingVariable(name));
     let credentials = Credentials::new(
         required("AWS_ACCESS_KEY_ID")?,
         required("AWS_SECRET_ACCESS_KEY")?,
@@ -206,7 +228,7 @@ fn lambda_sdk_config_from(
         .timeout_config(lambda_timeouts())
         .region(Region::new(required("AWS_REGION")?))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(https_client(roots));
+        .http_client(https_client(roots)?);
     if let Some(url) = value("AWS_ENDPOINT_URL") {
         config = config.endpoint_url(url);
     }
@@ -249,11 +271,16 @@ mod tests {
     }
 
     #[test]
-    fn both_trust_stores_build_a_client() {
-        for roots in [TrustRoots::Amazon, TrustRoots::System] {
-            let client = https_client(roots);
-            assert!(format!("{client:?}").contains("Http1Client"), "{roots}");
-        }
+    fn the_pem_bundle_holds_exactly_the_five_der_roots_in_order() {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject as _;
+
+        let from_pem: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(amazon_roots_pem().as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("the bundle is valid PEM");
+
+        let ders: Vec<&[u8]> = from_pem.iter().map(AsRef::as_ref).collect();
+        assert_eq!(ders, amazon_roots());
     }
 
     #[test]
@@ -280,7 +307,10 @@ mod tests {
             match *name {
                 "AWS_SESSION_TOKEN" => assert!(result.is_ok(), "the token is optional"),
                 "AWS_ENDPOINT_URL" => assert_eq!(result.expect("optional").endpoint_url(), None),
-                required => assert_eq!(result.expect_err("required"), MissingLambdaVariable(required)),
+                required => assert!(
+                    matches!(result, Err(LambdaSdkError::MissingVariable(missing)) if missing == required),
+                    "{required}"
+                ),
             }
         }
     }
@@ -294,6 +324,9 @@ mod tests {
         struct Outer(#[source] std::io::Error);
 
         assert!(is_certificate_error(&Outer(wrapped)));
+        let untrusted = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let twice = std::io::Error::other(std::io::Error::new(std::io::ErrorKind::InvalidData, untrusted));
+        assert!(is_certificate_error(&Outer(twice)), "two io::Errors deep, as the HTTPS client nests it");
         assert!(!is_certificate_error(&Outer(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))));
     }
 

@@ -5,6 +5,6 @@ pub mod message;
 pub mod queued;
 pub mod templates;
 
-pub use message::{CASE_REFERENCE_HEADER, ComposeError, Mailbox, OutboundEmail};
+pub use message::{CASE_REFERENCE_HEADER, Mailbox, OutboundEmail};
 pub use queued::QueuedMessage;
 pub use templates::{RenderedMessage, TemplateError, Templates};

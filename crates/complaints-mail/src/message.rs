@@ -5,8 +5,7 @@
 //! to the characters RFC 5322 allows, so a hostile name or subject can never start a new header.
 
 use chrono::{DateTime, Utc};
-use complaints_core::complaint::{EmailAddress, EmailAddressError};
-use complaints_core::config::OrgConfig;
+use complaints_core::complaint::EmailAddress;
 use complaints_core::reference::CaseRef;
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -14,8 +13,6 @@ use mail_builder::headers::date::Date;
 use mail_builder::headers::message_id::MessageId;
 use mail_builder::headers::raw::Raw;
 use mail_builder::headers::text::Text;
-
-use crate::templates::RenderedMessage;
 
 /// Header naming the case a message belongs to, so staff mail clients and the inbound matcher can
 /// file replies without reading the body.
@@ -61,56 +58,7 @@ pub struct OutboundEmail {
     pub case_ref: Option<CaseRef>,
 }
 
-/// Why a message could not be composed from the organisation's configuration.
-#[derive(Debug, thiserror::Error)]
-pub enum ComposeError {
-    #[error("mail.{field} in the configuration is not a valid email address")]
-    BadSenderAddress {
-        field: &'static str,
-        #[source]
-        source: EmailAddressError,
-    },
-}
-
 impl OutboundEmail {
-    /// An automatic message from the organisation (configured `From`, `Reply-To` and name) to one
-    /// recipient, with a fresh Message-ID naming the case and `purpose` (e.g. `ack`).
-    ///
-    /// # Errors
-    /// [`ComposeError::BadSenderAddress`] when `mail.from` or `mail.reply_to` is not an address.
-    pub fn automatic(
-        config: &OrgConfig,
-        to: Mailbox,
-        message: RenderedMessage,
-        case_ref: Option<CaseRef>,
-        purpose: &str,
-        date: DateTime<Utc>,
-    ) -> Result<Self, ComposeError> {
-        let from = EmailAddress::parse(&config.mail.from)
-            .map_err(|source| ComposeError::BadSenderAddress { field: "from", source })?;
-        let reply_to = config
-            .mail
-            .reply_to
-            .as_deref()
-            .map(EmailAddress::parse)
-            .transpose()
-            .map_err(|source| ComposeError::BadSenderAddress { field: "reply_to", source })?;
-        let org_name = config.organisation.name.as_str();
-        Ok(Self {
-            message_id: new_message_id(case_ref.as_ref(), purpose, &from),
-            date,
-            reply_to: reply_to.map(|address| Mailbox::new(Some(org_name), address)),
-            from: Mailbox::new(Some(org_name), from),
-            to: vec![to],
-            subject: message.subject,
-            text: message.text,
-            html: message.html,
-            auto_submitted: true,
-            in_reply_to: None,
-            case_ref,
-        })
-    }
-
     /// The message as RFC 5322 bytes (CRLF line ends): `multipart/alternative` with a UTF-8 text
     /// part and a UTF-8 HTML part, our Message-ID and Date, and the headers described in
     /// the README, "Outgoing mail".
@@ -146,18 +94,6 @@ impl OutboundEmail {
         builder.text_body(self.text.as_str()).html_body(self.html.as_str()).serialize(&mut out);
         out
     }
-}
-
-/// A fresh Message-ID (without angle brackets) in the sender's domain, naming the case and the
-/// purpose so a human reading headers can tell what the message was:
-/// `cmp-2026-00042.ack.<uuid>@example.org`.
-#[must_use]
-pub fn new_message_id(case_ref: Option<&CaseRef>, purpose: &str, sender: &EmailAddress) -> String {
-    let domain = sender.as_str().rsplit_once('@').map_or("localhost", |(_, domain)| domain);
-    let case = case_ref.map_or_else(|| "msg".to_owned(), |r| r.to_string().to_ascii_lowercase());
-    let purpose: String = purpose.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-    let purpose = if purpose.is_empty() { "msg".to_owned() } else { purpose };
-    format!("{case}.{purpose}.{}@{domain}", uuid::Uuid::new_v4().simple())
 }
 
 /// Flattens free text for a header: every run of whitespace or control characters (CR, LF, NEL,
@@ -317,40 +253,6 @@ mod tests {
         for (raw, expected) in cases {
             assert_eq!(clean_message_id(raw).as_deref(), expected, "{raw:?}");
         }
-    }
-
-    #[test]
-    fn new_message_ids_name_the_case_and_purpose_in_the_sender_domain() {
-        let reference = CaseRef::new("CMP", 2025, 42).expect("valid reference");
-        let id = new_message_id(Some(&reference), "ack", &address("complaints@Example.ORG"));
-        assert!(id.starts_with("cmp-2025-00042.ack."), "{id}");
-        assert!(id.ends_with("@example.org"), "{id}");
-        assert_eq!(clean_message_id(&id).as_deref(), Some(id.as_str()));
-        assert_ne!(id, new_message_id(Some(&reference), "ack", &address("complaints@example.org")));
-    }
-
-    #[test]
-    fn automatic_messages_take_sender_and_reply_to_from_configuration() {
-        let mut config = OrgConfig::builtin();
-        config.mail.reply_to = Some("cases@example.org".to_owned());
-        let rendered = RenderedMessage { subject: "S".to_owned(), text: "T".to_owned(), html: "<p>H</p>".to_owned() };
-        let to = Mailbox::new(Some("Jo"), address("jo@example.net"));
-        let reference = CaseRef::new("CMP", 2025, 7).expect("valid reference");
-        let email =
-            OutboundEmail::automatic(&config, to.clone(), rendered, Some(reference.clone()), "ack", sample().date)
-                .expect("configuration is valid");
-        assert_eq!(email.from.address.as_str(), config.mail.from);
-        assert_eq!(email.from.name.as_deref(), Some(config.organisation.name.as_str()));
-        assert_eq!(email.reply_to.map(|m| m.address.to_string()).as_deref(), Some("cases@example.org"));
-        assert_eq!(email.to, vec![to]);
-        assert!(email.auto_submitted);
-        assert_eq!(email.case_ref, Some(reference));
-        assert!(email.message_id.starts_with("cmp-2025-00007.ack."));
-
-        config.mail.reply_to = Some("not an address".to_owned());
-        let rendered = RenderedMessage { subject: String::new(), text: String::new(), html: String::new() };
-        let error = OutboundEmail::automatic(&config, sample().from, rendered, None, "ack", sample().date);
-        assert!(matches!(error, Err(ComposeError::BadSenderAddress { field: "reply_to", .. })));
     }
 
     const EXPECTED_HEADERS: [&str; 14] = [

@@ -39,7 +39,7 @@ pub fn moto_sdk_config() -> Option<SdkConfig> {
 pub fn sdk_config_at(url: &str) -> SdkConfig {
     SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(complaints_aws::https_client(complaints_aws::TrustRoots::Amazon))
+        .http_client(complaints_aws::https_client(complaints_aws::TrustRoots::Amazon).expect("the HTTPS client builds"))
         .endpoint_url(url)
         .region(Region::new(MOTO_REGION))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "moto")))

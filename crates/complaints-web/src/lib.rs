@@ -4,7 +4,6 @@
 //! clients) and answers with a 303 to a confirmation page (or JSON). Nothing here knows whether
 //! it runs in Lambda or in `complaints serve`: both build a [`WebState`] and call [`router`].
 
-pub mod apigw;
 pub mod form;
 #[cfg(feature = "dev-mail-folder")]
 pub mod mail_folder;

@@ -14,8 +14,8 @@ type HmacSha256 = Hmac<Sha256>;
 /// How long a rendered form stays valid. Long enough to write a complaint slowly, with breaks.
 pub const FORM_TOKEN_MAX_AGE_HOURS: i64 = 24;
 
-/// Hex characters of the HMAC kept in tokens and links (128 bits).
-const SIGNATURE_HEX_LEN: usize = 32;
+/// Bytes of the HMAC kept in tokens and links (128 bits), written as 32 hex characters.
+const SIGNATURE_LEN: usize = 16;
 
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -63,26 +63,30 @@ impl Signer {
         Self { secret: secret.to_vec() }
     }
 
-    fn sign(&self, purpose: &str, message: &str) -> String {
-        // An HMAC accepts keys of any length, so this cannot fail; fall back to an empty tag anyway
-        // rather than panic (an empty tag never verifies).
-        let Ok(mut mac) = HmacSha256::new_from_slice(&self.secret) else {
-            return String::new();
-        };
+    /// The MAC over `purpose` and `message`. An HMAC accepts keys of any length, so this is
+    /// never `None` in practice; callers treat `None` as "does not verify".
+    fn mac(&self, purpose: &str, message: &str) -> Option<HmacSha256> {
+        let mut mac = HmacSha256::new_from_slice(&self.secret).ok()?;
         mac.update(purpose.as_bytes());
         mac.update(b"\n");
         mac.update(message.as_bytes());
-        let mut tag = hex::encode(mac.finalize().into_bytes());
-        tag.truncate(SIGNATURE_HEX_LEN);
-        tag
+        Some(mac)
     }
 
+    /// The first [`SIGNATURE_LEN`] bytes of the MAC, as hex (empty, which never verifies, in the
+    /// case that cannot happen).
+    fn sign(&self, purpose: &str, message: &str) -> String {
+        self.mac(purpose, message)
+            .map(|mac| hex::encode(&mac.finalize().into_bytes()[..SIGNATURE_LEN]))
+            .unwrap_or_default()
+    }
+
+    /// Whether `tag` is our signature. The MAC library compares in constant time; the length is
+    /// checked first because `verify_truncated_left` accepts any prefix, even one byte long.
     fn verify(&self, purpose: &str, message: &str, tag: &str) -> bool {
-        let expected = self.sign(purpose, message);
-        // Constant-time comparison: the length is public, the content is not.
-        !expected.is_empty()
-            && expected.len() == tag.len()
-            && expected.bytes().zip(tag.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        let Ok(tag) = hex::decode(tag) else { return false };
+        tag.len() == SIGNATURE_LEN
+            && self.mac(purpose, message).is_some_and(|mac| mac.verify_truncated_left(&tag).is_ok())
     }
 
     /// A fresh token issued at `now`.
@@ -167,6 +171,19 @@ mod tests {
         for (what, raw, now, expected) in cases {
             assert_eq!(signer.check(&raw, now), Err(expected), "{what}");
         }
+    }
+
+    #[test]
+    fn a_genuine_signature_cut_short_is_refused() {
+        let signer = Signer::new(b"secret");
+        let token = signer.mint(at(9));
+        let (body, tag) = token.raw.rsplit_once('.').expect("three parts");
+
+        for kept in [2, 16, tag.len() - 2] {
+            let cut = format!("{body}.{}", &tag[..kept]);
+            assert_eq!(signer.check(&cut, at(9)), Err(TokenError::Invalid), "{kept} hex characters");
+        }
+        assert!(signer.check(&token.raw, at(9)).is_ok(), "the whole signature still verifies");
     }
 
     #[test]

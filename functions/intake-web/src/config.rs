@@ -3,6 +3,7 @@
 
 use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
+use complaints_lambda::{Env, EnvError};
 
 /// Names of the variables, as the template sets them.
 pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
@@ -36,59 +37,39 @@ pub(crate) struct Config {
     pub(crate) org_config_param: Option<String>,
 }
 
-/// Why the function cannot start. Names the variable, never its value.
+/// The organisation configuration read from SSM is invalid. Names the parameter and the key.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ConfigError {
-    #[error("environment variable {0} is not set")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {why}")]
-    Invalid { name: &'static str, why: String },
-    #[error("the organisation configuration in SSM parameter {parameter} is invalid: {source}")]
-    OrgConfig {
-        parameter: String,
-        #[source]
-        source: complaints_core::config::ConfigError,
-    },
+#[error("the organisation configuration in SSM parameter {parameter} is invalid: {source}")]
+pub(crate) struct OrgConfigError {
+    parameter: String,
+    #[source]
+    source: complaints_core::config::ConfigError,
 }
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads the function's variables.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the first missing or invalid variable.
-    pub(crate) fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// Reads variables through `lookup`, so tests need not touch the process environment
-    /// (`set_var` is unsafe in edition 2024).
-    ///
-    /// # Errors
-    /// As [`Config::from_env`].
-    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        // An empty value is a template mistake (an unset parameter), not a choice.
-        let optional = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let required = |name: &'static str| optional(name).ok_or(ConfigError::Missing(name));
-
-        let table_name = required(TABLE_NAME)?;
-        let sender = EmailAddress::parse(&required(SENDER)?)
-            .map_err(|err| ConfigError::Invalid { name: SENDER, why: err.to_string() })?;
-        let org_name = required(ORG_NAME)?;
-        let reference_prefix = required(REFERENCE_PREFIX)?;
-        complaints_core::reference::validate_prefix(&reference_prefix)
-            .map_err(|err| ConfigError::Invalid { name: REFERENCE_PREFIX, why: err.to_string() })?;
-        let contact_key_param = required(CONTACT_KEY_PARAM)?;
-        let form_key_param = required(FORM_KEY_PARAM)?;
+    /// [`EnvError`] naming the first missing or invalid variable.
+    pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
+        let table_name = env.required(TABLE_NAME)?;
+        let sender = env.parsed(SENDER, EmailAddress::parse)?;
+        let org_name = env.required(ORG_NAME)?;
+        let reference_prefix = env.parsed(REFERENCE_PREFIX, |prefix| {
+            complaints_core::reference::validate_prefix(prefix).map(|()| prefix.to_owned())
+        })?;
+        let contact_key_param = env.required(CONTACT_KEY_PARAM)?;
+        let form_key_param = env.required(FORM_KEY_PARAM)?;
 
         Ok(Self {
             table_name,
             sender,
             org_name,
             reference_prefix,
-            config_set: optional(CONFIG_SET),
+            config_set: env.optional(CONFIG_SET),
             contact_key_param,
             form_key_param,
-            org_config_param: optional(ORG_CONFIG_PARAM),
+            org_config_param: env.optional(ORG_CONFIG_PARAM),
         })
     }
 
@@ -97,11 +78,11 @@ impl Config {
     /// from the template parameters on top, so the stack's parameters always win.
     ///
     /// # Errors
-    /// [`ConfigError::OrgConfig`] naming the parameter and the bad key.
-    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, ConfigError> {
+    /// [`OrgConfigError`] naming the parameter and the bad key.
+    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, OrgConfigError> {
         let mut org = match (toml, &self.org_config_param) {
             (Some(text), Some(parameter)) => OrgConfig::from_toml_str(text)
-                .map_err(|source| ConfigError::OrgConfig { parameter: parameter.clone(), source })?,
+                .map_err(|source| OrgConfigError { parameter: parameter.clone(), source })?,
             _ => OrgConfig::builtin(),
         };
         org.organisation.name.clone_from(&self.org_name);
@@ -128,8 +109,8 @@ mod tests {
         ])
     }
 
-    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Config, EnvError> {
+        Config::from_env(&Env::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())))
     }
 
     #[test]
@@ -160,7 +141,7 @@ mod tests {
 
                 let err = load(&vars).expect_err("a required variable is missing");
 
-                assert!(matches!(err, ConfigError::Missing(missing) if missing == name), "{name}: {err}");
+                assert_eq!(err, EnvError::Missing(name), "{name}: {err}");
                 assert!(err.to_string().contains(name), "{err}");
             }
         }
@@ -175,7 +156,7 @@ mod tests {
 
             let err = load(&vars).expect_err("an invalid value");
 
-            assert!(matches!(err, ConfigError::Invalid { name: invalid, .. } if invalid == name), "{err}");
+            assert!(matches!(err, EnvError::Invalid { name: invalid, .. } if invalid == name), "{err}");
             assert!(!err.to_string().contains(value), "the error must not echo the value: {err}");
         }
     }

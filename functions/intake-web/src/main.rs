@@ -4,8 +4,8 @@
 //!
 //! Init does only what cannot wait: logging and the environment (a missing variable stops the
 //! start and names the variable). The first request then prepares everything else — the keys
-//! from SSM, the clients, the calendar, the templates — once (`prepare.rs`; README, "Cold-start
-//! benchmark", says why and what it costs).
+//! from SSM, the clients, the calendar, the templates — once (`prepare.rs`, on the shared shell
+//! `complaints-lambda`; docs/cold-start.md says why and what it costs).
 
 mod config;
 mod prepare;
@@ -15,9 +15,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use complaints_aws::TrustRoots;
+use complaints_lambda::{Env, at_startup, init_logging};
 use lambda_http::{Request, service_fn};
 use tower::ServiceExt as _;
-use tracing_subscriber::filter::LevelFilter;
 
 use crate::config::Config;
 use crate::prepare::Ready;
@@ -27,9 +27,8 @@ use crate::prepare::Ready;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     init_logging();
-
-    let config = Config::from_env().inspect_err(|err| tracing::error!(error.message = %err, "cannot start"))?;
-    let roots = TrustRoots::from_env().inspect_err(|err| tracing::error!(error.message = %err, "cannot start"))?;
+    let config = at_startup(Config::from_env(&Env::process()))?;
+    let roots = at_startup(TrustRoots::from_env())?;
     let ready = Arc::new(Ready::new(config, roots));
 
     lambda_http::run(service_fn(move |request: Request| {
@@ -43,56 +42,4 @@ async fn main() -> Result<(), lambda_http::Error> {
         }
     }))
     .await
-}
-
-/// JSON lines on stdout, which Lambda forwards to CloudWatch. The level comes from the template's
-/// `LoggingConfig` (Lambda sets `AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG` (a level name only),
-/// else info. The runtime's span puts the request id on every line.
-fn init_logging() {
-    let set = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
-    let level = set("AWS_LAMBDA_LOG_LEVEL").or_else(|| set("RUST_LOG")).unwrap_or_default();
-    tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_span_list(false)
-        .with_max_level(log_level(&level))
-        .with_ansi(false)
-        .init();
-}
-
-/// Lambda's level names (TRACE…FATAL) and Rust's (trace…off), any case; anything else, or
-/// nothing, is INFO (`LevelFilter`'s own parser would take an empty string for ERROR). TRACE is
-/// held at DEBUG: at TRACE the Lambda runtime logs whole events and the SDK whole requests, with
-/// the complainant's words in them, and logs must never hold personal data.
-fn log_level(name: &str) -> LevelFilter {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "trace" | "debug" => LevelFilter::DEBUG,
-        "warn" => LevelFilter::WARN,
-        "error" | "fatal" => LevelFilter::ERROR,
-        "off" => LevelFilter::OFF,
-        _ => LevelFilter::INFO,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn log_levels_from_lambda_and_rust_names() {
-        let cases = [
-            ("TRACE", LevelFilter::DEBUG),
-            ("debug", LevelFilter::DEBUG),
-            ("Info", LevelFilter::INFO),
-            ("WARN", LevelFilter::WARN),
-            ("ERROR", LevelFilter::ERROR),
-            ("FATAL", LevelFilter::ERROR),
-            ("off", LevelFilter::OFF),
-            ("", LevelFilter::INFO),
-            ("complaints=debug", LevelFilter::INFO),
-        ];
-        for (name, level) in cases {
-            assert_eq!(log_level(name), level, "{name}");
-        }
-    }
 }

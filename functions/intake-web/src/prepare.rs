@@ -1,5 +1,6 @@
 //! What a request needs and init does not build: the keys from SSM, the AWS clients and adapters,
-//! the calendar, the templates and the router. Built once, by the first request.
+//! the calendar, the templates and the router. Built once, by the first request, in the shared
+//! shell's [`Prepared`] cell (which also decides what a failure does).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,34 +8,34 @@ use std::time::Instant;
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
+use complaints_lambda::{ParameterError, Prepared, StartupError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use complaints_web::WebState;
-use tokio::sync::OnceCell;
 
-use crate::config::{Config, ConfigError};
-use crate::secrets::{self, SecretsError};
+use crate::config::{Config, OrgConfigError};
+use crate::secrets;
 
 /// Why the router could not be built.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StartError {
     #[error("cannot read the keys: {0}")]
-    Secrets(#[from] SecretsError),
+    Parameters(#[from] ParameterError),
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    OrgConfig(#[from] OrgConfigError),
     #[error("cannot build the form: {0}")]
     Web(#[from] complaints_web::WebError),
     #[error(transparent)]
-    Aws(#[from] complaints_aws::MissingLambdaVariable),
+    Aws(#[from] complaints_aws::LambdaSdkError),
 }
 
-impl StartError {
+impl StartupError for StartError {
     /// Worth trying again on the next request: SSM could not be reached, timed out, throttled or
     /// failed on its side. Everything else (a refusal, a missing or short key, an invalid
     /// configuration) is the deployment's and stays wrong until someone fixes it.
     fn is_transient(&self) -> bool {
-        matches!(self, Self::Secrets(SecretsError::Unavailable(_)))
+        matches!(self, Self::Parameters(err) if err.is_transient())
     }
 }
 
@@ -43,32 +44,18 @@ impl StartError {
 pub(crate) struct Ready {
     config: Config,
     roots: TrustRoots,
-    router: OnceCell<axum::Router>,
+    router: Prepared<axum::Router>,
 }
 
 impl Ready {
     pub(crate) fn new(config: Config, roots: TrustRoots) -> Self {
-        Self { config, roots, router: OnceCell::new() }
+        Self { config, roots, router: Prepared::new() }
     }
 
-    /// The router, built first if no request has built it yet.
-    ///
-    /// `None` when SSM could not be reached this time: the request gets a 503 and the next one
-    /// tries again. A configuration that can never work (a missing or short key, an invalid
-    /// organisation configuration) stops the process, as a failed init would: Lambda counts the
-    /// error, the alarm on errors fires, and the next request starts a fresh environment.
+    /// The router, built first if no request has built it yet; `None` (answer 503) while SSM
+    /// cannot be reached. A failure that cannot pass ends the process ([`Prepared`]).
     pub(crate) async fn router(&self) -> Option<axum::Router> {
-        match self.router.get_or_try_init(|| self.prepare()).await {
-            Ok(router) => Some(router.clone()),
-            Err(err) if err.is_transient() => {
-                tracing::error!(error.message = %error_chain(&err), "not ready: will try again on the next request");
-                None
-            }
-            Err(err) => {
-                tracing::error!(error.message = %error_chain(&err), "cannot start");
-                std::process::exit(1)
-            }
-        }
+        self.router.get_or_prepare(|| self.prepare()).await.cloned()
     }
 
     async fn prepare(&self) -> Result<axum::Router, StartError> {
@@ -104,43 +91,28 @@ impl Ready {
     }
 }
 
-/// The error and its causes, `: `-separated (the SDK puts the useful part, such as a TLS or DNS
-/// failure, several sources down). None of them quotes a key or a person.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
+    use complaints_lambda::error_chain;
+
     use super::*;
 
     #[test]
     fn only_an_unreachable_parameter_store_is_worth_another_try() {
-        let unreachable = StartError::Secrets(SecretsError::Unavailable("connection refused".into()));
-        let missing = StartError::Secrets(SecretsError::Missing("/c/form".to_owned()));
-        let short = StartError::Secrets(SecretsError::TooShort("/c/form".to_owned()));
-        let config = StartError::Config(ConfigError::Missing("TABLE_NAME"));
-        let refused = StartError::Secrets(SecretsError::Refused("AccessDeniedException".into()));
+        let unreachable = StartError::Parameters(ParameterError::Unavailable("connection refused".into()));
+        let missing = StartError::Parameters(ParameterError::Missing("/c/form".to_owned()));
+        let refused = StartError::Parameters(ParameterError::Refused("AccessDeniedException".into()));
+        let sdk = StartError::Aws(complaints_aws::LambdaSdkError::MissingVariable("AWS_REGION"));
 
         assert!(unreachable.is_transient());
-        for permanent in [missing, short, config, refused] {
+        for permanent in [missing, refused, sdk] {
             assert!(!permanent.is_transient(), "{permanent}");
         }
     }
 
     #[test]
     fn the_error_chain_reaches_the_root_cause_once() {
-        let err = StartError::Secrets(SecretsError::Unavailable("invalid peer certificate: UnknownIssuer".into()));
+        let err = StartError::Parameters(ParameterError::Unavailable("invalid peer certificate: UnknownIssuer".into()));
 
         let text = error_chain(&err);
 

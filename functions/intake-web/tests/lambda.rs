@@ -17,11 +17,9 @@ use lambda_harness::{HarnessError, Launch, Outcome, RuntimeApi};
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-/// A recorded HTTP API (payload 2.0) request: `GET /`, no authorizer.
-const EVENT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/corpus/events/apigw-v2-http/aws-lambda-rust-runtime__example-apigw-v2-request-no-authorizer.json"
-);
+/// An HTTP API (payload 2.0) request, `GET /`: complaints-web's fixture.
+const EVENT: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../crates/complaints-web/tests/fixtures/apigw-v2-get-form.json");
 
 /// Where the bootstrap and moto are; `None` (skip) only outside CI.
 fn environment() -> Option<(PathBuf, String)> {
@@ -57,7 +55,7 @@ const ORG_ONLY_SERVICE_AREA: &str = "Parks and cemeteries";
 
 async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
     let aws = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(complaints_aws::https_client(complaints_aws::TrustRoots::Amazon))
+        .http_client(complaints_aws::https_client(complaints_aws::TrustRoots::Amazon).unwrap())
         .load()
         .await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
@@ -103,7 +101,7 @@ async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
     Stack { table, sender, launch, dynamodb }
 }
 
-/// The recorded event, turned into the request we want.
+/// The fixture event, turned into the request we want.
 fn event(method: &str, path: &str, form_body: Option<&str>) -> Vec<u8> {
     let mut event: Value = serde_json::from_str(&std::fs::read_to_string(EVENT).unwrap()).unwrap();
     event["rawPath"] = path.into();
