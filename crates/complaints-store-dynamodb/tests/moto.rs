@@ -259,3 +259,52 @@ async fn each_operation_records_its_consumed_capacity_in_its_span() {
     }
     assert_eq!(recorded["dynamodb.open_due_by"].get("items_evaluated"), Some(&1.0), "one open case was due");
 }
+
+#[tokio::test]
+async fn the_pending_mail_query_reads_only_pending_messages_however_many_were_sent() {
+    use complaints_app::outbound::{DeliveryResult, NewMessage};
+    use complaints_core::case::MessagePurpose;
+    use complaints_mail::QueuedMessage;
+
+    let Some(store) = fresh_store().await else { return };
+    let cases = Cases::new();
+    let stored = store.create(cases.new_case(at(3, 2), None)).await.expect("case");
+    let address = complaints_core::complaint::EmailAddress::parse("pending@example.org").expect("address");
+    let message = |n: usize| NewMessage {
+        message: QueuedMessage {
+            message_id: format!("m{n}.{}@example.org", uuid::Uuid::new_v4().simple()),
+            case_ref: Some(stored.case.reference().clone()),
+            purpose: MessagePurpose::Acknowledgement,
+            from: address.clone(),
+            to: vec![address.clone()],
+            date: at(3, 2),
+            raw: b"Subject: pending\r\n\r\nBody\r\n".to_vec(),
+        },
+        recipient_key: None,
+    };
+    const PENDING: usize = 3;
+    const SENT: usize = 12;
+    let mut version = stored.version;
+    let mut ids = Vec::new();
+    for n in 0..PENDING + SENT {
+        let new = message(n);
+        ids.push(new.message.message_id.clone());
+        version = store.update_with_messages(&stored.case, version, Vec::new(), vec![new]).await.expect("queue");
+    }
+    let horizon = at(12, 31);
+    let measure = |store: DynamoDbCaseStore| async move {
+        let before = store.cost();
+        let pending = store.pending_messages(horizon, 100).await.expect("pending");
+        (pending.len(), store.cost().items_evaluated - before.items_evaluated)
+    };
+    let (all_pending, evaluated_all) = measure(store.clone()).await;
+    assert_eq!((all_pending, evaluated_all), ((PENDING + SENT), (PENDING + SENT) as u64));
+
+    for id in &ids[PENDING..] {
+        store.claim_message(id, horizon, horizon + chrono::Duration::minutes(1)).await.expect("claim").expect("claimed");
+        store.finish_message(id, DeliveryResult::Sent { at: horizon }, None).await.expect("sent");
+    }
+    let (still_pending, evaluated) = measure(store.clone()).await;
+    assert_eq!(still_pending, PENDING, "sent messages leave the pending list");
+    assert_eq!(evaluated, PENDING as u64, "the sweep read the {PENDING} pending messages and none of the {SENT} sent");
+}
