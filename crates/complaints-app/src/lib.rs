@@ -13,16 +13,45 @@ pub mod testing;
 #[cfg(feature = "contract-tests")]
 pub mod contract;
 
-/// An error and its sources on one line (`outer: inner: innermost`), for logs. Store and mail
-/// errors name kinds of failure, never personal data, so their chains are safe to log.
+/// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
+/// failure, SQLite's or a service's error code) is often several sources down. A cause whose text
+/// the previous one already ends with (as `#[error("…: {0}")]` wrappers do) is not repeated.
+/// Store, mail and SDK errors name kinds of failure, never personal data, so their chains are
+/// safe to log.
 #[must_use]
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Root;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("dispatch failure")]
+    struct Dispatch(#[source] Root);
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the keys: {0}")]
+    struct Quoting(#[source] Root);
+
+    #[test]
+    fn each_cause_appears_once_in_order() {
+        assert_eq!(error_chain(&Dispatch(Root)), "dispatch failure: connection refused");
+        assert_eq!(error_chain(&Quoting(Root)), "cannot read the keys: connection refused");
+    }
 }

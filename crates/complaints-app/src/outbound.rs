@@ -136,6 +136,8 @@ pub struct SweepReport {
     pub will_retry: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// The sweep ran out of time with messages still due.
+    pub left_for_later: bool,
 }
 
 impl SweepReport {
@@ -236,15 +238,29 @@ impl Delivery {
     /// [`StoreError`] when the pending list cannot be read; a failure on one message is logged
     /// and the sweep goes on with the others.
     pub async fn sweep(&self) -> Result<SweepReport, StoreError> {
+        self.sweep_until(None).await
+    }
+
+    /// [`Delivery::sweep`], stopping before another message once `until` has passed (a Lambda
+    /// function's deadline less a margin); what is left waits for the next sweep.
+    ///
+    /// # Errors
+    /// As [`Delivery::sweep`].
+    pub async fn sweep_until(&self, until: Option<std::time::Instant>) -> Result<SweepReport, StoreError> {
         let mut report = SweepReport::default();
         let mut tried = std::collections::HashSet::new();
-        loop {
+        let out_of_time = || until.is_some_and(|until| std::time::Instant::now() >= until);
+        'batches: loop {
             let due = self.store.pending_messages(self.clock.now(), SWEEP_BATCH).await?;
             let fresh: Vec<_> = due.into_iter().filter(|p| tried.insert(p.message.message_id.clone())).collect();
             if fresh.is_empty() {
                 break;
             }
             for pending in fresh {
+                if out_of_time() {
+                    report.left_for_later = true;
+                    break 'batches;
+                }
                 match self.deliver(&pending.message.message_id).await {
                     Ok(Delivered::Sent) => report.sent += 1,
                     Ok(Delivered::WillRetry) => report.will_retry += 1,
@@ -263,6 +279,7 @@ impl Delivery {
                 will_retry = report.will_retry,
                 failed = report.failed,
                 skipped = report.skipped,
+                left_for_later = report.left_for_later,
                 "pending mail swept"
             );
         }

@@ -322,9 +322,8 @@ pub fn outgoing_item(
     recipient: Option<&ContactKey>,
     reference: &CaseRef,
 ) -> Result<Item, DynamoError> {
-    let purpose = match serde_json::to_value(message.purpose).map_err(DynamoError::Encode)? {
-        serde_json::Value::String(name) => name,
-        _ => return Err(DynamoError::Malformed(ATTR_PURPOSE)),
+    let serde_json::Value::String(purpose) = serde_json::to_value(message.purpose).map_err(DynamoError::Encode)? else {
+        return Err(DynamoError::Malformed(ATTR_PURPOSE));
     };
     let mut item = message_key(&message.message_id);
     let reference = message.case_ref.as_ref().unwrap_or(reference);

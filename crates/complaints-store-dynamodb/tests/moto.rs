@@ -301,7 +301,11 @@ async fn the_pending_mail_query_reads_only_pending_messages_however_many_were_se
     assert_eq!((all_pending, evaluated_all), ((PENDING + SENT), (PENDING + SENT) as u64));
 
     for id in &ids[PENDING..] {
-        store.claim_message(id, horizon, horizon + chrono::Duration::minutes(1)).await.expect("claim").expect("claimed");
+        store
+            .claim_message(id, horizon, horizon + chrono::Duration::minutes(1))
+            .await
+            .expect("claim")
+            .expect("claimed");
         store.finish_message(id, DeliveryResult::Sent { at: horizon }, None).await.expect("sent");
     }
     let (still_pending, evaluated) = measure(store.clone()).await;
