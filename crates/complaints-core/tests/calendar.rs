@@ -11,8 +11,20 @@ use complaints_core::calendar::{
     Calendar, CalendarChange, DayKind, FIRST_YEAR, LAST_YEAR, NonWorkingDay, easter_sunday, scottish_bank_holidays,
 };
 
-const REFERENCE_CSV: &str =
+/// Our own reference list, in the repository, so the test runs on any clone.
+const REFERENCE_CSV: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/scotland-holidays-2020-2030.csv");
+/// The independent list in the shared specification folder beside the repository: compared too
+/// when it is there, and required when `CI` is set.
+const SHARED_REFERENCE_CSV: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/scotland-holidays-2020-2030.csv");
+
+/// The dates of a reference list: the first column of every line after the header, skipping
+/// `#` comment lines.
+fn reference_dates(csv: &str, header: &str) -> Vec<NaiveDate> {
+    let mut lines = csv.lines().filter(|line| !line.starts_with('#') && !line.trim().is_empty());
+    assert_eq!(lines.next(), Some(header));
+    lines.map(|line| date(line.split(',').next().unwrap())).collect()
+}
 
 fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
@@ -30,12 +42,26 @@ fn local_day(text: &str, name: &str, kind: DayKind) -> CalendarChange {
 #[test]
 fn generated_calendar_equals_the_reference_list_for_2020_to_2030() {
     let csv = std::fs::read_to_string(REFERENCE_CSV).expect("the reference list is readable");
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("date,name"));
-    let reference: Vec<NaiveDate> =
-        lines.filter(|line| !line.trim().is_empty()).map(|line| date(line.split(',').next().unwrap())).collect();
+    let reference = reference_dates(&csv, "date,weekday,name");
     assert!(reference.len() > 100, "the reference list looks truncated");
 
+    let calendar = Calendar::scotland();
+    let generated: Vec<NaiveDate> =
+        calendar.non_working_days(date("2020-01-01"), date("2030-12-31")).map(|day| day.date).collect();
+    assert_eq!(generated, reference);
+}
+
+#[test]
+fn generated_calendar_equals_the_shared_independent_list_when_it_is_there() {
+    let csv = match std::fs::read_to_string(SHARED_REFERENCE_CSV) {
+        Ok(csv) => csv,
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!("not compared: the shared reference list is not beside the repository");
+            return;
+        }
+        Err(err) => panic!("CI is set, so the shared reference list must be there: {err}"),
+    };
+    let reference = reference_dates(&csv, "date,name");
     let calendar = Calendar::scotland();
     let generated: Vec<NaiveDate> =
         calendar.non_working_days(date("2020-01-01"), date("2030-12-31")).map(|day| day.date).collect();

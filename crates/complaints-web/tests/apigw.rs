@@ -92,7 +92,8 @@ fn corpus_dir() -> Option<PathBuf> {
 #[tokio::test]
 async fn every_recorded_corpus_event_gets_an_answer_without_a_server_error() {
     let Some(dir) = corpus_dir() else {
-        eprintln!("skipped: the shared corpus of API Gateway events is not checked out");
+        assert!(std::env::var_os("CI").is_none(), "CI is set, so the shared corpus must be beside the repository");
+        eprintln!("not run: the shared corpus of API Gateway events is not beside the repository");
         return;
     };
     let harness = Harness::new();
