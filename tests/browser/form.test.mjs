@@ -2,7 +2,7 @@
 // playwright-core). scripts/test-browser starts `complaints serve` and sets the variables below.
 //
 //   BASE_URL        the running server, e.g. http://127.0.0.1:41234
-//   DATA_DIR        its data directory (to check the outbox and run `complaints case show`)
+//   DATA_DIR        its data directory (to check the mail folder and run `complaints case show`)
 //   COMPLAINTS_BIN  the `complaints` binary
 //   ARTIFACTS_DIR   where screenshots go (git-ignored)
 //   DOCS_SCREENSHOT optional: also save the blank form here (for the README)
@@ -88,17 +88,17 @@ const tests = [
     const dueIso = await page.getAttribute('#response-due time', 'datetime');
     assert.ok(JSON.stringify(shown.case).includes(dueIso), 'the stored case has the due date shown');
 
-    const outbox = join(DATA_DIR, 'outbox');
-    const messages = readdirSync(outbox).filter((f) => f.endsWith('.eml') && f.includes(reference.toLowerCase()));
+    const mailDir = join(DATA_DIR, 'mail');
+    const messages = readdirSync(mailDir).filter((f) => f.endsWith('.eml') && f.includes(reference.toLowerCase()));
     assert.equal(messages.length, 1, `one acknowledgement for ${reference}`);
-    const eml = readFileSync(join(outbox, messages[0]), 'utf8');
+    const eml = readFileSync(join(mailDir, messages[0]), 'utf8');
     assert.match(eml, /^To: .*jo@example\.org/m);
 
-    // The dev outbox page lists it and shows it as text.
-    await page.goto(`${BASE_URL}/outbox`);
+    // The dev sent-mail page lists it and shows it as text.
+    await page.goto(`${BASE_URL}/mail`);
     await page.getByRole('link', { name: new RegExp(reference) }).click();
     await page.getByText('jo@example.org').first().waitFor();
-    await page.screenshot({ path: join(ARTIFACTS_DIR, 'outbox-message.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'sent-mail-message.png'), fullPage: true });
   }],
 
   ['a form without an email address shows the error summary and keeps the answers', async (page) => {
