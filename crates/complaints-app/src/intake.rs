@@ -69,8 +69,6 @@ pub struct IntakeReceipt {
 pub enum IntakeError {
     #[error("could not store the case")]
     Store(#[from] StoreError),
-    #[error("could not render the acknowledgement")]
-    Template(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The organisation configuration cannot make a reference (e.g. a bad prefix); nothing was stored.
     #[error("the organisation configuration is invalid")]
     Config(#[source] Box<dyn std::error::Error + Send + Sync>),
