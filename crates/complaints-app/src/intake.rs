@@ -10,6 +10,7 @@ use complaints_core::case::{Case, CaseEvent, MessagePurpose, NotQueuedReason, Ru
 use complaints_core::complaint::{Channel, EmailAddress, NewComplaint};
 use complaints_core::config::OrgConfig;
 use complaints_core::reference::{CaseRef, CaseRefError};
+use complaints_core::text::looks_like_a_name;
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_core::workdays::ClockStart;
 use complaints_mail::templates::Templates;
@@ -45,6 +46,10 @@ pub struct IntakeRequest {
     pub complaint: NewComplaint,
     /// Idempotency key from the channel (a repeat returns the existing case and sends nothing).
     pub source_key: Option<String>,
+    /// The channel suspects a bot (the web form's honeypot was filled). The case is kept and
+    /// flagged for staff ([`StaffFlag::PossibleSpam`]) and nothing automatic is sent: a real
+    /// complaint is never lost, and a bot cannot make us send mail.
+    pub possible_spam: bool,
 }
 
 /// What the citizen is told back.
@@ -84,7 +89,7 @@ impl IntakeService {
     /// pending and is retried), so the citizen always gets their reference.
     #[tracing::instrument(skip_all, fields(case_ref, channel))]
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeReceipt, IntakeError> {
-        let IntakeRequest { complaint, source_key } = request;
+        let IntakeRequest { complaint, source_key, possible_spam } = request;
         let span = Span::current();
         span.record("channel", complaint.channel.as_str());
 
@@ -96,7 +101,9 @@ impl IntakeService {
             .map_err(|e: CaseRefError| IntakeError::Config(Box::new(e)))?;
         // R51: anonymous complaints are tracked but nobody is messaged.
         let recipient = complaint.complainant.as_ref().and_then(|person| {
-            person.email.clone().map(|address| Mailbox { name: Some(person.name.clone()), address })
+            // The To name is shown by mail clients: only a name that looks like one (no links).
+            let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
+            person.email.clone().map(|address| Mailbox { name, address })
         });
         let contact = complaint
             .complainant
@@ -109,7 +116,20 @@ impl IntakeService {
         // The acknowledgement's Message-ID is `<reference>.ack.<nonce>@<domain>`: fixed before
         // the store numbers the case, so this request knows which message to deliver.
         let mut nonce = None;
-        let mail = match recipient {
+        if possible_spam {
+            // Kept and flagged in the same transaction as the case; nothing is queued.
+            events.push(system_event(now, CaseEvent::FlaggedForStaff { reason: StaffFlag::PossibleSpam }));
+            if recipient.is_some() {
+                events.push(system_event(
+                    now,
+                    CaseEvent::MessageNotQueued {
+                        purpose: MessagePurpose::Acknowledgement,
+                        reason: NotQueuedReason::PossibleSpam,
+                    },
+                ));
+            }
+        }
+        let mail = match recipient.filter(|_| !possible_spam) {
             Some(to) => match self.acknowledgement_plan(&case, to, now).await? {
                 Ok((compose, planned)) => {
                     nonce = Some(planned);

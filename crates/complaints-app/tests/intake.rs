@@ -71,7 +71,7 @@ fn harness() -> Harness {
 
 async fn submit(service: &IntakeService, complaint: NewComplaint, source_key: Option<&str>) -> IntakeReceipt {
     service
-        .submit(IntakeRequest { complaint, source_key: source_key.map(str::to_owned) })
+        .submit(IntakeRequest { complaint, source_key: source_key.map(str::to_owned), possible_spam: false })
         .await
         .expect("intake succeeds")
 }
@@ -341,7 +341,11 @@ async fn a_bad_reference_prefix_is_a_configuration_error_and_stores_nothing() {
     let h = harness_with(RecordingMailer::new(), monday(), config);
     let result = h
         .service
-        .submit(IntakeRequest { complaint: sample_complaint(Channel::WebForm, Some(JO)), source_key: None })
+        .submit(IntakeRequest {
+            complaint: sample_complaint(Channel::WebForm, Some(JO)),
+            source_key: None,
+            possible_spam: false,
+        })
         .await;
     assert!(matches!(result, Err(IntakeError::Config(_))), "{result:?}");
     let day = monday().date_naive();

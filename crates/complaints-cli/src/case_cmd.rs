@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use complaints_app::ports::{CaseStore, StoreError, StoredCase};
 use complaints_core::reference::CaseRef;
+use complaints_core::text::neutralise;
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_store_sqlite::SqliteCaseStore;
 
@@ -99,8 +100,9 @@ fn event_line(event: &TimelineEvent) -> String {
             let kind = fields.get("type").and_then(|v| v.as_str()).unwrap_or("event").to_owned();
             line.push_str(&kind);
             for (key, value) in fields.iter().filter(|(k, _)| k.as_str() != "type") {
+                // Reasons and notes are typed by people: one line, hidden controls made visible.
                 let shown = match value {
-                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::String(s) => one_line(s),
                     other => other.to_string(),
                 };
                 line.push_str(&format!(" {key}={shown}"));
@@ -111,20 +113,17 @@ fn event_line(event: &TimelineEvent) -> String {
     line
 }
 
-/// Control characters other than tabs shown as U+FFFD, so text a citizen typed (an escape
-/// sequence, say) cannot drive the officer's terminal.
-fn safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect()
-}
-
-/// The citizen's text on one line (for short answers shown beside a label).
+/// The citizen's text on one line (for short answers shown beside a label). Control and
+/// direction-changing characters show as U+FFFD (the same rule as the web pages and email,
+/// `complaints_core::text`), so text a citizen typed (an escape sequence, a right-to-left
+/// override) cannot drive the officer's terminal or disguise itself.
 fn one_line(text: &str) -> String {
-    safe(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+    neutralise(&text.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned()
 }
 
 /// The citizen's text as written, each line indented under its heading.
 fn indented(text: &str) -> String {
-    text.lines().map(|line| format!("  {}\n", safe(line))).collect()
+    neutralise(text).lines().map(|line| format!("  {line}\n")).collect()
 }
 
 fn as_text(stored: &StoredCase, timeline: &[TimelineEvent]) -> String {
@@ -216,5 +215,8 @@ mod tests {
         }
         assert_eq!(one_line("large\n print  please"), "large print please");
         assert_eq!(one_line("Jo\u{1b}]0;x\u{7}"), "Jo\u{fffd}]0;x\u{fffd}");
+        // Direction overrides and isolates cannot make text read differently from what it is.
+        assert_eq!(one_line("Pay \u{202e}01$\u{2066}"), "Pay \u{fffd}01$\u{fffd}");
+        assert_eq!(indented("a\u{200f}\r\nb\rc"), "  a\u{fffd}\n  b\n  c\n");
     }
 }

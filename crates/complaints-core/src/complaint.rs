@@ -51,40 +51,64 @@ impl fmt::Display for Channel {
 }
 
 /// A syntactically plausible email address: one `@`, no spaces or control characters, a dotted
-/// domain; the domain is lower-cased. Deliverability is the mail system's business.
+/// domain; the domain is lower-cased and, when internationalised, written in ASCII (IDNA, so
+/// `jo@bücher.example` is stored as `jo@xn--bcher-kva.example`). Deliverability is the mail
+/// system's business.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EmailAddress(String);
 
 /// Why an email address was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("enter an email address in the correct format, like name@example.com")]
-pub struct EmailAddressError;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailAddressError {
+    #[error("enter an email address in the correct format, like name@example.com")]
+    Format,
+    /// Internationalised local parts (RFC 6531) need SMTPUTF8 all the way to the recipient, which
+    /// our mail services do not promise; refusing is better than a message that never arrives.
+    #[error(
+        "the part before the @ must use only English letters, numbers and the symbols . _ - + ' (we cannot send email to other letters yet)"
+    )]
+    NonAsciiLocalPart,
+}
 
 impl EmailAddress {
     /// Parses and normalises an address.
     ///
     /// # Errors
-    /// [`EmailAddressError`] when it is not of the form `local@domain.tld`.
+    /// [`EmailAddressError::Format`] when it is not of the form `local@domain.tld` (or the domain
+    /// is not a valid internationalised domain name); [`EmailAddressError::NonAsciiLocalPart`] when
+    /// the part before the `@` is not ASCII.
     pub fn parse(raw: &str) -> Result<Self, EmailAddressError> {
         let trimmed = raw.trim();
-        let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailAddressError)?;
+        let (local, domain) = trimmed.rsplit_once('@').ok_or(EmailAddressError::Format)?;
         let plain = |s: &str| {
             !s.is_empty()
                 && !s.chars().any(|c| {
-                    c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\\')
+                    c.is_whitespace()
+                        || c.is_control()
+                        || crate::text::is_hidden_control(c)
+                        || matches!(c, '<' | '>' | '(' | ')' | ',' | ';' | '"' | '\\')
                 })
         };
-        let domain_ok = plain(domain)
-            && domain.contains('.')
+        if !plain(local) || local.contains('@') || !plain(domain) || domain.contains('@') {
+            return Err(EmailAddressError::Format);
+        }
+        if !local.is_ascii() {
+            return Err(EmailAddressError::NonAsciiLocalPart);
+        }
+        // UTS 46 ToASCII with the STD3 and hyphen rules of host names: maps (lower-cases, NFC) and converts each label to Punycode when it
+        // is not ASCII; an invalid label (a bare combining mark, a disallowed character) is refused.
+        let domain = idna::domain_to_ascii_strict(domain).map_err(|_| EmailAddressError::Format)?;
+        let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && !domain.contains('@');
-        if !plain(local) || local.contains('@') || !domain_ok || trimmed.len() > 254 {
-            return Err(EmailAddressError);
+            && plain(&domain);
+        let address = format!("{local}@{}", domain.to_ascii_lowercase());
+        if !domain_ok || address.len() > 254 {
+            return Err(EmailAddressError::Format);
         }
-        Ok(Self(format!("{local}@{}", domain.to_ascii_lowercase())))
+        Ok(Self(address))
     }
 
     #[must_use]
@@ -215,6 +239,34 @@ mod tests {
     fn email_addresses_are_trimmed_and_their_domain_lower_cased() {
         let address = EmailAddress::parse("  Jo.Bloggs@Example.ORG ").expect("valid");
         assert_eq!(address.as_str(), "Jo.Bloggs@example.org");
+    }
+
+    #[test]
+    fn internationalised_domains_are_stored_in_ascii() {
+        let cases = [
+            ("jo@bücher.example", "jo@xn--bcher-kva.example"),
+            ("Jo@BÜCHER.Example", "Jo@xn--bcher-kva.example"),
+            ("info@例え.テスト", "info@xn--r8jz45g.xn--zckzah"),
+            ("jo@example.org", "jo@example.org"),
+        ];
+        for (raw, stored) in cases {
+            assert_eq!(EmailAddress::parse(raw).map(String::from), Ok(stored.to_owned()), "{raw}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_local_parts_are_refused_with_their_own_message() {
+        for raw in ["jö@example.org", "用户@例子.广告"] {
+            assert_eq!(EmailAddress::parse(raw), Err(EmailAddressError::NonAsciiLocalPart), "{raw}");
+        }
+        assert!(EmailAddressError::NonAsciiLocalPart.to_string().contains("before the @"));
+    }
+
+    #[test]
+    fn email_addresses_with_hidden_controls_or_bad_domains_are_refused() {
+        for bad in ["jo\u{202e}@example.org", "jo@exa\u{200b}mple.org", "jo@-.org", "jo@xn--.org"] {
+            assert_eq!(EmailAddress::parse(bad), Err(EmailAddressError::Format), "{bad:?}");
+        }
     }
 
     #[test]

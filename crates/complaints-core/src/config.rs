@@ -20,21 +20,74 @@ pub struct Organisation {
     pub reference_prefix: String,
     /// The team named as handling new cases until someone is assigned (R42).
     pub default_handler: String,
-    /// Phone number citizens can call about their complaint, shown in messages.
+    /// Phone number citizens can call about their complaint. Wherever a page or message says
+    /// "contact us" it gives the phone number, email address and postal address that are set; at
+    /// least one of the three must be.
     pub phone: Option<String>,
+    /// Email address citizens can write to about their complaint (when absent, messages give the
+    /// `mail.reply_to` or `mail.from` address).
+    pub email: Option<String>,
+    /// Postal address, on one line with commas between its parts.
+    pub address: Option<String>,
     /// Website of the organisation.
     pub website: Option<String>,
 }
 
 impl Default for Organisation {
     fn default() -> Self {
+        // Placeholders anyone can see are not real: an Ofcom drama number and example.org.
         Self {
             name: "Example Council".to_owned(),
             reference_prefix: "CMP".to_owned(),
             default_handler: "Complaints Team".to_owned(),
-            phone: None,
+            phone: Some("03069 990 123".to_owned()),
+            email: Some("complaints@example.org".to_owned()),
+            address: Some("Complaints Team, Example Council, 1 High Street, Exampletown".to_owned()),
             website: None,
         }
+    }
+}
+
+impl Organisation {
+    /// The phone number, if one is set and not blank.
+    #[must_use]
+    pub fn contact_phone(&self) -> Option<&str> {
+        non_blank(self.phone.as_deref())
+    }
+
+    /// The email address citizens write to, if one is set and not blank.
+    #[must_use]
+    pub fn contact_email(&self) -> Option<&str> {
+        non_blank(self.email.as_deref())
+    }
+
+    /// The postal address, if one is set and not blank.
+    #[must_use]
+    pub fn contact_address(&self) -> Option<&str> {
+        non_blank(self.address.as_deref())
+    }
+}
+
+fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// How the web form and its JSON API take complaints in, and how hard one client may push.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeSettings {
+    /// SHA-256 digests (64 hex characters) of the API keys trusted integrations present as
+    /// `Authorization: Bearer <key>` instead of a form token. Only digests live in configuration.
+    pub api_key_sha256: Vec<String>,
+    /// Complaints one client (source IP address) may send in each window; 0 turns the limit off.
+    pub rate_limit_submissions: u32,
+    /// The length of that window, in minutes.
+    pub rate_limit_window_minutes: u32,
+}
+
+impl Default for IntakeSettings {
+    fn default() -> Self {
+        Self { api_key_sha256: Vec::new(), rate_limit_submissions: 10, rate_limit_window_minutes: 10 }
     }
 }
 
@@ -73,6 +126,7 @@ pub struct OrgConfig {
     pub organisation: Organisation,
     pub procedure: Policy,
     pub mail: MailSettings,
+    pub intake: IntakeSettings,
     /// Service areas offered on the web form.
     pub service_areas: Vec<String>,
     /// Removed days, then added local holidays, closures and one-off days, applied in that order on
@@ -87,6 +141,7 @@ impl Default for OrgConfig {
             organisation: Organisation::default(),
             procedure: Policy::default(),
             mail: MailSettings::default(),
+            intake: IntakeSettings::default(),
             service_areas: [
                 "Bins and recycling",
                 "Council tax and benefits",
@@ -165,6 +220,19 @@ impl OrgConfig {
         if organisation.default_handler.trim().is_empty() {
             return Err(ConfigError::invalid("organisation.default_handler", "must not be empty"));
         }
+        if organisation.contact_phone().is_none()
+            && organisation.contact_email().is_none()
+            && organisation.contact_address().is_none()
+        {
+            return Err(ConfigError::invalid(
+                "organisation.phone",
+                "give at least one of organisation.phone, organisation.email or organisation.address, so people know how to contact you",
+            ));
+        }
+        if let Some(email) = organisation.contact_email() {
+            EmailAddress::parse(email).map_err(|e| ConfigError::invalid("organisation.email", e))?;
+        }
+        self.validate_intake()?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {
@@ -183,6 +251,32 @@ impl OrgConfig {
             }
         }
         self.validate_calendar()
+    }
+
+    /// API key digests must be digests (a key pasted in by mistake would otherwise sit in the file),
+    /// and a rate limit needs a window.
+    fn validate_intake(&self) -> Result<(), ConfigError> {
+        let intake = &self.intake;
+        let mut seen = BTreeSet::new();
+        for (i, digest) in intake.api_key_sha256.iter().enumerate() {
+            let field = format!("intake.api_key_sha256[{i}]");
+            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ConfigError::invalid(
+                    field,
+                    "must be the SHA-256 of the key as 64 hex characters (e.g. `printf %s \"$KEY\" | sha256sum`), never the key itself",
+                ));
+            }
+            if !seen.insert(digest.to_ascii_lowercase()) {
+                return Err(ConfigError::invalid(field, "is listed twice"));
+            }
+        }
+        if intake.rate_limit_submissions > 0 && intake.rate_limit_window_minutes == 0 {
+            return Err(ConfigError::invalid(
+                "intake.rate_limit_window_minutes",
+                "must be at least 1 (or set intake.rate_limit_submissions = 0 to turn the limit off)",
+            ));
+        }
+        Ok(())
     }
 
     /// Calendar changes must be unambiguous: one entry per date, and a removal must remove something.

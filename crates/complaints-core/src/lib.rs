@@ -17,5 +17,6 @@ pub mod outcome;
 pub mod policy;
 pub mod reference;
 pub mod signposting;
+pub mod text;
 pub mod timeline;
 pub mod workdays;

@@ -17,6 +17,7 @@ use complaints_core::config::OrgConfig;
 use complaints_core::policy::{
     ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, STAGE1_WORKING_DAYS, STAGE2_WORKING_DAYS,
 };
+use complaints_core::text::{looks_like_a_name, neutralise};
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
@@ -178,6 +179,16 @@ fn base_environment() -> Environment<'static> {
         Ok(BUILTIN_TEMPLATES.iter().find(|(builtin, _)| *builtin == name).map(|(_, source)| (*source).to_owned()))
     });
     env.add_filter("long_date", long_date_filter);
+    // Every value a template prints passes through here: characters that could hide or reorder
+    // text (bidirectional overrides, terminal escapes) are made visible, then HTML is escaped
+    // as usual. The built-in messages print no citizen text; overrides might.
+    env.set_formatter(|out, state, value| match value.as_str() {
+        Some(text) if value.is_safe() => {
+            minijinja::escape_formatter(out, state, &Value::from_safe_string(neutralise(text).into_owned()))
+        }
+        Some(text) => minijinja::escape_formatter(out, state, &Value::from(neutralise(text).as_ref())),
+        None => minijinja::escape_formatter(out, state, value),
+    });
     env
 }
 
@@ -236,20 +247,28 @@ fn tidy_text(raw: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrganisationContext {
     pub name: String,
-    /// Where citizens write to: the configured Reply-To, or else the From address.
+    /// Where citizens write to: `organisation.email`, else the configured Reply-To, else From.
     pub email: String,
     pub phone: Option<String>,
+    /// The postal address, on one line.
+    pub address: Option<String>,
     pub website: Option<String>,
 }
 
 impl OrganisationContext {
     #[must_use]
     pub fn from_config(config: &OrgConfig) -> Self {
+        let organisation = &config.organisation;
         Self {
-            name: config.organisation.name.clone(),
-            email: config.mail.reply_to.clone().unwrap_or_else(|| config.mail.from.clone()),
-            phone: config.organisation.phone.clone(),
-            website: config.organisation.website.clone(),
+            name: organisation.name.clone(),
+            email: organisation
+                .contact_email()
+                .map(str::to_owned)
+                .or_else(|| config.mail.reply_to.clone())
+                .unwrap_or_else(|| config.mail.from.clone()),
+            phone: organisation.contact_phone().map(str::to_owned),
+            address: organisation.contact_address().map(str::to_owned),
+            website: organisation.website.clone(),
         }
     }
 }
@@ -257,17 +276,23 @@ impl OrganisationContext {
 /// The person affected when a representative complains for someone (R52).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RepresentativeContext {
-    pub person_affected: String,
-    pub relationship: String,
+    /// Their name, when it [looks like a name](complaints_core::text::looks_like_a_name); none
+    /// otherwise, and the message says "someone else".
+    pub person_affected: Option<String>,
 }
 
 /// The variables of `acknowledgement` and `acknowledgement-child`. Dates are already written for
 /// people ("Thursday 4 December 2025").
+///
+/// An acknowledgement goes to whatever address someone typed, so it carries nothing else that
+/// person typed: no description, outcome or adjustments, and names only when they look like names
+/// (the mail relay defence; docs/security.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AcknowledgementContext {
     pub reference: String,
-    /// Who the message is addressed to: the complainant, or their representative (R52).
-    pub recipient_name: String,
+    /// The name to greet: the complainant, or their representative (R52), when it looks like a
+    /// name; none otherwise, and the message greets "Dear customer" ("Hello" for a child).
+    pub recipient_name: Option<String>,
     pub representative: Option<RepresentativeContext>,
     /// `child-complainant`, `adult-at-childs-request` or `adult-about-child` (R56); none otherwise.
     pub child: Option<String>,
@@ -282,16 +307,20 @@ pub struct AcknowledgementContext {
     pub stage2_ack_due: Option<String>,
     /// Who is dealing with the complaint (R42).
     pub handler: String,
-    pub service_area: String,
-    pub description: String,
-    pub outcome_sought: Option<String>,
-    /// Reasonable adjustments or another format asked for (R55).
-    pub adjustments: Option<String>,
+    /// The service area, when it is one the organisation configured (never free text).
+    pub service_area: Option<String>,
+    /// True when the complainant asked for help or changes (R55); what they wrote is not repeated.
+    pub adjustments_requested: bool,
     /// R16: escalation is asked for within this many months of the event or awareness…
     pub escalation_months_after_event: u32,
     /// …or within this many months of the stage 1 response, whichever is later.
     pub escalation_months_after_response: u32,
     pub organisation: OrganisationContext,
+}
+
+/// A name an automatic message may use, or none.
+fn greeting_name(name: &str) -> Option<String> {
+    looks_like_a_name(name).then(|| name.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 impl AcknowledgementContext {
@@ -312,13 +341,14 @@ impl AcknowledgementContext {
                 (2, response, STAGE2_WORKING_DAYS, Some(ack))
             }
         };
+        let service_area = config.service_areas.iter().find(|area| **area == complaint.service_area).cloned();
         Ok(Self {
             reference: case.reference().to_string(),
-            recipient_name: complainant.name.clone(),
-            representative: complaint.representation.as_ref().map(|r| RepresentativeContext {
-                person_affected: r.person_affected.clone(),
-                relationship: r.relationship.clone(),
-            }),
+            recipient_name: greeting_name(&complainant.name),
+            representative: complaint
+                .representation
+                .as_ref()
+                .map(|r| RepresentativeContext { person_affected: greeting_name(&r.person_affected) }),
             child: complaint.child.map(|c| child_name(c).to_owned()),
             stage,
             received_on: long_date(case.effective_receipt()),
@@ -326,20 +356,24 @@ impl AcknowledgementContext {
             response_working_days,
             stage2_ack_due: stage2_ack_due.map(long_date),
             handler: case.handler().to_owned(),
-            service_area: complaint.service_area.clone(),
-            description: complaint.description.clone(),
-            outcome_sought: complaint.outcome_sought.clone(),
-            adjustments: complaint.adjustments.clone(),
+            service_area,
+            adjustments_requested: complaint.adjustments.as_deref().is_some_and(|a| !a.trim().is_empty()),
             escalation_months_after_event: ESCALATION_AFTER_EVENT_MONTHS,
             escalation_months_after_response: ESCALATION_AFTER_STAGE1_MONTHS,
             organisation: OrganisationContext::from_config(config),
         })
     }
 
-    /// `acknowledgement-child` when a child is involved (R56), else `acknowledgement`.
+    /// `acknowledgement-child` when the complainant is a child or young person (R56), else
+    /// `acknowledgement`: an adult complaining about a child, or at a child's request, gets the
+    /// adult letter (which says the child's needs will be kept in mind).
     #[must_use]
     pub fn message_name(&self) -> &'static str {
-        if self.child.is_some() { ACKNOWLEDGEMENT_CHILD } else { ACKNOWLEDGEMENT }
+        if self.child.as_deref() == Some(child_name(ChildInvolvement::ChildComplainant)) {
+            ACKNOWLEDGEMENT_CHILD
+        } else {
+            ACKNOWLEDGEMENT
+        }
     }
 
     /// Sample facts covering every branch of the built-in acknowledgements, used to check overrides
@@ -347,7 +381,7 @@ impl AcknowledgementContext {
     fn samples() -> Vec<Self> {
         let base = Self {
             reference: "CMP-2025-00001".to_owned(),
-            recipient_name: "Sample Name".to_owned(),
+            recipient_name: Some("Sample Name".to_owned()),
             representative: None,
             child: None,
             stage: 1,
@@ -356,32 +390,31 @@ impl AcknowledgementContext {
             response_working_days: STAGE1_WORKING_DAYS,
             stage2_ack_due: None,
             handler: "Complaints Team".to_owned(),
-            service_area: "Something else".to_owned(),
-            description: "Sample description.".to_owned(),
-            outcome_sought: None,
-            adjustments: None,
+            service_area: None,
+            adjustments_requested: false,
             escalation_months_after_event: ESCALATION_AFTER_EVENT_MONTHS,
             escalation_months_after_response: ESCALATION_AFTER_STAGE1_MONTHS,
             organisation: OrganisationContext {
                 name: "Sample Council".to_owned(),
                 email: "complaints@example.org".to_owned(),
                 phone: None,
+                address: None,
                 website: None,
             },
         };
         let full = Self {
-            representative: Some(RepresentativeContext {
-                person_affected: "Sample Person".to_owned(),
-                relationship: "parent".to_owned(),
-            }),
+            recipient_name: None,
+            representative: Some(RepresentativeContext { person_affected: Some("Sample Person".to_owned()) }),
+            child: Some(child_name(ChildInvolvement::AdultAboutChild).to_owned()),
             stage: 2,
             response_due: "Monday 29 December 2025".to_owned(),
             response_working_days: STAGE2_WORKING_DAYS,
             stage2_ack_due: Some("Tuesday 2 December 2025".to_owned()),
-            outcome_sought: Some("Sample outcome.".to_owned()),
-            adjustments: Some("Sample adjustment.".to_owned()),
+            service_area: Some("Something else".to_owned()),
+            adjustments_requested: true,
             organisation: OrganisationContext {
                 phone: Some("0300 000 0000".to_owned()),
+                address: Some("1 Sample Street, Sample Town".to_owned()),
                 website: Some("https://www.example.org".to_owned()),
                 ..base.organisation.clone()
             },
@@ -456,6 +489,8 @@ mod tests {
         let mut config = OrgConfig::builtin();
         config.organisation.name = "Glenbrae Council".to_owned();
         config.organisation.phone = Some("0300 123 4567".to_owned());
+        config.organisation.email = Some("complaints@glenbrae.example".to_owned());
+        config.organisation.address = Some("Complaints Team, Glenbrae Council, 1 Main Street, Glenbrae".to_owned());
         config.organisation.website = Some("https://www.glenbrae.example".to_owned());
         config.mail.reply_to = Some("complaints-replies@glenbrae.example".to_owned());
         config
@@ -496,69 +531,201 @@ mod tests {
         }
     }
 
+    /// The signature block every message ends with, from the configuration above.
+    const FOOTER: &str = "\
+--
+Glenbrae Council
+Email: complaints@glenbrae.example
+Phone: 0300 123 4567
+Post: Complaints Team, Glenbrae Council, 1 Main Street, Glenbrae
+Website: https://www.glenbrae.example
+";
+
+    /// The adult letter's sections that do not depend on the stage.
+    const ADULT_SUPPORT: &str = "\
+ANOTHER FORMAT, LANGUAGE OR SUPPORT
+
+If you would like this message in another format (for example large print, Braille or audio) or in another language, or if you need us to change the way we work with you (reasonable adjustments), please tell us.
+";
+
+    const ADULT_CONTACT: &str = "\
+HOW TO CONTACT US
+
+Reply to this email, quoting your reference CMP-2025-00042.
+Phone: 0300 123 4567
+Post: Complaints Team, Glenbrae Council, 1 Main Street, Glenbrae
+
+Yours sincerely,
+
+Housing Team
+Glenbrae Council
+
+";
+
+    const ADULT_STAGE_ONE: &str = "\
+WHO IS DEALING WITH YOUR COMPLAINT
+
+Housing Team is dealing with your complaint.
+
+WHAT HAPPENS NEXT
+
+We will look at your complaint at stage 1 of our complaints procedure. This means we aim to give you a response quickly, within 5 working days.
+
+We will give you our response by Thursday 4 December 2025. If we need more time, we will tell you why and when you can expect our response.
+
+IF YOU ARE UNHAPPY WITH OUR RESPONSE
+
+You can ask us to look at your complaint again at stage 2 of our complaints procedure, where it will be investigated. Please ask within 6 months of when you first knew about the problem, or within 2 months of our response, whichever is later.
+
+If you are still unhappy after stage 2, you can ask the Scottish Public Services Ombudsman (SPSO) to look at your complaint. The SPSO is the final stage for complaints about public services in Scotland. We will tell you how to contact them when we send our stage 2 response.
+
+";
+
     #[test]
-    fn stage_one_acknowledgement_states_reference_due_date_handler_escalation_and_formats() {
+    fn the_adult_stage_one_acknowledgement_reads_in_full() {
         let message = acknowledge(complaint());
-        assert!(message.subject.contains("CMP-2025-00042"), "{}", message.subject);
-        assert_all_contain(
-            &message,
-            &[
-                "Dear Ailsa Mackay",
-                "CMP-2025-00042",
-                "stage 1",
-                "within 5 working days",
-                "Thursday 4 December 2025",
-                "Housing Team is dealing with your complaint",
-                "look at your complaint again at stage 2",
-                "within 6 months",
-                "within 2 months of our response",
-                "another format",
-                "another language",
-                "reasonable adjustments",
-                "0300 123 4567",
-                "complaints-replies@glenbrae.example",
-                "www.glenbrae.example",
-                "Glenbrae Council",
-                "My blue bin was not emptied for three weeks.",
-                "Empty the bin and tell me why it was missed.",
-            ],
+        assert_eq!(message.subject, "Your complaint CMP-2025-00042: we have received it");
+        let expected = format!(
+            "Dear Ailsa Mackay,
+
+Thank you for your complaint. We have received it.
+
+Your reference is CMP-2025-00042. Please quote it whenever you contact us about this complaint.
+
+{ADULT_STAGE_ONE}{ADULT_SUPPORT}
+{ADULT_CONTACT}{FOOTER}"
         );
-        assert_none_contain(&message, &["within 20 working days", "SPSO", "on behalf of"]);
+        assert_eq!(message.text, expected);
     }
 
     #[test]
-    fn direct_stage_two_acknowledgement_gives_the_three_and_twenty_working_day_dates() {
+    fn the_direct_stage_two_acknowledgement_reads_in_full() {
         let message = acknowledge(NewComplaint {
             route: IntakeRoute::DirectStage2 { reason: "serious".to_owned() },
             ..complaint()
         });
         // mchp-rules §2 worked example: received Thu 27 Nov 2025 → stage 2 ack Tue 2 Dec, due Mon 29 Dec.
-        assert_all_contain(
-            &message,
-            &["stage 2", "Tuesday 2 December 2025", "Monday 29 December 2025", "within 20 working days", "SPSO"],
+        let expected = format!(
+            "Dear Ailsa Mackay,
+
+Thank you for your complaint. We have received it.
+
+Your reference is CMP-2025-00042. Please quote it whenever you contact us about this complaint.
+
+WHO IS DEALING WITH YOUR COMPLAINT
+
+Housing Team is dealing with your complaint.
+
+WHAT HAPPENS NEXT
+
+Your complaint needs a detailed investigation, so we are dealing with it at stage 2 of our complaints procedure.
+
+- By Tuesday 2 December 2025 we will contact you to confirm the points of complaint we will investigate and the outcome you are looking for.
+- We will give you our full response by Monday 29 December 2025. That is within 20 working days.
+
+If we need more time, we will tell you why and when you can expect our response.
+
+IF YOU ARE UNHAPPY WITH OUR RESPONSE
+
+Our stage 2 response will be our final decision. If you are still unhappy after it, you can ask the Scottish Public Services Ombudsman (SPSO) to look at your complaint. The SPSO is the final stage for complaints about public services in Scotland. We will tell you how to contact them when we send our response.
+
+{ADULT_SUPPORT}
+{ADULT_CONTACT}{FOOTER}"
         );
-        assert_none_contain(&message, &["Thursday 4 December 2025", "stage 1", "within 5 working days"]);
+        assert_eq!(message.text, expected);
+        assert_all_contain(&message, &["Tuesday 2 December 2025", "Monday 29 December 2025", "final stage"]);
     }
 
     #[test]
-    fn child_involvement_selects_the_child_friendly_wording() {
-        for involvement in [
-            ChildInvolvement::ChildComplainant,
-            ChildInvolvement::AdultAtChildsRequest,
-            ChildInvolvement::AdultAboutChild,
-        ] {
+    fn the_representative_acknowledgement_reads_in_full() {
+        let message = acknowledge(NewComplaint {
+            representation: Some(Representation {
+                person_affected: "Morag Mackay".to_owned(),
+                relationship: "daughter".to_owned(),
+                consent_confirmed: true,
+            }),
+            adjustments: Some("Large print, please.".to_owned()),
+            ..complaint()
+        });
+        let expected = format!(
+            "Dear Ailsa Mackay,
+
+Thank you for your complaint on behalf of Morag Mackay. We have received it. Because you are making the complaint for them, we will write to you about it.
+
+Your reference is CMP-2025-00042. Please quote it whenever you contact us about this complaint.
+
+{ADULT_STAGE_ONE}{ADULT_SUPPORT}
+You told us you need help or changes to make your complaint. Housing Team will contact you to agree how we will do this.
+
+{ADULT_CONTACT}{FOOTER}"
+        );
+        assert_eq!(message.text, expected);
+        assert_none_contain(&message, &["daughter", "Large print"]);
+    }
+
+    #[test]
+    fn the_child_complainant_acknowledgement_reads_in_full() {
+        let message = acknowledge(NewComplaint { child: Some(ChildInvolvement::ChildComplainant), ..complaint() });
+        assert_eq!(message.subject, "We have got your complaint (CMP-2025-00042)");
+        let expected = format!(
+            "Hello Ailsa Mackay,
+
+Thank you for telling us about your complaint. We are glad you got in touch.
+
+Your complaint number is CMP-2025-00042. Please use this number when you talk to us about it.
+
+Housing Team will look after your complaint.
+
+WHAT HAPPENS NOW
+
+We will look at your complaint. We will give you our answer by Thursday 4 December 2025.
+
+If we need more time, we will tell you why.
+
+IF YOU ARE NOT HAPPY WITH OUR ANSWER
+
+Tell us. We will look at your complaint again, more closely.
+
+If you are still not happy after that, you can ask the Scottish Public Services Ombudsman (SPSO) to look at it. They do not work for us. They are the last step for complaints.
+
+WE CAN HELP YOU
+
+You can ask us to talk to you in a different way. For example, we can phone you, meet you, use simpler words, or write in another language. You can also ask someone you trust to help you.
+
+HOW TO TALK TO US
+
+Just reply to this email.
+Phone: 0300 123 4567
+Post: Complaints Team, Glenbrae Council, 1 Main Street, Glenbrae
+
+Thank you,
+
+Housing Team
+Glenbrae Council
+
+{FOOTER}"
+        );
+        assert_eq!(message.text, expected);
+    }
+
+    #[test]
+    fn an_adult_complaining_about_or_for_a_child_gets_the_adult_letter() {
+        for involvement in [ChildInvolvement::AdultAtChildsRequest, ChildInvolvement::AdultAboutChild] {
             let message = acknowledge(NewComplaint { child: Some(involvement), ..complaint() });
-            assert!(message.subject.contains("CMP-2025-00042"), "{}", message.subject);
-            assert_all_contain(
-                &message,
-                &[
-                    "Hello Ailsa Mackay",
-                    "Your complaint number is",
-                    "Thursday 4 December 2025",
-                    "Housing Team will look after",
-                ],
+            assert_eq!(message.subject, "Your complaint CMP-2025-00042: we have received it", "{involvement:?}");
+            let expected = format!(
+                "Dear Ailsa Mackay,
+
+Thank you for your complaint. We have received it.
+
+Your reference is CMP-2025-00042. Please quote it whenever you contact us about this complaint.
+
+Your complaint involves a child or young person. We will keep their needs and rights in mind when we look into it.
+
+{ADULT_STAGE_ONE}{ADULT_SUPPORT}
+{ADULT_CONTACT}{FOOTER}"
             );
-            assert_none_contain(&message, &["Dear ", "stage 1", "working days", "reasonable adjustments"]);
+            assert_eq!(message.text, expected, "{involvement:?}");
         }
     }
 
@@ -571,30 +738,75 @@ mod tests {
         });
         assert_all_contain(
             &message,
-            &["Tuesday 2 December 2025", "Monday 29 December 2025", "They do not work for us"],
+            &["Tuesday 2 December 2025", "Monday 29 December 2025", "They do not work for us", "the last step"],
         );
         assert_none_contain(&message, &["stage 2", "working days"]);
     }
 
     #[test]
-    fn representative_complaint_addresses_the_representative_and_names_the_person_affected() {
-        let message = acknowledge(NewComplaint {
-            representation: Some(Representation {
-                person_affected: "Morag Mackay".to_owned(),
-                relationship: "daughter".to_owned(),
-                consent_confirmed: true,
-            }),
-            ..complaint()
-        });
-        assert_all_contain(&message, &["Dear Ailsa Mackay", "on behalf of Morag Mackay", "As their representative"]);
+    fn every_acknowledgement_says_the_spso_is_the_final_stage() {
+        for child in [None, Some(ChildInvolvement::ChildComplainant), Some(ChildInvolvement::AdultAboutChild)] {
+            for route in [IntakeRoute::Stage1, IntakeRoute::DirectStage2 { reason: "serious".to_owned() }] {
+                let message = acknowledge(NewComplaint { child, route: route.clone(), ..complaint() });
+                assert_all_contain(&message, &["Scottish Public Services Ombudsman (SPSO)"]);
+                let last = ["The SPSO is the final stage", "They are the last step"];
+                assert!(last.iter().any(|s| message.text.contains(s)), "{child:?} {route:?}:\n{}", message.text);
+                assert!(last.iter().any(|s| message.html.contains(s)), "{child:?} {route:?}:\n{}", message.html);
+            }
+        }
     }
 
     #[test]
-    fn requested_adjustments_are_repeated_back() {
-        let message = acknowledge(NewComplaint { adjustments: Some("Large print, please.".to_owned()), ..complaint() });
-        assert_all_contain(&message, &["You told us: Large print, please."]);
-        let without = acknowledge(complaint());
-        assert_none_contain(&without, &["You told us:"]);
+    fn nothing_the_complainant_typed_is_quoted_and_odd_names_get_a_neutral_greeting() {
+        let phish = "Your account is locked visit http://phish.example/refund";
+        let mut complaint = complaint();
+        if let Some(complainant) = complaint.complainant.as_mut() {
+            complainant.name = phish.to_owned();
+        }
+        complaint.description = "Visit www.phish.example now".to_owned();
+        complaint.outcome_sought = Some("http://phish.example/outcome".to_owned());
+        complaint.adjustments = Some("http://phish.example/adjust".to_owned());
+        complaint.representation = Some(Representation {
+            person_affected: "see phish.example".to_owned(),
+            relationship: "http://phish.example/rel".to_owned(),
+            consent_confirmed: true,
+        });
+        for child in [None, Some(ChildInvolvement::ChildComplainant)] {
+            let message = acknowledge(NewComplaint { child, ..complaint.clone() });
+            assert_none_contain(&message, &["phish", "locked", "Visit", "Ailsa"]);
+            let greeting = if child.is_some() { "Hello,\n" } else { "Dear customer,\n" };
+            assert!(message.text.starts_with(greeting), "{}", message.text);
+            assert_all_contain(&message, &[" someone else.", "CMP-2025-00042"]);
+        }
+    }
+
+    #[test]
+    fn html_escapes_names_and_matches_the_text_letter() {
+        let mut complaint = complaint();
+        if let Some(complainant) = complaint.complainant.as_mut() {
+            complainant.name = "Seán O'Neill".to_owned();
+        }
+        for child in [None, Some(ChildInvolvement::ChildComplainant)] {
+            let message = acknowledge(NewComplaint { child, ..complaint.clone() });
+            assert!(message.text.contains("Seán O'Neill,"), "{}", message.text);
+            assert!(message.html.contains("Seán O&#x27;Neill,"), "{}", message.html);
+            assert!(!message.html.contains("<script"), "{}", message.html);
+        }
+    }
+
+    #[test]
+    fn hidden_controls_in_what_a_template_prints_are_made_visible() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (file, source) in
+            [("note.subject.j2", "Note"), ("note.txt.j2", "{{ text }}"), ("note.html.j2", "<p>{{ text }}</p>")]
+        {
+            std::fs::write(dir.path().join(file), source).expect("write");
+        }
+        let templates = Templates::with_overrides(dir.path()).expect("loads");
+        let message =
+            templates.render("note", &minijinja::context! { text => "a\u{202e}cod.exe <b>" }).expect("renders");
+        assert_eq!(message.text, "a\u{fffd}cod.exe <b>\n");
+        assert_eq!(message.html, "<p>a\u{fffd}cod.exe &lt;b&gt;</p>");
     }
 
     #[test]
@@ -604,25 +816,6 @@ mod tests {
         let error = Templates::builtin().acknowledgement(&case, &config).expect_err("anonymous is refused");
         assert!(matches!(&error, TemplateError::Anonymous { reference } if reference == "CMP-2025-00042"), "{error}");
         assert!(error.to_string().contains("anonymous"), "{error}");
-    }
-
-    #[test]
-    fn html_escapes_what_the_complainant_wrote_and_text_keeps_it_verbatim() {
-        let script = "<script>alert(1)</script>";
-        let mut complaint = complaint();
-        if let Some(complainant) = complaint.complainant.as_mut() {
-            complainant.name = format!("Jo {script}");
-        }
-        complaint.description = format!("Bad & worse {script}");
-        complaint.outcome_sought = Some(script.to_owned());
-        complaint.adjustments = Some(script.to_owned());
-        for child in [None, Some(ChildInvolvement::ChildComplainant)] {
-            let message = acknowledge(NewComplaint { child, ..complaint.clone() });
-            assert!(!message.html.contains("<script"), "html has a raw script:\n{}", message.html);
-            assert!(message.html.contains("Jo &lt;script&gt;"), "{}", message.html);
-            assert!(message.html.contains("Bad &amp; worse &lt;script&gt;"), "{}", message.html);
-            assert_eq!(message.text.matches(script).count(), 4, "{}", message.text);
-        }
     }
 
     #[test]

@@ -19,7 +19,10 @@ fn service(store: &SqliteCaseStore, mailer: &Arc<RecordingMailer>) -> IntakeServ
 
 async fn submit(service: &IntakeService, key: &str) -> IntakeReceipt {
     let complaint = sample_complaint(Channel::WebForm, Some("jo.bloggs@example.net"));
-    service.submit(IntakeRequest { complaint, source_key: Some(key.to_owned()) }).await.expect("intake succeeds")
+    service
+        .submit(IntakeRequest { complaint, source_key: Some(key.to_owned()), possible_spam: false })
+        .await
+        .expect("intake succeeds")
 }
 
 #[tokio::test]

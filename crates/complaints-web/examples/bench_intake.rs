@@ -1,5 +1,8 @@
 //! Load generator for `scripts/bench-intake`: N concurrent clients POST JSON complaints to a running
 //! `complaints serve` for a fixed time, then print throughput and p50/p99 latency. Not a test.
+//! Each complaint carries a fresh form token from `GET /token`, as a browser's would; only the
+//! POST is timed. The server must run with the per-client rate limit off (every client here
+//! shares one address).
 //!
 //! `cargo run --release -p complaints-web --example bench_intake -- URL [CLIENTS] [SECONDS]`
 
@@ -16,6 +19,13 @@ struct Tally {
     latencies: Vec<Duration>,
 }
 
+/// A fresh one-time form token from `GET /token`.
+async fn token(http: &reqwest::Client, url: &str) -> Option<String> {
+    let response = http.get(format!("{url}token")).send().await.ok()?;
+    let value: serde_json::Value = response.json().await.ok()?;
+    value["token"].as_str().map(str::to_owned)
+}
+
 async fn client(id: usize, url: String, until: Instant) -> Tally {
     let http = reqwest::Client::new();
     let mut tally = Tally::default();
@@ -23,7 +33,12 @@ async fn client(id: usize, url: String, until: Instant) -> Tally {
         if Instant::now() >= until {
             break;
         }
+        let Some(token) = token(&http, &url).await else {
+            tally.failed += 1;
+            continue;
+        };
         let complaint = serde_json::json!({
+            "token": token,
             "name": format!("Load Client {id}"),
             "email": format!("client{id}.n{n}@example.org"),
             "service_area": "Bins and recycling",

@@ -1,9 +1,10 @@
 //! The complaint form as submitted (form-encoded or JSON) and its validation into a
 //! [`NewComplaint`], with one plain-English message per field in page order.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use complaints_core::complaint::{
-    Channel, ChildInvolvement, Complainant, ContactMethod, EmailAddress, IntakeRoute, NewComplaint, Representation,
+    Channel, ChildInvolvement, Complainant, ContactMethod, EmailAddress, EmailAddressError, IntakeRoute, NewComplaint,
+    Representation,
 };
 use complaints_core::config::OrgConfig;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -197,9 +198,21 @@ struct DateQuestion {
     noun: &'static str,
 }
 
-/// A month typed as a number, or as a name people often write instead ("March", "mar").
+/// The earliest year a date on the form may be in: earlier years are typing mistakes (R14 makes
+/// complaints about events that old late anyway, and staff can still record them).
+pub const EARLIEST_YEAR: i32 = 1900;
+
+/// A month typed as a number from 1 to 12, or as a name people often write instead ("March",
+/// "mar", "Sept", "Sept."). chrono knows full names and three-letter ones; "Sept" is added.
 fn month_number(text: &str) -> Option<u32> {
-    text.parse::<u32>().ok().or_else(|| text.parse::<chrono::Month>().ok().map(|m| m.number_from_month()))
+    let text = text.trim().trim_end_matches('.');
+    if let Ok(number) = text.parse::<u32>() {
+        return (1..=12).contains(&number).then_some(number);
+    }
+    if text.eq_ignore_ascii_case("sept") {
+        return Some(9);
+    }
+    text.parse::<chrono::Month>().ok().map(|m| m.number_from_month())
 }
 
 /// Parses one optional date given as ISO text or as day, month and year.
@@ -245,14 +258,20 @@ fn date_answer(
             }
             _ => return None,
         }
-        let (Ok(d), Some(m), Ok(y)) = (day.parse::<u32>(), month_number(month), year.parse::<i32>()) else {
-            errors.add(question.id, format!("{} must be a real date, like 27 3 2026", question.noun));
+        // A part that cannot be read points at its own box, so the error summary links to it.
+        let lower = question.noun.to_lowercase();
+        let Some(d) = day.parse::<u32>().ok().filter(|d| (1..=31).contains(d)) else {
+            errors.add(day_id, format!("The day of {lower} must be a number from 1 to 31"));
             return None;
         };
-        if year.len() != 4 {
-            errors.add(year_id, format!("The year of {} must include 4 numbers", question.noun.to_lowercase()));
+        let Some(m) = month_number(month) else {
+            errors.add(month_id, format!("The month of {lower} must be a number from 1 to 12, or a name like March"));
             return None;
-        }
+        };
+        let (Ok(y), 4) = (year.parse::<i32>(), year.len()) else {
+            errors.add(year_id, format!("The year of {lower} must include 4 numbers, like 2026"));
+            return None;
+        };
         let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else {
             errors.add(question.id, format!("{} must be a real date, like 27 3 2026", question.noun));
             return None;
@@ -263,13 +282,19 @@ fn date_answer(
         errors.add(question.id, format!("{} must be today or in the past", question.noun));
         return None;
     }
+    if date.year() < EARLIEST_YEAR {
+        let id = if iso.is_empty() { year_id } else { question.id };
+        errors.add(id, format!("{} must be in {EARLIEST_YEAR} or later", question.noun));
+        return None;
+    }
     Some(date)
 }
 
 impl ComplaintForm {
-    /// True when the honeypot was filled: a bot, so nothing is stored.
+    /// True when the honeypot was filled: probably a bot, but perhaps a browser's autofill, so the
+    /// complaint is kept and flagged for staff, and never acknowledged automatically.
     #[must_use]
-    pub fn is_bot(&self) -> bool {
+    pub fn is_possible_spam(&self) -> bool {
         !self.website.trim().is_empty()
     }
 
@@ -305,7 +330,12 @@ impl ComplaintForm {
                 ("", false) => {}
                 (raw, _) => match EmailAddress::parse(raw) {
                     Ok(address) => email = Some(address),
-                    Err(_) => {
+                    Err(EmailAddressError::NonAsciiLocalPart) => errors.add(
+                        "email",
+                        "Enter an email address that uses only English letters, numbers and symbols before the @. \
+                         If you do not have one, choose to be contacted by phone",
+                    ),
+                    Err(EmailAddressError::Format) => {
                         errors.add("email", "Enter an email address in the correct format, like name@example.com")
                     }
                 },
@@ -383,8 +413,10 @@ impl ComplaintForm {
             );
         }
 
-        // Complaining for someone else (R52).
+        // Complaining for someone else (R52). An anonymous complaint keeps nobody's details, so
+        // the other person's name and the relationship are neither asked for nor kept.
         let representation = match self.on_behalf.trim() {
+            _ if self.anonymous => None,
             "" | "no" => None,
             "yes" => {
                 let person = self.person_name.trim();
@@ -635,5 +667,85 @@ mod tests {
             serde_json::from_str(r#"{"anonymous": true, "consent": false}"#).expect("parses");
         assert!(from_form.anonymous && from_form.consent);
         assert!(from_json.anonymous && !from_json.consent);
+    }
+
+    fn with_event_date(day: &str, month: &str, year: &str) -> ComplaintForm {
+        ComplaintForm {
+            event_date_day: day.into(),
+            event_date_month: month.into(),
+            event_date_year: year.into(),
+            ..valid()
+        }
+    }
+
+    #[test]
+    fn sept_is_september() {
+        for month in ["Sept", "sept", "SEPT.", "Sep", "September"] {
+            let complaint = with_event_date("1", month, "2026").validate(&OrgConfig::builtin(), today());
+            assert_eq!(complaint.map(|c| c.event_date), Ok(NaiveDate::from_ymd_opt(2026, 9, 1)), "{month}");
+        }
+    }
+
+    #[test]
+    fn a_part_that_cannot_be_read_points_at_its_own_box() {
+        let cases = [
+            (("1", "Smarch", "2026"), "event_date_month"),
+            (("1", "13", "2026"), "event_date_month"),
+            (("1", "0", "2026"), "event_date_month"),
+            (("first", "3", "2026"), "event_date_day"),
+            (("32", "3", "2026"), "event_date_day"),
+            (("1", "3", "26"), "event_date_year"),
+            (("1", "3", "twenty"), "event_date_year"),
+            (("31", "2", "2026"), "event_date"),
+        ];
+        for ((day, month, year), field) in cases {
+            assert_eq!(
+                first_error(&with_event_date(day, month, year)).map(|e| e.0),
+                Some(field),
+                "{day} {month} {year}"
+            );
+        }
+    }
+
+    #[test]
+    fn dates_before_1900_are_refused_as_mistakes() {
+        let from_parts = with_event_date("1", "3", "1899");
+        assert_eq!(first_error(&from_parts).map(|e| e.0), Some("event_date_year"));
+        let iso = ComplaintForm { awareness_date: "0026-03-01".into(), ..valid() };
+        assert_eq!(first_error(&iso).map(|e| e.0), Some("awareness_date"));
+        let earliest = with_event_date("1", "1", "1900").validate(&OrgConfig::builtin(), today()).expect("valid");
+        assert_eq!(earliest.event_date, NaiveDate::from_ymd_opt(1900, 1, 1));
+        let future = with_event_date("26", "11", "2026");
+        assert_eq!(first_error(&future).map(|e| e.0), Some("event_date"), "tomorrow is refused");
+    }
+
+    #[test]
+    fn an_anonymous_complaint_keeps_no_representative_details() {
+        let form = ComplaintForm {
+            anonymous: true,
+            name: String::new(),
+            email: String::new(),
+            on_behalf: "yes".into(),
+            person_name: "Sam Bloggs".into(),
+            relationship: "Son".into(),
+            ..valid()
+        };
+        let complaint = form.validate(&OrgConfig::builtin(), today()).expect("valid without consent");
+        assert!(complaint.is_anonymous());
+        assert_eq!(complaint.representation, None);
+    }
+
+    #[test]
+    fn an_email_address_with_non_english_letters_before_the_at_gets_its_own_message() {
+        let form = ComplaintForm { email: "jö@example.org".into(), ..valid() };
+        let (field, message) = first_error(&form).expect("refused");
+        assert_eq!(field, "email");
+        assert!(message.contains("before the @"), "{message}");
+        let idn = ComplaintForm { email: "jo@bücher.example".into(), ..valid() };
+        let complaint = idn.validate(&OrgConfig::builtin(), today()).expect("valid");
+        assert_eq!(
+            complaint.complainant.and_then(|c| c.email).map(String::from).as_deref(),
+            Some("jo@xn--bcher-kva.example")
+        );
     }
 }

@@ -3,18 +3,26 @@
 //! `GET /` shows the form; `POST /` takes it in (form-encoded from browsers, JSON from other
 //! clients) and answers with a 303 to a confirmation page (or JSON). Nothing here knows whether
 //! it runs in Lambda or in `complaints serve`: both build a [`WebState`] and call [`router`].
+//!
+//! No relay: every submission needs a one-time form token (from the form, or `GET /token` for
+//! JSON clients) or a configured API key, one client may send only so many complaints in a
+//! window ([`ratelimit`]), and the acknowledgement quotes nothing the sender typed.
 
+pub mod apikey;
 pub mod form;
 #[cfg(feature = "dev-mail-folder")]
 pub mod mail_folder;
 pub mod pages;
+pub mod problem;
+pub mod ratelimit;
 pub mod token;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
@@ -25,9 +33,12 @@ use complaints_core::reference::CaseRef;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::apikey::{ApiClient, ApiKeys};
 use crate::form::{ComplaintForm, FieldError, FieldErrors};
-use crate::pages::{BARE_500, PageError, Pages};
-use crate::token::{FormToken, Signer, TokenError};
+use crate::pages::{BARE_500, ContactDetails, PageError, Pages};
+use crate::problem::Problem;
+use crate::ratelimit::{ClientId, RateLimiter, Slot};
+use crate::token::{FORM_TOKEN_MAX_AGE_HOURS, FormToken, Signer, TokenError};
 
 /// The largest request body accepted. Three long answers of 10,000 characters each
 /// ([`form::MAX_TEXT_CHARS`]) must fit even when written in a language outside ASCII: a character
@@ -50,6 +61,9 @@ pub struct WebState {
     signer: Arc<Signer>,
     pages: Arc<Pages>,
     body_limit: usize,
+    api_keys: Arc<ApiKeys>,
+    limiter: Arc<RateLimiter>,
+    contact: Arc<ContactDetails>,
 }
 
 impl std::fmt::Debug for WebState {
@@ -63,12 +77,20 @@ impl WebState {
     ///
     /// # Errors
     /// [`WebError`] when the built-in page templates do not compile.
+    /// API keys, the rate limit and the contact details come from the intake's configuration.
     pub fn new(intake: IntakeService, form_secret: &[u8]) -> Result<Self, WebError> {
+        let settings = &intake.config.intake;
+        let api_keys = Arc::new(ApiKeys::from_hex_digests(&settings.api_key_sha256));
+        let limiter = Arc::new(RateLimiter::new(settings.rate_limit_submissions, settings.rate_limit_window_minutes));
+        let contact = Arc::new(ContactDetails::from_config(&intake.config));
         Ok(Self {
             intake,
             signer: Arc::new(Signer::new(form_secret)),
             pages: Arc::new(Pages::builtin()?),
             body_limit: DEFAULT_BODY_LIMIT_BYTES,
+            api_keys,
+            limiter,
+            contact,
         })
     }
 
@@ -99,8 +121,8 @@ impl WebState {
 pub fn router(state: WebState) -> Router {
     Router::new()
         .route("/", get(show_form).post(submit))
+        .route("/token", get(issue_token))
         .route("/confirmation", get(confirmation))
-        .route("/received", get(received))
         .route("/assets/style.css", get(stylesheet))
         .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
@@ -148,6 +170,19 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
+/// True when the client reads JSON: it sent JSON, or its `Accept` asks for JSON (so a 413 or 415
+/// about a body we did not read still answers in the client's language).
+fn wants_json(headers: &HeaderMap, kind: BodyKind) -> bool {
+    kind == BodyKind::Json
+        || headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .any(|media| media == "application/json" || (media.starts_with("application/") && media.ends_with("+json")))
+}
+
 /// The page shown for anything unexpected: no detail, the cause only in the log.
 fn server_error(state: &WebState, cause: &dyn std::error::Error) -> Response {
     // The error chain names kinds of failure (store, template, SQLite's own), never a person.
@@ -160,14 +195,31 @@ fn server_error(state: &WebState, cause: &dyn std::error::Error) -> Response {
             &[
                 "Try again later.",
                 "If you sent a complaint, we have not lost what you typed: go back in your browser and send it again.",
+                "If you cannot wait, contact us.",
             ],
+            Some(&state.contact),
         )
         .unwrap_or_else(|_| BARE_500.to_owned());
     html(StatusCode::INTERNAL_SERVER_ERROR, body)
 }
 
 fn problem_page(state: &WebState, status: StatusCode, heading: &str, paragraphs: &[&str]) -> Response {
-    match state.pages.problem(state.org_name(), heading, paragraphs) {
+    render_problem(state, status, heading, paragraphs, None)
+}
+
+/// A problem page that ends with how to contact us.
+fn problem_page_with_contact(state: &WebState, status: StatusCode, heading: &str, paragraphs: &[&str]) -> Response {
+    render_problem(state, status, heading, paragraphs, Some(&state.contact))
+}
+
+fn render_problem(
+    state: &WebState,
+    status: StatusCode,
+    heading: &str,
+    paragraphs: &[&str],
+    contact: Option<&ContactDetails>,
+) -> Response {
+    match state.pages.problem(state.org_name(), heading, paragraphs, contact) {
         Ok(body) => html(status, body),
         Err(err) => server_error(state, &err),
     }
@@ -192,6 +244,15 @@ async fn show_form(State(state): State<WebState>) -> Response {
     render_form(&state, StatusCode::OK, &ComplaintForm::default(), &token.raw, &FieldErrors::default())
 }
 
+/// A fresh one-time form token for a JSON client: `{"token": "…", "expires_at": "…"}`. Send it
+/// back as the `token` field of the complaint; sending the same token again returns the same case.
+async fn issue_token(State(state): State<WebState>) -> Response {
+    let now = state.intake.clock.now();
+    let token = state.signer.mint(now);
+    let expires_at = now + chrono::Duration::hours(FORM_TOKEN_MAX_AGE_HOURS);
+    json_response(StatusCode::OK, &json!({ "token": token.raw, "expires_at": expires_at.to_rfc3339() }))
+}
+
 async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
@@ -210,13 +271,6 @@ async fn not_found(State(state): State<WebState>) -> Response {
             "If you pasted the web address, check you copied the entire address.",
         ],
     )
-}
-
-async fn received(State(state): State<WebState>) -> Response {
-    match state.pages.render("received.html", minijinja::context! { org_name => state.org_name() }) {
-        Ok(body) => html(StatusCode::OK, body),
-        Err(err) => server_error(&state, &err),
-    }
 }
 
 /// How the request body is written.
@@ -240,13 +294,15 @@ fn body_kind(headers: &HeaderMap) -> BodyKind {
     }
 }
 
-fn too_large(state: &WebState, kind: BodyKind) -> Response {
+fn too_large(state: &WebState, json: bool) -> Response {
     let limit_kb = state.body_limit / 1024;
-    if kind == BodyKind::Json {
-        return json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &json!({ "error": format!("the request body is larger than {limit_kb} KB") }),
-        );
+    if json {
+        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", "The request body is too large")
+            .detail(format!(
+                "The body must be at most {limit_kb} KB; each answer at most {} characters.",
+                form::MAX_TEXT_CHARS
+            ))
+            .into_response();
     }
     // People do not count kilobytes: name the per-answer limit, and say how to get back to what
     // they typed (the browser's back button keeps it; a link to the form would not).
@@ -254,35 +310,88 @@ fn too_large(state: &WebState, kind: BodyKind) -> Response {
         "Each answer can be up to {} characters, about 4 pages. Your complaint has not been sent.",
         form::with_commas(form::MAX_TEXT_CHARS)
     );
-    problem_page(
+    let instead = match &state.contact.email {
+        Some(email) => format!(
+            "If you need to send a long complaint or documents, email it to us at {email} instead, or contact us another way."
+        ),
+        None => "If you need to send a long complaint or documents, contact us and we will tell you how.".to_owned(),
+    };
+    problem_page_with_contact(
         state,
         StatusCode::PAYLOAD_TOO_LARGE,
         "Your complaint is too long to send",
         &[
             sentence.as_str(),
             "Use your browser's back button to return to your answers, shorten them, and send the form again.",
-            "If you need to send a long complaint or documents, email it to us instead.",
+            instead.as_str(),
         ],
     )
 }
 
+/// Where a submission comes from, for the rate limit: the socket peer locally (axum's
+/// `ConnectInfo`, when the server was started with it), the API Gateway request context's
+/// `sourceIp` in Lambda (feature `lambda`). `None` when neither is there: such requests are not
+/// limited, because putting every unknown client in one bucket would let one of them lock out all.
+fn client_of(extensions: &Extensions) -> Option<ClientId> {
+    if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>() {
+        return Some(ClientId::from_ip(peer.ip()));
+    }
+    lambda_source_ip(extensions).map(ClientId::from_ip)
+}
+
+#[cfg(feature = "lambda")]
+fn lambda_source_ip(extensions: &Extensions) -> Option<std::net::IpAddr> {
+    use lambda_http::request::RequestContext;
+    match extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.as_deref()?.parse().ok(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+#[cfg(not(feature = "lambda"))]
+fn lambda_source_ip(_: &Extensions) -> Option<std::net::IpAddr> {
+    None
+}
+
+/// What came with the request besides its body.
+struct Submission {
+    json_reply: bool,
+    client: Option<ClientId>,
+    authorization: Option<String>,
+    idempotency_key: Option<String>,
+}
+
 async fn submit(State(state): State<WebState>, request: Request) -> Response {
-    let kind = body_kind(request.headers());
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let headers = request.headers();
+    let kind = body_kind(headers);
+    let header_text =
+        |name| headers.get(name).map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let submission = Submission {
+        json_reply: wants_json(headers, kind),
+        client: client_of(request.extensions()),
+        authorization: header_text(header::AUTHORIZATION),
+        idempotency_key: header_text(header::HeaderName::from_static("idempotency-key")),
+    };
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > state.body_limit) {
-        return too_large(&state, kind);
+        return too_large(&state, submission.json_reply);
     }
     // Reading stops at the limit, whatever Content-Length said (or if it was absent).
     let Ok(bytes) = axum::body::to_bytes(request.into_body(), state.body_limit).await else {
-        return too_large(&state, kind);
+        return too_large(&state, submission.json_reply);
     };
     match kind {
-        BodyKind::Form => submit_form(&state, &bytes).await,
-        BodyKind::Json => submit_json(&state, &bytes).await,
+        BodyKind::Form => submit_form(&state, &bytes, &submission).await,
+        BodyKind::Json => submit_json(&state, &bytes, &submission).await,
+        BodyKind::Other if submission.json_reply => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "The body must be JSON or a form",
+        )
+        .detail("Send the complaint as application/json (or application/x-www-form-urlencoded).")
+        .into_response(),
         BodyKind::Other => problem_page(
             &state,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -290,6 +399,50 @@ async fn submit(State(state): State<WebState>, request: Request) -> Response {
             &["Send the complaint form from this website."],
         ),
     }
+}
+
+/// Takes a rate-limit slot for this client.
+///
+/// # Errors
+/// How long until a slot frees, when the client has used them all.
+fn take_slot(state: &WebState, submission: &Submission) -> Result<Option<Slot>, chrono::Duration> {
+    let Some(client) = &submission.client else { return Ok(None) };
+    state.limiter.try_take(client, state.intake.clock.now()).inspect_err(|_| {
+        // The address is personal data: only the fact goes in the log.
+        tracing::warn!(channel = "web-form", "submission rate limit reached");
+    })
+}
+
+fn too_many(state: &WebState, json: bool, wait: chrono::Duration) -> Response {
+    let seconds = wait.num_seconds().max(1);
+    let minutes = (seconds + 59) / 60;
+    let (max, window) = (state.limiter.max(), state.limiter.window_minutes());
+    let mut response = if json {
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many-submissions", "Too many complaints from this client")
+            .detail(format!(
+                "At most {max} complaints may be sent from one address in {window} minutes. Try again in {seconds} seconds."
+            ))
+            .into_response()
+    } else {
+        let when = if minutes == 1 { "1 minute".to_owned() } else { format!("{minutes} minutes") };
+        let first = format!(
+            "To protect this service from misuse, we take at most {max} complaints from one internet connection in {window} minutes. You can send your complaint again in {when}."
+        );
+        problem_page_with_contact(
+            state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Sorry, you cannot send another complaint yet",
+            &[
+                first.as_str(),
+                "Your complaint has not been sent. Use your browser's back button to return to your answers, then send the form again later.",
+                "If you share an internet connection, for example in a library or an office, someone else may have sent complaints from it. If you cannot wait, contact us.",
+            ],
+        )
+    };
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 fn confirmation_url(state: &WebState, receipt: &IntakeReceipt) -> String {
@@ -304,7 +457,7 @@ fn confirmation_url(state: &WebState, receipt: &IntakeReceipt) -> String {
     format!("/confirmation?{query}")
 }
 
-async fn submit_form(state: &WebState, bytes: &[u8]) -> Response {
+async fn submit_form(state: &WebState, bytes: &[u8], submission: &Submission) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<ComplaintForm>(bytes) else {
         return problem_page(
             state,
@@ -313,11 +466,6 @@ async fn submit_form(state: &WebState, bytes: &[u8]) -> Response {
             &["Go back to the complaint form and send it again."],
         );
     };
-    if form.is_bot() {
-        // A filled honeypot: say thank you and store nothing, so the bot learns nothing.
-        tracing::info!(channel = "web-form", "honeypot filled; nothing stored");
-        return Redirect::to("/received").into_response();
-    }
     let now = state.intake.clock.now();
     let token = match state.signer.check(&form.token, now) {
         Ok(token) => token,
@@ -342,24 +490,39 @@ async fn submit_form(state: &WebState, bytes: &[u8]) -> Response {
         Ok(complaint) => complaint,
         Err(errors) => return render_form(state, StatusCode::UNPROCESSABLE_ENTITY, &form, &token.raw, &errors),
     };
-    match take_in(state, complaint, Some(&token)).await {
+    let slot = match take_slot(state, submission) {
+        Ok(slot) => slot,
+        Err(wait) => return too_many(state, submission.json_reply, wait),
+    };
+    // A filled honeypot is kept and flagged, and the sender sees the same confirmation as anyone.
+    let request =
+        IntakeRequest { complaint, source_key: Some(token.source_key()), possible_spam: form.is_possible_spam() };
+    match take_in(state, request, slot.as_ref()).await {
         Ok(receipt) => Redirect::to(&confirmation_url(state, &receipt)).into_response(),
         Err(err) => server_error(state, &err),
     }
 }
 
+/// Takes the complaint in; the rate-limit slot goes back when nothing new was stored.
 async fn take_in(
     state: &WebState,
-    complaint: complaints_core::complaint::NewComplaint,
-    token: Option<&FormToken>,
+    request: IntakeRequest,
+    slot: Option<&Slot>,
 ) -> Result<IntakeReceipt, complaints_app::intake::IntakeError> {
-    let request = IntakeRequest { complaint, source_key: token.map(FormToken::source_key) };
-    let receipt = state.intake.submit(request).await?;
+    let possible_spam = request.possible_spam;
+    let result = state.intake.submit(request).await;
+    if let Some(slot) = slot
+        && result.as_ref().is_ok_and(|receipt| receipt.duplicate) | result.is_err()
+    {
+        state.limiter.give_back(slot);
+    }
+    let receipt = result?;
     tracing::info!(
         case_ref = %receipt.reference,
         channel = "web-form",
         duplicate = receipt.duplicate,
         acknowledged = receipt.acknowledged,
+        possible_spam,
         "web complaint taken in"
     );
     Ok(receipt)
@@ -378,39 +541,111 @@ pub struct JsonReceipt {
     pub duplicate: bool,
 }
 
-async fn submit_json(state: &WebState, bytes: &[u8]) -> Response {
+/// Who may send this JSON complaint: a trusted integration by API key, or anyone with a form token.
+enum JsonSender {
+    Integration(ApiClient),
+    Token(FormToken),
+}
+
+/// Why a JSON sender was refused: a wrong API key ends there; a token problem is reported with
+/// any problems in the answers, so the client can fix everything at once.
+enum SenderRefused {
+    ApiKey,
+    Token(FieldError),
+}
+
+/// 401 for an `Authorization` header that holds no configured key.
+fn api_key_refused() -> Response {
+    let mut response = Problem::new(StatusCode::UNAUTHORIZED, "api-key-refused", "The API key was not accepted")
+        .detail(
+            "Send a configured key as `Authorization: Bearer <key>`, or leave the header out and send a form token.",
+        )
+        .into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// Checks the API key or the form token of a JSON submission.
+fn json_sender(state: &WebState, form: &ComplaintForm, submission: &Submission) -> Result<JsonSender, SenderRefused> {
+    if let Some(authorization) = &submission.authorization {
+        return match state.api_keys.check(authorization) {
+            Some(client) => Ok(JsonSender::Integration(client)),
+            None => {
+                tracing::warn!(channel = "web-form", "JSON submission with an unknown API key refused");
+                Err(SenderRefused::ApiKey)
+            }
+        };
+    }
+    match state.signer.check(&form.token, state.intake.clock.now()) {
+        Ok(token) => Ok(JsonSender::Token(token)),
+        Err(why) => {
+            let message = match why {
+                TokenError::Missing => "A token is required: get one from GET /token and send it as the token field",
+                TokenError::Invalid => "The token is not one we issued: get a fresh one from GET /token",
+                TokenError::Expired => "The token has expired: get a fresh one from GET /token",
+            };
+            Err(SenderRefused::Token(FieldError { field: "token", message: message.to_owned() }))
+        }
+    }
+}
+
+async fn submit_json(state: &WebState, bytes: &[u8], submission: &Submission) -> Response {
     let form: ComplaintForm = match serde_json::from_slice(bytes) {
         Ok(form) => form,
         Err(err) => {
-            // serde_json's message names a line and column and the expected type, never the content.
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                &json!({ "error": format!("the body is not a complaint in JSON: {err}") }),
-            );
+            // serde's own message can name our types; the position is enough to find the mistake.
+            return Problem::new(StatusCode::BAD_REQUEST, "not-json", "The body is not a complaint in JSON")
+                .detail(format!(
+                    "Expected a JSON object of the complaint's fields; the problem is at line {}, column {}.",
+                    err.line(),
+                    err.column()
+                ))
+                .into_response();
         }
     };
-    if form.is_bot() {
-        tracing::info!(channel = "web-form", "honeypot filled; nothing stored");
-        return json_response(StatusCode::ACCEPTED, &json!({ "status": "received" }));
-    }
-    let now = state.intake.clock.now();
-    // API clients need no token; when they send one (from a rendered form) it must be genuine.
-    let token = if form.token.trim().is_empty() {
-        None
-    } else {
-        match state.signer.check(&form.token, now) {
-            Ok(token) => Some(token),
-            Err(why) => {
-                let errors = [FieldError { field: "token", message: why.to_string() }];
-                return json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "errors": errors }));
+    let sender = match json_sender(state, &form, submission) {
+        Ok(sender) => sender,
+        Err(SenderRefused::ApiKey) => return api_key_refused(),
+        Err(SenderRefused::Token(token_error)) => {
+            let mut errors = vec![token_error];
+            if let Err(more) = form.validate(&state.intake.config, state.today()) {
+                errors.extend(more.0);
+            }
+            return Problem::invalid_fields(&errors).into_response();
+        }
+    };
+    let source_key = match &sender {
+        JsonSender::Token(token) => Some(token.source_key()),
+        JsonSender::Integration(client) => {
+            match submission.idempotency_key.as_deref().map(|key| apikey::source_key(client, key)) {
+                None => None,
+                Some(Ok(key)) => Some(key),
+                Some(Err(message)) => {
+                    return Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad-idempotency-key",
+                        "The Idempotency-Key header is not valid",
+                    )
+                    .detail(message)
+                    .into_response();
+                }
             }
         }
     };
     let complaint = match form.validate(&state.intake.config, state.today()) {
         Ok(complaint) => complaint,
-        Err(errors) => return json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "errors": errors.0 })),
+        Err(errors) => return Problem::invalid_fields(&errors.0).into_response(),
     };
-    match take_in(state, complaint, token.as_ref()).await {
+    // Trusted integrations are not counted: they often send for many people from one address.
+    let slot = match sender {
+        JsonSender::Integration(_) => None,
+        JsonSender::Token(_) => match take_slot(state, submission) {
+            Ok(slot) => slot,
+            Err(wait) => return too_many(state, submission.json_reply, wait),
+        },
+    };
+    let request = IntakeRequest { complaint, source_key, possible_spam: form.is_possible_spam() };
+    match take_in(state, request, slot.as_ref()).await {
         Ok(receipt) => {
             let status = if receipt.duplicate { StatusCode::OK } else { StatusCode::CREATED };
             let body = JsonReceipt {
@@ -425,10 +660,9 @@ async fn submit_json(state: &WebState, bytes: &[u8]) -> Response {
         }
         Err(err) => {
             tracing::error!(error = %complaints_app::error_chain(&err), "web request failed");
-            json_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &json!({ "error": "the service could not take the complaint in; try again later" }),
-            )
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "unavailable", "The complaint could not be taken in")
+                .detail("Try again later; sending the same token or Idempotency-Key again never makes a second case.")
+                .into_response()
         }
     }
 }
@@ -451,11 +685,12 @@ async fn confirmation(
     query: Result<Query<ConfirmationQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let not_genuine = |state: &WebState| {
-        problem_page(
+        render_problem(
             state,
             StatusCode::NOT_FOUND,
             "This confirmation link has not worked",
             &["Check your email for your case reference, or contact us and we will find it for you."],
+            Some(&state.contact),
         )
     };
     let Ok(Query(query)) = query else {
@@ -492,12 +727,30 @@ async fn confirmation(
         handler,
         acknowledged,
         anonymous,
-        org_phone => state.intake.config.organisation.phone.as_deref(),
+        contact => minijinja::Value::from(minijinja::value::Serde(&*state.contact)),
         stage1_days => complaints_core::policy::STAGE1_WORKING_DAYS,
         stage2_days => complaints_core::policy::STAGE2_WORKING_DAYS,
     };
     match state.pages.render("confirmation.html", ctx) {
         Ok(body) => html(StatusCode::OK, body),
         Err(err) => server_error(&state, &err),
+    }
+}
+
+#[cfg(all(test, feature = "lambda"))]
+mod lambda_tests {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+
+    use super::*;
+
+    #[test]
+    fn in_lambda_the_client_is_the_api_gateway_source_ip() {
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some("203.0.113.7".to_owned());
+        let mut extensions = Extensions::new();
+        extensions.insert(RequestContext::ApiGatewayV2(context));
+        assert_eq!(client_of(&extensions), Some(ClientId::from_ip("203.0.113.7".parse().expect("ip"))));
+        assert_eq!(client_of(&Extensions::new()), None);
     }
 }

@@ -44,7 +44,8 @@ struct Row {
 }
 
 fn failure(state: &FolderState, status: StatusCode, heading: &str) -> Response {
-    let body = state.pages.problem(&state.org_name, heading, &[]).unwrap_or_else(|_| crate::pages::BARE_500.to_owned());
+    let body =
+        state.pages.problem(&state.org_name, heading, &[], None).unwrap_or_else(|_| crate::pages::BARE_500.to_owned());
     html(status, body)
 }
 

@@ -1,9 +1,33 @@
 //! The HTML pages: minijinja templates compiled into the binary, auto-escaped (every template name
 //! ends in `.html`), and the CSS.
 
+use complaints_core::config::OrgConfig;
+use complaints_core::text::neutralise;
 use minijinja::{Environment, Value, context};
+use serde::Serialize;
 
 use crate::form::{CHILD_CHOICES, ComplaintForm, FieldErrors};
+
+/// How to contact the organisation, shown wherever a page says "contact us" (from
+/// `[organisation] phone`, `email` and `address`; at least one is always set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ContactDetails {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+impl ContactDetails {
+    #[must_use]
+    pub fn from_config(config: &OrgConfig) -> Self {
+        let organisation = &config.organisation;
+        Self {
+            phone: organisation.contact_phone().map(str::to_owned),
+            email: organisation.contact_email().map(str::to_owned),
+            address: organisation.contact_address().map(str::to_owned),
+        }
+    }
+}
 
 /// The stylesheet served at `/assets/style.css`.
 pub const STYLESHEET: &str = include_str!("../assets/style.css");
@@ -25,10 +49,10 @@ if you were sending a complaint, go back in your browser and send it again.</p><
 /// The page templates, compiled into the binary.
 const PAGE_TEMPLATES: [(&str, &str); 8] = [
     ("layout.html", include_str!("../templates/layout.html")),
+    ("contact.html", include_str!("../templates/contact.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("form.html", include_str!("../templates/form.html")),
     ("confirmation.html", include_str!("../templates/confirmation.html")),
-    ("received.html", include_str!("../templates/received.html")),
     ("problem.html", include_str!("../templates/problem.html")),
     ("mail_folder.html", include_str!("../templates/mail_folder.html")),
     ("mail_folder_message.html", include_str!("../templates/mail_folder_message.html")),
@@ -49,6 +73,16 @@ impl Pages {
     /// None today: templates compile on first use. Kept so that a future eager check can report.
     pub fn builtin() -> Result<Self, PageError> {
         let mut env = Environment::new();
+        // Every value a page prints passes through here: characters that could hide or reorder
+        // text (bidirectional overrides, zero-width spaces, control characters) are made
+        // visible, then the value is HTML-escaped as usual. Safe values (macro output) stay safe.
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(text) if value.is_safe() => {
+                minijinja::escape_formatter(out, state, &Value::from_safe_string(neutralise(text).into_owned()))
+            }
+            Some(text) => minijinja::escape_formatter(out, state, &Value::from(neutralise(text).as_ref())),
+            None => minijinja::escape_formatter(out, state, value),
+        });
         env.set_loader(|name| {
             Ok(PAGE_TEMPLATES.iter().find(|(page, _)| *page == name).map(|(_, source)| (*source).to_owned()))
         });
@@ -96,14 +130,26 @@ impl Pages {
         )
     }
 
-    /// A plain page with a heading and paragraphs (404, 413, 500, expired links).
+    /// A plain page with a heading and paragraphs (404, 413, 429, 500, expired links), and how to
+    /// contact us when `contact` is given.
     ///
     /// # Errors
     /// [`PageError`] when rendering fails.
-    pub fn problem(&self, org_name: &str, heading: &str, paragraphs: &[&str]) -> Result<String, PageError> {
+    pub fn problem(
+        &self,
+        org_name: &str,
+        heading: &str,
+        paragraphs: &[&str],
+        contact: Option<&ContactDetails>,
+    ) -> Result<String, PageError> {
         self.render(
             "problem.html",
-            context! { org_name, heading, paragraphs => Value::from(minijinja::value::Serde(paragraphs)) },
+            context! {
+                org_name,
+                heading,
+                paragraphs => Value::from(minijinja::value::Serde(paragraphs)),
+                contact => contact.map(|c| Value::from(minijinja::value::Serde(c))),
+            },
         )
     }
 }
@@ -119,5 +165,14 @@ mod tests {
         for (name, _) in PAGE_TEMPLATES {
             assert!(pages.env.get_template(name).is_ok(), "{name}: {:?}", pages.env.get_template(name).err());
         }
+    }
+
+    #[test]
+    fn citizen_text_on_a_page_shows_hidden_controls_and_stays_escaped() {
+        let pages = Pages::builtin().expect("pages");
+        let heading = "Jo\u{202e}gpj.exe <b>";
+        let html = pages.problem("Council", heading, &[], None).expect("renders");
+        assert!(html.contains("<h1 class=\"heading-xl\">Jo\u{fffd}gpj.exe &lt;b&gt;</h1>"), "{html}");
+        assert!(!html.contains('\u{202e}'));
     }
 }

@@ -6,8 +6,8 @@ mod support;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
-use complaints_app::ports::StoreError;
-use complaints_core::case::{Case, ContactKey};
+use complaints_app::ports::{CaseStore, StoreError};
+use complaints_core::case::{Case, CaseEvent, ContactKey, StaffFlag};
 use complaints_core::config::OrgConfig;
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::TimelineEvent;
@@ -103,6 +103,13 @@ async fn the_confirmation_says_how_to_escalate_or_that_an_anonymous_complainant_
             assert_eq!(page.contains(promise), expect_reply, "{promise:?} for {answers:?}");
         }
         assert_eq!(page.contains("we cannot send you a response"), !expect_reply, "{answers:?}");
+        assert_eq!(page.contains("the final stage for complaints"), expect_reply, "{answers:?}");
+        // Wherever the page says "contact us", it says how.
+        let contact = OrgConfig::builtin().organisation;
+        for detail in [contact.phone, contact.email, contact.address] {
+            let detail = detail.expect("the built-in configuration has every contact detail");
+            assert!(page.contains(&detail), "{answers:?}: the confirmation lacks {detail:?}");
+        }
     }
 }
 
@@ -207,19 +214,32 @@ async fn errors_in_the_summary_follow_the_order_of_the_page() {
 }
 
 #[tokio::test]
-async fn a_filled_honeypot_shows_a_neutral_page_and_stores_nothing() {
+async fn a_filled_honeypot_keeps_the_complaint_flagged_for_staff_unacknowledged_behind_the_usual_confirmation() {
     let harness = Harness::new();
     let token = harness.token().await;
     let reply = harness.post_form(&form_body(&token, &[("website", "http://spam.example")])).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
-    assert_eq!(reply.location(), "/received");
-    assert!(harness.get("/received").await.body.contains("We have received your form"));
-    assert!(harness.cases().await.is_empty());
-    assert!(harness.mailer.sent().is_empty());
+    assert!(reply.location().starts_with("/confirmation?"), "the same confirmation as anyone: {}", reply.location());
+    let cases = harness.cases().await;
+    assert_eq!(cases.len(), 1, "the complaint is kept");
+    assert!(harness.mailer.sent().is_empty(), "and never acknowledged");
+    let timeline = harness.store.timeline(cases[0].case.reference()).await.expect("timeline");
+    assert!(timeline.iter().any(|e| e.what == CaseEvent::FlaggedForStaff { reason: StaffFlag::PossibleSpam }));
+    let page = harness.get(reply.location()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Complaint received") && page.body.contains(&cases[0].case.reference().to_string()));
 
-    let json = harness.post_json(&serde_json::json!({"website": "x", "name": "bot"})).await;
-    assert_eq!(json.status, StatusCode::ACCEPTED);
-    assert!(harness.cases().await.is_empty());
+    let json_token = harness.json_token().await;
+    let json = harness
+        .post_json(&serde_json::json!({
+            "token": json_token, "website": "x", "name": "Jo Bloggs", "email": "jo@example.org",
+            "service_area": "Something else", "description": "Kept though the honeypot was filled."
+        }))
+        .await;
+    assert_eq!(json.status, StatusCode::CREATED);
+    assert_eq!(json.json()["acknowledged"], false);
+    assert_eq!(harness.cases().await.len(), 2);
+    assert!(harness.mailer.sent().is_empty());
 }
 
 #[tokio::test]
@@ -241,6 +261,12 @@ async fn an_oversized_body_gets_a_clear_413_page_whether_or_not_its_length_is_de
         assert!(html.contains("Your complaint is too long to send"), "declared: {declared}");
         assert!(html.contains("has not been sent"), "says nothing was stored");
         assert!(html.contains("back button"), "says how to get back to the answers");
+        let contact = OrgConfig::builtin().organisation;
+        for detail in [contact.phone, contact.email, contact.address] {
+            let detail = detail.expect("the built-in configuration has every contact detail");
+            assert!(html.contains(&detail), "413 page lacks {detail:?}");
+        }
+        assert!(html.contains("email it to us at complaints@example.org"), "{html}");
     }
     assert!(harness.cases().await.is_empty());
 }
@@ -305,7 +331,9 @@ async fn a_forged_or_missing_token_keeps_the_answers_and_offers_a_fresh_form() {
 #[tokio::test]
 async fn json_clients_get_201_with_the_reference_or_422_with_field_errors() {
     let harness = Harness::new();
+    let token = harness.json_token().await;
     let complaint = serde_json::json!({
+        "token": token,
         "name": "Jo Bloggs", "email": "jo@example.org", "service_area": "Housing and repairs",
         "description": "The repair to my roof has not been done.", "event_date": "2026-11-02", "child": "no"
     });
@@ -321,11 +349,14 @@ async fn json_clients_get_201_with_the_reference_or_422_with_field_errors() {
 
     let mut missing = complaint.clone();
     missing["email"] = serde_json::json!("");
+    missing["token"] = serde_json::json!(harness.json_token().await);
     let refused = harness.post_json(&missing).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let errors: serde_json::Value = serde_json::from_str(&refused.body).expect("JSON errors");
-    assert_eq!(errors["errors"][0]["field"], "email");
-    assert_eq!(errors["errors"][0]["message"], "Enter your email address");
+    assert_eq!(refused.content_type(), "application/problem+json");
+    let problem = refused.json();
+    assert_eq!((problem["type"].as_str(), problem["status"].as_u64()), (Some("/problems/invalid-fields"), Some(422)));
+    assert_eq!(problem["errors"][0]["field"], "email");
+    assert_eq!(problem["errors"][0]["message"], "Enter your email address");
 
     let garbled = harness
         .send(
@@ -336,6 +367,14 @@ async fn json_clients_get_201_with_the_reference_or_422_with_field_errors() {
         )
         .await;
     assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
+    assert_eq!(garbled.content_type(), "application/problem+json");
+    let not_an_object = harness.post_json(&serde_json::json!([1, 2])).await;
+    assert_eq!(not_an_object.status, StatusCode::BAD_REQUEST);
+    assert!(
+        !not_an_object.body.contains("ComplaintForm") && !not_an_object.body.contains("struct"),
+        "{}",
+        not_an_object.body
+    );
     assert_eq!(harness.cases().await.len(), 1);
 }
 
@@ -513,4 +552,63 @@ async fn an_unexpected_failure_shows_a_500_page_without_detail() {
     let page = String::from_utf8_lossy(&body);
     assert!(page.contains("Sorry, there is a problem with the service"));
     assert!(!page.contains("locked") && !page.contains("/secret/path"), "no detail leaks");
+}
+
+#[tokio::test]
+async fn a_month_that_cannot_be_read_is_linked_to_the_month_box() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let parts = [("event_date_day", "3"), ("event_date_month", "Smarch"), ("event_date_year", "2026")];
+    let html = harness.post_form(&form_body(&token, &parts)).await.body;
+    assert!(html.contains("<a href=\"#event_date_month\">The month of the date it happened must be"), "{html}");
+    assert!(input_tag(&html, "event_date_month").contains("aria-invalid=\"true\""));
+    assert!(!input_tag(&html, "event_date_day").contains("aria-invalid"));
+    let sept = [("event_date_day", "3"), ("event_date_month", "Sept"), ("event_date_year", "2026")];
+    let reply = harness.post_form(&form_body(&token, &sept)).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(harness.cases().await[0].case.complaint().event_date, NaiveDate::from_ymd_opt(2026, 9, 3));
+}
+
+#[tokio::test]
+async fn hidden_direction_controls_in_answers_shown_again_are_made_visible() {
+    let harness = Harness::new();
+    let token = harness.token().await;
+    let body = form_body(&token, &[("email", ""), ("description", "Pay \u{202e}01$ \u{2066}now")]);
+    let html = harness.post_form(&body).await.body;
+    assert!(html.contains("Pay \u{fffd}01$ \u{fffd}now"), "{html}");
+    assert!(!html.contains('\u{202e}') && !html.contains('\u{2066}'));
+}
+
+#[tokio::test]
+async fn a_json_client_that_accepts_json_gets_problem_details_for_an_unsupported_body() {
+    let harness = Harness::new();
+    let reply = harness
+        .send(
+            Request::post("/")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from("hello"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.content_type(), "application/problem+json");
+    assert_eq!(reply.json()["status"], 415);
+    assert_eq!(reply.json()["type"], "/problems/unsupported-media-type");
+}
+
+#[tokio::test]
+async fn an_oversized_json_body_gets_problem_details() {
+    let harness = Harness::new();
+    let app = complaints_web::router(harness.state.clone().with_body_limit(1024));
+    let body = serde_json::json!({ "description": "x".repeat(4096) }).to_string();
+    let request =
+        Request::post("/").header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).expect("request");
+    let response = tower::ServiceExt::oneshot(app, request).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.expect("body").to_bytes();
+    let problem: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!((problem["status"].as_u64(), problem["type"].as_str()), (Some(413), Some("/problems/too-large")));
+    assert!(problem["title"].is_string() && problem["detail"].is_string());
 }

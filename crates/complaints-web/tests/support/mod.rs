@@ -2,14 +2,17 @@
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use complaints_app::ports::{CaseStore, StoredCase};
-use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service};
+use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service_with_config};
+use complaints_core::config::OrgConfig;
 use complaints_web::{WebState, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -29,9 +32,13 @@ pub struct Harness {
 
 impl Harness {
     pub fn new() -> Self {
+        Self::with_config(OrgConfig::builtin())
+    }
+
+    pub fn with_config(config: OrgConfig) -> Self {
         let store = Arc::new(MemoryCaseStore::new());
         let mailer = Arc::new(RecordingMailer::new());
-        let intake = intake_service(store.clone(), mailer.clone(), now());
+        let intake = intake_service_with_config(store.clone(), mailer.clone(), now(), config);
         let state = WebState::new(intake, FORM_SECRET).expect("pages compile");
         Self { store, mailer, state }
     }
@@ -75,6 +82,34 @@ impl Harness {
         self.send(request).await
     }
 
+    /// A form post from the client at `peer`, as `complaints serve` sees it (axum's `ConnectInfo`).
+    pub async fn post_form_from(&self, peer: &str, body: &str) -> Reply {
+        let mut request = Request::post("/")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().expect("socket address")));
+        self.send(request).await
+    }
+
+    /// A JSON post from the client at `peer` with extra headers.
+    pub async fn post_json_with(&self, peer: &str, headers: &[(&str, &str)], body: &serde_json::Value) -> Reply {
+        let mut request = Request::post("/").header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut request = request.body(Body::from(body.to_string())).expect("request");
+        request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().expect("socket address")));
+        self.send(request).await
+    }
+
+    /// A fresh token for a JSON client, from `GET /token`.
+    pub async fn json_token(&self) -> String {
+        let reply = self.get("/token").await;
+        let value: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        value["token"].as_str().expect("a token").to_owned()
+    }
+
     /// A fresh token, read from the form like a browser would.
     pub async fn token(&self) -> String {
         token_in(&self.get("/").await.body).expect("the form has a token")
@@ -89,6 +124,14 @@ pub struct Reply {
 }
 
 impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
     pub fn location(&self) -> &str {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
