@@ -38,6 +38,18 @@ async fn queued_and_sent(data_dir: &Path) -> Vec<(String, Vec<String>, Vec<Strin
     found
 }
 
+/// The cases stored so far, reading the file while the server may be writing it.
+async fn queued_and_sent_or_empty(database: &Path) -> Vec<String> {
+    let Ok(store) = SqliteCaseStore::open(database) else { return Vec::new() };
+    let from = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
+    let to = chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("date");
+    store
+        .received_between(from, to)
+        .await
+        .map(|cases| cases.iter().map(|c| c.case.reference().to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// Waits until `check` holds, for up to `seconds`.
 async fn eventually(seconds: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
     for _ in 0..seconds * 10 {
@@ -93,7 +105,10 @@ async fn an_acknowledgement_committed_but_not_delivered_before_a_kill_goes_out_e
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kill_in_the_middle_of_a_burst_loses_no_acknowledgement_and_sends_none_twice() {
     let data = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(data.path());
+    // Every post comes from 127.0.0.1, so the per-client submission limit is turned off here.
+    let config = data.path().join("no-rate-limit.toml");
+    std::fs::write(&config, "[intake]\nrate_limit_submissions = 0\n").expect("config");
+    let server = Server::start_with(data.path(), &[std::ffi::OsStr::new("--config"), config.as_os_str()]);
     let url = Arc::new(server.url.clone());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     let mut tasks = Vec::new();
@@ -124,13 +139,16 @@ async fn a_kill_in_the_middle_of_a_burst_loses_no_acknowledgement_and_sends_none
             .await
         }));
     }
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    // Kill once the burst is under way: some complaints stored, others still arriving.
+    let database = data.path().join("complaints.sqlite3");
+    let under_way = eventually(20, async || !queued_and_sent_or_empty(&database).await.is_empty()).await;
+    assert!(under_way, "no complaint was stored within 20 seconds");
     kill_9(server);
     for task in tasks {
         let _ = task.await;
     }
 
-    let server = Server::start(data.path());
+    let server = Server::start_with(data.path(), &[std::ffi::OsStr::new("--config"), config.as_os_str()]);
     // A message whose delivery the kill interrupted is held by its claim for a minute (the lease),
     // then the next sweep (every 15 seconds) takes it.
     let settled = eventually(100, async || {

@@ -124,9 +124,7 @@ async fn one_scheduled_sweep_delivers_a_pending_acknowledgement_through_ses_exac
     assert!(matches!(store.message(&message_id).await.unwrap().unwrap().state, DeliveryState::Sent { .. }));
     let timeline = store.timeline(&receipt.reference).await.unwrap();
     assert!(
-        timeline
-            .iter()
-            .any(|e| matches!(&e.what, CaseEvent::MessageSent { message_id: id, .. } if *id == message_id))
+        timeline.iter().any(|e| matches!(&e.what, CaseEvent::MessageSent { message_id: id, .. } if *id == message_id))
     );
 
     let second = swept(api.invoke(event, TIMEOUT, &mut alive).unwrap().value);

@@ -20,13 +20,13 @@ impl Server {
         Self::start_with(data_dir, &[])
     }
 
-    /// Starts `serve` with extra environment variables.
-    pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Self {
+    /// Starts `serve` with extra arguments (e.g. `--config FILE`).
+    pub fn start_with(data_dir: &Path, args: &[&std::ffi::OsStr]) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(args)
             .env("RUST_LOG", "warn")
-            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
