@@ -1,7 +1,7 @@
 //! The one place for dates as the organisation and its customers see them: today's date in
 //! Scotland, dates written for people, and the stage 2 dates of a start (R8, R24, R26, R42).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::calendar::Calendar;
 use crate::policy::{STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS, STAGE2_WORKING_DAYS};
@@ -44,4 +44,16 @@ impl StageDates {
             stage2_due: start.due_after(calendar, rule, STAGE2_WORKING_DAYS),
         }
     }
+}
+
+/// R47: the reporting year (1 April – 31 March) `date` falls in, named by the year it starts.
+#[must_use]
+pub fn reporting_year(date: NaiveDate) -> i32 {
+    if date.month() >= 4 { date.year() } else { date.year() - 1 }
+}
+
+/// R47: the quarter of the reporting year `date` falls in: Q1 is April–June, Q4 January–March.
+#[must_use]
+pub fn reporting_quarter(date: NaiveDate) -> u32 {
+    (date.month() + 8) % 12 / 3 + 1
 }
