@@ -1171,8 +1171,11 @@ impl Case {
             }
             StaffContact::ResponseShared { part, .. } => {
                 not_blank(part, "part of the response")?;
-                let answered = self.stage1.as_ref().is_some_and(|stage| stage.closures().next().is_some())
-                    || self.stage2.as_ref().is_some_and(|stage| stage.closures().next().is_some());
+                // The response of the stage the case is at.
+                let answered = match self.stage() {
+                    Stage::One => self.stage1.as_ref().is_some_and(|stage| stage.closures().next().is_some()),
+                    Stage::Two => self.stage2.as_ref().is_some_and(|stage| stage.closures().next().is_some()),
+                };
                 if !answered {
                     return Err(Rejected::StillOpen);
                 }

@@ -93,7 +93,11 @@ fn bad_values_are_refused_with_the_key_they_are_about() {
         ("empty handler", "[organisation]\ndefault_handler = \"\"".into(), "organisation.default_handler"),
         ("bad day-one rule", "[procedure]\nday_one_rule = \"C\"".into(), "procedure.day_one_rule"),
         ("too many extensions", "[procedure]\nstage1_max_extensions = 6".into(), "procedure.stage1_max_extensions"),
-        ("handler authorises", "[procedure]\nextension_authoriser = \"handler\"".into(), "procedure.extension_authoriser"),
+        (
+            "handler authorises",
+            "[procedure]\nextension_authoriser = \"handler\"".into(),
+            "procedure.extension_authoriser",
+        ),
         ("unknown role", "[procedure]\nextension_authoriser = \"director\"".into(), "procedure.extension_authoriser"),
         ("unknown R27 start", "[procedure]\nmoved_stage2_start = \"later\"".into(), "procedure.moved_stage2_start"),
         (

@@ -73,15 +73,18 @@ fn defect_2_every_closure_stays_in_the_record_and_a_reopened_stage_counts_from_i
     // 27, 28 Nov, 2, 3 Dec (1 Dec is St Andrew's Day): 4 working days.
     assert_eq!((first.working_days_taken, first.within_base_timescale), (Some(4), Some(true)));
     assert_eq!(first.received_on, Some(date("2025-11-27")));
-    assert_eq!((second.started_on, second.closed_on, second.reopened), (date("2026-01-12"), Some(date("2026-01-14")), true));
+    assert_eq!(
+        (second.started_on, second.closed_on, second.reopened),
+        (date("2026-01-12"), Some(date("2026-01-14")), true)
+    );
     // 12, 13, 14 Jan: 3 working days, not the weeks the case was closed.
     assert_eq!((second.working_days_taken, second.within_base_timescale), (Some(3), Some(true)));
     assert_eq!(second.received_on, None, "a reopening is not a new complaint received");
     let stage1 = closed_again.stage1().expect("stage 1");
-    assert_eq!(stage1.closures().map(|closure| closure.responded_on).collect::<Vec<_>>(), [
-        date("2025-12-03"),
-        date("2026-01-14")
-    ]);
+    assert_eq!(
+        stage1.closures().map(|closure| closure.responded_on).collect::<Vec<_>>(),
+        [date("2025-12-03"), date("2026-01-14")]
+    );
 }
 
 #[test]
@@ -117,7 +120,8 @@ fn defect_3_an_extension_to_a_date_before_its_decision_is_refused_and_the_decisi
 
 #[test]
 fn defect_4_the_customer_asks_for_stage_two_straight_away_from_an_open_stage_one() {
-    let command = Command::RouteDirectToStage2 { routed_on: date("2025-12-02"), reason: "Asked for stage 2".to_owned() };
+    let command =
+        Command::RouteDirectToStage2 { routed_on: date("2025-12-02"), reason: "Asked for stage 2".to_owned() };
     let (case, events) = stage1_open()
         .apply(command.clone(), midday("2025-12-02"), Actor::Complainant, rules())
         .expect("the customer may ask for stage 2 before any response");
@@ -166,13 +170,17 @@ fn open_anonymous(route: IntakeRoute) -> Case {
 #[test]
 fn defect_6_an_anonymous_complaint_closes_with_no_contact_possible_instead_of_signposting() {
     let case = open_anonymous(IntakeRoute::Stage1);
-    let command = Command::CloseStage1 { responded_on: date("2025-12-03"), outcome: Outcome::NotUpheld, signposting: None };
+    let command =
+        Command::CloseStage1 { responded_on: date("2025-12-03"), outcome: Outcome::NotUpheld, signposting: None };
     let closed = step(&case, command.clone(), "2025-12-03");
     let closure = closed.stage1().and_then(|stage| stage.closure.clone()).expect("closed");
     assert_eq!(closure.signposting, None, "nobody to signpost: recorded as no contact possible");
     assert!(closed.no_contact_possible());
     // Someone who can be contacted must still be signposted.
-    assert_eq!(try_step(&stage1_open(), command, "2025-12-03").err(), Some(Rejected::SignpostingRequired { stage: Stage::One }));
+    assert_eq!(
+        try_step(&stage1_open(), command, "2025-12-03").err(),
+        Some(Rejected::SignpostingRequired { stage: Stage::One })
+    );
 }
 
 #[test]
@@ -186,7 +194,11 @@ fn defect_6_an_anonymous_direct_stage_two_records_its_points_without_an_acknowle
     let recorded = step(&case, command, "2025-11-28");
     let stage2 = recorded.stage2().expect("stage 2");
     assert!(stage2.acknowledged.as_ref().is_some_and(|ack| ack.no_contact_possible));
-    assert_eq!(stage2.acknowledgement.status(), ClockStatus::Stopped { on: date("2025-11-28") }, "not met: nobody acknowledged");
+    assert_eq!(
+        stage2.acknowledgement.status(),
+        ClockStatus::Stopped { on: date("2025-11-28") },
+        "not met: nobody acknowledged"
+    );
     let close = Command::CloseStage2 {
         responded_on: date("2025-12-19"),
         point_outcomes: vec![Outcome::Upheld, Outcome::NotUpheld],
@@ -202,16 +214,14 @@ fn defect_7_an_escalation_received_after_the_cut_off_counts_from_the_next_workin
     let cutoff = Policy { cutoff: NaiveTime::from_hms_opt(17, 0, 0), ..Policy::default() };
     let rules = Rules { calendar: &CALENDAR, policy: &cutoff };
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339("2025-12-12T17:30:00Z").expect("instant").with_timezone(&Utc);
-    let escalate = |received_at| Command::Escalate {
-        requested_on: date("2025-12-12"),
-        channel: Channel::Email,
-        received_at,
-    };
+    let escalate =
+        |received_at| Command::Escalate { requested_on: date("2025-12-12"), channel: Channel::Email, received_at };
     let (late_in_day, _) = stage1_closed().apply(escalate(Some(at)), at, Actor::Complainant, rules).expect("escalated");
     assert_eq!(late_in_day.stage2().expect("stage 2").start.effective, date("2025-12-15"), "Friday 17:30 → Monday");
     let (date_only, _) = stage1_closed().apply(escalate(None), at, Actor::Complainant, rules).expect("escalated");
     assert_eq!(date_only.stage2().expect("stage 2").start.effective, date("2025-12-12"), "no time known: the date");
-    let wrong_day = Command::Escalate { requested_on: date("2025-12-11"), channel: Channel::Email, received_at: Some(at) };
+    let wrong_day =
+        Command::Escalate { requested_on: date("2025-12-11"), channel: Channel::Email, received_at: Some(at) };
     assert_eq!(
         stage1_closed().apply(wrong_day, at, Actor::Complainant, rules).err(),
         Some(Rejected::DateMismatch { date: date("2025-12-11"), expected: date("2025-12-12") })

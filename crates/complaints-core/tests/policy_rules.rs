@@ -34,14 +34,17 @@ fn r27_a_moved_complaint_may_count_stage_two_from_the_effective_receipt() {
     let moved = under(&policy, &stage1_open(), command, "2025-12-02").expect("moved");
     let stage2 = moved.stage2().expect("stage 2");
     assert_eq!((stage2.start.effective, stage2.response.due), (date("2025-11-27"), date("2025-12-29")));
-    assert_eq!(moved_to_stage2().stage2().expect("stage 2").start.effective, date("2025-12-02"), "default: the decision");
+    assert_eq!(
+        moved_to_stage2().stage2().expect("stage 2").start.effective,
+        date("2025-12-02"),
+        "default: the decision"
+    );
 }
 
 #[test]
 fn r27_an_escalation_may_count_stage_two_from_the_next_working_day() {
     let policy = Policy { escalated_stage2_start: EscalatedStart::NextWorkingDay, ..Policy::default() };
-    let command =
-        Command::Escalate { requested_on: date("2025-12-15"), channel: Channel::Email, received_at: None };
+    let command = Command::Escalate { requested_on: date("2025-12-15"), channel: Channel::Email, received_at: None };
     let escalated_next = under(&policy, &stage1_closed(), command, "2025-12-15").expect("escalated");
     assert_eq!(escalated_next.stage2().expect("stage 2").start.effective, date("2025-12-16"));
     assert_eq!(escalated().stage2().expect("stage 2").start.effective, date("2025-12-15"), "default: the request");
@@ -53,9 +56,15 @@ fn r21_the_number_of_stage_one_extensions_is_configurable() {
     let once = under(&twice, &stage1_open(), extend1("2025-12-08", manager()), "2025-12-03").expect("first");
     let again = under(&twice, &once, extend1("2025-12-10", manager()), "2025-12-03").expect("a second is allowed");
     assert_eq!(again.stage1().expect("stage 1").response.extensions.len(), 2);
-    assert_eq!(under(&twice, &again, extend1("2025-12-11", manager()), "2025-12-03").err(), Some(Rejected::AlreadyExtended));
+    assert_eq!(
+        under(&twice, &again, extend1("2025-12-11", manager()), "2025-12-03").err(),
+        Some(Rejected::AlreadyExtended)
+    );
     let none = Policy { stage1_max_extensions: 0, ..Policy::default() };
-    assert_eq!(under(&none, &stage1_open(), extend1("2025-12-08", manager()), "2025-12-03").err(), Some(Rejected::AlreadyExtended));
+    assert_eq!(
+        under(&none, &stage1_open(), extend1("2025-12-08", manager()), "2025-12-03").err(),
+        Some(Rejected::AlreadyExtended)
+    );
 }
 
 #[test]
