@@ -632,6 +632,7 @@ pub struct Case {
 /// What a report needs of a closure at either stage.
 #[derive(Clone)]
 struct Closed {
+    opened_on: Option<NaiveDate>,
     responded_on: NaiveDate,
     outcome: Outcome,
     working_days_taken: Option<u32>,
@@ -642,6 +643,7 @@ struct Closed {
 impl From<&Stage1Closure> for Closed {
     fn from(closure: &Stage1Closure) -> Self {
         Self {
+            opened_on: closure.opened_on,
             responded_on: closure.responded_on,
             outcome: closure.outcome,
             working_days_taken: Some(closure.working_days_taken),
@@ -654,6 +656,7 @@ impl From<&Stage1Closure> for Closed {
 impl From<&Stage2Closure> for Closed {
     fn from(closure: &Stage2Closure) -> Self {
         Self {
+            opened_on: closure.opened_on,
             responded_on: closure.responded_on,
             outcome: closure.outcome,
             working_days_taken: Some(closure.working_days_taken),
@@ -1088,11 +1091,11 @@ impl Case {
         end: Option<(NaiveDate, Disposition)>,
     ) {
         let reopenings: Vec<&Reopening> = self.reopenings.iter().filter(|r| r.stage == stage).collect();
-        let current_extended = match stage {
-            Stage::One => self.stage1.as_ref().map(|s| s.current_response().is_extended()),
-            Stage::Two => self.stage2.as_ref().map(|s| s.current_response().is_extended()),
-        }
-        .unwrap_or(false);
+        let current = match stage {
+            Stage::One => self.stage1.as_ref().map(Stage1::current_response),
+            Stage::Two => self.stage2.as_ref().map(Stage2::current_response),
+        };
+        let current_extended = current.is_some_and(Clock::is_extended);
         let earlier_known = closures.len() - usize::from(current_closed);
         // Cases stored before set-aside closures were kept (schema 0) know them only from the
         // reopening that set each aside: those are the oldest ones.
@@ -1101,18 +1104,11 @@ impl Case {
         let mut report = first;
         for opening in 0..openings {
             let last = opening + 1 == openings;
-            if opening > 0 {
-                let reopening = reopenings[opening - 1];
-                report = StageReport::open(stage, report.bucket, reopening.reopened_on, false);
-                report.reopened = true;
-            }
-            if last {
-                report.extended = current_extended;
-            }
             let closure = if last {
                 closures.last().filter(|_| current_closed).cloned()
             } else if opening < missing {
                 reopenings.get(opening).map(|reopening| Closed {
+                    opened_on: None,
                     responded_on: reopening.previous_responded_on,
                     outcome: reopening.previous_outcome,
                     working_days_taken: None,
@@ -1122,6 +1118,20 @@ impl Case {
             } else {
                 closures.get(opening - missing).cloned()
             };
+            if opening > 0 {
+                // A reopened opening counts from its clock's (effective) start.
+                let reopened_on = reopenings[opening - 1].reopened_on;
+                let started_on = match (&closure, last) {
+                    (Some(Closed { opened_on: Some(on), .. }), _) => *on,
+                    (_, true) => current.map_or(reopened_on, |clock| clock.start.effective),
+                    _ => reopened_on,
+                };
+                report = StageReport::open(stage, report.bucket, started_on, false);
+                report.reopened = true;
+            }
+            if last {
+                report.extended = current_extended;
+            }
             report = match closure {
                 Some(closed) => {
                     if let Some(extended) = closed.extended {
