@@ -127,10 +127,10 @@ fn check_invariants(case: &Case, closures_given: usize, previous_latest: NaiveDa
         );
     }
     for report in &reports {
-        if let (Some(days), Some(closed)) = (report.working_days_taken, report.closed_on) {
-            if closed >= report.started_on {
-                prop_assert!(days >= 1, "a response on or after its start took {days} working days under rule A");
-            }
+        if let (Some(days), Some(closed)) = (report.working_days_taken, report.closed_on)
+            && closed >= report.started_on
+        {
+            prop_assert!(days >= 1, "a response on or after its start took {days} working days under rule A");
         }
         prop_assert_eq!(report.disposition.is_some(), report.ended_on.is_some());
         prop_assert!(report.ended_on.is_none_or(|ended| ended <= latest), "an end after the latest event");
