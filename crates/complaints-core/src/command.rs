@@ -556,7 +556,7 @@ impl Case {
             responded_on,
             outcome,
             signposting,
-            working_days_taken: current.start.working_days_taken(calendar, current.day_one_rule, responded_on),
+            working_days_taken: current.working_days_taken(calendar, responded_on),
             within_base_timescale: responded_on <= current.base_due,
             escalation_deadline: limits::escalation_deadline_with(
                 event,
@@ -855,7 +855,7 @@ impl Case {
             override_reason: outcome_override.map(|chosen| chosen.reason),
             point_outcomes,
             signposting,
-            working_days_taken: current.start.working_days_taken(calendar, current.day_one_rule, responded_on),
+            working_days_taken: current.working_days_taken(calendar, responded_on),
             within_base_timescale: responded_on <= current.base_due,
             opened_on: Some(current.start.effective),
             extended: Some(current.is_extended()),

@@ -178,6 +178,13 @@ impl Clock {
         !self.extensions.is_empty()
     }
 
+    /// K4: the working days this clock's timescale took from its start to `end`, counted like its
+    /// deadline (under rule A a response on the start day took 1). The one place callers count it.
+    #[must_use]
+    pub fn working_days_taken(&self, calendar: &Calendar, end: NaiveDate) -> u32 {
+        self.start.working_days_taken(calendar, self.day_one_rule, end)
+    }
+
     /// True when the clock is still running after its due date on `today`.
     #[must_use]
     pub fn is_overdue_on(&self, today: NaiveDate) -> bool {

@@ -333,3 +333,31 @@ fn the_part_of_the_final_response_shared_with_staff_is_recorded_once_it_is_given
     let shared = step(&case, share, "2026-01-28");
     assert!(matches!(&shared.records().staff_involved[0].contacts[..], [StaffContact::ResponseShared { .. }]));
 }
+
+#[test]
+fn every_channel_shares_the_validating_constructor_of_a_new_complaint() {
+    use complaints_core::complaint::IntakeProblem;
+    let today = date("2025-11-27");
+    let good = NewComplaint { description: "  The repair was not done  ".to_owned(), ..complaint(IntakeRoute::Stage1, None) };
+    let valid = good.validated(today).expect("valid");
+    assert_eq!(valid.description, "The repair was not done", "trimmed");
+
+    let social = NewComplaint { channel: Channel::X, ..complaint(IntakeRoute::Stage1, None) };
+    assert_eq!(social.validated(today).err(), Some(vec![IntakeProblem::SocialMediaWithoutReference]));
+    let bad = NewComplaint {
+        description: " ".to_owned(),
+        event_date: Some(date("2025-11-20")),
+        awareness_date: Some(date("2025-11-28")),
+        preferred_contact: Some(complaints_core::complaint::ContactMethod::Email),
+        ..anonymous_complaint(IntakeRoute::DirectStage2 { reason: String::new() }, None)
+    };
+    assert_eq!(
+        bad.validated(today).err(),
+        Some(vec![
+            IntakeProblem::Blank { field: "description" },
+            IntakeProblem::Blank { field: "reason for stage 2" },
+            IntakeProblem::InFuture { field: "awareness date" },
+            IntakeProblem::AnonymousWithContactPreference,
+        ])
+    );
+}
