@@ -22,13 +22,16 @@ use crate::records::{
 };
 use crate::reference::CaseRef;
 use crate::signposting::{SpsoSignposting, Stage2Signposting};
-use crate::timeline::TimelineEvent;
 use crate::workdays::{ClockStart, local_date_time};
 
 /// The clock type lives in [`crate::deadlines`]; re-exported here where it was first declared.
 pub use crate::deadlines::Clock;
 /// The rules type lives beside the policy; re-exported here where it was first declared. STABLE.
 pub use crate::policy::Rules;
+/// Points of complaint live with the other records; re-exported here where they were first declared.
+pub use crate::records::PointOfComplaint;
+
+pub mod stored;
 
 /// The schema version of the stored case this release writes ([`crate::stored`]).
 pub const CASE_SCHEMA_VERSION: u32 = 1;
@@ -120,13 +123,6 @@ pub enum Stage2Route {
     },
     /// The organisation moved it (e.g. stage 1 cannot be finished in time): starts on the decision date.
     MovedByOrganisation { decided_on: NaiveDate, reason: String },
-}
-
-/// R25: one point (head) of complaint and the outcome the customer seeks on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PointOfComplaint {
-    pub summary: String,
-    pub outcome_sought: String,
 }
 
 /// R24, R25: the stage 2 acknowledgement and the points agreed with the customer.
@@ -510,6 +506,14 @@ impl CaseEvent {
     }
 }
 
+/// One entry in a case's timeline (R44, R57): what happened, who did it and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub what: CaseEvent,
+}
+
 /// The warnings among `events`, for the caller to show.
 #[must_use]
 pub fn warnings(events: &[TimelineEvent]) -> Vec<&Warning> {
@@ -606,7 +610,7 @@ impl StageReport {
 /// `handler`, `index`, `stage1_due` and serde round-tripping. Read through [`crate::stored`], which
 /// migrates older stored forms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "crate::stored::StoredCase")]
+#[serde(try_from = "stored::StoredCase")]
 pub struct Case {
     pub(crate) reference: CaseRef,
     pub(crate) complaint: NewComplaint,

@@ -22,6 +22,8 @@ pub mod policy;
 pub mod records;
 pub mod reference;
 pub mod signposting;
-pub mod stored;
 pub mod timeline;
 pub mod workdays;
+
+/// The versioned stored form of a case lives with the case; reachable here too.
+pub use case::stored;

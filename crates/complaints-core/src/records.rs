@@ -8,9 +8,15 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Authoriser;
-use crate::case::PointOfComplaint;
 use crate::complaint::{Channel, ChildInvolvement};
 use crate::signposting::{CustomerTold, SpsoSignposting};
+
+/// R25: one point (head) of complaint and the outcome the customer seeks on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointOfComplaint {
+    pub summary: String,
+    pub outcome_sought: String,
+}
 
 /// R4: why a contact is not a complaint (the model's "what can't I complain about" list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -338,7 +338,8 @@ fn the_part_of_the_final_response_shared_with_staff_is_recorded_once_it_is_given
 fn every_channel_shares_the_validating_constructor_of_a_new_complaint() {
     use complaints_core::complaint::IntakeProblem;
     let today = date("2025-11-27");
-    let good = NewComplaint { description: "  The repair was not done  ".to_owned(), ..complaint(IntakeRoute::Stage1, None) };
+    let good =
+        NewComplaint { description: "  The repair was not done  ".to_owned(), ..complaint(IntakeRoute::Stage1, None) };
     let valid = good.validated(today).expect("valid");
     assert_eq!(valid.description, "The repair was not done", "trimmed");
 

@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::case::{
+use super::{
     CASE_SCHEMA_VERSION, Case, ContactKey, LateAcceptance, Reopening, SpsoReferral, Stage1, Stage2, Withdrawal,
 };
 use crate::complaint::NewComplaint;
