@@ -362,3 +362,55 @@ fn every_channel_shares_the_validating_constructor_of_a_new_complaint() {
         ])
     );
 }
+
+#[test]
+fn every_record_event_round_trips_through_json_as_stored() {
+    let mut events = Vec::new();
+    let mut case = stage2_closed();
+    let commands = [
+        Command::Classify {
+            category: "Delay".to_owned(),
+            lead_service: "Housing repairs".to_owned(),
+            contributing_services: vec![],
+            external_bodies: vec![],
+        },
+        Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2026-01-28") },
+        Command::RecordStaffContact {
+            staff_ref: "staff-42".to_owned(),
+            contact: StaffContact::Told { on: date("2026-01-28") },
+        },
+        Command::LinkLearningAction { action_id: "LA-9".to_owned(), linked_on: date("2026-01-28") },
+        Command::AgreeAction {
+            description: "Apologise in writing".to_owned(),
+            owner: "Housing manager".to_owned(),
+            agreed_on: date("2026-01-27"),
+            due_on: date("2026-02-06"),
+        },
+        Command::CompleteAgreedAction { action: 0, done_on: date("2026-01-29") },
+        Command::RecordCorrespondenceAfterFinalResponse {
+            received_on: date("2026-01-29"),
+            channel: Channel::Letter,
+            spso_signposting: spso_signposting("2026-01-29"),
+        },
+        restrict(RestrictionScope::ProcedureAccess, true),
+        Command::ReviewContactRestriction {
+            restriction: 0,
+            reviewed_on: date("2026-01-29"),
+            reviewer: manager(),
+            next_review_on: Some(date("2026-04-29")),
+        },
+        Command::RecordChild { record: child_record(true, Some(ChildWish::GoOn)) },
+    ];
+    for command in commands {
+        let (next, more) = try_step(&case, command, "2026-01-29").expect("accepted");
+        case = next;
+        events.extend(more);
+    }
+    assert_eq!(events.len(), 10);
+    for event in &events {
+        let json = serde_json::to_string(event).expect("serialises");
+        assert_eq!(&serde_json::from_str::<complaints_core::timeline::TimelineEvent>(&json).expect("reads"), event);
+    }
+    let json = serde_json::to_string(&case).expect("serialises");
+    assert_eq!(serde_json::from_str::<Case>(&json).expect("reads"), case);
+}
