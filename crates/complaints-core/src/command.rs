@@ -461,6 +461,9 @@ impl Case {
         if self.withdrawal.is_some() {
             return Err(Rejected::Withdrawn);
         }
+        if self.records.not_a_complaint.is_some() {
+            return Err(Rejected::NotAComplaint);
+        }
         if !self.looks_late() {
             return Err(Rejected::NotLate);
         }
