@@ -155,8 +155,10 @@ pub enum Command {
 pub enum Rejected {
     #[error("only a member of staff can do this")]
     NeedsStaff,
-    #[error("this must be authorised by a more senior role than a {role:?}")]
+    #[error("an extension must be authorised by a more senior role than a {role:?}")]
     ExtensionNeedsManager { role: StaffRole },
+    #[error("this needs a manager's approval, not a {role:?}'s")]
+    NeedsManager { role: StaffRole },
     #[error("a stage 1 extension can go no later than {cap}")]
     ExtensionBeyondCap { cap: NaiveDate },
     #[error("the new due date must be after the current one, {current_due}")]
@@ -1004,7 +1006,7 @@ impl Case {
         not_blank(&restriction.approver.staff_id, "approver")?;
         // R54: restrictions need manager approval.
         if !restriction.approver.role.is_above_handler() {
-            return Err(Rejected::ExtensionNeedsManager { role: restriction.approver.role });
+            return Err(Rejected::NeedsManager { role: restriction.approver.role });
         }
         match &restriction.scope {
             RestrictionScope::Contact { allowed_channel: None, allowed_contact: None } => {
@@ -1038,7 +1040,7 @@ impl Case {
     fn review_restriction(&mut self, ctx: &Ctx<'_>, index: usize, review: RestrictionReview) -> Events {
         not_complainant(&ctx.actor)?;
         if !review.reviewer.role.is_above_handler() {
-            return Err(Rejected::ExtensionNeedsManager { role: review.reviewer.role });
+            return Err(Rejected::NeedsManager { role: review.reviewer.role });
         }
         let Some(restriction) = self.records.restrictions.get_mut(index) else {
             return Err(Rejected::NoSuchRecord { index });

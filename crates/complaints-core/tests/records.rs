@@ -77,7 +77,7 @@ fn a_contact_restriction_records_scope_approver_review_and_appeal_and_restrictin
     };
     assert_eq!(
         try_step(&stage1_open(), handler, "2025-12-01").err(),
-        Some(Rejected::ExtensionNeedsManager { role: StaffRole::Handler }),
+        Some(Rejected::NeedsManager { role: StaffRole::Handler }),
         "manager approval"
     );
 
