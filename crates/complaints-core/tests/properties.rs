@@ -6,10 +6,13 @@
 mod support;
 
 use chrono::{Duration, NaiveDate};
-use complaints_core::case::{Case, Disposition, Stage};
+use complaints_core::case::{Case, Disposition, Rules, Stage};
 use complaints_core::command::Command;
 use complaints_core::complaint::{Channel, IntakeRoute};
 use complaints_core::outcome::Outcome;
+use complaints_core::policy::{EscalatedStart, MovedStart, Policy, ProgressFrom};
+use complaints_core::reference::CaseRef;
+use complaints_core::timeline::Actor;
 use proptest::prelude::*;
 use support::*;
 
@@ -61,7 +64,8 @@ fn command(case: &Case, action: Action, on: NaiveDate) -> Command {
         Action::Close1(i) => Command::CloseStage1 {
             responded_on: on,
             outcome: OUTCOMES[i],
-            signposting: stage2_signposting(&on.to_string()),
+            // Nobody to signpost on an anonymous complaint (R51).
+            signposting: stage2_signposting(&on.to_string()).filter(|_| !case.no_contact_possible()),
         },
         Action::Extend1(days) => Command::ExtendStage1 {
             authoriser: manager(),
@@ -86,7 +90,7 @@ fn command(case: &Case, action: Action, on: NaiveDate) -> Command {
             responded_on: on,
             point_outcomes: vec![OUTCOMES[i]; points],
             outcome_override: None,
-            signposting: spso_signposting(&on.to_string()),
+            signposting: spso_signposting(&on.to_string()).filter(|_| !case.no_contact_possible()),
         },
         Action::Withdraw => Command::Withdraw { withdrawn_on: on, reason: None },
         Action::Reopen(days) => Command::Reopen {
@@ -140,16 +144,42 @@ fn check_invariants(case: &Case, closures_given: usize, previous_latest: NaiveDa
     Ok(())
 }
 
+/// The organisation's settings for the unconfirmed rules, drawn at random.
+fn policy() -> impl Strategy<Value = Policy> {
+    (0..4u32, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(extensions, next_day, receipt, from_decision)| {
+        Policy {
+            stage1_max_extensions: extensions,
+            escalated_stage2_start: if next_day { EscalatedStart::NextWorkingDay } else { EscalatedStart::Request },
+            moved_stage2_start: if receipt { MovedStart::Receipt } else { MovedStart::Decision },
+            progress_updates_from: if from_decision { ProgressFrom::Extension } else { ProgressFrom::OriginalDue },
+            ..Policy::default()
+        }
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn random_command_sequences_keep_the_lifecycle_invariants(
         start in 0..300i64,
+        anonymous in any::<bool>(),
+        policy in policy(),
         steps in proptest::collection::vec((action(), 0..12i64), 1..30),
     ) {
         let received = CALENDAR.working_day_on_or_after(date("2025-04-01") + Duration::days(start));
-        let (mut case, _) = open_with(&received.to_string(), IntakeRoute::Stage1, None);
+        let rules = Rules { calendar: &CALENDAR, policy: &policy };
+        let new = if anonymous { anonymous_complaint } else { complaint };
+        let reference = CaseRef::new("CMP", 2025, 1).expect("reference");
+        let (mut case, _) = Case::open(
+            reference,
+            new(IntakeRoute::Stage1, None),
+            midday(&received.to_string()),
+            "Complaints Team".to_owned(),
+            None,
+            rules,
+            Actor::System,
+        );
         let mut now = received;
         let mut closures = 0;
         let mut last_at = midday(&received.to_string());
@@ -158,7 +188,7 @@ proptest! {
             let previous_latest = case.latest_event_on();
             let command = command(&case, action, now);
             let closes = matches!(command, Command::CloseStage1 { .. } | Command::CloseStage2 { .. });
-            if let Ok((next, events)) = try_step(&case, command, &now.to_string()) {
+            if let Ok((next, events)) = case.apply(command, midday(&now.to_string()), staff(), rules) {
                 for event in &events {
                     prop_assert!(event.at >= last_at, "timeline went backwards");
                     last_at = event.at;
