@@ -391,7 +391,12 @@ pub async fn closed_between_includes_both_boundary_dates_and_lists_each_case_onc
     let twice = create(store.as_ref(), fx.new_case(2026, at(2026, 3, 2))).await;
     let twice = fx.close_stage1(store.as_ref(), twice, tenth).await;
     let twice = fx
-        .apply(store.as_ref(), twice, Command::Escalate { requested_on: tenth, channel: Channel::Email }, tenth)
+        .apply(
+            store.as_ref(),
+            twice,
+            Command::Escalate { requested_on: tenth, channel: Channel::Email, received_at: None },
+            tenth,
+        )
         .await;
     let points = vec![PointOfComplaint {
         summary: "Missed collection".to_owned(),

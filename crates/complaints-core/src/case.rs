@@ -3,30 +3,38 @@
 //!
 //! Changes go through [`Case::apply`] (in [`crate::command`]), a pure state machine over typed
 //! commands that returns the next case and its timeline events, or a typed [`crate::command::Rejected`].
+//! The records kept beside the stages are in [`crate::records`]; the stored form and its schema
+//! version in [`crate::stored`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Calendar, CalendarVersion};
+use crate::actor::Actor;
+use crate::calendar::CalendarVersion;
 use crate::complaint::{Channel, IntakeRoute, NewComplaint};
 use crate::deadlines::{ClockKind, DueDateChange, Extension};
 use crate::limits;
 use crate::outcome::{Outcome, SpsoOutcome};
-use crate::policy::{Policy, STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS, STAGE2_WORKING_DAYS};
+use crate::policy::{ProgressFrom, STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS, STAGE2_WORKING_DAYS};
+use crate::records::{
+    AgreedAction, CaseRecords, ChildRecord, Classification, ContactRestriction, CorrespondenceAfterFinalResponse,
+    NotAComplaint, PointsAmendment, RepresentativeConsent, RestrictionReview, StaffContact,
+};
 use crate::reference::CaseRef;
 use crate::signposting::{SpsoSignposting, Stage2Signposting};
-use crate::timeline::{Actor, TimelineEvent};
-use crate::workdays::ClockStart;
+use crate::workdays::{ClockStart, local_date_time};
 
 /// The clock type lives in [`crate::deadlines`]; re-exported here where it was first declared.
 pub use crate::deadlines::Clock;
+/// The rules type lives beside the policy; re-exported here where it was first declared. STABLE.
+pub use crate::policy::Rules;
+/// Points of complaint live with the other records; re-exported here where they were first declared.
+pub use crate::records::PointOfComplaint;
 
-/// The calendar and policy every rule is computed with. STABLE.
-#[derive(Debug, Clone, Copy)]
-pub struct Rules<'a> {
-    pub calendar: &'a Calendar,
-    pub policy: &'a Policy,
-}
+pub mod stored;
+
+/// The schema version of the stored case this release writes ([`crate::stored`]).
+pub const CASE_SCHEMA_VERSION: u32 = 1;
 
 /// A keyed hash of the complainant's normalised contact address, for finding cases by contact
 /// without the address in a key (architecture §4). Computed outside the core. STABLE.
@@ -41,10 +49,12 @@ pub struct CaseIndex {
     pub open: bool,
     /// The earliest due date among the case's running clocks (None when nothing is running).
     pub next_due: Option<NaiveDate>,
-    /// Effective receipt date.
+    /// The local (Europe/London) date the complaint was received: what "received in a period"
+    /// counts by (K2). The clocks count from the effective receipt date instead (R8).
     pub received_on: NaiveDate,
-    /// Dates on which a stage of this case was closed (one per closure), for period exports.
-    /// A withdrawal ends its stage and is listed too (R33: withdrawn is reported separately).
+    /// Dates on which a stage of this case ended (one per closure, including closures later set
+    /// aside by a reopening), for period exports. A withdrawal or a move to stage 2 ends its stage
+    /// and is listed too (R33: withdrawn is reported separately).
     pub closed_on: Vec<NaiveDate>,
     pub contact_key: Option<ContactKey>,
 }
@@ -75,6 +85,8 @@ pub enum Status {
     Withdrawn {
         stage: Stage,
     },
+    /// R4: the contact was not a complaint; never counted as one.
+    NotAComplaint,
 }
 
 /// R47: the three reporting buckets, kept apart in every KPI.
@@ -94,7 +106,12 @@ pub enum ReportingBucket {
 #[serde(rename_all = "kebab-case", tag = "route")]
 pub enum Stage2Route {
     /// Complex, serious or high-risk, or the customer asked: starts at the effective receipt.
-    Direct { reason: String },
+    /// `routed_on` is the date it was sent there from an open stage 1 (None when received there).
+    Direct {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        routed_on: Option<NaiveDate>,
+    },
     /// The customer asked after a stage 1 response: starts at the effective date of the request.
     EscalatedByCustomer {
         requested_on: NaiveDate,
@@ -108,13 +125,6 @@ pub enum Stage2Route {
     MovedByOrganisation { decided_on: NaiveDate, reason: String },
 }
 
-/// R25: one point (head) of complaint and the outcome the customer seeks on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PointOfComplaint {
-    pub summary: String,
-    pub outcome_sought: String,
-}
-
 /// R24, R25: the stage 2 acknowledgement and the points agreed with the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
@@ -122,6 +132,9 @@ pub struct Acknowledgement {
     pub points: Vec<PointOfComplaint>,
     /// The date the points and outcomes sought were agreed or confirmed with the customer.
     pub agreed_on: NaiveDate,
+    /// R51: nobody could be contacted (anonymous): the points were recorded, not acknowledged.
+    #[serde(default)]
+    pub no_contact_possible: bool,
 }
 
 /// R29: a progress update given on an extended stage 2 complaint.
@@ -138,13 +151,22 @@ pub struct ProgressUpdate {
 pub struct Stage1Closure {
     pub responded_on: NaiveDate,
     pub outcome: Outcome,
-    pub signposting: Stage2Signposting,
-    /// Working days from the stage start to the response, counted like the deadline (K4).
+    /// `None` only when nobody can be contacted (R51: an anonymous complaint).
+    pub signposting: Option<Stage2Signposting>,
+    /// Working days from the start of this opening of the stage to the response, counted like
+    /// the deadline (K4).
     pub working_days_taken: u32,
-    /// Responded by the base due date; an extension does not count (K3).
+    /// Responded by the base due date of this opening; an extension does not count (K3).
     pub within_base_timescale: bool,
     /// R16: the date by which the customer may normally still escalate.
     pub escalation_deadline: NaiveDate,
+    /// The clock start of the opening this closure ended (the reopening for a reopened stage);
+    /// `None` in cases stored before it was recorded: the stage start.
+    #[serde(default)]
+    pub opened_on: Option<NaiveDate>,
+    /// K6: this opening's response timescale was extended; `None` in older cases.
+    #[serde(default)]
+    pub extended: Option<bool>,
 }
 
 /// A stage 2 (final) response (R30, R34, R37).
@@ -159,9 +181,16 @@ pub struct Stage2Closure {
     pub outcome: Outcome,
     /// Why the handler overrode the roll-up, when they did.
     pub override_reason: Option<String>,
-    pub signposting: SpsoSignposting,
+    /// `None` only when nobody can be contacted (R51: an anonymous complaint).
+    pub signposting: Option<SpsoSignposting>,
     pub working_days_taken: u32,
     pub within_base_timescale: bool,
+    /// As [`Stage1Closure::opened_on`].
+    #[serde(default)]
+    pub opened_on: Option<NaiveDate>,
+    /// As [`Stage1Closure::extended`].
+    #[serde(default)]
+    pub extended: Option<bool>,
 }
 
 /// Stage 1 of a case.
@@ -169,9 +198,12 @@ pub struct Stage2Closure {
 pub struct Stage1 {
     pub start: ClockStart,
     pub response: Clock,
-    /// The response date set when a closed stage 1 was reopened.
+    /// The response date set when a closed stage 1 was reopened (the latest reopening).
     pub reopened_response: Option<Clock>,
     pub closure: Option<Stage1Closure>,
+    /// Closures set aside by a reopening, oldest first: every closure given stays in the record.
+    #[serde(default)]
+    pub earlier_closures: Vec<Stage1Closure>,
 }
 
 /// Stage 2 of a case.
@@ -188,6 +220,12 @@ pub struct Stage2 {
     pub progress_updates: Vec<ProgressUpdate>,
     pub reopened_response: Option<Clock>,
     pub closure: Option<Stage2Closure>,
+    /// As [`Stage1::earlier_closures`].
+    #[serde(default)]
+    pub earlier_closures: Vec<Stage2Closure>,
+    /// R25: changes to the points of complaint after the acknowledgement.
+    #[serde(default)]
+    pub amendments: Vec<PointsAmendment>,
 }
 
 /// R33: the complaint was withdrawn. Counted as received, left out of outcome percentages.
@@ -351,6 +389,69 @@ pub enum CaseEvent {
     FlaggedForStaff {
         reason: StaffFlag,
     },
+    /// R22: the customer asked for stage 2 straight away while stage 1 was open (before any
+    /// response); a [`CaseEvent::Stage2Started`] follows.
+    RoutedDirectToStage2 {
+        routed_on: NaiveDate,
+        reason: String,
+    },
+    /// R4: the contact was found not to be a complaint.
+    NotAComplaint {
+        record: NotAComplaint,
+    },
+    /// R54: contact was restricted.
+    ContactRestricted {
+        restriction: ContactRestriction,
+    },
+    /// R54: a contact restriction was reviewed (and lifted when `next_review_on` is `None`).
+    ContactRestrictionReviewed {
+        restriction: usize,
+        review: RestrictionReview,
+    },
+    /// R40: correspondence after the final response, with the SPSO signposting given.
+    CorrespondenceAfterFinalResponse {
+        correspondence: CorrespondenceAfterFinalResponse,
+    },
+    /// R25: the points of complaint were amended after the acknowledgement.
+    PointsOfComplaintAmended {
+        amendment: PointsAmendment,
+        points: Vec<PointOfComplaint>,
+    },
+    /// R44, R53: category, lead and contributing services recorded.
+    Classified {
+        classification: Classification,
+    },
+    /// R52: consent for the representative recorded.
+    RepresentativeConsentRecorded {
+        consent: RepresentativeConsent,
+    },
+    /// R36: an action agreed with the customer.
+    ActionAgreed {
+        action: AgreedAction,
+    },
+    /// R36: an agreed action was done.
+    AgreedActionDone {
+        action: usize,
+        done_on: NaiveDate,
+    },
+    /// R59: a member of staff the complaint is about was recorded. Internal.
+    StaffInvolvedAdded {
+        staff_ref: String,
+    },
+    /// R59: a member of staff involved was told, offered support, updated or shown part of the
+    /// response. Internal.
+    StaffContacted {
+        staff_ref: String,
+        contact: StaffContact,
+    },
+    /// R35: the case was linked to a learning action.
+    LearningLinked {
+        action_id: String,
+    },
+    /// R56: the child or young person's record was set or updated.
+    ChildRecorded {
+        record: ChildRecord,
+    },
 }
 
 /// What an automatic message is for.
@@ -397,6 +498,22 @@ pub enum StaffFlag {
     UndeliverableMail,
 }
 
+impl CaseEvent {
+    /// True for entries never shown to the complainant (R57, R59: staff involved; flags for staff).
+    #[must_use]
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::StaffInvolvedAdded { .. } | Self::StaffContacted { .. } | Self::FlaggedForStaff { .. })
+    }
+}
+
+/// One entry in a case's timeline (R44, R57): what happened, who did it and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub what: CaseEvent,
+}
+
 /// The warnings among `events`, for the caller to show.
 #[must_use]
 pub fn warnings(events: &[TimelineEvent]) -> Vec<&Warning> {
@@ -409,28 +526,91 @@ pub fn warnings(events: &[TimelineEvent]) -> Vec<&Warning> {
         .collect()
 }
 
-/// How one stage of a case counts in the KPIs (mchp-rules §7).
+/// How an opening of a stage ended (mchp-rules §4, §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Disposition {
+    /// A response was given: it has an outcome (R31) and counts in K3–K6.
+    Responded,
+    /// R33: withdrawn; no outcome, reported separately.
+    Withdrawn,
+    /// R22: stage 1 ended when the organisation moved the complaint to stage 2; no outcome.
+    MovedToStage2,
+}
+
+/// How one opening of a stage counts in the KPIs (mchp-rules §7). A stage reopened after a
+/// closure has one report per opening: every closure counts in its own period (R40).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageReport {
     pub stage: Stage,
     pub bucket: ReportingBucket,
+    /// K2: the local date the complaint (or, for the escalated bucket, the request) was received;
+    /// `None` for a reopening, which is not a new complaint.
+    pub received_on: Option<NaiveDate>,
+    /// True for the opening of a stage after a reopening.
+    pub reopened: bool,
+    /// The date this opening's clock counts from (the effective date: R8, R27; a reopening's date).
     pub started_on: NaiveDate,
+    /// The date this opening ended, however it ended.
+    pub ended_on: Option<NaiveDate>,
+    pub disposition: Option<Disposition>,
     /// The date the stage was answered (its closure), if it was.
     pub closed_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
     /// The date the complaint was withdrawn at this stage, if it was (reported apart: R33).
     pub withdrawn_on: Option<NaiveDate>,
-    /// K4: working days from the stage start to the closure.
+    /// K4: working days from the start of the opening to the response (responses only).
     pub working_days_taken: Option<u32>,
-    /// K3: closed by the base due date.
+    /// K3: responded by the base due date (responses only).
     pub within_base_timescale: Option<bool>,
-    /// K6: the response timescale was extended.
+    /// K6: this opening's response timescale was extended.
     pub extended: bool,
 }
 
+impl StageReport {
+    fn open(stage: Stage, bucket: ReportingBucket, started_on: NaiveDate, extended: bool) -> Self {
+        Self {
+            stage,
+            bucket,
+            received_on: None,
+            reopened: false,
+            started_on,
+            ended_on: None,
+            disposition: None,
+            closed_on: None,
+            outcome: None,
+            withdrawn_on: None,
+            working_days_taken: None,
+            within_base_timescale: None,
+            extended,
+        }
+    }
+
+    fn responded(mut self, on: NaiveDate, outcome: Outcome, days: Option<u32>, within: Option<bool>) -> Self {
+        self.ended_on = Some(on);
+        self.disposition = Some(Disposition::Responded);
+        self.closed_on = Some(on);
+        self.outcome = Some(outcome);
+        self.working_days_taken = days;
+        self.within_base_timescale = within;
+        self
+    }
+
+    fn ended(mut self, on: NaiveDate, disposition: Disposition) -> Self {
+        self.ended_on = Some(on);
+        self.disposition = Some(disposition);
+        if disposition == Disposition::Withdrawn {
+            self.withdrawn_on = Some(on);
+        }
+        self
+    }
+}
+
 /// A complaint case. STABLE: `open`, `reference`, `assign_number`, `complaint`, `received_at`,
-/// `handler`, `index`, `stage1_due` and serde round-tripping.
+/// `handler`, `index`, `stage1_due` and serde round-tripping. Read through [`crate::stored`], which
+/// migrates older stored forms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "stored::StoredCase")]
 pub struct Case {
     pub(crate) reference: CaseRef,
     pub(crate) complaint: NewComplaint,
@@ -446,6 +626,48 @@ pub struct Case {
     #[serde(default)]
     pub(crate) reopenings: Vec<Reopening>,
     pub(crate) spso: Option<SpsoReferral>,
+    /// The records kept beside the stages ([`crate::records`]).
+    #[serde(default)]
+    pub(crate) records: CaseRecords,
+    /// The stored form's schema version: [`CASE_SCHEMA_VERSION`] once read ([`crate::stored`]).
+    pub(crate) schema_version: u32,
+}
+
+/// What a report needs of a closure at either stage.
+#[derive(Clone)]
+struct Closed {
+    opened_on: Option<NaiveDate>,
+    responded_on: NaiveDate,
+    outcome: Outcome,
+    working_days_taken: Option<u32>,
+    within_base_timescale: Option<bool>,
+    extended: Option<bool>,
+}
+
+impl From<&Stage1Closure> for Closed {
+    fn from(closure: &Stage1Closure) -> Self {
+        Self {
+            opened_on: closure.opened_on,
+            responded_on: closure.responded_on,
+            outcome: closure.outcome,
+            working_days_taken: Some(closure.working_days_taken),
+            within_base_timescale: Some(closure.within_base_timescale),
+            extended: closure.extended,
+        }
+    }
+}
+
+impl From<&Stage2Closure> for Closed {
+    fn from(closure: &Stage2Closure) -> Self {
+        Self {
+            opened_on: closure.opened_on,
+            responded_on: closure.responded_on,
+            outcome: closure.outcome,
+            working_days_taken: Some(closure.working_days_taken),
+            within_base_timescale: Some(closure.within_base_timescale),
+            extended: closure.extended,
+        }
+    }
 }
 
 /// A fresh stage 2 from `start`, by `route` (R24, R26, R27: both clocks count from the same start).
@@ -467,16 +689,42 @@ pub(crate) fn start_stage2(route: Stage2Route, start: ClockStart, rules: Rules<'
         progress_updates: Vec::new(),
         reopened_response: None,
         closure: None,
+        earlier_closures: Vec::new(),
+        amendments: Vec::new(),
+    }
+}
+
+impl Stage1 {
+    /// The response clock of the current opening: the latest reopening's, else the original.
+    #[must_use]
+    pub fn current_response(&self) -> &Clock {
+        self.reopened_response.as_ref().unwrap_or(&self.response)
+    }
+
+    /// Every closure given at stage 1, oldest first, the standing one last.
+    pub fn closures(&self) -> impl Iterator<Item = &Stage1Closure> {
+        self.earlier_closures.iter().chain(self.closure.as_ref())
     }
 }
 
 impl Stage2 {
+    /// The response clock of the current opening: the latest reopening's, else the original.
+    #[must_use]
+    pub fn current_response(&self) -> &Clock {
+        self.reopened_response.as_ref().unwrap_or(&self.response)
+    }
+
+    /// Every closure given at stage 2, oldest first, the standing one last.
+    pub fn closures(&self) -> impl Iterator<Item = &Stage2Closure> {
+        self.earlier_closures.iter().chain(self.closure.as_ref())
+    }
+
     /// The date stage 2 actually began, before any move to a working day: the local date of
     /// receipt for a direct complaint, the date of the customer's request or of the decision.
     /// Nothing done at stage 2 can predate it.
     pub(crate) fn began_on(&self, received_on: NaiveDate) -> NaiveDate {
         match &self.route {
-            Stage2Route::Direct { .. } => received_on,
+            Stage2Route::Direct { routed_on, .. } => routed_on.unwrap_or(received_on),
             Stage2Route::EscalatedByCustomer { requested_on, .. } => *requested_on,
             Stage2Route::MovedByOrganisation { decided_on, .. } => *decided_on,
         }
@@ -520,10 +768,18 @@ impl Case {
                     effective_receipt: receipt.effective,
                     stage1_due: response.due,
                 }));
-                (Some(Stage1 { start: receipt, response, reopened_response: None, closure: None }), None)
+                let stage1 = Stage1 {
+                    start: receipt,
+                    response,
+                    reopened_response: None,
+                    closure: None,
+                    earlier_closures: Vec::new(),
+                };
+                (Some(stage1), None)
             }
             IntakeRoute::DirectStage2 { reason } => {
-                let stage2 = start_stage2(Stage2Route::Direct { reason: reason.clone() }, receipt, rules);
+                let route = Stage2Route::Direct { reason: reason.clone(), routed_on: None };
+                let stage2 = start_stage2(route, receipt, rules);
                 events.push(event(CaseEvent::ReceivedAtStage2 {
                     channel: complaint.channel,
                     effective_receipt: receipt.effective,
@@ -534,7 +790,7 @@ impl Case {
         };
         // R14: the time limit is about when the customer complained: the local date of receipt,
         // not the working day the clock starts on (R8).
-        let received_on = crate::workdays::local_date_time(received_at).date();
+        let received_on = local_date_time(received_at).date();
         if limits::is_late(complaint.event_date, complaint.awareness_date, received_on)
             && let Some(time_limit) = limits::complaint_time_limit(complaint.event_date, complaint.awareness_date)
         {
@@ -553,6 +809,8 @@ impl Case {
             late_acceptance: None,
             reopenings: Vec::new(),
             spso: None,
+            records: CaseRecords::default(),
+            schema_version: CASE_SCHEMA_VERSION,
         };
         (case, events)
     }
@@ -590,7 +848,7 @@ impl Case {
     /// (R8). Time limits (R14) and "not before the complaint" checks use this date.
     #[must_use]
     pub fn received_on(&self) -> NaiveDate {
-        crate::workdays::local_date_time(self.received_at).date()
+        local_date_time(self.received_at).date()
     }
 
     /// Who is handling the case (R42). STABLE.
@@ -612,10 +870,10 @@ impl Case {
     #[must_use]
     pub fn response_due(&self) -> NaiveDate {
         if let Some(stage2) = &self.stage2 {
-            return stage2.reopened_response.as_ref().unwrap_or(&stage2.response).due;
+            return stage2.current_response().due;
         }
         match &self.stage1 {
-            Some(stage1) => stage1.reopened_response.as_ref().unwrap_or(&stage1.response).due,
+            Some(stage1) => stage1.current_response().due,
             None => self.receipt.effective,
         }
     }
@@ -623,19 +881,13 @@ impl Case {
     /// What stores index this case by. STABLE.
     #[must_use]
     pub fn index(&self) -> CaseIndex {
-        let mut closed_on: Vec<NaiveDate> = [
-            self.stage1.as_ref().and_then(|stage| stage.closure.as_ref()).map(|closure| closure.responded_on),
-            self.stage2.as_ref().and_then(|stage| stage.closure.as_ref()).map(|closure| closure.responded_on),
-            self.withdrawal.as_ref().map(|withdrawal| withdrawal.withdrawn_on),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let mut closed_on: Vec<NaiveDate> = self.stage_reports().iter().filter_map(|report| report.ended_on).collect();
+        closed_on.extend(self.records.not_a_complaint.as_ref().map(|record| record.decided_on));
         closed_on.sort_unstable();
         CaseIndex {
             open: self.is_open(),
             next_due: self.running_clocks().map(|clock| clock.due).min(),
-            received_on: self.receipt.effective,
+            received_on: self.received_on(),
             closed_on,
             contact_key: self.contact_key.clone(),
         }
@@ -653,13 +905,18 @@ impl Case {
         if let Some(withdrawal) = &self.withdrawal {
             return Status::Withdrawn { stage: withdrawal.stage };
         }
+        if self.records.not_a_complaint.is_some() {
+            return Status::NotAComplaint;
+        }
+        // R21, R28, K6: "extended" is about the current opening of the stage (a reopened stage is
+        // measured from its reopening).
         match (&self.stage1, &self.stage2) {
             (_, Some(stage2)) if stage2.closure.is_some() => Status::Stage2Closed,
-            (_, Some(stage2)) if stage2.response.is_extended() => Status::Stage2Extended,
+            (_, Some(stage2)) if stage2.current_response().is_extended() => Status::Stage2Extended,
             (_, Some(stage2)) if stage2.acknowledged.is_some() => Status::Stage2Acknowledged,
             (_, Some(_)) => Status::Stage2AwaitingAcknowledgement,
             (Some(stage1), None) if stage1.closure.is_some() => Status::Stage1Closed,
-            (Some(stage1), None) if stage1.response.is_extended() => Status::Stage1Extended,
+            (Some(stage1), None) if stage1.current_response().is_extended() => Status::Stage1Extended,
             _ => Status::Stage1Open,
         }
     }
@@ -667,7 +924,10 @@ impl Case {
     /// True while a stage is in progress: not answered, not withdrawn.
     #[must_use]
     pub fn is_open(&self) -> bool {
-        !matches!(self.status(), Status::Stage1Closed | Status::Stage2Closed | Status::Withdrawn { .. })
+        !matches!(
+            self.status(),
+            Status::Stage1Closed | Status::Stage2Closed | Status::Withdrawn { .. } | Status::NotAComplaint
+        )
     }
 
     /// Stage 1, unless the complaint went directly to stage 2.
@@ -702,6 +962,49 @@ impl Case {
         self.spso.as_ref()
     }
 
+    /// The records kept beside the stages (R4, R25, R36, R40, R44, R52–R56, R59).
+    #[must_use]
+    pub fn records(&self) -> &CaseRecords {
+        &self.records
+    }
+
+    /// The stored form's schema version this case was read as (after migration: the current one).
+    #[must_use]
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// R51: true when nobody can be contacted about the complaint (it is anonymous), so a
+    /// signposting or acknowledgement record is replaced by "no contact possible".
+    #[must_use]
+    pub fn no_contact_possible(&self) -> bool {
+        self.complaint.is_anonymous()
+    }
+
+    /// The date of the latest lifecycle event: every dated command that follows it must be on or
+    /// after it (the receipt, a stage start, an acknowledgement, an extension decision, a progress
+    /// update, an amendment, a closure, a reopening, a withdrawal).
+    #[must_use]
+    pub fn latest_event_on(&self) -> NaiveDate {
+        let received = self.received_on();
+        let mut dates = vec![received];
+        if let Some(stage1) = &self.stage1 {
+            dates.extend(stage1.closures().map(|closure| closure.responded_on));
+            dates.extend(stage1.current_response().extensions.iter().filter_map(|e| e.decided_on));
+        }
+        if let Some(stage2) = &self.stage2 {
+            dates.push(stage2.began_on(received));
+            dates.extend(stage2.closures().map(|closure| closure.responded_on));
+            dates.extend(stage2.acknowledged.as_ref().map(|ack| ack.acknowledged_on));
+            dates.extend(stage2.progress_updates.iter().map(|update| update.given_on));
+            dates.extend(stage2.amendments.iter().map(|amendment| amendment.amended_on));
+            dates.extend(stage2.current_response().extensions.iter().filter_map(|e| e.decided_on));
+        }
+        dates.extend(self.reopenings.iter().map(|reopening| reopening.reopened_on));
+        dates.extend(self.withdrawal.as_ref().map(|withdrawal| withdrawal.withdrawn_on));
+        dates.into_iter().max().unwrap_or(received)
+    }
+
     /// R14, R15: true when the complaint was made (its local date of receipt) after the normal time limit.
     #[must_use]
     pub fn looks_late(&self) -> bool {
@@ -712,6 +1015,7 @@ impl Case {
     #[must_use]
     pub fn clocks(&self) -> Vec<&Clock> {
         let stage1 = self.stage1.iter().flat_map(|stage| [Some(&stage.response), stage.reopened_response.as_ref()]);
+        // (A reopening replaces the previous reopened clock; the closures keep what it measured.)
         let stage2 = self.stage2.iter().flat_map(|stage| {
             [
                 Some(&stage.acknowledgement),
@@ -728,47 +1032,185 @@ impl Case {
         self.clocks().into_iter().filter(|clock| clock.is_running())
     }
 
-    /// R47: how each stage of the case counts in the KPIs. An escalated case has two reports
-    /// (stage 1, then escalated), as the Scottish Housing Regulator counts it at both stages (R49).
+    /// R47: how each opening of each stage counts in the KPIs (K2–K6). An escalated case has
+    /// reports at both stages (stage 1, then escalated), as the Scottish Housing Regulator counts it
+    /// (R49); a reopened stage has one report per opening, each closure in its own period; a case
+    /// routed straight to stage 2 from an open stage 1 counts only as stage 2 (direct); a contact
+    /// that was not a complaint has none (R4).
     #[must_use]
     pub fn stage_reports(&self) -> Vec<StageReport> {
-        let withdrawn_at = |stage| self.withdrawal.as_ref().filter(|w| w.stage == stage).map(|w| w.withdrawn_on);
+        if self.records.not_a_complaint.is_some() {
+            return Vec::new();
+        }
         let mut reports = Vec::new();
-        if let Some(stage1) = &self.stage1 {
-            let closure = stage1.closure.as_ref();
-            reports.push(StageReport {
-                stage: Stage::One,
-                bucket: ReportingBucket::Stage1,
-                started_on: stage1.start.effective,
-                closed_on: closure.map(|c| c.responded_on),
-                outcome: closure.map(|c| c.outcome),
-                withdrawn_on: withdrawn_at(Stage::One),
-                working_days_taken: closure.map(|c| c.working_days_taken),
-                within_base_timescale: closure.map(|c| c.within_base_timescale),
-                extended: stage1.response.is_extended(),
-            });
+        let routed_direct = matches!(self.stage2.as_ref().map(|s| &s.route), Some(Stage2Route::Direct { .. }));
+        if let Some(stage1) = self.stage1.as_ref().filter(|_| !routed_direct) {
+            let mut report = StageReport::open(
+                Stage::One,
+                ReportingBucket::Stage1,
+                stage1.start.effective,
+                stage1.response.is_extended(),
+            );
+            report.received_on = Some(self.received_on());
+            let end = match self.stage2.as_ref().map(|stage2| &stage2.route) {
+                Some(Stage2Route::MovedByOrganisation { decided_on, .. }) => {
+                    Some((*decided_on, Disposition::MovedToStage2))
+                }
+                _ => None,
+            };
+            let closures: Vec<Closed> = stage1.closures().map(Closed::from).collect();
+            self.push_openings(&mut reports, report, Stage::One, &closures, stage1.closure.is_some(), end);
         }
         if let Some(stage2) = &self.stage2 {
-            let closure = stage2.closure.as_ref();
             let bucket = match stage2.route {
                 Stage2Route::Direct { .. } => ReportingBucket::Stage2Direct,
                 Stage2Route::EscalatedByCustomer { .. } | Stage2Route::MovedByOrganisation { .. } => {
                     ReportingBucket::Escalated
                 }
             };
-            reports.push(StageReport {
-                stage: Stage::Two,
-                bucket,
-                started_on: stage2.start.effective,
-                closed_on: closure.map(|c| c.responded_on),
-                outcome: closure.map(|c| c.outcome),
-                withdrawn_on: withdrawn_at(Stage::Two),
-                working_days_taken: closure.map(|c| c.working_days_taken),
-                within_base_timescale: closure.map(|c| c.within_base_timescale),
-                extended: stage2.response.is_extended(),
+            let mut report =
+                StageReport::open(Stage::Two, bucket, stage2.start.effective, stage2.response.is_extended());
+            report.received_on = Some(match &stage2.route {
+                Stage2Route::Direct { .. } => self.received_on(),
+                Stage2Route::EscalatedByCustomer { requested_on, .. } => *requested_on,
+                Stage2Route::MovedByOrganisation { decided_on, .. } => *decided_on,
             });
+            let closures: Vec<Closed> = stage2.closures().map(Closed::from).collect();
+            self.push_openings(&mut reports, report, Stage::Two, &closures, stage2.closure.is_some(), None);
         }
         reports
+    }
+
+    /// One report per opening of `stage`: the first from `first`, then one per reopening; each
+    /// closure ends the opening it belongs to, and the last opening may end by `end` or a withdrawal.
+    /// `closures` lists every closure given, oldest first; `current_closed` says whether the last
+    /// opening's own closure is among them.
+    fn push_openings(
+        &self,
+        reports: &mut Vec<StageReport>,
+        first: StageReport,
+        stage: Stage,
+        closures: &[Closed],
+        current_closed: bool,
+        end: Option<(NaiveDate, Disposition)>,
+    ) {
+        let reopenings: Vec<&Reopening> = self.reopenings.iter().filter(|r| r.stage == stage).collect();
+        let current = match stage {
+            Stage::One => self.stage1.as_ref().map(Stage1::current_response),
+            Stage::Two => self.stage2.as_ref().map(Stage2::current_response),
+        };
+        let current_extended = current.is_some_and(Clock::is_extended);
+        let earlier_known = closures.len() - usize::from(current_closed);
+        // Cases stored before set-aside closures were kept (schema 0) know them only from the
+        // reopening that set each aside: those are the oldest ones.
+        let missing = reopenings.len().saturating_sub(earlier_known);
+        let openings = reopenings.len() + 1;
+        let mut report = first;
+        for opening in 0..openings {
+            let last = opening + 1 == openings;
+            let closure = if last {
+                closures.last().filter(|_| current_closed).cloned()
+            } else if opening < missing {
+                reopenings.get(opening).map(|reopening| Closed {
+                    opened_on: None,
+                    responded_on: reopening.previous_responded_on,
+                    outcome: reopening.previous_outcome,
+                    working_days_taken: None,
+                    within_base_timescale: None,
+                    extended: None,
+                })
+            } else {
+                closures.get(opening - missing).cloned()
+            };
+            if opening > 0 {
+                // A reopened opening counts from its clock's (effective) start.
+                let reopened_on = reopenings[opening - 1].reopened_on;
+                let started_on = match (&closure, last) {
+                    (Some(Closed { opened_on: Some(on), .. }), _) => *on,
+                    (_, true) => current.map_or(reopened_on, |clock| clock.start.effective),
+                    _ => reopened_on,
+                };
+                report = StageReport::open(stage, report.bucket, started_on, false);
+                report.reopened = true;
+            }
+            if last {
+                report.extended = current_extended;
+            }
+            report = match closure {
+                Some(closed) => {
+                    if let Some(extended) = closed.extended {
+                        report.extended = extended;
+                    }
+                    report.responded(
+                        closed.responded_on,
+                        closed.outcome,
+                        closed.working_days_taken,
+                        closed.within_base_timescale,
+                    )
+                }
+                None if last => match (&self.withdrawal, end) {
+                    (Some(withdrawal), _) if withdrawal.stage == stage => {
+                        report.ended(withdrawal.withdrawn_on, Disposition::Withdrawn)
+                    }
+                    (_, Some((on, disposition))) => report.ended(on, disposition),
+                    _ => report,
+                },
+                None => report,
+            };
+            reports.push(report.clone());
+        }
+    }
+
+    /// R13: recomputes an open case's running clocks with the current calendar. Closed and withdrawn
+    /// cases keep what was live (`None`), as do cases already computed with this calendar version.
+    /// Start dates are facts and stay; extensions' revised dates were set explicitly and stay (unless
+    /// the base timescale now ends later still).
+    #[must_use]
+    pub fn recompute(&self, rules: Rules<'_>, at: DateTime<Utc>) -> Option<(Case, TimelineEvent)> {
+        let calendar = rules.calendar;
+        let version = calendar.version();
+        let stale = self.clocks().into_iter().any(|clock| clock.is_running() && clock.calendar_version != *version);
+        if !self.is_open() || !stale {
+            return None;
+        }
+        let mut next = self.clone();
+        let mut changes = Vec::new();
+        if let Some(stage1) = next.stage1.as_mut() {
+            for clock in [Some(&mut stage1.response), stage1.reopened_response.as_mut()].into_iter().flatten() {
+                if clock.is_running() {
+                    changes.extend(clock.recount(calendar));
+                }
+            }
+        }
+        if let Some(stage2) = next.stage2.as_mut() {
+            for clock in
+                [Some(&mut stage2.acknowledgement), Some(&mut stage2.response), stage2.reopened_response.as_mut()]
+                    .into_iter()
+                    .flatten()
+            {
+                if clock.is_running() {
+                    changes.extend(clock.recount(calendar));
+                }
+            }
+            // R29: a first progress cycle anchored on the original response due date follows it if
+            // it just moved; a cycle anchored on an update or an extension decision keeps its anchor.
+            let follows_due = rules.policy.progress_updates_from == ProgressFrom::OriginalDue
+                && stage2.progress_updates.is_empty()
+                && stage2.reopened_response.is_none();
+            let base_due = stage2.response.base_due;
+            if let Some(progress) = stage2.progress.as_mut().filter(|clock| clock.is_running()) {
+                if follows_due {
+                    progress.start = ClockStart { effective: base_due, deferred: false };
+                }
+                changes.extend(progress.recount(calendar));
+            }
+        }
+        let event = TimelineEvent {
+            at,
+            actor: Actor::System,
+            what: CaseEvent::DeadlinesRecomputed { calendar_version: version.clone(), changes },
+        };
+        Some((next, event))
     }
 
     /// R16: the date by which the customer may normally escalate, once stage 1 was answered.

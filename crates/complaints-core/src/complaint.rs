@@ -195,7 +195,9 @@ pub enum IntakeRoute {
     DirectStage2 { reason: String },
 }
 
-/// A validated new complaint from any channel.
+/// A validated new complaint from any channel. Channels build it with a struct literal and pass it
+/// through [`NewComplaint::validated`], so the web form, email, social media and staff-logged
+/// complaints share one set of rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewComplaint {
     pub channel: Channel,
@@ -228,6 +230,91 @@ impl NewComplaint {
     #[must_use]
     pub fn is_child_friendly(&self) -> bool {
         self.child.is_some()
+    }
+}
+
+/// R3, R50–R52: why a new complaint was refused, naming the field. Every channel (web form,
+/// email, social media, staff logging a call) gets the same rules from [`NewComplaint::validated`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntakeProblem {
+    #[error("{field} must not be blank")]
+    Blank { field: &'static str },
+    #[error("{field} must be {max} characters or fewer")]
+    TooLong { field: &'static str, max: usize },
+    #[error("{field} cannot be in the future")]
+    InFuture { field: &'static str },
+    #[error("the date the person found out cannot be before the date it happened")]
+    AwarenessBeforeEvent,
+    #[error("a complaint on social media needs a reference to the post or message (R50)")]
+    SocialMediaWithoutReference,
+    #[error("a representative needs the consent of the person affected (R52)")]
+    RepresentativeWithoutConsent,
+    #[error("an anonymous complaint has no way to be contacted, so no preferred contact method")]
+    AnonymousWithContactPreference,
+}
+
+/// The longest free text a complaint field may hold, in characters, whatever the channel.
+pub const MAX_COMPLAINT_TEXT_CHARS: usize = 20_000;
+/// The longest short field (names, service area, reasons), in characters.
+pub const MAX_COMPLAINT_SHORT_CHARS: usize = 500;
+
+impl NewComplaint {
+    /// The validating constructor every channel uses: checks the complaint against the shared
+    /// intake rules on `today` (the organisation's local date) and returns it trimmed.
+    ///
+    /// # Errors
+    /// Every [`IntakeProblem`] found, in field order.
+    pub fn validated(mut self, today: NaiveDate) -> Result<Self, Vec<IntakeProblem>> {
+        let mut problems = Vec::new();
+        let mut text = |value: &mut String, field: &'static str, max: usize| {
+            let trimmed = value.trim();
+            if trimmed.is_empty() {
+                problems.push(IntakeProblem::Blank { field });
+            } else if trimmed.chars().count() > max {
+                problems.push(IntakeProblem::TooLong { field, max });
+            }
+            *value = trimmed.to_owned();
+        };
+        if let Some(complainant) = self.complainant.as_mut() {
+            text(&mut complainant.name, "name", MAX_COMPLAINT_SHORT_CHARS);
+        }
+        text(&mut self.service_area, "service area", MAX_COMPLAINT_SHORT_CHARS);
+        text(&mut self.description, "description", MAX_COMPLAINT_TEXT_CHARS);
+        if let Some(representation) = self.representation.as_mut() {
+            text(&mut representation.person_affected, "person affected", MAX_COMPLAINT_SHORT_CHARS);
+            text(&mut representation.relationship, "relationship", MAX_COMPLAINT_SHORT_CHARS);
+        }
+        if let IntakeRoute::DirectStage2 { reason } = &mut self.route {
+            text(reason, "reason for stage 2", MAX_COMPLAINT_SHORT_CHARS);
+        }
+        for (field, value) in [("outcome sought", &mut self.outcome_sought), ("adjustments", &mut self.adjustments)] {
+            if let Some(given) = value {
+                if given.trim().chars().count() > MAX_COMPLAINT_TEXT_CHARS {
+                    problems.push(IntakeProblem::TooLong { field, max: MAX_COMPLAINT_TEXT_CHARS });
+                }
+                *value = Some(given.trim().to_owned()).filter(|kept| !kept.is_empty());
+            }
+        }
+        for (field, date) in [("event date", self.event_date), ("awareness date", self.awareness_date)] {
+            if date.is_some_and(|date| date > today) {
+                problems.push(IntakeProblem::InFuture { field });
+            }
+        }
+        if let (Some(event), Some(aware)) = (self.event_date, self.awareness_date)
+            && aware < event
+        {
+            problems.push(IntakeProblem::AwarenessBeforeEvent);
+        }
+        if self.channel.is_social() && self.source_ref.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            problems.push(IntakeProblem::SocialMediaWithoutReference);
+        }
+        if self.representation.as_ref().is_some_and(|r| !r.consent_confirmed) {
+            problems.push(IntakeProblem::RepresentativeWithoutConsent);
+        }
+        if self.is_anonymous() && self.preferred_contact.is_some() {
+            problems.push(IntakeProblem::AnonymousWithContactPreference);
+        }
+        if problems.is_empty() { Ok(self) } else { Err(problems) }
     }
 }
 

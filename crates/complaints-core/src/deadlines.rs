@@ -1,13 +1,13 @@
 //! Case clocks (stage 1 response, stage 2 acknowledgement and response, progress updates), their
-//! state, and the recomputation of open cases after a calendar change (mchp-rules §1–§2, R13, R19–R29).
+//! state and recounting (mchp-rules §1–§2, R13, R19–R29). Recomputing a whole case after a calendar
+//! change is [`crate::case::Case::recompute`].
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::actor::Authoriser;
 use crate::calendar::{Calendar, CalendarVersion};
-use crate::case::{Case, CaseEvent, Rules};
 use crate::signposting::CustomerTold;
-use crate::timeline::{Actor, Authoriser, TimelineEvent};
 use crate::workdays::{ClockStart, DayOneRule};
 
 /// Which deadline a clock measures.
@@ -52,6 +52,9 @@ pub struct Extension {
     pub new_due: NaiveDate,
     /// When and how the customer was told, with the reason and the new date (R21, R28).
     pub customer_told: CustomerTold,
+    /// The date the extension was decided; `None` in cases stored before it was recorded.
+    #[serde(default)]
+    pub decided_on: Option<NaiveDate>,
 }
 
 /// Why a clock stopped.
@@ -175,6 +178,13 @@ impl Clock {
         !self.extensions.is_empty()
     }
 
+    /// K4: the working days this clock's timescale took from its start to `end`, counted like its
+    /// deadline (under rule A a response on the start day took 1). The one place callers count it.
+    #[must_use]
+    pub fn working_days_taken(&self, calendar: &Calendar, end: NaiveDate) -> u32 {
+        self.start.working_days_taken(calendar, self.day_one_rule, end)
+    }
+
     /// True when the clock is still running after its due date on `today`.
     #[must_use]
     pub fn is_overdue_on(&self, today: NaiveDate) -> bool {
@@ -219,7 +229,7 @@ impl Clock {
     /// explicitly and stays, unless the recounted base timescale now ends later: an extension only
     /// ever adds time (R21, R28), so the due date is then the base due date. Returns the change
     /// when the due date moved.
-    fn recount(&mut self, calendar: &Calendar) -> Option<DueDateChange> {
+    pub(crate) fn recount(&mut self, calendar: &Calendar) -> Option<DueDateChange> {
         let previous_due = self.due;
         let previous_version = self.calendar_version.clone();
         let base_due = self.base_due_under(calendar);
@@ -242,49 +252,4 @@ pub struct DueDateChange {
     pub previous_due: NaiveDate,
     pub due: NaiveDate,
     pub previous_version: CalendarVersion,
-}
-
-/// R13: recomputes an open case's running clocks with the current calendar. Closed and withdrawn
-/// cases keep what was live (`None`), as do cases already computed with this calendar version.
-/// Start dates are facts and stay; extensions' revised dates were set explicitly and stay (unless
-/// the base timescale now ends later still).
-#[must_use]
-pub fn recompute(case: &Case, rules: Rules<'_>, at: chrono::DateTime<chrono::Utc>) -> Option<(Case, TimelineEvent)> {
-    let calendar = rules.calendar;
-    let version = calendar.version();
-    let stale = case.clocks().into_iter().any(|clock| clock.is_running() && clock.calendar_version != *version);
-    if !case.is_open() || !stale {
-        return None;
-    }
-    let mut next = case.clone();
-    let mut changes = Vec::new();
-    if let Some(stage1) = next.stage1.as_mut() {
-        for clock in [Some(&mut stage1.response), stage1.reopened_response.as_mut()].into_iter().flatten() {
-            if clock.is_running() {
-                changes.extend(clock.recount(calendar));
-            }
-        }
-    }
-    if let Some(stage2) = next.stage2.as_mut() {
-        for clock in [Some(&mut stage2.acknowledgement), Some(&mut stage2.response), stage2.reopened_response.as_mut()]
-            .into_iter()
-            .flatten()
-        {
-            if clock.is_running() {
-                changes.extend(clock.recount(calendar));
-            }
-        }
-        // The first progress cycle is anchored on the original response due date, which may just have moved.
-        let anchor = stage2.progress_updates.last().map_or(stage2.response.base_due, |update| update.given_on);
-        if let Some(progress) = stage2.progress.as_mut().filter(|clock| clock.is_running()) {
-            progress.start = ClockStart { effective: anchor, deferred: false };
-            changes.extend(progress.recount(calendar));
-        }
-    }
-    let event = TimelineEvent {
-        at,
-        actor: Actor::System,
-        what: CaseEvent::DeadlinesRecomputed { calendar_version: version.clone(), changes },
-    };
-    Some((next, event))
 }

@@ -4,7 +4,8 @@
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::policy::{
-    COMPLAINT_TIME_LIMIT_MONTHS, ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, SPSO_TIME_LIMIT_MONTHS,
+    COMPLAINT_TIME_LIMIT_MONTHS, ESCALATION_AFTER_EVENT_MONTHS, ESCALATION_AFTER_STAGE1_MONTHS, MonthEnd,
+    SPSO_TIME_LIMIT_MONTHS,
 };
 
 /// R17 [U]: `months` after `date`, on the same day number, clamped to the end of a shorter month
@@ -13,6 +14,19 @@ use crate::policy::{
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
     // chrono's checked_add_months already clamps to the last day of the target month.
     date.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
+}
+
+/// R17 [U]: `months` after `date` under the organisation's month-end rule: clamped to the end of
+/// a shorter month ([`add_months`]), or rolled over to the first of the month after.
+#[must_use]
+pub fn add_months_with(date: NaiveDate, months: u32, rule: MonthEnd) -> NaiveDate {
+    let clamped = add_months(date, months);
+    match rule {
+        MonthEnd::Clamp => clamped,
+        // The target month lacked the day number exactly when clamping moved it.
+        MonthEnd::NextMonth if clamped.day() != date.day() => clamped.succ_opt().unwrap_or(clamped),
+        MonthEnd::NextMonth => clamped,
+    }
 }
 
 /// The date the complaint clock of R14 runs from: awareness when known, else the event.
@@ -41,9 +55,20 @@ pub fn escalation_deadline(
     awareness: Option<NaiveDate>,
     stage1_response: NaiveDate,
 ) -> NaiveDate {
-    let after_response = add_months(stage1_response, ESCALATION_AFTER_STAGE1_MONTHS);
+    escalation_deadline_with(event, awareness, stage1_response, MonthEnd::Clamp)
+}
+
+/// R16 under the organisation's month-end rule (R17).
+#[must_use]
+pub fn escalation_deadline_with(
+    event: Option<NaiveDate>,
+    awareness: Option<NaiveDate>,
+    stage1_response: NaiveDate,
+    rule: MonthEnd,
+) -> NaiveDate {
+    let after_response = add_months_with(stage1_response, ESCALATION_AFTER_STAGE1_MONTHS, rule);
     match limit_basis(event, awareness) {
-        Some(basis) => after_response.max(add_months(basis, ESCALATION_AFTER_EVENT_MONTHS)),
+        Some(basis) => after_response.max(add_months_with(basis, ESCALATION_AFTER_EVENT_MONTHS, rule)),
         None => after_response,
     }
 }
@@ -56,10 +81,4 @@ pub fn spso_limit_estimate(event: Option<NaiveDate>, awareness: Option<NaiveDate
     // date (a typing slip) never pushes the estimate beyond 12 months from receipt.
     let basis = limit_basis(event, awareness).unwrap_or(received).min(received);
     add_months(basis, SPSO_TIME_LIMIT_MONTHS)
-}
-
-/// The year of a date, for per-year reference counters.
-#[must_use]
-pub fn year_of(date: NaiveDate) -> i32 {
-    date.year()
 }

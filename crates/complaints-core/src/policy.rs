@@ -4,6 +4,8 @@
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
+use crate::actor::StaffRole;
+use crate::calendar::Calendar;
 use crate::workdays::DayOneRule;
 
 /// R1, R19: stage 1 (frontline response) is answered within five working days.
@@ -26,6 +28,11 @@ pub const DEFAULT_STAGE1_EXTENSION_CAP_WORKING_DAYS: u32 = 10;
 /// R29 [U]: default interval between progress updates on an extended stage 2, in working days.
 pub const DEFAULT_PROGRESS_UPDATE_WORKING_DAYS: u32 = 20;
 
+/// R21 [U]: default number of extensions a stage 1 response clock may have.
+pub const DEFAULT_STAGE1_MAX_EXTENSIONS: u32 = 1;
+/// R21: upper bound on `stage1_max_extensions`; stage 1 is for straightforward matters.
+pub const MAX_STAGE1_EXTENSIONS_SETTING: u32 = 5;
+
 /// Upper bound on a working-day setting: about a year of working days. Not an MCHP rule (R21 and
 /// R29 set no maximum); it keeps a mistyped value from making every deadline count for hours.
 pub const MAX_WORKING_DAYS_SETTING: u32 = 260;
@@ -44,6 +51,89 @@ pub struct Policy {
     pub stage1_extension_cap_working_days: u32,
     /// R29 [U]: once stage 2 is extended, a progress update is due every this many working days. Default 20.
     pub progress_update_working_days: u32,
+    /// R21 [U]: how many times a stage 1 response (or a reopened stage 1) may be extended. Default 1.
+    pub stage1_max_extensions: u32,
+    /// R21, R28 [P]: the lowest role that may authorise an extension. Default manager (a role above
+    /// handler; R28 cites senior managers, so an organisation may raise it).
+    pub extension_authoriser: StaffRole,
+    /// R27 [U]: what the stage 2 clocks of a complaint escalated by the customer count from.
+    pub escalated_stage2_start: EscalatedStart,
+    /// R27 [U]: what the stage 2 clocks of a complaint moved to stage 2 by the organisation count from.
+    pub moved_stage2_start: MovedStart,
+    /// R29 [U]: what the first progress update of an extended stage 2 is counted from.
+    pub progress_updates_from: ProgressFrom,
+    /// R17 [U]: how "N months after" treats a day number the target month lacks.
+    pub month_end: MonthEnd,
+    /// R44, S3 §3.17: the categories (themes) a complaint may be given, for trend reporting. Empty
+    /// means any category is accepted.
+    pub categories: Vec<String>,
+}
+
+/// R27 [U]: the start of stage 2 for a complaint the customer escalated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EscalatedStart {
+    /// The effective date the request was received, by the same rule as intake (default).
+    #[default]
+    Request,
+    /// The working day after the effective date of the request.
+    NextWorkingDay,
+}
+
+/// R27 [U]: the start of stage 2 for a complaint the organisation moved there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MovedStart {
+    /// The date of the decision to move it (default).
+    #[default]
+    Decision,
+    /// The effective receipt date of the complaint, as if it had gone there directly.
+    Receipt,
+}
+
+/// R29 [U]: the anchor of the first progress update once stage 2 is extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProgressFrom {
+    /// The original (base) response due date (default).
+    #[default]
+    OriginalDue,
+    /// The date the extension was decided.
+    Extension,
+}
+
+/// R17 [U]: month arithmetic at the end of a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MonthEnd {
+    /// Same day number, clamped to the last day of a shorter month: 31 Aug + 6 months = 28/29 Feb (default).
+    #[default]
+    Clamp,
+    /// A day number the target month lacks rolls over to the first day of the month after: 31 Aug
+    /// + 6 months = 1 Mar.
+    NextMonth,
+}
+
+/// The calendar and policy every rule is computed with. STABLE.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    pub calendar: &'a Calendar,
+    pub policy: &'a Policy,
+}
+
+/// The standard categories offered when configuration lists none of its own.
+#[must_use]
+pub fn default_categories() -> Vec<String> {
+    [
+        "Communication",
+        "Delay",
+        "Policy or procedure",
+        "Quality of service",
+        "Staff attitude or conduct",
+        "Something else",
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 impl Default for Policy {
@@ -53,6 +143,13 @@ impl Default for Policy {
             cutoff: None,
             stage1_extension_cap_working_days: DEFAULT_STAGE1_EXTENSION_CAP_WORKING_DAYS,
             progress_update_working_days: DEFAULT_PROGRESS_UPDATE_WORKING_DAYS,
+            stage1_max_extensions: DEFAULT_STAGE1_MAX_EXTENSIONS,
+            extension_authoriser: StaffRole::Manager,
+            escalated_stage2_start: EscalatedStart::default(),
+            moved_stage2_start: MovedStart::default(),
+            progress_updates_from: ProgressFrom::default(),
+            month_end: MonthEnd::default(),
+            categories: default_categories(),
         }
     }
 }
@@ -99,7 +196,43 @@ impl Policy {
                 });
             }
         }
+        // R21: at most a handful of extensions; stage 1 is for straightforward matters.
+        if self.stage1_max_extensions > MAX_STAGE1_EXTENSIONS_SETTING {
+            return Err(PolicyError {
+                field: "stage1_max_extensions",
+                why: format!("must be at most {MAX_STAGE1_EXTENSIONS_SETTING}, not {}", self.stage1_max_extensions),
+            });
+        }
+        // R21: an extension is authorised by a role above handler.
+        if !self.extension_authoriser.is_above_handler() {
+            return Err(PolicyError {
+                field: "extension_authoriser",
+                why: "must be \"manager\" or \"senior-manager\" (a role above handler)".to_owned(),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, category) in self.categories.iter().enumerate() {
+            if category.trim().is_empty() {
+                return Err(PolicyError { field: "categories", why: format!("entry {i} is empty") });
+            }
+            if !seen.insert(category.trim().to_lowercase()) {
+                return Err(PolicyError { field: "categories", why: format!("{category:?} is listed twice") });
+            }
+        }
         Ok(())
+    }
+
+    /// R21, R28: true when `role` may authorise an extension under this policy.
+    #[must_use]
+    pub fn may_authorise_extensions(&self, role: StaffRole) -> bool {
+        role >= self.extension_authoriser
+    }
+
+    /// R44: true when `category` is one the organisation offers (any, when it lists none).
+    #[must_use]
+    pub fn knows_category(&self, category: &str) -> bool {
+        self.categories.is_empty()
+            || self.categories.iter().any(|known| known.trim().eq_ignore_ascii_case(category.trim()))
     }
 }
 

@@ -21,6 +21,8 @@ fn example_file_loads_and_sets_every_section() {
     assert_eq!(config.organisation.reference_prefix, "CMP");
     assert_eq!(config.procedure.day_one_rule, DayOneRule::A);
     assert_eq!(config.procedure.cutoff, NaiveTime::from_hms_opt(17, 0, 0));
+    assert_eq!(config.procedure.stage1_max_extensions, 1);
+    assert_eq!(config.procedure.categories, complaints_core::policy::default_categories());
     assert_eq!(config.mail.reply_to.as_deref(), Some("complaints@example.org"));
     assert!(!config.service_areas.is_empty());
 
@@ -90,6 +92,23 @@ fn bad_values_are_refused_with_the_key_they_are_about() {
         ("empty name", "[organisation]\nname = \"  \"".into(), "organisation.name"),
         ("empty handler", "[organisation]\ndefault_handler = \"\"".into(), "organisation.default_handler"),
         ("bad day-one rule", "[procedure]\nday_one_rule = \"C\"".into(), "procedure.day_one_rule"),
+        ("too many extensions", "[procedure]\nstage1_max_extensions = 6".into(), "procedure.stage1_max_extensions"),
+        (
+            "handler authorises",
+            "[procedure]\nextension_authoriser = \"handler\"".into(),
+            "procedure.extension_authoriser",
+        ),
+        ("unknown role", "[procedure]\nextension_authoriser = \"director\"".into(), "procedure.extension_authoriser"),
+        ("unknown R27 start", "[procedure]\nmoved_stage2_start = \"later\"".into(), "procedure.moved_stage2_start"),
+        (
+            "unknown escalation start",
+            "[procedure]\nescalated_stage2_start = \"receipt\"".into(),
+            "procedure.escalated_stage2_start",
+        ),
+        ("unknown R29 anchor", "[procedure]\nprogress_updates_from = \"x\"".into(), "procedure.progress_updates_from"),
+        ("unknown month end", "[procedure]\nmonth_end = \"round\"".into(), "procedure.month_end"),
+        ("blank category", "[procedure]\ncategories = [\"Delay\", \" \"]".into(), "procedure.categories"),
+        ("category twice", "[procedure]\ncategories = [\"Delay\", \"delay\"]".into(), "procedure.categories"),
         ("cut-off 25:00", "[procedure]\ncutoff = \"25:00\"".into(), "procedure.cutoff"),
         ("cut-off as a number", "[procedure]\ncutoff = 17".into(), "procedure.cutoff"),
         (
@@ -180,4 +199,22 @@ fn a_syntax_error_is_reported_on_one_line_with_its_line_number() {
     let message = error.to_string();
     assert!(message.contains("line 2"), "{message}");
     assert!(!message.contains('\n'), "{message}");
+}
+
+#[test]
+fn the_procedure_defaults_for_unconfirmed_rules_can_each_be_changed() {
+    use complaints_core::policy::{EscalatedStart, MonthEnd, MovedStart, ProgressFrom};
+    use complaints_core::timeline::StaffRole;
+    let text = "[procedure]\nstage1_max_extensions = 2\nextension_authoriser = \"senior-manager\"\n\
+                escalated_stage2_start = \"next-working-day\"\nmoved_stage2_start = \"receipt\"\n\
+                progress_updates_from = \"extension\"\nmonth_end = \"next-month\"\ncategories = []\n";
+    let policy = OrgConfig::from_toml_str(text).unwrap().procedure;
+    assert_eq!(policy.stage1_max_extensions, 2);
+    assert_eq!(policy.extension_authoriser, StaffRole::SeniorManager);
+    assert!(!policy.may_authorise_extensions(StaffRole::Manager));
+    assert_eq!(policy.escalated_stage2_start, EscalatedStart::NextWorkingDay);
+    assert_eq!(policy.moved_stage2_start, MovedStart::Receipt);
+    assert_eq!(policy.progress_updates_from, ProgressFrom::Extension);
+    assert_eq!(policy.month_end, MonthEnd::NextMonth);
+    assert!(policy.knows_category("anything at all"), "no list: any category");
 }

@@ -7,7 +7,7 @@ use complaints_core::calendar::{Calendar, CalendarChange, DayKind, NonWorkingDay
 use complaints_core::case::{Case, CaseEvent, Rules, Stage};
 use complaints_core::command::Command;
 use complaints_core::complaint::IntakeRoute;
-use complaints_core::deadlines::{ClockKind, ClockStatus, recompute};
+use complaints_core::deadlines::{ClockKind, ClockStatus};
 use complaints_core::outcome::Outcome;
 use complaints_core::policy::Policy;
 use complaints_core::workdays::DayOneRule;
@@ -163,7 +163,7 @@ fn an_open_stage_is_reported_without_closure_figures() {
 fn recomputing_after_a_new_closure_day_moves_an_open_cases_running_clock_and_logs_it() {
     let calendar = with_closure_on("2025-12-03");
     let rules = Rules { calendar: &calendar, policy: &POLICY };
-    let (case, event) = recompute(&stage1_open(), rules, midday("2025-12-01")).expect("an open case is recomputed");
+    let (case, event) = stage1_open().recompute(rules, midday("2025-12-01")).expect("an open case is recomputed");
     let clock = &case.stage1().expect("stage 1").response;
     assert_eq!((clock.base_due, clock.due), (date("2025-12-05"), date("2025-12-05")));
     assert_eq!(&clock.calendar_version, calendar.version());
@@ -182,7 +182,7 @@ fn recomputing_after_a_new_closure_day_moves_an_open_cases_running_clock_and_log
 fn recomputing_keeps_an_extensions_revised_date_but_moves_its_base() {
     let calendar = with_closure_on("2025-12-03");
     let rules = Rules { calendar: &calendar, policy: &POLICY };
-    let (case, event) = recompute(&stage1_extended(), rules, midday("2025-12-03")).expect("recomputed");
+    let (case, event) = stage1_extended().recompute(rules, midday("2025-12-03")).expect("recomputed");
     let clock = &case.stage1().expect("stage 1").response;
     assert_eq!((clock.base_due, clock.due), (date("2025-12-05"), date("2025-12-10")));
     assert!(
@@ -196,7 +196,7 @@ fn recomputing_an_extended_stage_two_moves_only_running_clocks_and_the_progress_
     let calendar = with_closure_on("2026-01-13");
     let rules = Rules { calendar: &calendar, policy: &POLICY };
     let before = stage2_extended();
-    let (case, _) = recompute(&before, rules, midday("2026-01-12")).expect("recomputed");
+    let (case, _) = before.recompute(rules, midday("2026-01-12")).expect("recomputed");
     let stage2 = case.stage2().expect("stage 2");
     assert_eq!((stage2.response.base_due, stage2.response.due), (date("2026-01-16"), date("2026-01-29")));
     assert_eq!(
@@ -223,7 +223,7 @@ fn recomputing_leaves_closed_and_withdrawn_cases_and_current_ones_untouched() {
         ("already on this calendar", stage1_open(), rules()),
     ];
     for (name, case, rules) in table {
-        assert!(recompute(&case, rules, midday("2025-12-01")).is_none(), "{name}");
+        assert!(case.recompute(rules, midday("2025-12-01")).is_none(), "{name}");
     }
 }
 
@@ -245,7 +245,7 @@ fn recomputing_never_leaves_an_extended_due_date_before_the_moved_base_due_date(
             .collect();
     let calendar = Calendar::scotland().with_changes(&closure);
     let rules = Rules { calendar: &calendar, policy: &POLICY };
-    let (case, event) = recompute(&stage1_extended(), rules, midday("2025-12-01")).expect("recomputed");
+    let (case, event) = stage1_extended().recompute(rules, midday("2025-12-01")).expect("recomputed");
     let clock = &case.stage1().expect("stage 1").response;
     assert_eq!((clock.base_due, clock.due), (date("2025-12-15"), date("2025-12-15")));
     let CaseEvent::DeadlinesRecomputed { changes, .. } = event.what else { panic!("a recompute event") };

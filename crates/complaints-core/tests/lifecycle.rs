@@ -25,7 +25,8 @@ fn every_state() -> Vec<(&'static str, Case, Status, bool)> {
         ("stage 2 closed", stage2_closed(), Status::Stage2Closed, false),
         ("withdrawn at stage 1", withdrawn_at_stage1(), Status::Withdrawn { stage: Stage::One }, false),
         ("withdrawn at stage 2", withdrawn_at_stage2(), Status::Withdrawn { stage: Stage::Two }, false),
-        ("reopened at stage 2", reopened_at_stage2(), Status::Stage2Extended, true),
+        // A reopened stage is measured from its reopening: not extended since (defect 10).
+        ("reopened at stage 2", reopened_at_stage2(), Status::Stage2Acknowledged, true),
         ("referred to the SPSO", referred_to_spso(), Status::Stage2Closed, false),
         ("SPSO decided", spso_decided(), Status::Stage2Closed, false),
     ]
@@ -63,7 +64,10 @@ fn every_timeline_event_of_a_journey_round_trips_through_json() {
             },
             "2025-12-03",
         ),
-        (Command::Escalate { requested_on: date("2026-04-01"), channel: Channel::Letter }, "2026-04-01"),
+        (
+            Command::Escalate { requested_on: date("2026-04-01"), channel: Channel::Letter, received_at: None },
+            "2026-04-01",
+        ),
     ];
     let mut case = case;
     for (command, on) in steps {
@@ -104,7 +108,7 @@ fn a_direct_stage_two_complaint_starts_both_stage_two_clocks_at_the_effective_re
     let stage2 = case.stage2().expect("at stage 2");
     assert!(case.stage1().is_none());
     assert_eq!(stage2.start.effective, date("2025-11-27"));
-    assert_eq!(stage2.route, Stage2Route::Direct { reason: "High risk".to_owned() });
+    assert_eq!(stage2.route, Stage2Route::Direct { reason: "High risk".to_owned(), routed_on: None });
     assert_eq!(stage2.acknowledgement.due, date("2025-12-02"));
     assert_eq!(stage2.response.due, date("2025-12-29"));
     assert_eq!(case.stage1_due(), date("2025-12-29"), "no stage 1: the response the customer waits for");
@@ -150,6 +154,7 @@ fn a_manager_extends_stage_one_recording_who_why_the_new_date_and_when_the_custo
             reason: "Waiting for the contractor's report".to_owned(),
             new_due: date("2025-12-11"),
             customer_told: told("2025-12-03"),
+            decided_on: None,
         },
         "2025-12-03",
     )
@@ -170,7 +175,7 @@ fn closing_stage_one_records_the_outcome_signposting_and_escalation_deadline_for
         let case = stage1_closed_as(outcome);
         let closure = case.stage1().and_then(|stage| stage.closure.clone()).expect("closed");
         assert_eq!(closure.outcome, outcome);
-        assert_eq!(closure.signposting, stage2_signposting("2025-12-03").expect("given"));
+        assert_eq!(closure.signposting, stage2_signposting("2025-12-03"));
         assert_eq!(closure.escalation_deadline, date("2026-02-03"), "2 months after the response (R16)");
         assert_eq!(case.escalation_deadline(), Some(date("2026-02-03")));
         assert_eq!(case.index().closed_on, [date("2025-12-03")]);
@@ -194,7 +199,7 @@ fn the_organisation_moves_an_open_stage_one_complaint_to_stage_two_from_its_deci
     assert_eq!(case.stage1().expect("stage 1").response.status(), ClockStatus::Stopped { on: date("2025-12-02") });
     let buckets: Vec<_> = case.stage_reports().iter().map(|report| report.bucket).collect();
     assert_eq!(buckets, [ReportingBucket::Stage1, ReportingBucket::Escalated]);
-    assert!(case.index().closed_on.is_empty(), "stage 1 was not answered, so not closed");
+    assert_eq!(case.index().closed_on, [date("2025-12-02")], "stage 1 ended on the move date");
 }
 
 #[test]
@@ -202,7 +207,7 @@ fn the_customer_escalates_after_a_resolved_stage_one_from_the_effective_date_of_
     // Requested on Saturday 13 Dec 2025: the clocks count from Monday 15 Dec.
     let (case, events) = stage1_closed()
         .apply(
-            Command::Escalate { requested_on: date("2025-12-13"), channel: Channel::Email },
+            Command::Escalate { requested_on: date("2025-12-13"), channel: Channel::Email, received_at: None },
             midday("2025-12-13"),
             Actor::Complainant,
             rules(),
@@ -234,9 +239,12 @@ fn a_late_escalation_is_accepted_with_a_warning_never_refused() {
             signposting: stage2_signposting("2025-12-03"),
         };
         let closed = step(&case, command, "2025-12-03");
-        let (escalated, events) =
-            try_step(&closed, Command::Escalate { requested_on: date(requested), channel: Channel::Email }, requested)
-                .expect("never refused for lateness");
+        let (escalated, events) = try_step(
+            &closed,
+            Command::Escalate { requested_on: date(requested), channel: Channel::Email, received_at: None },
+            requested,
+        )
+        .expect("never refused for lateness");
         let route = escalated.stage2().map(|stage| stage.route.clone());
         assert_eq!(
             route,
@@ -287,6 +295,7 @@ fn extending_stage_two_starts_progress_updates_every_twenty_working_days_from_th
             reason: "A witness is on leave".to_owned(),
             new_due: date("2026-03-02"),
             customer_told: told("2026-01-12"),
+            decided_on: None,
         },
         "2026-01-12",
     )
@@ -304,6 +313,7 @@ fn extending_stage_two_starts_progress_updates_every_twenty_working_days_from_th
         reason: "More evidence".to_owned(),
         new_due: date("2026-03-16"),
         customer_told: told("2026-02-20"),
+        decided_on: None,
     };
     let twice = step(&case, again, "2026-02-20");
     assert_eq!(twice.stage2().expect("stage 2").response.extensions.len(), 2);
@@ -332,7 +342,7 @@ fn closing_stage_two_rolls_up_point_outcomes_records_spso_signposting_and_stops_
     let closure = stage2.closure.as_ref().expect("closed");
     assert_eq!(closure.point_outcomes, [Outcome::Upheld, Outcome::NotUpheld, Outcome::Resolved]);
     assert_eq!((closure.rolled_up, closure.outcome), (Outcome::PartiallyUpheld, Outcome::PartiallyUpheld));
-    assert_eq!(closure.signposting.template_version, "spso-block-v3");
+    assert_eq!(closure.signposting.as_ref().map(|given| given.template_version.as_str()), Some("spso-block-v3"));
     assert!(case.running_clocks().next().is_none());
     assert_eq!(
         stage2.progress.as_ref().map(|clock| clock.status()),
@@ -393,7 +403,11 @@ fn a_closed_stage_two_is_reopened_with_a_new_response_date_and_closed_again() {
         (reopening.stage, reopening.previous_responded_on, reopening.previous_outcome),
         (Stage::Two, date("2026-01-27"), Outcome::PartiallyUpheld)
     );
-    assert_eq!(case.index().closed_on, [date("2025-12-03")], "the set-aside closure is no longer a closure");
+    assert_eq!(
+        case.index().closed_on,
+        [date("2025-12-03"), date("2026-01-27")],
+        "the set-aside closure stays a closure in its own period"
+    );
 
     let command = Command::CloseStage2 {
         responded_on: date("2026-02-13"),
@@ -464,6 +478,7 @@ fn extend1(by: Authoriser, new_due: &str) -> Command {
         reason: "Need more time".to_owned(),
         new_due: date(new_due),
         customer_told: told("2025-12-03"),
+        decided_on: None,
     }
 }
 
@@ -581,21 +596,21 @@ fn illegal_moves_are_refused_with_a_reason_that_says_why() {
         (
             "a withdrawn complaint cannot be escalated",
             withdrawn_at_stage1(),
-            Command::Escalate { requested_on: date("2025-12-03"), channel: Channel::Email },
+            Command::Escalate { requested_on: date("2025-12-03"), channel: Channel::Email, received_at: None },
             Actor::Complainant,
             Rejected::Withdrawn,
         ),
         (
             "escalation waits for the stage 1 response",
             stage1_open(),
-            Command::Escalate { requested_on: date("2025-12-03"), channel: Channel::Email },
+            Command::Escalate { requested_on: date("2025-12-03"), channel: Channel::Email, received_at: None },
             Actor::Complainant,
             Rejected::StillOpen,
         ),
         (
             "a stage 2 complaint cannot be escalated again",
             stage2_closed(),
-            Command::Escalate { requested_on: date("2026-02-03"), channel: Channel::Email },
+            Command::Escalate { requested_on: date("2026-02-03"), channel: Channel::Email, received_at: None },
             Actor::Complainant,
             Rejected::AlreadyAtStage2,
         ),
@@ -900,7 +915,7 @@ fn a_stage_two_escalated_at_the_weekend_may_be_acknowledged_on_the_day_of_the_re
     // sent on the Saturday itself is not "before the stage" (R24, R27).
     let (case, _) = stage1_closed()
         .apply(
-            Command::Escalate { requested_on: date("2025-12-13"), channel: Channel::Email },
+            Command::Escalate { requested_on: date("2025-12-13"), channel: Channel::Email, received_at: None },
             midday("2025-12-13"),
             Actor::Complainant,
             rules(),

@@ -74,13 +74,13 @@ fn a_resolved_stage_one_still_needs_its_signposting_record() {
     };
     let case = step(&stage1_open(), with, "2025-12-03");
     let closure = case.stage1().and_then(|stage| stage.closure.clone()).expect("closed");
-    assert!(closure.signposting.time_limit_given);
+    assert!(closure.signposting.is_some_and(|given| given.time_limit_given));
 }
 
 #[test]
 fn the_stage_two_closure_records_the_spso_template_version_used() {
     let closure = stage2_closed().stage2().and_then(|stage| stage.closure.clone()).expect("closed");
-    assert_eq!(closure.signposting, spso_signposting("2026-01-27").expect("given"));
+    assert_eq!(closure.signposting, spso_signposting("2026-01-27"));
 }
 
 fn outcome() -> impl Strategy<Value = Outcome> {

@@ -273,3 +273,20 @@ fn receipt_instants_at_the_ends_of_time_give_a_date_rather_than_a_panic() {
         assert!(start.effective >= local.date(), "{at}");
     }
 }
+
+#[test]
+fn dates_for_people_today_in_scotland_and_the_stage_dates_have_one_home() {
+    use complaints_core::dates::{StageDates, long_date, today_in_scotland};
+    use complaints_core::workdays::{ClockStart, DayOneRule};
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date");
+    assert_eq!(long_date(day("2025-12-04")), "Thursday 4 December 2025");
+    let late_june: chrono::DateTime<chrono::Utc> = "2026-06-30T23:30:00Z".parse().expect("instant");
+    assert_eq!(today_in_scotland(late_june), day("2026-07-01"), "British Summer Time");
+    let calendar = complaints_core::calendar::Calendar::scotland();
+    let start = ClockStart::on_date(&calendar, day("2025-11-27"));
+    let dates = StageDates::from_start(start, &calendar, DayOneRule::A);
+    assert_eq!(
+        (dates.stage1_due, dates.stage2_acknowledgement_due, dates.stage2_due),
+        (day("2025-12-04"), day("2025-12-02"), day("2025-12-29"))
+    );
+}

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, PointOfComplaint, Rules};
 use complaints_core::command::{Command, Rejected};
-use complaints_core::complaint::{Channel, IntakeRoute, NewComplaint};
+use complaints_core::complaint::{Channel, Complainant, EmailAddress, IntakeRoute, NewComplaint};
 use complaints_core::outcome::{Outcome, SpsoOutcome};
 use complaints_core::policy::Policy;
 use complaints_core::reference::CaseRef;
@@ -56,7 +56,19 @@ pub fn points(count: usize) -> Vec<PointOfComplaint> {
         .collect()
 }
 
+/// A complaint from someone who can be contacted by email.
 pub fn complaint(route: IntakeRoute, event_date: Option<NaiveDate>) -> NewComplaint {
+    let complainant = Complainant {
+        name: "Jo Bloggs".to_owned(),
+        email: Some(EmailAddress::parse("jo@example.org").expect("test address")),
+        phone: None,
+        handle: None,
+    };
+    NewComplaint { complainant: Some(complainant), ..anonymous_complaint(route, event_date) }
+}
+
+/// A complaint nobody can be contacted about (R51).
+pub fn anonymous_complaint(route: IntakeRoute, event_date: Option<NaiveDate>) -> NewComplaint {
     NewComplaint {
         channel: Channel::Email,
         complainant: None,
@@ -125,6 +137,7 @@ pub fn stage1_extended() -> Case {
         reason: "Waiting for the contractor's report".to_owned(),
         new_due: date("2025-12-10"),
         customer_told: told("2025-12-03"),
+        decided_on: None,
     };
     step(&stage1_open(), command, "2025-12-03")
 }
@@ -146,7 +159,7 @@ pub fn stage1_closed() -> Case {
 pub fn escalated() -> Case {
     step(
         &stage1_closed(),
-        Command::Escalate { requested_on: date("2025-12-15"), channel: Channel::Email },
+        Command::Escalate { requested_on: date("2025-12-15"), channel: Channel::Email, received_at: None },
         "2025-12-15",
     )
 }
@@ -176,6 +189,7 @@ pub fn stage2_extended() -> Case {
         reason: "A witness is on leave".to_owned(),
         new_due: date("2026-01-29"),
         customer_told: told("2026-01-12"),
+        decided_on: None,
     };
     step(&stage2_acknowledged(), command, "2026-01-12")
 }
