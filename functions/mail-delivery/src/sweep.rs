@@ -160,6 +160,7 @@ mod tests {
             let request = IntakeRequest {
                 complaint: sample_complaint(Channel::WebForm, Some("jo@example.org")),
                 source_key: Some(key.to_owned()),
+                possible_spam: false,
             };
             intake.submit(request).await.expect("intake");
         }

@@ -90,7 +90,7 @@ async fn one_scheduled_sweep_delivers_a_pending_acknowledgement_through_ses_exac
         config,
     );
     let complaint = sample_complaint(Channel::WebForm, Some(&format!("jo.{run}@example.org")));
-    let receipt = intake.submit(IntakeRequest { complaint, source_key: None }).await.unwrap();
+    let receipt = intake.submit(IntakeRequest { complaint, source_key: None, possible_spam: false }).await.unwrap();
     let timeline = store.timeline(&receipt.reference).await.unwrap();
     let message_id = timeline
         .iter()
