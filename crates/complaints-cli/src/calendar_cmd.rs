@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 use complaints_core::calendar::{Calendar, FIRST_YEAR, LAST_YEAR};
 use complaints_core::config::OrgConfig;
-use complaints_core::policy::{STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS, STAGE2_WORKING_DAYS};
+use complaints_core::dates::StageDates;
 use complaints_core::workdays::{ClockStart, DayOneRule, local_date_time};
 use serde::Serialize;
 
@@ -193,6 +193,7 @@ fn deadlines(out: &mut impl Write, received: Received, rule: &RuleArg, config: &
         Received::On(on) => ClockStart::on_date(&calendar, on),
     };
     let due = |working_days| start.due_after(&calendar, day_one_rule, working_days);
+    let stage_dates = StageDates::from_start(start, &calendar, day_one_rule);
     let report = Deadlines {
         received_at: match received {
             Received::At(at) => Some(at),
@@ -207,11 +208,11 @@ fn deadlines(out: &mut impl Write, received: Received, rule: &RuleArg, config: &
         cutoff: policy.cutoff.map(|cut| cut.format("%H:%M").to_string()),
         day_one_rule,
         day_one: start.day_one(&calendar, day_one_rule),
-        stage1_due: due(STAGE1_WORKING_DAYS),
+        stage1_due: stage_dates.stage1_due,
         stage1_extended_cap: due(policy.stage1_extension_cap_working_days),
         stage1_extension_cap_working_days: policy.stage1_extension_cap_working_days,
-        stage2_ack_due: due(STAGE2_ACK_WORKING_DAYS),
-        stage2_due: due(STAGE2_WORKING_DAYS),
+        stage2_ack_due: stage_dates.stage2_acknowledgement_due,
+        stage2_due: stage_dates.stage2_due,
         calendar_version: calendar.version().to_string(),
     };
     let json = serde_json::to_string_pretty(&report).map_err(|e| Refusal(format!("cannot format deadlines: {e}")))?;

@@ -203,11 +203,8 @@ fn long_date_filter(value: &str) -> Result<String, minijinja::Error> {
     Ok(long_date(date))
 }
 
-/// A date as people write it: `Thursday 4 December 2025`.
-#[must_use]
-pub fn long_date(date: NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
-}
+/// Dates written for people come from the core, so letters and pages say the same.
+pub use complaints_core::dates::long_date;
 
 /// The error for `file`, naming the file where minijinja found the fault (which may be another
 /// template, e.g. the layout it extends) and the line.

@@ -113,7 +113,7 @@ impl WebState {
 
     /// Today in Scotland, for "must be in the past" checks.
     fn today(&self) -> NaiveDate {
-        self.intake.clock.now().with_timezone(&chrono_tz::Europe::London).date_naive()
+        complaints_core::dates::today_in_scotland(self.intake.clock.now())
     }
 }
 
@@ -667,11 +667,8 @@ async fn submit_json(state: &WebState, bytes: &[u8], submission: &Submission) ->
     }
 }
 
-/// A date as people write it: "Wednesday 2 December 2026".
-#[must_use]
-pub fn date_for_people(date: NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
-}
+/// A date written for people ("Wednesday 2 December 2026"): the core's, as in the letters.
+pub use complaints_core::dates::long_date as date_for_people;
 
 #[derive(Debug, Deserialize)]
 struct ConfirmationQuery {
