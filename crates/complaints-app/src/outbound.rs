@@ -91,7 +91,7 @@ impl Default for RetryPolicy {
             // the functions after 15 s), so a live deliverer never loses its claim mid-send; a
             // deliverer that died releases its messages a minute later.
             lease: minutes(1),
-            // About two days in all before giving up: long enough to ride out a mail service
+            // About 35 hours in all before giving up: long enough to ride out a mail service
             // outage or a paused account, short enough that staff hear about it while it matters.
             backoff: vec![
                 Duration::from_secs(30),

@@ -29,7 +29,7 @@ pub struct MailFolder {
 /// One message in the mail folder, as the dev `/mail` page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MailFolderEntry {
-    /// The file's name inside the outbox folder (pass it to [`MailFolder::read`]).
+    /// The file's name inside the mail folder (pass it to [`MailFolder::read`]).
     pub file_name: String,
     /// The message's `Date` header.
     pub date: Option<DateTime<Utc>>,
@@ -41,7 +41,7 @@ pub struct MailFolderEntry {
     pub message_id: Option<String>,
 }
 
-/// Why the outbox could not be read.
+/// Why the mail folder could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MailFolderError {
     #[error("could not read the mail folder")]

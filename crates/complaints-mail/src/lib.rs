@@ -1,5 +1,5 @@
 //! Outgoing messages: the message model, RFC 5322 rendering and the organisation's overridable
-//! templates. Nothing here sends anything: a `Mailer` adapter does (outbox folder, SES v2).
+//! templates. Nothing here sends anything: a `Mailer` adapter does (mail folder, SES v2).
 
 pub mod message;
 pub mod queued;

@@ -101,7 +101,7 @@ impl WebState {
         self
     }
 
-    /// The compiled pages, for other routers that want the same look (the dev outbox).
+    /// The compiled pages, for other routers that want the same look (the dev `/mail` page).
     #[must_use]
     pub fn pages(&self) -> Arc<Pages> {
         Arc::clone(&self.pages)

@@ -4,8 +4,9 @@
 //! case (`complaints_app::outbound`).
 //!
 //! Init reads the environment; the first event builds the DynamoDB and SES clients once. A sweep
-//! that cannot read the pending mail fails the invocation, so the scheduler retries it and, in the
-//! end, the event lands in the dead-letter queue and the alarm fires.
+//! that cannot read the pending mail fails the invocation: the scheduler invokes asynchronously, so
+//! Lambda retries it and the errors alarm counts it (the schedule's dead-letter queue only gets
+//! invocations the scheduler could not make), and the next scheduled sweep tries again anyway.
 
 mod sweep;
 

@@ -104,8 +104,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
 /// One sweep, stopping [`DEADLINE_MARGIN`] before `deadline`.
 ///
 /// # Errors
-/// The store error when the pending mail cannot be read, so the invocation fails and the
-/// scheduler retries it (then the dead-letter queue and the alarm).
+/// The store error when the pending mail cannot be read, so the invocation fails: Lambda retries
+/// it (the scheduler invokes asynchronously) and the errors alarm counts it.
 pub(crate) async fn run_sweep(
     delivery: &Delivery,
     event: ScheduledEvent,
