@@ -140,7 +140,8 @@ impl IntakeService {
                         now,
                         CaseEvent::MessageNotQueued { purpose: MessagePurpose::Acknowledgement, reason },
                     ));
-                    if reason == NotQueuedReason::RecipientCap {
+                    // A cap of 0 is the organisation turning automatic mail off: nothing to flag.
+                    if reason == NotQueuedReason::RecipientCap && self.config.mail.automatic_per_recipient_per_24h > 0 {
                         events.push(system_event(now, CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap }));
                     }
                     None

@@ -315,6 +315,14 @@ async fn the_cap_is_configurable_and_zero_turns_automatic_messages_off() {
     let receipt = submit(&h.service, sample_complaint(Channel::WebForm, Some(JO)), None).await;
     assert!(!receipt.acknowledged);
     assert!(h.mailer.sent().is_empty());
+    assert_eq!(
+        ack_events(&h.store, &receipt).await,
+        [CaseEvent::MessageNotQueued {
+            purpose: MessagePurpose::Acknowledgement,
+            reason: NotQueuedReason::RecipientCap
+        }],
+        "recorded, but not flagged: turning automatic mail off is the organisation's choice"
+    );
 }
 
 #[tokio::test]

@@ -137,17 +137,19 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// submission later.
 pub(crate) fn private_writable_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    // The write check comes first: a folder someone made read-only is refused, not quietly
+    // made writable again.
+    let probe = dir.join(format!(".write-check-{}", std::process::id()));
+    private_file(&probe)
+        .and_then(|mut file| file.write_all(b"ok"))
+        .with_context(|| format!("{} cannot be written", dir.display()))?;
+    std::fs::remove_file(&probe).with_context(|| format!("could not clean up {}", probe.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("could not make {} private (mode 0700)", dir.display()))?;
     }
-    let probe = dir.join(format!(".write-check-{}", std::process::id()));
-    private_file(&probe)
-        .and_then(|mut file| file.write_all(b"ok"))
-        .with_context(|| format!("{} cannot be written", dir.display()))?;
-    std::fs::remove_file(&probe).with_context(|| format!("could not clean up {}", probe.display()))?;
     Ok(())
 }
 

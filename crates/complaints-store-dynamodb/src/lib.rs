@@ -596,13 +596,16 @@ impl CaseStore for DynamoDbCaseStore {
     #[tracing::instrument(name = "dynamodb.record_message", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
     async fn record_message(&self, message_id: &str, reference: &CaseRef) -> Result<(), StoreError> {
         let mut op = Cost::default();
-        let mut item = keys::message_key(message_id);
-        item.insert(ATTR_REF.to_owned(), s(reference.to_string()));
+        // An update of `ref` alone, so recording a Message-ID never wipes the delivery state of a
+        // message queued under the same id.
         let out = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_key(Some(keys::message_key(message_id)))
+            .update_expression("SET #ref = :ref")
+            .expression_attribute_names("#ref", ATTR_REF)
+            .expression_attribute_values(":ref", s(reference.to_string()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await

@@ -5,8 +5,8 @@
 //!
 //! Init reads the environment; the first event builds the DynamoDB and SES clients once. A sweep
 //! that cannot read the pending mail fails the invocation: the scheduler invokes asynchronously, so
-//! Lambda retries it and the errors alarm counts it (the schedule's dead-letter queue only gets
-//! invocations the scheduler could not make), and the next scheduled sweep tries again anyway.
+//! Lambda retries it once, then its event goes to the dead-letter queue (the template's
+//! `EventInvokeConfig`) and the alarms fire; the next scheduled sweep tries again anyway.
 
 mod sweep;
 
