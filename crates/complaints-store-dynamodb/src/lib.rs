@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -131,6 +132,22 @@ impl DynamoDbCaseStore {
 
     async fn query_all(&self, query: QueryFluentBuilder, op: &mut Cost) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
+        self.query_pages(query, op, |page| {
+            items.extend(page.items.unwrap_or_default());
+            Ok(true)
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// Runs a query page by page, charging each page's cost and handing the page to `page`, until
+    /// the query ends or `page` returns `false`.
+    async fn query_pages(
+        &self,
+        query: QueryFluentBuilder,
+        op: &mut Cost,
+        mut page: impl FnMut(QueryOutput) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         let mut start = None;
         loop {
             let out = query
@@ -144,10 +161,13 @@ impl DynamoDbCaseStore {
             let mut delta = Cost::request(out.consumed_capacity());
             delta.items_evaluated = u64::try_from(out.scanned_count()).unwrap_or_default();
             self.charge(op, &delta);
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(items),
+            let next = out.last_evaluated_key.clone().filter(|key| !key.is_empty());
+            if !page(out)? {
+                return Ok(());
+            }
+            match next {
+                Some(key) => start = Some(key),
+                None => return Ok(()),
             }
         }
     }
@@ -668,29 +688,14 @@ impl CaseStore for DynamoDbCaseStore {
             .expression_attribute_values(":pk", s(keys::OUTBOX_PARTITION))
             .expression_attribute_values(":hi", s(format!("{}#{RANGE_END}", keys::ts(due_by))));
         let mut found = Vec::new();
-        let mut start = None;
-        while found.len() < limit {
-            let page = i32::try_from(limit - found.len()).unwrap_or(i32::MAX);
-            let out = query
-                .clone()
-                .table_name(&self.table)
-                .limit(page)
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            let mut delta = Cost::request(out.consumed_capacity());
-            delta.items_evaluated = u64::try_from(out.scanned_count()).unwrap_or_default();
-            self.charge(&mut op, &delta);
-            for item in out.items.unwrap_or_default() {
+        let page_size = i32::try_from(limit).unwrap_or(i32::MAX).max(1);
+        self.query_pages(query.limit(page_size), &mut op, |page| {
+            for item in page.items.unwrap_or_default() {
                 found.extend(keys::decode_outgoing(&item)?);
             }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+            Ok(found.len() < limit)
+        })
+        .await?;
         found.truncate(limit);
         Ok(found)
     }
@@ -819,24 +824,11 @@ impl CaseStore for DynamoDbCaseStore {
             .expression_attribute_values(":since", s(keys::ts(since)))
             .select(Select::Count);
         let mut count: u32 = 0;
-        let mut start = None;
-        loop {
-            let out = query
-                .clone()
-                .table_name(&self.table)
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            let mut delta = Cost::request(out.consumed_capacity());
-            delta.items_evaluated = u64::try_from(out.scanned_count()).unwrap_or_default();
-            self.charge(&mut op, &delta);
-            count = count.saturating_add(u32::try_from(out.count()).unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(count),
-            }
-        }
+        self.query_pages(query, &mut op, |page| {
+            count = count.saturating_add(u32::try_from(page.count()).unwrap_or_default());
+            Ok(true)
+        })
+        .await?;
+        Ok(count)
     }
 }
