@@ -450,7 +450,9 @@ mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
     use complaints_core::case::Rules;
-    use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, EmailAddress, NewComplaint, Representation};
+    use complaints_core::complaint::{
+        Channel, Complainant, ComplaintDraft, EmailAddress, NewComplaint, Representation,
+    };
     use complaints_core::reference::CaseRef;
     use complaints_core::timeline::Actor;
 
