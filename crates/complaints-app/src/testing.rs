@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::case::{Case, ContactKey};
-use complaints_core::complaint::{Channel, Complainant, EmailAddress, IntakeRoute, NewComplaint};
+use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute, NewComplaint};
 use complaints_core::config::OrgConfig;
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::TimelineEvent;
@@ -380,7 +380,8 @@ pub fn intake_service_with_config(
 /// A valid web form complaint from a named complainant with `email` (`None`: no address given).
 ///
 /// # Panics
-/// When `email` is not a valid address (a mistake in the calling test).
+/// When `email` is not a valid address (a mistake in the calling test), or `channel` is a social
+/// media channel (see [`anonymous_complaint`]).
 #[must_use]
 #[allow(clippy::expect_used)]
 pub fn sample_complaint(channel: Channel, email: Option<&str>) -> NewComplaint {
@@ -390,13 +391,28 @@ pub fn sample_complaint(channel: Channel, email: Option<&str>) -> NewComplaint {
         phone: None,
         handle: None,
     };
-    NewComplaint { complainant: Some(complainant), ..anonymous_complaint(channel) }
+    valid_sample(ComplaintDraft { complainant: Some(complainant), ..anonymous_draft(channel) })
 }
 
 /// A valid complaint with no complainant details (R51).
+///
+/// # Panics
+/// When `channel` is a social media channel, which needs a source reference (R50): validate a
+/// [`ComplaintDraft`] with a `source_ref` instead.
 #[must_use]
 pub fn anonymous_complaint(channel: Channel) -> NewComplaint {
-    NewComplaint {
+    valid_sample(anonymous_draft(channel))
+}
+
+/// Validates a sample on Thursday 27 November 2025: any day will do, as the samples carry no dates.
+#[allow(clippy::expect_used)]
+fn valid_sample(draft: ComplaintDraft) -> NewComplaint {
+    let day = NaiveDate::from_ymd_opt(2025, 11, 27).expect("valid date");
+    draft.validate(day).expect("sample complaint is valid")
+}
+
+fn anonymous_draft(channel: Channel) -> ComplaintDraft {
+    ComplaintDraft {
         channel,
         complainant: None,
         service_area: "Bins and recycling".to_owned(),

@@ -195,10 +195,83 @@ pub enum IntakeRoute {
     DirectStage2 { reason: String },
 }
 
-/// A validated new complaint from any channel. Channels build it with a struct literal and pass it
-/// through [`NewComplaint::validated`], so the web form, email, social media and staff-logged
-/// complaints share one set of rules.
+/// The fields of a new complaint as a channel gathered them, not yet checked. Every channel (web
+/// form, email, social media, staff logging a call) fills one in and calls
+/// [`ComplaintDraft::validate`], the only way to get a [`NewComplaint`], so they all share one set
+/// of rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplaintDraft {
+    pub channel: Channel,
+    /// `None` for an anonymous complaint (R51).
+    pub complainant: Option<Complainant>,
+    pub service_area: String,
+    /// What happened, in the complainant's words.
+    pub description: String,
+    pub event_date: Option<NaiveDate>,
+    pub awareness_date: Option<NaiveDate>,
+    pub outcome_sought: Option<String>,
+    pub preferred_contact: Option<ContactMethod>,
+    /// Reasonable adjustments or another format asked for (R55).
+    pub adjustments: Option<String>,
+    pub representation: Option<Representation>,
+    pub child: Option<ChildInvolvement>,
+    /// A reference to the source: social post or message id, email Message-ID (R50).
+    pub source_ref: Option<String>,
+    pub route: IntakeRoute,
+}
+
+/// A validated new complaint from any channel. Outside this crate it can only be made by
+/// [`ComplaintDraft::validate`] (or read back from storage, where it was stored after validation),
+/// so the web form, email, social media and staff-logged complaints share one set of rules. Its
+/// fields stay readable everywhere.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use complaints_core::complaint::{Channel, ComplaintDraft, IntakeRoute};
+///
+/// let draft = ComplaintDraft {
+///     channel: Channel::Phone,
+///     complainant: None,
+///     service_area: " Housing repairs ".to_owned(),
+///     description: "The repair was not done".to_owned(),
+///     event_date: None,
+///     awareness_date: None,
+///     outcome_sought: None,
+///     preferred_contact: None,
+///     adjustments: None,
+///     representation: None,
+///     child: None,
+///     source_ref: None,
+///     route: IntakeRoute::Stage1,
+/// };
+/// let today = NaiveDate::from_ymd_opt(2025, 11, 27).unwrap();
+/// let complaint = draft.validate(today).unwrap();
+/// assert_eq!(complaint.service_area, "Housing repairs");
+/// ```
+///
+/// A struct literal does not compile outside the core, so no channel can skip the checks:
+///
+/// ```compile_fail,E0639
+/// use complaints_core::complaint::{Channel, IntakeRoute, NewComplaint};
+///
+/// let complaint = NewComplaint {
+///     channel: Channel::Phone,
+///     complainant: None,
+///     service_area: String::new(),
+///     description: String::new(),
+///     event_date: None,
+///     awareness_date: None,
+///     outcome_sought: None,
+///     preferred_contact: None,
+///     adjustments: None,
+///     representation: None,
+///     child: None,
+///     source_ref: None,
+///     route: IntakeRoute::Stage1,
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NewComplaint {
     pub channel: Channel,
     /// `None` for an anonymous complaint: tracked and counted, but nobody is messaged (R51).
@@ -231,10 +304,46 @@ impl NewComplaint {
     pub fn is_child_friendly(&self) -> bool {
         self.child.is_some()
     }
+
+    /// The complaint as a draft again, to derive a variant that is validated afresh (tests, and a
+    /// channel correcting what it took in).
+    #[must_use]
+    pub fn to_draft(&self) -> ComplaintDraft {
+        let Self {
+            channel,
+            complainant,
+            service_area,
+            description,
+            event_date,
+            awareness_date,
+            outcome_sought,
+            preferred_contact,
+            adjustments,
+            representation,
+            child,
+            source_ref,
+            route,
+        } = self.clone();
+        ComplaintDraft {
+            channel,
+            complainant,
+            service_area,
+            description,
+            event_date,
+            awareness_date,
+            outcome_sought,
+            preferred_contact,
+            adjustments,
+            representation,
+            child,
+            source_ref,
+            route,
+        }
+    }
 }
 
 /// R3, R50–R52: why a new complaint was refused, naming the field. Every channel (web form,
-/// email, social media, staff logging a call) gets the same rules from [`NewComplaint::validated`].
+/// email, social media, staff logging a call) gets the same rules from [`ComplaintDraft::validate`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IntakeProblem {
     #[error("{field} must not be blank")]
@@ -258,13 +367,13 @@ pub const MAX_COMPLAINT_TEXT_CHARS: usize = 20_000;
 /// The longest short field (names, service area, reasons), in characters.
 pub const MAX_COMPLAINT_SHORT_CHARS: usize = 500;
 
-impl NewComplaint {
-    /// The validating constructor every channel uses: checks the complaint against the shared
-    /// intake rules on `today` (the organisation's local date) and returns it trimmed.
+impl ComplaintDraft {
+    /// The validating constructor every channel uses: checks the draft against the shared intake
+    /// rules on `today` (the organisation's local date) and returns the complaint trimmed.
     ///
     /// # Errors
     /// Every [`IntakeProblem`] found, in field order.
-    pub fn validated(mut self, today: NaiveDate) -> Result<Self, Vec<IntakeProblem>> {
+    pub fn validate(mut self, today: NaiveDate) -> Result<NewComplaint, Vec<IntakeProblem>> {
         let mut problems = Vec::new();
         let mut text = |value: &mut String, field: &'static str, max: usize| {
             let trimmed = value.trim();
@@ -311,16 +420,102 @@ impl NewComplaint {
         if self.representation.as_ref().is_some_and(|r| !r.consent_confirmed) {
             problems.push(IntakeProblem::RepresentativeWithoutConsent);
         }
-        if self.is_anonymous() && self.preferred_contact.is_some() {
+        if self.complainant.is_none() && self.preferred_contact.is_some() {
             problems.push(IntakeProblem::AnonymousWithContactPreference);
         }
-        if problems.is_empty() { Ok(self) } else { Err(problems) }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let Self {
+            channel,
+            complainant,
+            service_area,
+            description,
+            event_date,
+            awareness_date,
+            outcome_sought,
+            preferred_contact,
+            adjustments,
+            representation,
+            child,
+            source_ref,
+            route,
+        } = self;
+        Ok(NewComplaint {
+            channel,
+            complainant,
+            service_area,
+            description,
+            event_date,
+            awareness_date,
+            outcome_sought,
+            preferred_contact,
+            adjustments,
+            representation,
+            child,
+            source_ref,
+            route,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 11, 27).expect("date")
+    }
+
+    fn draft() -> ComplaintDraft {
+        ComplaintDraft {
+            channel: Channel::Phone,
+            complainant: Some(Complainant {
+                name: "  Jo Bloggs ".to_owned(),
+                email: None,
+                phone: Some("01632 960 001".to_owned()),
+                handle: None,
+            }),
+            service_area: " Housing repairs\n".to_owned(),
+            description: "  The repair was not done.  ".to_owned(),
+            event_date: NaiveDate::from_ymd_opt(2025, 11, 3),
+            awareness_date: None,
+            outcome_sought: Some("   ".to_owned()),
+            preferred_contact: Some(ContactMethod::Phone),
+            adjustments: Some(" Large print ".to_owned()),
+            representation: None,
+            child: None,
+            source_ref: None,
+            route: IntakeRoute::DirectStage2 { reason: " High risk ".to_owned() },
+        }
+    }
+
+    #[test]
+    fn a_draft_with_a_blank_description_is_refused_naming_the_field() {
+        let blank = ComplaintDraft { description: " \t\n".to_owned(), ..draft() };
+        assert_eq!(blank.validate(today()), Err(vec![IntakeProblem::Blank { field: "description" }]));
+    }
+
+    #[test]
+    fn a_valid_draft_becomes_a_trimmed_new_complaint() {
+        let complaint = draft().validate(today()).expect("valid");
+        assert_eq!(complaint.complainant.as_ref().map(|c| c.name.as_str()), Some("Jo Bloggs"));
+        assert_eq!(complaint.service_area, "Housing repairs");
+        assert_eq!(complaint.description, "The repair was not done.");
+        assert_eq!(complaint.outcome_sought, None, "a blank optional answer is dropped");
+        assert_eq!(complaint.adjustments.as_deref(), Some("Large print"));
+        assert_eq!(complaint.route, IntakeRoute::DirectStage2 { reason: "High risk".to_owned() });
+        assert_eq!((complaint.channel, complaint.preferred_contact), (Channel::Phone, Some(ContactMethod::Phone)));
+    }
+
+    #[test]
+    fn a_complaint_turned_back_into_a_draft_validates_to_itself() {
+        let complaint = draft().validate(today()).expect("valid");
+        assert_eq!(complaint.to_draft().validate(today()), Ok(complaint.clone()));
+        let child = ComplaintDraft { child: Some(ChildInvolvement::ChildComplainant), ..complaint.to_draft() };
+        let variant = child.validate(today()).expect("valid");
+        assert!(variant.is_child_friendly() && !complaint.is_child_friendly());
+    }
 
     #[test]
     fn email_addresses_are_trimmed_and_their_domain_lower_cased() {

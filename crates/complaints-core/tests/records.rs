@@ -5,7 +5,7 @@ mod support;
 
 use complaints_core::case::{Case, Status};
 use complaints_core::command::{Command, Rejected};
-use complaints_core::complaint::{Channel, ChildInvolvement, IntakeRoute, NewComplaint, Representation};
+use complaints_core::complaint::{Channel, ChildInvolvement, ComplaintDraft, IntakeRoute, Representation};
 use complaints_core::learning::{LearningAction, LearningError};
 use complaints_core::outcome::Outcome;
 use complaints_core::records::{
@@ -165,7 +165,7 @@ fn represented_case() -> Case {
         relationship: "Daughter".to_owned(),
         consent_confirmed: true,
     };
-    let complaint = NewComplaint { representation: Some(representation), ..complaint(IntakeRoute::Stage1, None) };
+    let complaint = valid(ComplaintDraft { representation: Some(representation), ..draft(IntakeRoute::Stage1, None) });
     let reference = CaseRef::new("CMP", 2025, 3).expect("reference");
     Case::open(reference, complaint, midday("2025-11-27"), "Complaints Team".to_owned(), None, rules(), Actor::System).0
 }
@@ -339,21 +339,21 @@ fn every_channel_shares_the_validating_constructor_of_a_new_complaint() {
     use complaints_core::complaint::IntakeProblem;
     let today = date("2025-11-27");
     let good =
-        NewComplaint { description: "  The repair was not done  ".to_owned(), ..complaint(IntakeRoute::Stage1, None) };
-    let valid = good.validated(today).expect("valid");
+        ComplaintDraft { description: "  The repair was not done  ".to_owned(), ..draft(IntakeRoute::Stage1, None) };
+    let valid = good.validate(today).expect("valid");
     assert_eq!(valid.description, "The repair was not done", "trimmed");
 
-    let social = NewComplaint { channel: Channel::X, ..complaint(IntakeRoute::Stage1, None) };
-    assert_eq!(social.validated(today).err(), Some(vec![IntakeProblem::SocialMediaWithoutReference]));
-    let bad = NewComplaint {
+    let social = ComplaintDraft { channel: Channel::X, ..draft(IntakeRoute::Stage1, None) };
+    assert_eq!(social.validate(today).err(), Some(vec![IntakeProblem::SocialMediaWithoutReference]));
+    let bad = ComplaintDraft {
         description: " ".to_owned(),
         event_date: Some(date("2025-11-20")),
         awareness_date: Some(date("2025-11-28")),
         preferred_contact: Some(complaints_core::complaint::ContactMethod::Email),
-        ..anonymous_complaint(IntakeRoute::DirectStage2 { reason: String::new() }, None)
+        ..anonymous_draft(IntakeRoute::DirectStage2 { reason: String::new() }, None)
     };
     assert_eq!(
-        bad.validated(today).err(),
+        bad.validate(today).err(),
         Some(vec![
             IntakeProblem::Blank { field: "description" },
             IntakeProblem::Blank { field: "reason for stage 2" },

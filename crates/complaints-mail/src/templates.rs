@@ -450,7 +450,9 @@ mod tests {
     use super::*;
     use chrono::{DateTime, TimeZone, Utc};
     use complaints_core::case::Rules;
-    use complaints_core::complaint::{Channel, Complainant, EmailAddress, NewComplaint, Representation};
+    use complaints_core::complaint::{
+        Channel, Complainant, ComplaintDraft, EmailAddress, NewComplaint, Representation,
+    };
     use complaints_core::reference::CaseRef;
     use complaints_core::timeline::Actor;
 
@@ -460,7 +462,16 @@ mod tests {
     }
 
     fn complaint() -> NewComplaint {
-        NewComplaint {
+        valid(draft())
+    }
+
+    /// Validates a test draft on the day it is received.
+    fn valid(draft: ComplaintDraft) -> NewComplaint {
+        draft.validate(thursday_27_november().date_naive()).expect("valid complaint")
+    }
+
+    fn draft() -> ComplaintDraft {
+        ComplaintDraft {
             channel: Channel::WebForm,
             complainant: Some(Complainant {
                 name: "Ailsa Mackay".to_owned(),
@@ -597,10 +608,10 @@ Your reference is CMP-2025-00042. Please quote it whenever you contact us about 
 
     #[test]
     fn the_direct_stage_two_acknowledgement_reads_in_full() {
-        let message = acknowledge(NewComplaint {
+        let message = acknowledge(valid(ComplaintDraft {
             route: IntakeRoute::DirectStage2 { reason: "serious".to_owned() },
-            ..complaint()
-        });
+            ..draft()
+        }));
         // mchp-rules §2 worked example: received Thu 27 Nov 2025 → stage 2 ack Tue 2 Dec, due Mon 29 Dec.
         let expected = format!(
             "Dear Ailsa Mackay,
@@ -635,15 +646,15 @@ Our stage 2 response will be our final decision. If you are still unhappy after 
 
     #[test]
     fn the_representative_acknowledgement_reads_in_full() {
-        let message = acknowledge(NewComplaint {
+        let message = acknowledge(valid(ComplaintDraft {
             representation: Some(Representation {
                 person_affected: "Morag Mackay".to_owned(),
                 relationship: "daughter".to_owned(),
                 consent_confirmed: true,
             }),
             adjustments: Some("Large print, please.".to_owned()),
-            ..complaint()
-        });
+            ..draft()
+        }));
         let expected = format!(
             "Dear Ailsa Mackay,
 
@@ -662,7 +673,7 @@ You told us you need help or changes to make your complaint. Housing Team will c
 
     #[test]
     fn the_child_complainant_acknowledgement_reads_in_full() {
-        let message = acknowledge(NewComplaint { child: Some(ChildInvolvement::ChildComplainant), ..complaint() });
+        let message = acknowledge(valid(ComplaintDraft { child: Some(ChildInvolvement::ChildComplainant), ..draft() }));
         assert_eq!(message.subject, "We have got your complaint (CMP-2025-00042)");
         let expected = format!(
             "Hello Ailsa Mackay,
@@ -708,7 +719,7 @@ Glenbrae Council
     #[test]
     fn an_adult_complaining_about_or_for_a_child_gets_the_adult_letter() {
         for involvement in [ChildInvolvement::AdultAtChildsRequest, ChildInvolvement::AdultAboutChild] {
-            let message = acknowledge(NewComplaint { child: Some(involvement), ..complaint() });
+            let message = acknowledge(valid(ComplaintDraft { child: Some(involvement), ..draft() }));
             assert_eq!(message.subject, "Your complaint CMP-2025-00042: we have received it", "{involvement:?}");
             let expected = format!(
                 "Dear Ailsa Mackay,
@@ -728,11 +739,11 @@ Your complaint involves a child or young person. We will keep their needs and ri
 
     #[test]
     fn child_friendly_stage_two_acknowledgement_gives_both_dates_without_jargon() {
-        let message = acknowledge(NewComplaint {
+        let message = acknowledge(valid(ComplaintDraft {
             child: Some(ChildInvolvement::ChildComplainant),
             route: IntakeRoute::DirectStage2 { reason: "serious".to_owned() },
-            ..complaint()
-        });
+            ..draft()
+        }));
         assert_all_contain(
             &message,
             &["Tuesday 2 December 2025", "Monday 29 December 2025", "They do not work for us", "the last step"],
@@ -744,7 +755,7 @@ Your complaint involves a child or young person. We will keep their needs and ri
     fn every_acknowledgement_says_the_spso_is_the_final_stage() {
         for child in [None, Some(ChildInvolvement::ChildComplainant), Some(ChildInvolvement::AdultAboutChild)] {
             for route in [IntakeRoute::Stage1, IntakeRoute::DirectStage2 { reason: "serious".to_owned() }] {
-                let message = acknowledge(NewComplaint { child, route: route.clone(), ..complaint() });
+                let message = acknowledge(valid(ComplaintDraft { child, route: route.clone(), ..draft() }));
                 assert_all_contain(&message, &["Scottish Public Services Ombudsman (SPSO)"]);
                 let last = ["The SPSO is the final stage", "They are the last step"];
                 assert!(last.iter().any(|s| message.text.contains(s)), "{child:?} {route:?}:\n{}", message.text);
@@ -756,20 +767,20 @@ Your complaint involves a child or young person. We will keep their needs and ri
     #[test]
     fn nothing_the_complainant_typed_is_quoted_and_odd_names_get_a_neutral_greeting() {
         let phish = "Your account is locked visit http://phish.example/refund";
-        let mut complaint = complaint();
-        if let Some(complainant) = complaint.complainant.as_mut() {
+        let mut draft = draft();
+        if let Some(complainant) = draft.complainant.as_mut() {
             complainant.name = phish.to_owned();
         }
-        complaint.description = "Visit www.phish.example now".to_owned();
-        complaint.outcome_sought = Some("http://phish.example/outcome".to_owned());
-        complaint.adjustments = Some("http://phish.example/adjust".to_owned());
-        complaint.representation = Some(Representation {
+        draft.description = "Visit www.phish.example now".to_owned();
+        draft.outcome_sought = Some("http://phish.example/outcome".to_owned());
+        draft.adjustments = Some("http://phish.example/adjust".to_owned());
+        draft.representation = Some(Representation {
             person_affected: "see phish.example".to_owned(),
             relationship: "http://phish.example/rel".to_owned(),
             consent_confirmed: true,
         });
         for child in [None, Some(ChildInvolvement::ChildComplainant)] {
-            let message = acknowledge(NewComplaint { child, ..complaint.clone() });
+            let message = acknowledge(valid(ComplaintDraft { child, ..draft.clone() }));
             assert_none_contain(&message, &["phish", "locked", "Visit", "Ailsa"]);
             let greeting = if child.is_some() { "Hello,\n" } else { "Dear customer,\n" };
             assert!(message.text.starts_with(greeting), "{}", message.text);
@@ -779,12 +790,12 @@ Your complaint involves a child or young person. We will keep their needs and ri
 
     #[test]
     fn html_escapes_names_and_matches_the_text_letter() {
-        let mut complaint = complaint();
-        if let Some(complainant) = complaint.complainant.as_mut() {
+        let mut draft = draft();
+        if let Some(complainant) = draft.complainant.as_mut() {
             complainant.name = "Seán O'Neill".to_owned();
         }
         for child in [None, Some(ChildInvolvement::ChildComplainant)] {
-            let message = acknowledge(NewComplaint { child, ..complaint.clone() });
+            let message = acknowledge(valid(ComplaintDraft { child, ..draft.clone() }));
             assert!(message.text.contains("Seán O'Neill,"), "{}", message.text);
             assert!(message.html.contains("Seán O&#x27;Neill,"), "{}", message.html);
             assert!(!message.html.contains("<script"), "{}", message.html);
@@ -809,7 +820,7 @@ Your complaint involves a child or young person. We will keep their needs and ri
     #[test]
     fn anonymous_complaints_are_refused_with_a_clear_error() {
         let config = config();
-        let case = case_of(NewComplaint { complainant: None, ..complaint() }, &config);
+        let case = case_of(valid(ComplaintDraft { complainant: None, ..draft() }), &config);
         let error = Templates::builtin().acknowledgement(&case, &config).expect_err("anonymous is refused");
         assert!(matches!(&error, TemplateError::Anonymous { reference } if reference == "CMP-2025-00042"), "{error}");
         assert!(error.to_string().contains("anonymous"), "{error}");

@@ -432,7 +432,7 @@ mod tests {
     use super::*;
     use complaints_core::calendar::Calendar;
     use complaints_core::case::Rules;
-    use complaints_core::complaint::{Channel, Complainant, EmailAddress, IntakeRoute, NewComplaint};
+    use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute};
     use complaints_core::policy::Policy;
     use complaints_core::timeline::Actor;
 
@@ -440,7 +440,7 @@ mod tests {
     const EMAIL: &str = "morag.fictional@example.org";
 
     fn sample_case() -> (Case, Vec<TimelineEvent>) {
-        let complaint = NewComplaint {
+        let draft = ComplaintDraft {
             channel: Channel::Email,
             complainant: Some(Complainant {
                 name: NAME.to_owned(),
@@ -460,9 +460,10 @@ mod tests {
             source_ref: Some("<abc@mail.example.org>".to_owned()),
             route: IntakeRoute::Stage1,
         };
+        let at: DateTime<Utc> = "2026-11-25T10:00:00Z".parse().expect("timestamp");
+        let complaint = draft.validate(at.date_naive()).expect("valid complaint");
         let calendar = Calendar::scotland();
         let policy = Policy::default();
-        let at = "2026-11-25T10:00:00Z".parse().expect("timestamp");
         let reference = CaseRef::new("CMP", 2026, 7).expect("reference");
         Case::open(
             reference,

@@ -3,8 +3,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use complaints_core::complaint::{
-    Channel, ChildInvolvement, Complainant, ContactMethod, EmailAddress, EmailAddressError, IntakeRoute, NewComplaint,
-    Representation,
+    Channel, ChildInvolvement, Complainant, ComplaintDraft, ContactMethod, EmailAddress, EmailAddressError,
+    IntakeProblem, IntakeRoute, NewComplaint, Representation,
 };
 use complaints_core::config::OrgConfig;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -462,11 +462,10 @@ impl ComplaintForm {
         });
 
         if !errors.is_empty() {
-            errors.0.sort_by_key(|e| PAGE_ORDER.iter().position(|f| *f == e.field).unwrap_or(PAGE_ORDER.len()));
-            return Err(errors);
+            return Err(errors.in_page_order());
         }
         let complainant = (!self.anonymous).then(|| Complainant { name: name.to_owned(), email, phone, handle: None });
-        Ok(NewComplaint {
+        let draft = ComplaintDraft {
             channel: Channel::WebForm,
             complainant,
             service_area: service_area.to_owned(),
@@ -481,8 +480,55 @@ impl ComplaintForm {
             child,
             source_ref: None,
             route: IntakeRoute::Stage1,
+        };
+        // The same rules as every other channel (R3). The checks above are stricter and word each
+        // problem for the page, so this should find nothing; if it does, the answer is still
+        // reported against its question rather than lost.
+        draft.validate(today).map_err(|problems| {
+            let mut errors = FieldErrors::default();
+            for problem in &problems {
+                errors.add(field_of(problem), capitalised(&problem.to_string()));
+            }
+            errors.in_page_order()
         })
     }
+}
+
+impl FieldErrors {
+    fn in_page_order(mut self) -> Self {
+        self.0.sort_by_key(|e| PAGE_ORDER.iter().position(|f| *f == e.field).unwrap_or(PAGE_ORDER.len()));
+        self
+    }
+}
+
+/// The question on the page an intake problem from the core is about.
+fn field_of(problem: &IntakeProblem) -> &'static str {
+    match problem {
+        IntakeProblem::Blank { field } | IntakeProblem::TooLong { field, .. } | IntakeProblem::InFuture { field } => {
+            match *field {
+                "name" => "name",
+                "service area" => "service_area",
+                "person affected" => "person_name",
+                "relationship" => "relationship",
+                "event date" => "event_date",
+                "awareness date" => "awareness_date",
+                "outcome sought" => "outcome",
+                "adjustments" => "adjustments",
+                // The description, and anything the form does not ask (a reason for stage 2).
+                _ => "description",
+            }
+        }
+        IntakeProblem::AwarenessBeforeEvent => "awareness_date",
+        IntakeProblem::RepresentativeWithoutConsent => "consent",
+        IntakeProblem::AnonymousWithContactPreference => "contact_method",
+        // The form is not a social channel; a message still needs a question to sit beside.
+        IntakeProblem::SocialMediaWithoutReference => "description",
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -747,5 +793,27 @@ mod tests {
             complaint.complainant.and_then(|c| c.email).map(String::from).as_deref(),
             Some("jo@xn--bcher-kva.example")
         );
+    }
+
+    #[test]
+    fn a_problem_only_the_core_finds_is_reported_against_its_own_question() {
+        let cases = [
+            (IntakeProblem::Blank { field: "name" }, "name"),
+            (IntakeProblem::TooLong { field: "service area", max: 500 }, "service_area"),
+            (IntakeProblem::Blank { field: "description" }, "description"),
+            (IntakeProblem::TooLong { field: "person affected", max: 500 }, "person_name"),
+            (IntakeProblem::Blank { field: "relationship" }, "relationship"),
+            (IntakeProblem::TooLong { field: "outcome sought", max: 20_000 }, "outcome"),
+            (IntakeProblem::TooLong { field: "adjustments", max: 20_000 }, "adjustments"),
+            (IntakeProblem::InFuture { field: "event date" }, "event_date"),
+            (IntakeProblem::InFuture { field: "awareness date" }, "awareness_date"),
+            (IntakeProblem::AwarenessBeforeEvent, "awareness_date"),
+            (IntakeProblem::RepresentativeWithoutConsent, "consent"),
+            (IntakeProblem::AnonymousWithContactPreference, "contact_method"),
+        ];
+        for (problem, question) in cases {
+            assert_eq!(field_of(&problem), question, "{problem:?}");
+        }
+        assert_eq!(capitalised("description must not be blank"), "Description must not be blank");
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, PointOfComplaint, Rules};
 use complaints_core::command::{Command, Rejected};
-use complaints_core::complaint::{Channel, Complainant, EmailAddress, IntakeRoute, NewComplaint};
+use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute, NewComplaint};
 use complaints_core::outcome::{Outcome, SpsoOutcome};
 use complaints_core::policy::Policy;
 use complaints_core::reference::CaseRef;
@@ -56,20 +56,41 @@ pub fn points(count: usize) -> Vec<PointOfComplaint> {
         .collect()
 }
 
+/// The day fixtures are validated on: the worked example's Thursday 27 November 2025. Every
+/// fixture's event date is on or before it (a later one would be refused as in the future).
+pub fn intake_day() -> NaiveDate {
+    date("2025-11-27")
+}
+
+/// Validates a fixture draft on [`intake_day`].
+pub fn valid(draft: ComplaintDraft) -> NewComplaint {
+    draft.validate(intake_day()).expect("test complaint is valid")
+}
+
 /// A complaint from someone who can be contacted by email.
 pub fn complaint(route: IntakeRoute, event_date: Option<NaiveDate>) -> NewComplaint {
+    valid(draft(route, event_date))
+}
+
+/// The draft of [`complaint`], to derive variants from.
+pub fn draft(route: IntakeRoute, event_date: Option<NaiveDate>) -> ComplaintDraft {
     let complainant = Complainant {
         name: "Jo Bloggs".to_owned(),
         email: Some(EmailAddress::parse("jo@example.org").expect("test address")),
         phone: None,
         handle: None,
     };
-    NewComplaint { complainant: Some(complainant), ..anonymous_complaint(route, event_date) }
+    ComplaintDraft { complainant: Some(complainant), ..anonymous_draft(route, event_date) }
 }
 
 /// A complaint nobody can be contacted about (R51).
 pub fn anonymous_complaint(route: IntakeRoute, event_date: Option<NaiveDate>) -> NewComplaint {
-    NewComplaint {
+    valid(anonymous_draft(route, event_date))
+}
+
+/// The draft of [`anonymous_complaint`], to derive variants from.
+pub fn anonymous_draft(route: IntakeRoute, event_date: Option<NaiveDate>) -> ComplaintDraft {
+    ComplaintDraft {
         channel: Channel::Email,
         complainant: None,
         service_area: "Housing repairs".to_owned(),
