@@ -27,9 +27,16 @@ pub fn contact_key(secret: &[u8], channel: Channel, complainant: &Complainant) -
 /// [`contact_key`] for an email address, so it never puts an address in a key.
 #[must_use]
 pub fn recipient_key(secret: &[u8], address: &EmailAddress) -> ContactKey {
+    // One inbox, one count: `jo+1@…` and `jo+2@…` reach the same mailbox at most providers, so the
+    // cap counts the address without its `+tag`.
+    let normalised = address.normalised();
+    let inbox = match normalised.split_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => normalised,
+    };
     // HMAC takes keys of any length, so the fallback is unreachable; it still keeps every
     // recipient capped (in one shared bucket) rather than none.
-    keyed_hash(secret, &address.normalised()).unwrap_or_else(|| ContactKey("unkeyed".to_owned()))
+    keyed_hash(secret, &format!("cap:{inbox}")).unwrap_or_else(|| ContactKey("unkeyed".to_owned()))
 }
 
 fn keyed_hash(secret: &[u8], text: &str) -> Option<ContactKey> {
@@ -85,10 +92,16 @@ mod tests {
     }
 
     #[test]
-    fn the_recipient_key_matches_the_contact_key_of_the_same_address() {
-        let address = EmailAddress::parse("Jo@Example.org").expect("valid");
-        let contact = contact_key(b"s", Channel::WebForm, &person(Some("jo@example.org"), None));
-        assert_eq!(Some(recipient_key(b"s", &address)), contact);
+    fn the_recipient_key_counts_one_inbox_whatever_its_case_or_plus_tag() {
+        let key = |text: &str| recipient_key(b"s", &EmailAddress::parse(text).expect("valid"));
+        assert_eq!(key("Jo@Example.org"), key("jo@example.org"));
+        assert_eq!(key("jo+1@example.org"), key("jo@example.org"));
+        assert_eq!(key("jo+news+2@example.org"), key("jo@example.org"));
+        assert_ne!(key("jo@example.org"), key("jo.b@example.org"));
+        assert_ne!(key("jo@example.org"), key("jo@example.net"));
+        let contact = contact_key(b"s", Channel::WebForm, &person(Some("jo@example.org"), None)).expect("key");
+        assert_ne!(key("jo@example.org").0, contact.0, "a cap key is not a contact key: different indexes");
+        assert!(!key("jo@example.org").0.contains("jo"));
     }
 
     #[test]

@@ -27,7 +27,7 @@ use complaints_core::complaint::EmailAddress;
 use complaints_mail::QueuedMessage;
 
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage};
-use crate::ports::{CaseMail, CaseStore, NewCase, StoreError, StoredCase};
+use crate::ports::{CaseMail, CaseStore, NewCase, RecipientCap, StoreError, StoredCase};
 use crate::testing::sample_complaint;
 
 /// A contract: takes a fresh (or shared) store and panics when the store breaks the contract.
@@ -87,6 +87,9 @@ pub const CONTRACTS: &[(&str, Contract)] = &[
     ("automatic_messages_since_counts_one_recipients_recent_messages", |s| {
         Box::pin(automatic_messages_since_counts_one_recipients_recent_messages(s))
     }),
+    ("the_per_recipient_cap_holds_under_concurrent_creates", |s| {
+        Box::pin(the_per_recipient_cap_holds_under_concurrent_creates(s))
+    }),
 ];
 
 /// Runs every contract, each on a store from `make` (which may return the same shared store).
@@ -128,6 +131,7 @@ macro_rules! case_store_contract_tests {
             a_pending_message_is_claimed_by_one_deliverer_until_its_lease_ends,
             finishing_a_message_records_its_result_and_the_timeline_event,
             automatic_messages_since_counts_one_recipients_recent_messages,
+            the_per_recipient_cap_holds_under_concurrent_creates,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -742,4 +746,41 @@ pub async fn automatic_messages_since_counts_one_recipients_recent_messages(stor
 
 fn first_event_at(stored: &StoredCase, at: DateTime<Utc>) -> TimelineEvent {
     TimelineEvent { at, actor: Actor::System, what: first_event(stored) }
+}
+
+/// Creates racing for one recipient each ask the store to check a cap of 3: exactly three queue
+/// their message, whatever the interleaving, and the others are told the recipient is over it.
+pub async fn the_per_recipient_cap_holds_under_concurrent_creates(store: Arc<dyn CaseStore>) {
+    const TASKS: usize = 8;
+    const LIMIT: u32 = 3;
+    let fx = Arc::new(Fixture::new());
+    let recipient = ContactKey(unique("capped"));
+    let when = at(2026, 3, 2);
+    let mut handles = Vec::new();
+    for _ in 0..TASKS {
+        let (store, fx, recipient) = (Arc::clone(&store), Arc::clone(&fx), recipient.clone());
+        handles.push(tokio::spawn(async move {
+            let cap = RecipientCap {
+                recipient: recipient.clone(),
+                limit: LIMIT,
+                since: when - chrono::Duration::hours(24),
+                at: when,
+            };
+            let mut new = fx.new_case(2026, when);
+            let key = recipient.clone();
+            new.mail = Some(CaseMail::capped(vec![cap], move |case: &Case, over_cap| {
+                if over_cap(&key) {
+                    return (Vec::new(), Vec::new());
+                }
+                let message = message_for(Some(case.reference()), when, Some(&key));
+                (Vec::new(), vec![message])
+            }));
+            create(store.as_ref(), new).await
+        }));
+    }
+    for handle in handles {
+        ok(handle.await, "create task");
+    }
+    let since = when - chrono::Duration::hours(1);
+    assert_eq!(ok(store.automatic_messages_since(&recipient, since).await, "count"), LIMIT, "exactly the cap");
 }

@@ -19,7 +19,7 @@ use tracing::{Span, error, info, warn};
 
 use crate::contact::{contact_key, recipient_key};
 use crate::outbound::{Delivery, NewMessage};
-use crate::ports::{CaseMail, CaseStore, Clock, Mailer, NewCase, StoreError};
+use crate::ports::{CaseMail, CaseStore, Clock, Mailer, NewCase, OverCap, RecipientCap, StoreError};
 
 /// Everything intake needs, built once per process (or per Lambda cold start).
 #[derive(Clone)]
@@ -140,10 +140,6 @@ impl IntakeService {
                         now,
                         CaseEvent::MessageNotQueued { purpose: MessagePurpose::Acknowledgement, reason },
                     ));
-                    // A cap of 0 is the organisation turning automatic mail off: nothing to flag.
-                    if reason == NotQueuedReason::RecipientCap && self.config.mail.automatic_per_recipient_per_24h > 0 {
-                        events.push(system_event(now, CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap }));
-                    }
                     None
                 }
             },
@@ -161,13 +157,21 @@ impl IntakeService {
             Err(other) => return Err(other.into()),
         };
         span.record("case_ref", stored.case.reference().to_string());
-        let queued: Vec<String> = nonce
-            .iter()
-            .filter_map(|nonce| {
-                let from = EmailAddress::parse(&self.config.mail.from).ok()?;
-                Some(acknowledgement_message_id(stored.case.reference(), &from, nonce))
-            })
-            .collect();
+        // What the store actually queued: the cap is decided inside its write.
+        let mut queued = Vec::new();
+        if let Some(nonce) = &nonce
+            && let Ok(from) = EmailAddress::parse(&self.config.mail.from)
+        {
+            let message_id = acknowledgement_message_id(stored.case.reference(), &from, nonce);
+            if self.store.message(&message_id).await?.is_some() {
+                queued.push(message_id);
+            } else {
+                warn!(
+                    cap = self.config.mail.automatic_per_recipient_per_24h,
+                    "not acknowledged: the recipient is at the automatic message cap"
+                );
+            }
+        }
         info!(acknowledgement_queued = !queued.is_empty(), "case opened");
 
         // Deliver now when we can; whatever happens here, the message is safe in the store and
@@ -182,9 +186,9 @@ impl IntakeService {
     }
 
     /// How the acknowledgement will be composed once the store has numbered the case, or why
-    /// none goes out. Checks the per-recipient cap and composes once with the provisional
-    /// reference, so a broken template or sender address is found before anything is written.
-    /// Fails only when the store cannot be read for the cap.
+    /// none goes out. Composes once with the provisional reference, so a broken template or
+    /// sender address is found before anything is written. The per-recipient cap is the store's
+    /// to decide, inside the create: concurrent intakes cannot both pass it.
     async fn acknowledgement_plan(
         &self,
         case: &Case,
@@ -192,21 +196,30 @@ impl IntakeService {
         now: DateTime<Utc>,
     ) -> Result<Result<(CaseMail, String), NotQueuedReason>, IntakeError> {
         let recipient = recipient_key(&self.contact_key_secret, &to.address);
-        let cap = self.config.mail.automatic_per_recipient_per_24h;
-        let recent = self.store.automatic_messages_since(&recipient, now - chrono::Duration::hours(24)).await?;
-        if recent >= cap {
-            warn!(cap, "recipient is over the automatic message cap; not acknowledged, flagged for staff");
-            return Ok(Err(NotQueuedReason::RecipientCap));
-        }
+        let limit = self.config.mail.automatic_per_recipient_per_24h;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         if let Err(reason) = self.compose_acknowledgement(case, to.clone(), now, &nonce) {
             error!(kind = ?reason, "acknowledgement not composed");
             return Ok(Err(reason));
         }
+        let cap =
+            RecipientCap { recipient: recipient.clone(), limit, since: now - chrono::Duration::hours(24), at: now };
         let this = self.clone();
         let planned = nonce.clone();
-        let compose = CaseMail::new(move |case: &Case| {
+        let compose = CaseMail::capped(vec![cap], move |case: &Case, over_cap: OverCap<'_>| {
             let mut mail = (Vec::new(), Vec::new());
+            if over_cap(&recipient) {
+                let reason = NotQueuedReason::RecipientCap;
+                mail.0.push(system_event(
+                    now,
+                    CaseEvent::MessageNotQueued { purpose: MessagePurpose::Acknowledgement, reason },
+                ));
+                // A cap of 0 is the organisation turning automatic mail off: nothing to flag.
+                if limit > 0 {
+                    mail.0.push(system_event(now, CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap }));
+                }
+                return mail;
+            }
             match this.compose_acknowledgement(case, to.clone(), now, &nonce) {
                 Ok(email) => {
                     let message = QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement);

@@ -194,12 +194,27 @@ impl Delivery {
                     actor: Actor::System,
                     what: CaseEvent::MessageSent { message_id: message.message_id.clone(), purpose: message.purpose },
                 });
-                self.store.finish_message(message_id, DeliveryResult::Sent { at }, event).await?;
+                // The message has gone: recording that must not fail lightly, or the claim runs
+                // out and the message is sent again. A few quick tries ride out a conflict with a
+                // concurrent claim attempt or a brief store hiccup.
+                let mut recorded =
+                    self.store.finish_message(message_id, DeliveryResult::Sent { at }, event.clone()).await;
+                for pause in [50, 200, 800] {
+                    if recorded.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                    recorded = self.store.finish_message(message_id, DeliveryResult::Sent { at }, event.clone()).await;
+                }
+                recorded?;
                 info!(purpose = message.purpose.as_str(), attempts = pending.attempts, "message sent");
                 Ok(Delivered::Sent)
             }
             Err(error) => {
                 let reason = failure_kind(&error).to_owned();
+                // The cause chain names the service's code (SES refusals carry only their code)
+                // or the transport failure, never an address.
+                let cause = crate::error_chain(&error);
                 let at = self.clock.now();
                 let give_up = matches!(error, MailError::Rejected(_)) || pending.attempts >= self.policy.max_attempts;
                 if give_up {
@@ -213,7 +228,7 @@ impl Delivery {
                             reason: reason.clone(),
                         },
                     });
-                    warn!(reason = %reason, attempts = pending.attempts, "message undeliverable; recorded for staff");
+                    warn!(reason = %reason, cause = %cause, attempts = pending.attempts, "message undeliverable; recorded for staff");
                     self.store.finish_message(message_id, DeliveryResult::Failed { at, reason }, event).await?;
                     if let Some(reference) = &message.case_ref {
                         self.flag(reference).await;
@@ -222,7 +237,13 @@ impl Delivery {
                 } else {
                     let wait = chrono::Duration::from_std(self.policy.wait_after(pending.attempts))
                         .unwrap_or(chrono::Duration::minutes(1));
-                    warn!(reason = %reason, attempts = pending.attempts, retry_in_s = wait.num_seconds(), "message not sent; will retry");
+                    warn!(
+                        reason = %reason,
+                        cause = %cause,
+                        attempts = pending.attempts,
+                        retry_in_s = wait.num_seconds(),
+                        "message not sent; will retry"
+                    );
                     let result = DeliveryResult::Retry { next_attempt_at: at + wait, reason };
                     self.store.finish_message(message_id, result, None).await?;
                     Ok(Delivered::WillRetry)
@@ -251,7 +272,9 @@ impl Delivery {
         let mut tried = std::collections::HashSet::new();
         let out_of_time = || until.is_some_and(|until| std::time::Instant::now() >= until);
         'batches: loop {
-            let due = self.store.pending_messages(self.clock.now(), SWEEP_BATCH).await?;
+            // Ask past the ones already tried (held by another claim, or their result not yet
+            // recorded), so they cannot hide later due messages from this sweep.
+            let due = self.store.pending_messages(self.clock.now(), SWEEP_BATCH + tried.len()).await?;
             let fresh: Vec<_> = due.into_iter().filter(|p| tried.insert(p.message.message_id.clone())).collect();
             if fresh.is_empty() {
                 break;

@@ -35,21 +35,55 @@ pub struct NewCase {
 }
 
 /// Composes the timeline entries and pending messages a new case causes, once its reference is
-/// final (the messages quote it). Stores call it inside the create transaction, once per attempt.
+/// final (the messages quote it). Stores call it inside the create transaction, once per attempt,
+/// after checking the per-recipient caps it names there too, so no two concurrent intakes can both
+/// pass a cap (the relay protection every channel shares).
 #[derive(Clone)]
-pub struct CaseMail(Arc<ComposeFn>);
+pub struct CaseMail {
+    compose: Arc<ComposeFn>,
+    caps: Vec<RecipientCap>,
+}
 
-type ComposeFn = dyn Fn(&Case) -> (Vec<TimelineEvent>, Vec<NewMessage>) + Send + Sync;
+/// What the composer is told: whether a recipient is at its cap already.
+pub type OverCap<'a> = &'a dyn Fn(&ContactKey) -> bool;
+
+type ComposeFn = dyn Fn(&Case, OverCap<'_>) -> (Vec<TimelineEvent>, Vec<NewMessage>) + Send + Sync;
+
+/// At most `limit` automatic messages to `recipient` in 24 hours, checked and counted by the store
+/// in the same write as the message. `since` is `at` less 24 hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientCap {
+    pub recipient: ContactKey,
+    pub limit: u32,
+    pub since: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
 
 impl CaseMail {
+    /// Mail with no cap to check.
     pub fn new(compose: impl Fn(&Case) -> (Vec<TimelineEvent>, Vec<NewMessage>) + Send + Sync + 'static) -> Self {
-        Self(Arc::new(compose))
+        Self { compose: Arc::new(move |case: &Case, _: OverCap<'_>| compose(case)), caps: Vec::new() }
     }
 
-    /// The timeline entries and messages for `case` (numbered).
+    /// Mail whose composer is told which of `caps`' recipients are at their cap.
+    pub fn capped(
+        caps: Vec<RecipientCap>,
+        compose: impl Fn(&Case, OverCap<'_>) -> (Vec<TimelineEvent>, Vec<NewMessage>) + Send + Sync + 'static,
+    ) -> Self {
+        Self { compose: Arc::new(compose), caps }
+    }
+
+    /// The caps the store checks before composing.
     #[must_use]
-    pub fn compose(&self, case: &Case) -> (Vec<TimelineEvent>, Vec<NewMessage>) {
-        (self.0)(case)
+    pub fn caps(&self) -> &[RecipientCap] {
+        &self.caps
+    }
+
+    /// The timeline entries and messages for `case` (numbered), given which capped recipients are
+    /// over their cap.
+    #[must_use]
+    pub fn compose(&self, case: &Case, over_cap: OverCap<'_>) -> (Vec<TimelineEvent>, Vec<NewMessage>) {
+        (self.compose)(case, over_cap)
     }
 }
 

@@ -118,6 +118,16 @@ struct Outgoing {
 }
 
 impl Memory {
+    /// Messages queued for `recipient` at or after `since`.
+    fn recent_to(&self, recipient: &ContactKey, since: DateTime<Utc>) -> u32 {
+        let count = self
+            .outgoing
+            .values()
+            .filter(|o| o.record.recipient_key.as_ref() == Some(recipient) && o.queued_at >= since)
+            .count();
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+
     fn queue(&mut self, messages: Vec<NewMessage>, reference: &CaseRef) {
         for NewMessage { message, recipient_key } in messages {
             self.messages.insert(message.message_id.clone(), reference.clone());
@@ -173,7 +183,19 @@ impl CaseStore for MemoryCaseStore {
         if let Some(key) = new.source_key {
             memory.intake_keys.insert(key, reference.clone());
         }
-        let (mail_events, messages) = new.mail.as_ref().map(|mail| mail.compose(&case)).unwrap_or_default();
+        let over: HashSet<ContactKey> = new
+            .mail
+            .as_ref()
+            .map(|mail| {
+                mail.caps()
+                    .iter()
+                    .filter(|cap| memory.recent_to(&cap.recipient, cap.since) >= cap.limit)
+                    .map(|cap| cap.recipient.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (mail_events, messages) =
+            new.mail.as_ref().map(|mail| mail.compose(&case, &|key| over.contains(key))).unwrap_or_default();
         let mut events = new.events;
         events.extend(mail_events);
         memory.timelines.insert(reference.clone(), events);
@@ -289,6 +311,10 @@ impl CaseStore for MemoryCaseStore {
     ) -> Result<(), StoreError> {
         let mut memory = self.memory();
         let outgoing = memory.outgoing.get_mut(message_id).ok_or(StoreError::NotFound)?;
+        if outgoing.record.state != DeliveryState::Pending {
+            // Another deliverer already recorded this message's end: keep its result.
+            return Ok(());
+        }
         outgoing.lease_until = None;
         match result {
             DeliveryResult::Sent { at } => outgoing.record.state = DeliveryState::Sent { at },
@@ -313,13 +339,7 @@ impl CaseStore for MemoryCaseStore {
     }
 
     async fn automatic_messages_since(&self, recipient: &ContactKey, since: DateTime<Utc>) -> Result<u32, StoreError> {
-        let memory = self.memory();
-        let count = memory
-            .outgoing
-            .values()
-            .filter(|o| o.record.recipient_key.as_ref() == Some(recipient) && o.queued_at >= since)
-            .count();
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+        Ok(self.memory().recent_to(recipient, since))
     }
 }
 

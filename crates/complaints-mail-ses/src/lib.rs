@@ -37,16 +37,15 @@ pub struct SesRefusal {
     pub code: String,
 }
 
-/// The SES error code when a SendEmail failure is permanent; `None` when it may succeed later:
-/// throttled (TooManyRequests), over the daily quota (LimitExceeded), sending paused by an
-/// operator (SendingPaused), an internal error or anything new.
+/// The SES error code when a SendEmail failure is permanent for this message; `None` when it may
+/// succeed later: throttled (TooManyRequests), over the daily quota (LimitExceeded), sending
+/// paused (SendingPaused), and the account or deployment problems an operator fixes (an unverified
+/// MAIL FROM domain, a suspended account, a missing configuration set), so the message is retried
+/// once they are fixed and the alarms say so meanwhile; an internal error or anything new too.
 fn permanent_code(error: &SendEmailError) -> Option<&'static str> {
     Some(match error {
         SendEmailError::MessageRejected(_) => "MessageRejected",
-        SendEmailError::MailFromDomainNotVerifiedException(_) => "MailFromDomainNotVerified",
-        SendEmailError::AccountSuspendedException(_) => "AccountSuspended",
         SendEmailError::BadRequestException(_) => "BadRequest",
-        SendEmailError::NotFoundException(_) => "NotFound",
         _ => return None,
     })
 }
@@ -111,12 +110,9 @@ mod tests {
                 SendEmailError::MailFromDomainNotVerifiedException(
                     MailFromDomainNotVerifiedException::builder().build(),
                 ),
-                Some("MailFromDomainNotVerified"),
+                None,
             ),
-            (
-                SendEmailError::AccountSuspendedException(AccountSuspendedException::builder().build()),
-                Some("AccountSuspended"),
-            ),
+            (SendEmailError::AccountSuspendedException(AccountSuspendedException::builder().build()), None),
             (SendEmailError::BadRequestException(BadRequestException::builder().build()), Some("BadRequest")),
             (SendEmailError::TooManyRequestsException(TooManyRequestsException::builder().build()), None),
             (SendEmailError::LimitExceededException(LimitExceededException::builder().build()), None),

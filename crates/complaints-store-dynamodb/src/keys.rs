@@ -305,6 +305,17 @@ pub fn outbox_sort_key(at: DateTime<Utc>, message_id: &str) -> String {
     format!("{}#{}", ts(at), message_hash(message_id))
 }
 
+/// Attributes of a recipient's cap window (`CAP#<keyed hash>`): when the 24-hour window began,
+/// and a version every change moves (the condition of the next change).
+pub const ATTR_WINDOW_START: &str = "window_start";
+pub const ATTR_CAP_VERSION: &str = "v";
+
+/// Primary key of a recipient's cap window: the keyed hash of the address, never the address.
+#[must_use]
+pub fn cap_key(recipient: &ContactKey) -> Item {
+    key(format!("CAP#{}", recipient.0), "CAP".to_owned())
+}
+
 /// `RCPT#<keyed hash>` partition of the contact index: the automatic messages one recipient was
 /// sent, by time (the per-recipient cap). The keyed hash never reveals the address.
 #[must_use]

@@ -18,7 +18,6 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
     CancellationReason, KeysAndAttributes, Put, ReturnConsumedCapacity, ReturnValue,
     ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
@@ -254,6 +253,56 @@ impl DynamoDbCaseStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// The step that counts one more automatic message to `cap`'s recipient, conditioned on the
+    /// window read now; `None` when the recipient is at the cap. The window is 24 hours from its
+    /// first message: at most `limit` messages in it, and a new window after it.
+    async fn cap_step(
+        &self,
+        cap: &complaints_app::ports::RecipientCap,
+        op: &mut Cost,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let key = keys::cap_key(&cap.recipient);
+        let item = self.get_item(key.clone(), op).await?;
+        let window = item.as_ref().and_then(|item| keys::get_s(item, keys::ATTR_WINDOW_START).ok().map(str::to_owned));
+        let in_window = window.as_deref().is_some_and(|start| start >= keys::ts(cap.since).as_str());
+        let used = match (&item, in_window) {
+            (Some(item), true) => keys::get_n(item, ATTR_COUNTER)?,
+            _ => 0,
+        };
+        if used >= u64::from(cap.limit) {
+            return Ok(None);
+        }
+        let start = if in_window { window.unwrap_or_else(|| keys::ts(cap.at)) } else { keys::ts(cap.at) };
+        let seen = item.as_ref().map(|item| keys::get_n(item, keys::ATTR_CAP_VERSION)).transpose()?;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("SET #n = :n, #w = :w, #v = :next")
+            .expression_attribute_names("#n", ATTR_COUNTER)
+            .expression_attribute_names("#w", keys::ATTR_WINDOW_START)
+            .expression_attribute_names("#v", keys::ATTR_CAP_VERSION)
+            .expression_attribute_values(":n", n(used + 1))
+            .expression_attribute_values(":w", s(start))
+            .expression_attribute_values(":next", n(seen.unwrap_or(0) + 1));
+        let update = match seen {
+            None => update.condition_expression("attribute_not_exists(#pk)").expression_attribute_names("#pk", PK),
+            Some(version) => update.condition_expression("#v = :seen").expression_attribute_values(":seen", n(version)),
+        };
+        Ok(Some(TransactWriteItem::builder().update(update.build().map_err(DynamoError::from)?).build()))
+    }
+
+    /// A new outbound message: refused if a message with its Message-ID was queued before (a bare
+    /// `record_message` item may exist), so a repeat can never reset a sent message to pending.
+    fn put_new_message(&self, item: Item) -> Result<TransactWriteItem, DynamoError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#mid)")
+            .expression_attribute_names("#mid", keys::ATTR_MESSAGE_ID)
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// Moves the counter from `current` to `next`, failing if someone else moved it first.
     fn counter_step(&self, reference: &CaseRef, current: u32, next: u32) -> Result<TransactWriteItem, DynamoError> {
         let update = Update::builder()
@@ -404,30 +453,37 @@ impl CaseStore for DynamoDbCaseStore {
                 record.insert(ATTR_REF.to_owned(), s(reference.to_string()));
                 actions.push(self.put_new(record)?);
             }
-            for item in keys::event_items(&reference, 1, &events)? {
-                actions.push(self.put(item)?);
-            }
             for item in keys::closure_items(&reference, &index) {
                 actions.push(self.put(item)?);
             }
-            // The mail is composed for this attempt's number and written in the same transaction.
-            let (mail_events, messages) = mail.as_ref().map(|mail| mail.compose(&case)).unwrap_or_default();
-            for item in keys::event_items(&reference, 1, &mail_events)?.into_iter().map(|mut item| {
-                // After the case's own events, in the same write.
-                if let Some(AttributeValue::S(sk)) = item.get_mut(SK) {
-                    sk.push_str("#mail");
+            // The per-recipient caps: read each recipient's window, decide, and move its count in
+            // this same transaction on condition nobody moved it since (else the create retries),
+            // so concurrent intakes for one recipient cannot both pass.
+            let mut over = HashSet::new();
+            let mut cap_steps = Vec::new();
+            for cap in mail.iter().flat_map(|mail| mail.caps()) {
+                match self.cap_step(cap, &mut op).await? {
+                    Some(step) => cap_steps.push(step),
+                    None => {
+                        over.insert(cap.recipient.clone());
+                    }
                 }
-                item
-            }) {
+            }
+            // The mail is composed for this attempt's number and written in the same transaction;
+            // its timeline entries follow the case's own, in one numbered list.
+            let (mail_events, messages) =
+                mail.as_ref().map(|mail| mail.compose(&case, &|key| over.contains(key))).unwrap_or_default();
+            let all_events: Vec<TimelineEvent> = events.iter().cloned().chain(mail_events).collect();
+            for item in keys::event_items(&reference, 1, &all_events)? {
                 actions.push(self.put(item)?);
             }
             for message in &messages {
-                actions.push(self.put(keys::outgoing_item(
-                    &message.message,
-                    message.recipient_key.as_ref(),
-                    &reference,
-                )?)?);
+                let item = keys::outgoing_item(&message.message, message.recipient_key.as_ref(), &reference)?;
+                actions.push(self.put_new_message(item)?);
             }
+            let caps_from = actions.len();
+            actions.extend(cap_steps);
+            let caps_to = actions.len();
 
             let reasons = match self.transact(actions, &mut op).await? {
                 Transaction::Written => return Ok(StoredCase { case, version: 1 }),
@@ -439,7 +495,8 @@ impl CaseStore for DynamoDbCaseStore {
                 return Err(StoreError::AlreadyExists { existing });
             }
             let counter_moved = reason_failed(&reasons, 0);
-            let raced = reasons.iter().any(|r| r.code() == Some(TRANSACTION_CONFLICT));
+            let cap_moved = (caps_from..caps_to).any(|position| reason_failed(&reasons, position));
+            let raced = cap_moved || reasons.iter().any(|r| r.code() == Some(TRANSACTION_CONFLICT));
             if reason_failed(&reasons, 1) && !counter_moved {
                 // The number is taken although the counter said it was free. A racing writer
                 // can cause that once (it moved the counter just after our checks); seeing it
@@ -479,11 +536,12 @@ impl CaseStore for DynamoDbCaseStore {
         let item = keys::case_item(case, &index, version)?;
         let mut others = keys::event_items(reference, version, &events)?;
         others.extend(keys::closure_items(reference, &index));
+        let mut new_messages = Vec::new();
         for message in &messages {
-            others.push(keys::outgoing_item(&message.message, message.recipient_key.as_ref(), reference)?);
+            new_messages.push(keys::outgoing_item(&message.message, message.recipient_key.as_ref(), reference)?);
         }
 
-        if others.is_empty() {
+        if others.is_empty() && new_messages.is_empty() {
             // Nothing to write beside the case: one conditional put, no transaction.
             let result = self
                 .client
@@ -527,6 +585,9 @@ impl CaseStore for DynamoDbCaseStore {
         let mut actions = vec![TransactWriteItem::builder().put(case_put).build()];
         for item in others {
             actions.push(self.put(item)?);
+        }
+        for item in new_messages {
+            actions.push(self.put_new_message(item)?);
         }
         match self.transact(actions, &mut op).await? {
             Transaction::Written => Ok(version),
@@ -757,8 +818,9 @@ impl CaseStore for DynamoDbCaseStore {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys::message_key(message_id)))
-            .condition_expression("attribute_exists(#mid)")
-            .expression_attribute_names("#mid", keys::ATTR_MESSAGE_ID);
+            .condition_expression("attribute_exists(#mid) AND #state = :pending")
+            .expression_attribute_names("#mid", keys::ATTR_MESSAGE_ID)
+            .expression_attribute_values(":pending", s("pending"));
         let update = match result {
             DeliveryResult::Sent { at } => update
                 .update_expression("SET #state = :sent, #fin = :at REMOVE #gpk, #gsk, #lease, #next")
@@ -784,7 +846,12 @@ impl CaseStore for DynamoDbCaseStore {
             ("#next", keys::ATTR_NEXT_AT),
             ("#err", keys::ATTR_ERROR),
         ];
-        let expression = update.get_update_expression().clone().unwrap_or_default();
+        // Only the placeholders the expressions use may be named (DynamoDB refuses unused ones).
+        let expression = format!(
+            "{} {}",
+            update.get_update_expression().clone().unwrap_or_default(),
+            update.get_condition_expression().clone().unwrap_or_default()
+        );
         let update = names
             .iter()
             .filter(|(placeholder, _)| expression.contains(placeholder))
@@ -798,7 +865,15 @@ impl CaseStore for DynamoDbCaseStore {
         }
         match self.transact(actions, &mut op).await? {
             Transaction::Written => Ok(()),
-            Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => Err(StoreError::NotFound),
+            Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => {
+                // Unknown, or another deliverer already recorded this message's end (keep its result).
+                let item = self.get_item(keys::message_key(message_id), &mut op).await?;
+                if item.is_some_and(|item| item.contains_key(keys::ATTR_MESSAGE_ID)) {
+                    Ok(())
+                } else {
+                    Err(StoreError::NotFound)
+                }
+            }
             Transaction::Cancelled(reasons) => Err(cancelled(&reasons).into()),
         }
     }

@@ -240,7 +240,20 @@ fn create_case(conn: &mut Connection, new: NewCase) -> Result<StoredCase, StoreE
     append_timeline(&tx, &reference, &new.events)?;
     // The mail is composed for the case's final number, inside the transaction: the case and the
     // mail it causes are committed together or not at all.
-    let (mail_events, messages) = new.mail.as_ref().map(|mail| mail.compose(&case)).unwrap_or_default();
+    // The caps are counted here, inside the write transaction, so concurrent intakes for one
+    // recipient are decided one after another.
+    let mut over = std::collections::HashSet::new();
+    for cap in new.mail.iter().flat_map(|mail| mail.caps()) {
+        let recent: u32 = tx
+            .prepare_cached("SELECT COUNT(*) FROM outgoing WHERE recipient_key = ?1 AND queued_at >= ?2")
+            .and_then(|mut s| s.query_row(params![cap.recipient.0, ts(cap.since)], |row| row.get(0)))
+            .map_err(db)?;
+        if recent >= cap.limit {
+            over.insert(cap.recipient.clone());
+        }
+    }
+    let (mail_events, messages) =
+        new.mail.as_ref().map(|mail| mail.compose(&case, &|key| over.contains(key))).unwrap_or_default();
     append_timeline(&tx, &reference, &mail_events)?;
     queue_messages(&tx, &reference, &messages)?;
     tx.commit().map_err(db)?;
@@ -614,22 +627,27 @@ impl CaseStore for SqliteCaseStore {
             let changed = match result {
                 DeliveryResult::Sent { at } => run(
                     "UPDATE outgoing SET state = 'sent', next_attempt_at = NULL, lease_until = NULL, finished_at = ?2
-                     WHERE message_id = ?1",
+                     WHERE message_id = ?1 AND state = 'pending'",
                     &[&message_id, &ts(at)],
                 )?,
                 DeliveryResult::Retry { next_attempt_at, reason } => run(
-                    "UPDATE outgoing SET next_attempt_at = ?2, last_error = ?3, lease_until = NULL WHERE message_id = ?1",
+                    "UPDATE outgoing SET next_attempt_at = ?2, last_error = ?3, lease_until = NULL WHERE message_id = ?1 AND state = 'pending'",
                     &[&message_id, &ts(next_attempt_at), &reason],
                 )?,
                 DeliveryResult::Failed { at, reason } => run(
                     "UPDATE outgoing SET state = 'failed', next_attempt_at = NULL, lease_until = NULL,
                             finished_at = ?2, last_error = ?3
-                     WHERE message_id = ?1",
+                     WHERE message_id = ?1 AND state = 'pending'",
                     &[&message_id, &ts(at), &reason],
                 )?,
             };
             if changed == 0 {
-                return Err(StoreError::NotFound);
+                // Another deliverer already recorded this message's end: keep its result.
+                let known = tx
+                    .prepare_cached("SELECT 1 FROM outgoing WHERE message_id = ?1")
+                    .and_then(|mut s| s.exists([&message_id]))
+                    .map_err(db)?;
+                return if known { Ok(()) } else { Err(StoreError::NotFound) };
             }
             if let Some(event) = event {
                 let reference: Option<String> = tx

@@ -83,7 +83,16 @@ impl Config {
         let mut org = match (toml, &self.org_config_param) {
             (Some(text), Some(parameter)) => OrgConfig::from_toml_str(text)
                 .map_err(|source| OrgConfigError { parameter: parameter.clone(), source })?,
-            _ => OrgConfig::builtin(),
+            _ => {
+                // The built-in contact details are placeholders for local runs: a deployed
+                // organisation without its own configuration gives its sender address only,
+                // never an example phone number or street.
+                let mut builtin = OrgConfig::builtin();
+                builtin.organisation.phone = None;
+                builtin.organisation.address = None;
+                builtin.organisation.email = Some(self.sender.as_str().to_owned());
+                builtin
+            }
         };
         org.organisation.name.clone_from(&self.org_name);
         org.organisation.reference_prefix.clone_from(&self.reference_prefix);
