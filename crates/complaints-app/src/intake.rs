@@ -2,7 +2,7 @@
 //! acknowledgement, the acknowledgement written as pending mail in the same store transaction
 //! (the durable outbound path, [`crate::outbound`]). The public signatures are STABLE.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
@@ -113,9 +113,8 @@ impl IntakeService {
         let handler = self.config.organisation.default_handler.clone();
         let (case, mut events) = Case::open(provisional, complaint, now, handler, contact, rules, Actor::System);
 
-        // The acknowledgement's Message-ID is `<reference>.ack.<nonce>@<domain>`: fixed before
-        // the store numbers the case, so this request knows which message to deliver.
-        let mut nonce = None;
+        // What the composer queued in the attempt the store committed (none over the cap).
+        let mut composed = None;
         if possible_spam {
             // Kept and flagged in the same transaction as the case; nothing is queued.
             events.push(system_event(now, CaseEvent::FlaggedForStaff { reason: StaffFlag::PossibleSpam }));
@@ -131,8 +130,8 @@ impl IntakeService {
         }
         let mail = match recipient.filter(|_| !possible_spam) {
             Some(to) => match self.acknowledgement_plan(&case, to, now).await? {
-                Ok((compose, planned)) => {
-                    nonce = Some(planned);
+                Ok((compose, queued)) => {
+                    composed = Some(queued);
                     Some(compose)
                 }
                 Err(reason) => {
@@ -157,19 +156,16 @@ impl IntakeService {
             Err(other) => return Err(other.into()),
         };
         span.record("case_ref", stored.case.reference().to_string());
-        // What the store actually queued: the cap is decided inside its write.
+        // What the store actually queued: the cap is decided inside its write, and the composer
+        // records the message of each attempt, so the last one is the one committed.
         let mut queued = Vec::new();
-        if let Some(nonce) = &nonce
-            && let Ok(from) = EmailAddress::parse(&self.config.mail.from)
-        {
-            let message_id = acknowledgement_message_id(stored.case.reference(), &from, nonce);
-            if self.store.message(&message_id).await?.is_some() {
-                queued.push(message_id);
-            } else {
-                warn!(
+        if let Some(composed) = composed {
+            match lock(&composed).take() {
+                Some(message_id) => queued.push(message_id),
+                None => warn!(
                     cap = self.config.mail.automatic_per_recipient_per_24h,
                     "not acknowledged: the recipient is at the automatic message cap"
-                );
+                ),
             }
         }
         info!(acknowledgement_queued = !queued.is_empty(), "case opened");
@@ -194,7 +190,7 @@ impl IntakeService {
         case: &Case,
         to: Mailbox,
         now: DateTime<Utc>,
-    ) -> Result<Result<(CaseMail, String), NotQueuedReason>, IntakeError> {
+    ) -> Result<Result<(CaseMail, Arc<Mutex<Option<String>>>), NotQueuedReason>, IntakeError> {
         let recipient = recipient_key(&self.contact_key_secret, &to.address);
         let limit = self.config.mail.automatic_per_recipient_per_24h;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
@@ -205,9 +201,11 @@ impl IntakeService {
         let cap =
             RecipientCap { recipient: recipient.clone(), limit, since: now - chrono::Duration::hours(24), at: now };
         let this = self.clone();
-        let planned = nonce.clone();
+        let queued = Arc::new(Mutex::new(None));
+        let record = Arc::clone(&queued);
         let compose = CaseMail::capped(vec![cap], move |case: &Case, over_cap: OverCap<'_>| {
             let mut mail = (Vec::new(), Vec::new());
+            *lock(&record) = None;
             if over_cap(&recipient) {
                 let reason = NotQueuedReason::RecipientCap;
                 mail.0.push(system_event(
@@ -230,6 +228,7 @@ impl IntakeService {
                             purpose: MessagePurpose::Acknowledgement,
                         },
                     ));
+                    *lock(&record) = Some(message.message_id.clone());
                     mail.1.push(NewMessage { message, recipient_key: Some(recipient.clone()) });
                 }
                 // Composed once already with the same inputs; only the number differs.
@@ -240,7 +239,7 @@ impl IntakeService {
             }
             mail
         });
-        Ok(Ok((compose, planned)))
+        Ok(Ok((compose, queued)))
     }
 
     /// The acknowledgement as a message: our own Message-ID so replies thread to the case,
@@ -284,6 +283,12 @@ impl IntakeService {
             case_ref: Some(case.reference().clone()),
         })
     }
+}
+
+/// Locks the composer's record; a poisoned lock only means a composer panicked, and the value
+/// (an id or none) is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn system_event(at: DateTime<Utc>, what: CaseEvent) -> TimelineEvent {

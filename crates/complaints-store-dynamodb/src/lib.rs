@@ -171,6 +171,19 @@ impl DynamoDbCaseStore {
         }
     }
 
+    /// A query on one partition of the sparse due index (open cases by due date, pending mail by
+    /// next attempt) for everything due on or before `until`.
+    fn due_index_until(&self, partition: &str, until: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .index_name(GSI_DUE)
+            .key_condition_expression("#pk = :pk AND #sk <= :hi")
+            .expression_attribute_names("#pk", GSI1PK)
+            .expression_attribute_names("#sk", GSI1SK)
+            .expression_attribute_values(":pk", s(partition))
+            .expression_attribute_values(":hi", s(format!("{until}#{RANGE_END}")))
+    }
+
     /// A query on one partition of a global secondary index, with the sort key in `lo..=hi`.
     fn index_range(
         &self,
@@ -623,15 +636,7 @@ impl CaseStore for DynamoDbCaseStore {
         let mut op = Cost::default();
         // The index holds open cases with a due date only, so this reads the cases due and
         // nothing else however many closed cases the table holds.
-        let query = self
-            .client
-            .query()
-            .index_name(GSI_DUE)
-            .key_condition_expression("#pk = :pk AND #sk <= :hi")
-            .expression_attribute_names("#pk", GSI1PK)
-            .expression_attribute_names("#sk", GSI1SK)
-            .expression_attribute_values(":pk", s(DUE_PARTITION))
-            .expression_attribute_values(":hi", s(format!("{date}#{RANGE_END}")));
+        let query = self.due_index_until(DUE_PARTITION, &date.to_string());
         let items = self.query_all(query, &mut op).await?;
         Self::decode_cases(&items)
     }
@@ -739,15 +744,7 @@ impl CaseStore for DynamoDbCaseStore {
         let mut op = Cost::default();
         // Only pending messages are in the OUTBOX partition of the due index: the cost follows
         // what is pending, never what was sent.
-        let query = self
-            .client
-            .query()
-            .index_name(GSI_DUE)
-            .key_condition_expression("#pk = :pk AND #sk <= :hi")
-            .expression_attribute_names("#pk", GSI1PK)
-            .expression_attribute_names("#sk", GSI1SK)
-            .expression_attribute_values(":pk", s(keys::OUTBOX_PARTITION))
-            .expression_attribute_values(":hi", s(format!("{}#{RANGE_END}", keys::ts(due_by))));
+        let query = self.due_index_until(keys::OUTBOX_PARTITION, &keys::ts(due_by));
         let mut found = Vec::new();
         let page_size = i32::try_from(limit).unwrap_or(i32::MAX).max(1);
         self.query_pages(query.limit(page_size), &mut op, |page| {
