@@ -41,8 +41,8 @@ pub const QUERY_CONTRACTS: &[(&str, QueryContract)] = &[
     ("the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_overdue_cases", |s| {
         Box::pin(the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_overdue_cases(s))
     }),
-    ("filters_pick_cases_by_handler_stage_service_area_channel_category_and_status", |s| {
-        Box::pin(filters_pick_cases_by_handler_stage_service_area_channel_category_and_status(s))
+    ("filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status", |s| {
+        Box::pin(filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status(s))
     }),
     ("the_received_list_includes_finished_cases_in_received_order_within_the_period", |s| {
         Box::pin(the_received_list_includes_finished_cases_in_received_order_within_the_period(s))
@@ -76,7 +76,7 @@ macro_rules! case_queries_contract_tests {
         $crate::case_queries_contract_tests!(@each $make;
             the_open_list_is_in_due_order_and_pages_through_every_case_once,
             the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_overdue_cases,
-            filters_pick_cases_by_handler_stage_service_area_channel_category_and_status,
+            filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status,
             the_received_list_includes_finished_cases_in_received_order_within_the_period,
             a_whole_reference_is_found_directly_and_an_unknown_one_lists_nothing,
         );
@@ -270,7 +270,9 @@ pub async fn the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_ov
 }
 
 /// Each filter keeps exactly the cases it describes.
-pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_and_status(store: Arc<dyn CaseQueries>) {
+pub async fn filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status(
+    store: Arc<dyn CaseQueries>,
+) {
     let fx = Fixture::new();
     let store = store.as_ref();
     let plain = fx.open(store, at(2026, 3, 2)).await;
@@ -291,6 +293,14 @@ pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_a
         external_bodies: Vec::new(),
     };
     let classified = fx.apply(store, classified, classify, date(2026, 3, 5)).await;
+    let reassigned = fx.open(store, at(2026, 3, 5)).await;
+    let assign = Command::Assign {
+        handler: fx.handler.clone(),
+        team: Some("Roads Team".to_owned()),
+        service_area: Some("Roads".to_owned()),
+        assigned_on: date(2026, 3, 6),
+    };
+    let reassigned = fx.apply(store, reassigned, assign, date(2026, 3, 6)).await;
 
     let cases = [
         (CaseQuery { handler: Some(format!("  {}  ", other_handler.to_uppercase())), ..fx.query() }, vec![&by_other]),
@@ -298,6 +308,8 @@ pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_a
         (CaseQuery { service_area: Some("housing repairs".to_owned()), ..fx.query() }, vec![&housing]),
         (CaseQuery { stage: Some(Stage::Two), ..fx.query() }, vec![&at_stage2]),
         (CaseQuery { category: Some("STAFF ATTITUDE".to_owned()), ..fx.query() }, vec![&classified]),
+        (CaseQuery { service_area: Some("roads".to_owned()), ..fx.query() }, vec![&reassigned]),
+        (CaseQuery { team: Some("roads team".to_owned()), ..fx.query() }, vec![&reassigned]),
         (CaseQuery { status: Some(StatusFilter::Stage2AwaitingAcknowledgement), ..fx.query() }, vec![&at_stage2]),
         (
             CaseQuery {
@@ -306,7 +318,7 @@ pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_a
                 channel: Some(Channel::WebForm),
                 ..fx.query()
             },
-            vec![&plain, &housing, &classified],
+            vec![&plain, &housing, &classified, &reassigned],
         ),
     ];
     for (query, expected) in cases {
