@@ -756,6 +756,17 @@ pub async fn manager_decisions_and_staff_involved_are_recorded_with_their_letter
         )
         .await;
     assert_eq!(moved.case.stage(), Stage::Two);
+    // R59: at stage 2 the member of staff is signposted to support.
+    let support = moved.letters.iter().find(|letter| letter.purpose == MessagePurpose::StaffNotice);
+    let Some(support) = support else { fail("no support notice at stage 2") };
+    assert_eq!(support.staff_ref.as_deref(), Some("crew-7"));
+    contains(&h.letter(&support.message_id).await.0, "SUPPORT\n\nThe complaint is being investigated at stage 2.");
+    assert!(
+        moved.case.records().staff_involved[0]
+            .contacts
+            .iter()
+            .any(|c| matches!(c, StaffContact::SupportOffered { .. }))
+    );
     let closed = h
         .must(
             &handler,

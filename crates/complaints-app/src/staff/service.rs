@@ -464,6 +464,7 @@ impl StaffActions {
                     channel: asked_by,
                     received_at: None,
                 })?;
+                steps.support_at_stage2(today)?;
                 steps.acknowledge(points, today, None)?;
             }
             StaffAction::Stage2 { how, reason, points } => {
@@ -471,6 +472,7 @@ impl StaffActions {
                     Stage2How::Move => Command::MoveToStage2 { decided_on: today, reason },
                     Stage2How::Direct => Command::RouteDirectToStage2 { routed_on: today, reason },
                 })?;
+                steps.support_at_stage2(today)?;
                 steps.acknowledge(points, today, None)?;
             }
             StaffAction::Acknowledge { points, agreed_on } => {
@@ -672,6 +674,29 @@ impl<'s> Steps<'s> {
             agreed_on: agreed_on.unwrap_or(today),
         })?;
         self.letter(LetterPlan::citizen(Letter::Stage2Acknowledgement));
+        Ok(())
+    }
+
+    /// R59: support and information are signposted at stage 2: when a case reaches it, every
+    /// member of staff involved with an address who was not yet offered support gets a notice
+    /// (with the support section) and the offer is recorded.
+    fn support_at_stage2(&mut self, today: NaiveDate) -> Result<(), ActionError> {
+        let due: Vec<String> = self
+            .case
+            .records()
+            .staff_involved
+            .iter()
+            .filter(|staff| staff.email.is_some())
+            .filter(|staff| !staff.contacts.iter().any(|c| matches!(c, StaffContact::SupportOffered { .. })))
+            .map(|staff| staff.staff_ref.clone())
+            .collect();
+        for staff_ref in due {
+            self.apply(Command::RecordStaffContact {
+                staff_ref: staff_ref.clone(),
+                contact: StaffContact::SupportOffered { on: today },
+            })?;
+            self.letter(LetterPlan::staff(staff_ref, Letter::StaffNotice));
+        }
         Ok(())
     }
 
