@@ -456,11 +456,7 @@ fn dispatch(opts: &StaffOpts, command: CaseCommand) -> Result<String, Failure> {
             version,
         } => {
             let mut actions = Vec::new();
-            if let Some(handler) = handler {
-                actions.push(StaffAction::Assign { handler, team, service_area });
-            } else if team.is_some() || service_area.is_some() {
-                return Err(Failure::Usage("--team and --service-area go with --handler".to_owned()));
-            }
+            // The classification first: it is the one a rule may refuse (an unknown category).
             match (category, lead_service) {
                 (Some(category), Some(lead_service)) => actions.push(StaffAction::Classify {
                     category,
@@ -470,6 +466,11 @@ fn dispatch(opts: &StaffOpts, command: CaseCommand) -> Result<String, Failure> {
                 }),
                 (None, None) if contributing.is_empty() && external.is_empty() => {}
                 _ => return Err(Failure::Usage("--category and --lead-service go together".to_owned())),
+            }
+            if let Some(handler) = handler {
+                actions.push(StaffAction::Assign { handler, team, service_area });
+            } else if team.is_some() || service_area.is_some() {
+                return Err(Failure::Usage("--team and --service-area go with --handler".to_owned()));
             }
             if actions.is_empty() {
                 return Err(Failure::Usage("give --handler, or --category with --lead-service".to_owned()));
