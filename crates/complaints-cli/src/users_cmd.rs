@@ -60,9 +60,12 @@ fn users(command: UsersCommand) -> Result<String, Failure> {
                 .map(|raw| EmailAddress::parse(&raw).map_err(|e| Failure::Usage(format!("--email {raw:?}: {e}"))))
                 .transpose()?;
             crate::serve::private_writable_dir(&data_dir)?;
-            let mut file = UsersFile::load(&data_dir)?;
-            let token = match file.add(&name, full_name, role, email, Utc::now()) {
-                Ok(token) => token,
+            let added = UsersFile::update(&data_dir, |file| {
+                let token = file.add(&name, full_name, role, email, Utc::now())?;
+                Ok((token, file.path().to_owned()))
+            });
+            let (token, path) = match added {
+                Ok(added) => added,
                 Err(UsersError::BadName(name)) => {
                     return Err(Failure::Usage(format!(
                         "{name:?} is not a user name (1 to 64 letters, digits, '.', '_' or '-')"
@@ -70,7 +73,6 @@ fn users(command: UsersCommand) -> Result<String, Failure> {
                 }
                 Err(other) => return Err(other.into()),
             };
-            file.save()?;
             if json {
                 let value = serde_json::json!({ "name": name, "role": role, "token": token });
                 return Ok(format!("{value}\n"));
@@ -78,7 +80,7 @@ fn users(command: UsersCommand) -> Result<String, Failure> {
             Ok(format!(
                 "added {name} ({}) to {}\ntoken (shown once; keep it safe): {token}\n",
                 role.as_str(),
-                file.path().display()
+                path.display()
             ))
         }
         UsersCommand::List { data_dir, json } => {
@@ -114,9 +116,7 @@ fn users(command: UsersCommand) -> Result<String, Failure> {
             Ok(out)
         }
         UsersCommand::Remove { name, data_dir } => {
-            let mut file = UsersFile::load(&data_dir)?;
-            file.remove(&name)?;
-            file.save()?;
+            UsersFile::update(&data_dir, |file| file.remove(&name))?;
             Ok(format!("removed {name}\n"))
         }
     }
