@@ -907,7 +907,16 @@ fn as_text(stored: &StoredCase, timeline: &[TimelineEvent]) -> String {
     row("Reference:", case.reference().to_string());
     row("Status:", name_of(&case.status()));
     row("Channel:", complaint.channel.to_string());
-    row("Service area:", complaint.service_area.clone());
+    row("Service area:", one_line(complaints_app::queries::service_area_of(case)));
+    if let Some(team) = case.records().assignment.as_ref().and_then(|a| a.team.as_deref()) {
+        row("Team:", one_line(team));
+    }
+    if let Some(classification) = &case.records().classification {
+        row(
+            "Category:",
+            format!("{} (lead: {})", one_line(&classification.category), one_line(&classification.lead_service)),
+        );
+    }
     row(
         "Received:",
         format!("{} (counts from {})", case.received_at().format("%Y-%m-%d %H:%M UTC"), case.effective_receipt()),
