@@ -1,18 +1,17 @@
 //! What every staff command shares: the options (`--data-dir`, `--as`, `--at`, `--json`,
 //! `--config`, `--templates`), opening the local data directory as `complaints serve` does
-//! (SQLite, mail folder, contact-key secret, users file, audit log), and how failures end the
+//! (SQLite, which keeps the audit log too, mail folder, contact-key secret, users file), and how failures end the
 //! process: bad arguments exit 2 with one line; a refused action exits 1 naming the rule.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use complaints_app::ports::{Clock, FixedClock, StoreError, SystemClock};
-use complaints_app::staff::{ActionError, AuditEntry, AuditLog, StaffActions, StaffUser};
+use complaints_app::staff::{ActionError, StaffActions, StaffUser};
 use complaints_app::users::{UsersError, UsersFile};
 use complaints_mail::templates::Templates;
 use complaints_mail_folder::MailFolder;
@@ -20,9 +19,6 @@ use complaints_store_sqlite::SqliteCaseStore;
 use serde::de::DeserializeOwned;
 
 use crate::serve::{DATABASE_FILE, MAIL_DIR};
-
-/// The audit log of a local run: one JSON line per read or change (ids only), 0600.
-pub const AUDIT_FILE: &str = "audit.jsonl";
 
 /// The options every staff command takes.
 #[derive(Debug, Clone, Args)]
@@ -131,38 +127,6 @@ pub fn block_on<T>(work: impl std::future::Future<Output = Result<T, Failure>>) 
     runtime.block_on(work)
 }
 
-/// An [`AuditLog`] appending JSON lines to `data/audit.jsonl` (mode 0600).
-#[derive(Debug)]
-pub struct FileAuditLog {
-    path: PathBuf,
-}
-
-impl FileAuditLog {
-    #[must_use]
-    pub fn in_data_dir(data_dir: &Path) -> Self {
-        Self { path: data_dir.join(AUDIT_FILE) }
-    }
-}
-
-#[async_trait]
-impl AuditLog for FileAuditLog {
-    async fn record(&self, entry: AuditEntry) -> Result<(), StoreError> {
-        let mut line = serde_json::to_string(&entry).map_err(|e| StoreError::Unavailable(Box::new(e)))?;
-        line.push('\n');
-        let mut options = std::fs::OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options
-            .open(&self.path)
-            .and_then(|mut file| file.write_all(line.as_bytes()))
-            .map_err(|e| StoreError::Unavailable(Box::new(e)))
-    }
-}
-
 /// An opened data directory, acting as one user.
 pub struct Staff {
     pub actions: StaffActions,
@@ -238,7 +202,8 @@ impl StaffOpts {
             calendar: Arc::new(calendar),
             templates: Arc::new(templates),
             contact_key_secret: Arc::from(secret.as_slice()),
-            audit: Arc::new(FileAuditLog::in_data_dir(&self.data_dir)),
+            // The data file keeps the audit log too (table `staff_audit`), as for `serve`.
+            audit: Arc::clone(&store) as _,
         };
         Ok(Staff { actions, store, user, at, json: self.json })
     }
