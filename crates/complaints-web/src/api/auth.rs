@@ -9,11 +9,13 @@
 //!   in the request's extensions, and maps the `cognito:groups` claim to a role: [`JwtClaims`]
 //!   (feature `lambda`). The `Authorization` header itself is not looked at there.
 
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use axum::http::request::Parts;
 use complaints_app::staff::StaffUser;
-use complaints_app::users::UsersFile;
+use complaints_app::users::{UsersError, UsersFile};
 use complaints_core::complaint::EmailAddress;
 use complaints_core::roles::Role;
 
@@ -40,23 +42,78 @@ pub trait Authenticate: Send + Sync + std::fmt::Debug {
     fn authenticate(&self, parts: &Parts) -> Result<StaffUser, AuthError>;
 }
 
-/// Local: bearer tokens checked against the users file.
-#[derive(Debug, Clone)]
+/// Local: bearer tokens checked against the users file. The file is read again when it changes
+/// on disk, so `complaints users add | remove` takes effect on a running server (a removed user
+/// loses access at their next request).
+#[derive(Debug)]
 pub struct BearerUsers {
+    data_dir: Option<PathBuf>,
+    loaded: RwLock<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    modified: Option<SystemTime>,
     users: Arc<UsersFile>,
 }
 
 impl BearerUsers {
+    /// Fixed users (tests, tools): the file is never read again.
     #[must_use]
-    pub fn new(users: Arc<UsersFile>) -> Self {
-        Self { users }
+    pub fn new(users: UsersFile) -> Self {
+        Self { data_dir: None, loaded: RwLock::new(Loaded { modified: None, users: Arc::new(users) }) }
     }
+
+    /// The users file of `data_dir`, read now (so a bad file stops the start) and again whenever
+    /// its modification time changes.
+    ///
+    /// # Errors
+    /// [`UsersError`] when the file cannot be read or is not valid.
+    pub fn from_data_dir(data_dir: &Path) -> Result<Self, UsersError> {
+        let modified = modified(data_dir);
+        let users = Arc::new(UsersFile::load(data_dir)?);
+        Ok(Self { data_dir: Some(data_dir.to_owned()), loaded: RwLock::new(Loaded { modified, users }) })
+    }
+
+    /// The users as the file is now.
+    fn current(&self) -> Option<Arc<UsersFile>> {
+        let read = |loaded: &RwLock<Loaded>| {
+            loaded.read().map(|l| (l.modified, Arc::clone(&l.users))).unwrap_or_else(|p| {
+                let l = p.into_inner();
+                (l.modified, Arc::clone(&l.users))
+            })
+        };
+        let (seen, users) = read(&self.loaded);
+        let Some(dir) = &self.data_dir else { return Some(users) };
+        let now = modified(dir);
+        if now == seen {
+            return Some(users);
+        }
+        match UsersFile::load(dir) {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                if let Ok(mut loaded) = self.loaded.write() {
+                    *loaded = Loaded { modified: now, users: Arc::clone(&fresh) };
+                }
+                Some(fresh)
+            }
+            Err(err) => {
+                // Fail closed: a file that cannot be read lets nobody in until it is fixed.
+                tracing::error!(error = %complaints_app::error_chain(&err), "the users file cannot be read");
+                None
+            }
+        }
+    }
+}
+
+fn modified(data_dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(UsersFile::path_in(data_dir)).and_then(|m| m.modified()).ok()
 }
 
 impl Authenticate for BearerUsers {
     fn authenticate(&self, parts: &Parts) -> Result<StaffUser, AuthError> {
         let token = bearer_token(parts)?;
-        self.users.authenticate_token(token).ok_or(AuthError::Invalid)
+        self.current().and_then(|users| users.authenticate_token(token)).ok_or(AuthError::Invalid)
     }
 }
 
