@@ -6,6 +6,7 @@ pub mod intake;
 pub mod object_store;
 pub mod outbound;
 pub mod ports;
+pub mod staff;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -21,6 +21,8 @@ pub mod outcome;
 pub mod policy;
 pub mod records;
 pub mod reference;
+pub mod rejection;
+pub mod roles;
 pub mod signposting;
 pub mod text;
 pub mod timeline;
