@@ -18,7 +18,6 @@ pub mod body;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -28,7 +27,7 @@ use chrono::{Duration, NaiveDate};
 use complaints_app::learning::{self as register, LearningStore, RegisterError};
 use complaints_app::ports::StoreError;
 use complaints_app::queries::{CaseQueries, CaseQuery, Cursor, Scope, StatusFilter, parse_channel, parse_stage};
-use complaints_app::staff::{ActionError, ErrorKind, LogComplaint, StaffAction, StaffActions, StaffUser};
+use complaints_app::staff::{Access, ActionError, AuditEntry, ErrorKind, LogComplaint, StaffAction, StaffActions, StaffUser};
 use complaints_core::case::ContactKey;
 use complaints_core::complaint::{Channel, Complainant, EmailAddress};
 use complaints_core::reference::CaseRef;
@@ -637,16 +636,41 @@ fn register_problem(err: &RegisterError) -> Response {
     }
 }
 
-/// Learning actions change no case: the role matrix's `learning` permission is checked and the
-/// change audited through the staff actions, like every other.
-async fn allow_learning(state: &ApiState, user: &StaffUser, read: bool) -> Result<(), Response> {
-    let permission = if read { Permission::ListCases } else { Permission::Learning };
-    state.staff.record_read(user, permission, None, None).await.map_err(|err| action_problem(&err))
+/// Learning actions change no case, so no case action audits them: reads are recorded through
+/// the staff actions' `record_read`, and changes are checked against the role matrix's `learning`
+/// permission here and written to the same audit log.
+async fn allow_learning_read(state: &ApiState, user: &StaffUser) -> Result<(), Response> {
+    state.staff.record_read(user, Permission::ListCases, None, None).await.map_err(|err| action_problem(&err))
+}
+
+fn allow_learning_change(user: &StaffUser) -> Result<(), Response> {
+    if user.may(Permission::Learning) {
+        Ok(())
+    } else {
+        Err(action_problem(&ActionError::Forbidden { role: user.role, needs: Permission::Learning }))
+    }
+}
+
+/// Records a learning change with its actor; the change is made, so a failure here is logged.
+async fn audit_learning_change(state: &ApiState, user: &StaffUser, action: &str, reference: Option<CaseRef>) {
+    let entry = AuditEntry {
+        at: state.staff.clock.now(),
+        actor: user.id.clone(),
+        role: user.role,
+        access: Access::Change,
+        permission: Permission::Learning,
+        action: action.to_owned(),
+        reference,
+        contact: None,
+    };
+    if let Err(err) = state.staff.audit.record(entry).await {
+        tracing::warn!(error = %complaints_app::error_chain(&err), "learning change not copied to the audit log");
+    }
 }
 
 /// `GET /api/learning`: the learning actions not done yet, earliest due first.
 async fn list_learning(State(state): State<ApiState>, Staff(user): Staff) -> Response {
-    if let Err(response) = allow_learning(&state, &user, true).await {
+    if let Err(response) = allow_learning_read(&state, &user).await {
         return response;
     }
     match state.learning.open_learning().await {
@@ -672,13 +696,16 @@ async fn create_learning(State(state): State<ApiState>, Staff(user): Staff, requ
             Err(_) => return bad_field(&format!("cases[{i}]"), "is not a case reference"),
         }
     }
-    if let Err(response) = allow_learning(&state, &user, false).await {
+    if let Err(response) = allow_learning_change(&user) {
         return response;
     }
     let today = complaints_core::dates::today_in_scotland(state.staff.clock.now());
     let id = register::new_learning_id();
     match register::create(&*state.learning, id, new.root_cause, new.action, new.owner, today, new.due_on, cases).await {
-        Ok(stored) => json_response(StatusCode::CREATED, &json!({ "action": stored.action, "version": stored.version })),
+        Ok(stored) => {
+            audit_learning_change(&state, &user, "learning-create", None).await;
+            json_response(StatusCode::CREATED, &json!({ "action": stored.action, "version": stored.version }))
+        }
         Err(err) => register_problem(&err),
     }
 }
@@ -709,11 +736,14 @@ async fn link_learning(
     let Ok(reference) = link.reference.parse::<CaseRef>() else {
         return bad_field("reference", "is not a case reference");
     };
-    if let Err(response) = allow_learning(&state, &user, false).await {
+    if let Err(response) = allow_learning_change(&user) {
         return response;
     }
-    match register::link(&*state.learning, &id, reference).await {
-        Ok(stored) => json_response(StatusCode::OK, &json!({ "action": stored.action, "version": stored.version })),
+    match register::link(&*state.learning, &id, reference.clone()).await {
+        Ok(stored) => {
+            audit_learning_change(&state, &user, "learning-link", Some(reference)).await;
+            json_response(StatusCode::OK, &json!({ "action": stored.action, "version": stored.version }))
+        }
         Err(err) => register_problem(&err),
     }
 }
@@ -733,12 +763,15 @@ async fn complete_learning(
         Ok(done) => done,
         Err(problem) => return problem.into_response(),
     };
-    if let Err(response) = allow_learning(&state, &user, false).await {
+    if let Err(response) = allow_learning_change(&user) {
         return response;
     }
     let today = complaints_core::dates::today_in_scotland(state.staff.clock.now());
     match register::complete(&*state.learning, &id, done.done_on.unwrap_or(today)).await {
-        Ok(stored) => json_response(StatusCode::OK, &json!({ "action": stored.action, "version": stored.version })),
+        Ok(stored) => {
+            audit_learning_change(&state, &user, "learning-complete", None).await;
+            json_response(StatusCode::OK, &json!({ "action": stored.action, "version": stored.version }))
+        }
         Err(err) => register_problem(&err),
     }
 }
