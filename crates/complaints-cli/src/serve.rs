@@ -20,11 +20,11 @@ use complaints_app::outbound::Delivery;
 use complaints_app::ports::{CaseStore, Clock, Mailer, SystemClock};
 use complaints_app::staff::StaffActions;
 use complaints_app::staff::audit::TracingAuditLog;
-use complaints_web::api::auth::BearerUsers;
 use complaints_core::config::OrgConfig;
 use complaints_mail::templates::Templates;
 use complaints_mail_folder::MailFolder;
 use complaints_store_sqlite::SqliteCaseStore;
+use complaints_web::api::auth::BearerUsers;
 use sha2::{Digest, Sha256};
 
 /// File name of the SQLite database inside the data directory.

@@ -57,7 +57,8 @@ impl Problem {
     pub fn invalid_fields(errors: &[FieldError]) -> Self {
         let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields", "Some answers need changing")
             .detail("See errors: each names a field and what to change.");
-        problem.errors = errors.iter().map(|e| ProblemField { field: e.field.to_owned(), message: e.message.clone() }).collect();
+        problem.errors =
+            errors.iter().map(|e| ProblemField { field: e.field.to_owned(), message: e.message.clone() }).collect();
         problem
     }
 }

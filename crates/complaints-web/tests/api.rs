@@ -130,8 +130,9 @@ async fn an_illegal_move_names_the_mchp_rule_409_for_the_state_and_422_for_the_r
     let case = api.get(Role::Manager, &format!("/api/cases/{reference}")).await;
     let due: NaiveDate = case.json["clocks"][0]["due"].as_str().and_then(|d| d.parse().ok()).expect("a due date");
     let earlier = (due - Duration::days(7)).to_string();
-    let extend =
-        api.act(Role::Manager, &reference, 1, json!({"action": "extend", "reason": "Waiting", "new_due": earlier})).await;
+    let extend = api
+        .act(Role::Manager, &reference, 1, json!({"action": "extend", "reason": "Waiting", "new_due": earlier}))
+        .await;
     is_problem(&extend, StatusCode::UNPROCESSABLE_ENTITY, "rule-refused");
     assert_eq!(extend.json["rule"], "R21");
 }
@@ -200,8 +201,7 @@ async fn lists_filter_and_page_with_a_cursor_and_a_bad_filter_is_named() {
     for _ in 0..5 {
         references.push(api.log_phone_complaint(None).await);
     }
-    let assigned =
-        api.act(Role::Handler, &references[2], 1, json!({"action": "assign", "handler": "Team Z"})).await;
+    let assigned = api.act(Role::Handler, &references[2], 1, json!({"action": "assign", "handler": "Team Z"})).await;
     assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.json);
 
     let mut seen = Vec::new();
@@ -223,7 +223,8 @@ async fn lists_filter_and_page_with_a_cursor_and_a_bad_filter_is_named() {
     assert_eq!(seen, expected, "every open case once, over three pages");
 
     let team = api.get(Role::Handler, "/api/cases?handler=team%20z").await;
-    let only: Vec<&str> = team.json["cases"].as_array().expect("cases").iter().filter_map(|c| c["reference"].as_str()).collect();
+    let only: Vec<&str> =
+        team.json["cases"].as_array().expect("cases").iter().filter_map(|c| c["reference"].as_str()).collect();
     assert_eq!(only, [references[2].as_str()]);
 
     let bad = api.get(Role::Handler, "/api/cases?status=lost").await;
@@ -303,17 +304,27 @@ async fn lifecycle(api: &Api) {
     };
 
     let responded = api
-        .act(Role::Handler, &reference, version.get(), json!({"action": "respond", "outcome": "not-upheld",
-            "note": "The crew found the bin blocked by a car."}))
+        .act(
+            Role::Handler,
+            &reference,
+            version.get(),
+            json!({"action": "respond", "outcome": "not-upheld",
+            "note": "The crew found the bin blocked by a car."}),
+        )
         .await;
     let responded = step(responded, &["stage1-response"]);
     assert_eq!(responded["status"], "stage1-closed");
 
     api.clock.advance(Duration::days(14));
     let escalated = api
-        .act(Role::Handler, &reference, version.get(), json!({"action": "escalate", "channel": "email", "points": [
+        .act(
+            Role::Handler,
+            &reference,
+            version.get(),
+            json!({"action": "escalate", "channel": "email", "points": [
             {"summary": "The bin was not collected", "outcome_sought": "Collect it"},
-            {"summary": "The crew were rude", "outcome_sought": "An apology"}]}))
+            {"summary": "The crew were rude", "outcome_sought": "An apology"}]}),
+        )
         .await;
     let escalated = step(escalated, &["stage2-acknowledgement"]);
     assert_eq!(escalated["status"], "stage2-acknowledged");
@@ -328,15 +339,25 @@ async fn lifecycle(api: &Api) {
         .and_then(|d| d.parse().ok())
         .expect("the stage 2 response is due");
     let extended = api
-        .act(Role::Manager, &reference, version.get(), json!({"action": "extend", "reason": "Waiting for the crew's statements",
-            "new_due": (due + Duration::days(7)).to_string()}))
+        .act(
+            Role::Manager,
+            &reference,
+            version.get(),
+            json!({"action": "extend", "reason": "Waiting for the crew's statements",
+            "new_due": (due + Duration::days(7)).to_string()}),
+        )
         .await;
     let extended = step(extended, &["extension"]);
     assert_eq!(extended["status"], "stage2-extended");
 
     let closed = api
-        .act(Role::Handler, &reference, version.get(), json!({"action": "close", "point_outcomes": ["upheld", "not-upheld"],
-            "note": "We collected the bin; we found no evidence of rudeness."}))
+        .act(
+            Role::Handler,
+            &reference,
+            version.get(),
+            json!({"action": "close", "point_outcomes": ["upheld", "not-upheld"],
+            "note": "We collected the bin; we found no evidence of rudeness."}),
+        )
         .await;
     let closed = step(closed, &["final-response"]);
     assert_eq!(closed["status"], "stage2-closed");

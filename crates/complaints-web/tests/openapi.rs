@@ -179,9 +179,9 @@ fn the_request_examples_match_their_schemas_and_the_api_accepts_them() {
 
     let cases = &doc["paths"]["/api/cases"]["post"]["requestBody"]["content"]["application/json"]["example"];
     serde_json::from_value::<LogComplaint>(cases.clone()).expect("the log example is a LogComplaint");
-    let mut action = doc["paths"]["/api/cases/{reference}/actions"]["post"]["requestBody"]["content"]
-        ["application/json"]["example"]
-        .clone();
+    let mut action =
+        doc["paths"]["/api/cases/{reference}/actions"]["post"]["requestBody"]["content"]["application/json"]["example"]
+            .clone();
     action.as_object_mut().map(|o| o.remove("expected_version"));
     serde_json::from_value::<StaffAction>(action).expect("the action example is a StaffAction");
 }
@@ -203,9 +203,8 @@ fn every_staff_action_the_api_takes_is_in_the_document() {
         let error = serde_json::from_value::<StaffAction>(probe).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(!error.starts_with("unknown variant"), "{name} is documented but not an action: {error}");
     }
-    let unknown = serde_json::from_value::<StaffAction>(json!({"action": "not-an-action"}))
-        .expect_err("unknown")
-        .to_string();
+    let unknown =
+        serde_json::from_value::<StaffAction>(json!({"action": "not-an-action"})).expect_err("unknown").to_string();
     let taken: BTreeSet<&str> = unknown
         .split("expected one of ")
         .nth(1)
@@ -244,7 +243,11 @@ impl Recorder {
         let (template, op) = operation(&self.doc, method, path);
         let status = reply.status.as_u16().to_string();
         let documented = &op["responses"][&status];
-        assert!(documented.is_object(), "{method} {template} answered {status}, which is not documented: {}", reply.json);
+        assert!(
+            documented.is_object(),
+            "{method} {template} answered {status}, which is not documented: {}",
+            reply.json
+        );
         let media = reply.content_type.split(';').next().unwrap_or_default().trim();
         let schema = &documented["content"][media]["schema"];
         assert!(schema.is_object(), "{method} {template} {status}: {media} is not documented");
@@ -272,15 +275,27 @@ async fn real_responses_have_documented_statuses_and_match_the_schemas() {
     let mut recorder = Recorder { doc: document(), covered: BTreeSet::new() };
     let r = &mut recorder;
 
-    let logged = post(&api, r, Role::Handler, "/api/cases", &json!({"channel": "letter", "name": "Sam Example",
+    let logged = post(
+        &api,
+        r,
+        Role::Handler,
+        "/api/cases",
+        &json!({"channel": "letter", "name": "Sam Example",
         "email": "sam@example.org", "service_area": "Housing repairs", "description": "The boiler is broken.",
-        "note": "Letter dated 28 November."}))
+        "note": "Letter dated 28 November."}),
+    )
     .await;
     assert_eq!(logged.status, StatusCode::CREATED);
     let reference = logged.json["reference"].as_str().expect("reference").to_owned();
     post(&api, r, Role::Handler, "/api/cases", &json!({"channel": "phone"})).await;
-    post(&api, r, Role::Auditor, "/api/cases", &json!({"channel": "phone", "service_area": "Bins",
-        "description": "d", "note": "n"}))
+    post(
+        &api,
+        r,
+        Role::Auditor,
+        "/api/cases",
+        &json!({"channel": "phone", "service_area": "Bins",
+        "description": "d", "note": "n"}),
+    )
     .await;
 
     get(&api, r, Role::Handler, "/api/cases").await;
@@ -298,11 +313,23 @@ async fn real_responses_have_documented_statuses_and_match_the_schemas() {
     post(&api, r, Role::Handler, &actions, &json!({"action": "assign", "handler": "B"})).await; // 428
     post(&api, r, Role::Handler, &actions, &json!({"action": "refer-spso", "expected_version": 2})).await; // 409 rule
     post(&api, r, Role::Handler, &actions, &json!({"action": "respond", "expected_version": 2})).await; // 422
-    post(&api, r, Role::Handler, "/api/cases/CMP-2026-09999/actions", &json!({"action": "withdraw",
-        "expected_version": 1}))
+    post(
+        &api,
+        r,
+        Role::Handler,
+        "/api/cases/CMP-2026-09999/actions",
+        &json!({"action": "withdraw",
+        "expected_version": 1}),
+    )
     .await;
-    let responded = post(&api, r, Role::Handler, &actions, &json!({"action": "respond", "outcome": "resolved",
-        "note": "We repaired the boiler.", "expected_version": 2}))
+    let responded = post(
+        &api,
+        r,
+        Role::Handler,
+        &actions,
+        &json!({"action": "respond", "outcome": "resolved",
+        "note": "We repaired the boiler.", "expected_version": 2}),
+    )
     .await;
     assert_eq!(responded.status, StatusCode::OK, "{}", responded.json);
 
@@ -310,8 +337,14 @@ async fn real_responses_have_documented_statuses_and_match_the_schemas() {
     get(&api, r, Role::Handler, "/api/contacts/export?email=sam%40example.org").await;
     get(&api, r, Role::Manager, "/api/contacts/export").await;
 
-    let created = post(&api, r, Role::Handler, "/api/learning", &json!({"root_cause": "Old boilers",
-        "action": "Survey boilers", "owner": "Housing manager", "due_on": "2027-02-26", "cases": [reference]}))
+    let created = post(
+        &api,
+        r,
+        Role::Handler,
+        "/api/learning",
+        &json!({"root_cause": "Old boilers",
+        "action": "Survey boilers", "owner": "Housing manager", "due_on": "2027-02-26", "cases": [reference]}),
+    )
     .await;
     let id = created.json["action"]["id"].as_str().expect("id").to_owned();
     post(&api, r, Role::Handler, "/api/learning", &json!({"root_cause": "x"})).await;
@@ -321,8 +354,9 @@ async fn real_responses_have_documented_statuses_and_match_the_schemas() {
     post(&api, r, Role::Handler, &format!("/api/learning/{id}/complete"), &json!({"done_on": "2026-12-01"})).await;
     post(&api, r, Role::Handler, &format!("/api/learning/{id}/complete"), &json!({})).await;
 
-    let unauthenticated =
-        api.send(Request::builder().method(Method::GET).uri("/api/learning").body(Body::empty()).expect("request")).await;
+    let unauthenticated = api
+        .send(Request::builder().method(Method::GET).uri("/api/learning").body(Body::empty()).expect("request"))
+        .await;
     r.record("get", "/api/learning", &unauthenticated);
 
     // Every documented operation answered at least once with a success.

@@ -140,7 +140,9 @@ mod tests {
         let config = load(&vars).expect("complete environment");
 
         let org = config
-            .org_config(Some("service_areas = [\"Bins\"]\n[organisation]\nname = \"File\"\nreference_prefix = \"FILE\"\n"))
+            .org_config(Some(
+                "service_areas = [\"Bins\"]\n[organisation]\nname = \"File\"\nreference_prefix = \"FILE\"\n",
+            ))
             .expect("valid TOML");
 
         assert_eq!(org.service_areas, ["Bins"]);

@@ -71,10 +71,8 @@ impl Ready {
             None => None,
         };
         let org = self.config.org_config(org_toml.as_deref())?;
-        let store = Arc::new(DynamoDbCaseStore::new(
-            aws_sdk_dynamodb::Client::new(&aws),
-            self.config.table_name.clone(),
-        ));
+        let store =
+            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
         let staff = StaffActions {
             store: store.clone(),
             mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),

@@ -92,9 +92,9 @@ async fn a_handler_in_the_cognito_group_logs_a_complaint_recorded_against_their_
         send(&router, &event("POST", "/api/cases", Some(claims("5f1c-handler", "[handler]")), Some(&complaint))).await;
 
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let staff_event = body["events"].as_array().and_then(|events| {
-        events.iter().find(|e| e["actor"]["kind"] == "staff").map(|e| e["actor"]["id"].clone())
-    });
+    let staff_event = body["events"]
+        .as_array()
+        .and_then(|events| events.iter().find(|e| e["actor"]["kind"] == "staff").map(|e| e["actor"]["id"].clone()));
     assert_eq!(staff_event, Some(json!("5f1c-handler")), "the timeline names the token's subject");
     assert!(audit.entries().iter().all(|entry| entry.actor == "5f1c-handler"));
 }
@@ -106,7 +106,8 @@ async fn an_auditor_group_reads_but_may_not_act() {
     assert_eq!(listed, StatusCode::OK);
 
     let complaint = json!({"channel": "phone", "service_area": "Bins", "description": "d", "note": "n"});
-    let (status, body) = send(&router, &event("POST", "/api/cases", Some(claims("a-1", "[auditor]")), Some(&complaint))).await;
+    let (status, body) =
+        send(&router, &event("POST", "/api/cases", Some(claims("a-1", "[auditor]")), Some(&complaint))).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["type"], "/problems/forbidden");
 }
@@ -128,8 +129,10 @@ async fn an_account_in_no_staff_group_is_refused_and_a_role_in_the_body_changes_
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["type"], "/problems/no-role");
 
-    let smuggled = json!({"channel": "phone", "service_area": "Bins", "description": "d", "note": "n", "role": "manager"});
-    let (status, body) = send(&router, &event("POST", "/api/cases", Some(claims("a-1", "[auditor]")), Some(&smuggled))).await;
+    let smuggled =
+        json!({"channel": "phone", "service_area": "Bins", "description": "d", "note": "n", "role": "manager"});
+    let (status, body) =
+        send(&router, &event("POST", "/api/cases", Some(claims("a-1", "[auditor]")), Some(&smuggled))).await;
     assert!(status == StatusCode::FORBIDDEN || status == StatusCode::UNPROCESSABLE_ENTITY, "{status} {body}");
     assert_ne!(status, StatusCode::CREATED);
 }

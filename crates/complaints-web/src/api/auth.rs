@@ -166,9 +166,7 @@ pub const GROUPS_CLAIM: &str = "cognito:groups";
 ///
 /// # Errors
 /// [`AuthError::Missing`] without a subject; [`AuthError::NoRole`] when no group is a staff role.
-pub fn user_from_claims(
-    claims: &std::collections::HashMap<String, String>,
-) -> Result<StaffUser, AuthError> {
+pub fn user_from_claims(claims: &std::collections::HashMap<String, String>) -> Result<StaffUser, AuthError> {
     let id = claims.get(SUBJECT_CLAIM).map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or(AuthError::Missing)?;
     let groups = claims.get(GROUPS_CLAIM).map(|claim| claim_groups(claim)).unwrap_or_default();
     let role = role_from_groups(&groups).ok_or(AuthError::NoRole)?;

@@ -27,7 +27,9 @@ use chrono::{Duration, NaiveDate};
 use complaints_app::learning::{self as register, LearningStore, RegisterError};
 use complaints_app::ports::StoreError;
 use complaints_app::queries::{CaseQueries, CaseQuery, Cursor, Scope, StatusFilter, parse_channel, parse_stage};
-use complaints_app::staff::{Access, ActionError, AuditEntry, ErrorKind, LogComplaint, StaffAction, StaffActions, StaffUser};
+use complaints_app::staff::{
+    Access, ActionError, AuditEntry, ErrorKind, LogComplaint, StaffAction, StaffActions, StaffUser,
+};
 use complaints_core::case::ContactKey;
 use complaints_core::complaint::{Channel, Complainant, EmailAddress};
 use complaints_core::reference::CaseRef;
@@ -122,7 +124,10 @@ async fn api_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    );
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
 }
@@ -160,10 +165,11 @@ fn unauthenticated(err: AuthError) -> Response {
         AuthError::Missing => "Send Authorization: Bearer <token>.",
         _ => "The token is not valid: it is unknown, revoked or expired.",
     };
-    let mut response = Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in first")
-        .detail(detail)
-        .into_response();
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"complaints-staff\""));
+    let mut response =
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in first").detail(detail).into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"complaints-staff\""));
     response
 }
 
@@ -319,9 +325,7 @@ struct CaseList {
 
 fn date_param(field: &str, value: Option<&String>) -> Result<Option<NaiveDate>, Response> {
     value
-        .map(|text| {
-            text.trim().parse::<NaiveDate>().map_err(|_| bad_query(field, "must be a date, YYYY-MM-DD"))
-        })
+        .map(|text| text.trim().parse::<NaiveDate>().map_err(|_| bad_query(field, "must be a date, YYYY-MM-DD")))
         .transpose()
 }
 
@@ -488,9 +492,9 @@ fn expected_version(headers: &HeaderMap, body: &mut serde_json::Map<String, Valu
     };
     let from_body = match body.remove("expected_version") {
         None | Some(Value::Null) => None,
-        Some(value) => {
-            Some(value.as_u64().ok_or_else(|| invalid("expected_version", "must be a whole number (the case's version)"))?)
-        }
+        Some(value) => Some(
+            value.as_u64().ok_or_else(|| invalid("expected_version", "must be a whole number (the case's version)"))?,
+        ),
     };
     let from_header = match headers.get(header::IF_MATCH) {
         None => None,
@@ -615,9 +619,12 @@ struct CompleteLearning {
 fn register_problem(err: &RegisterError) -> Response {
     match err {
         RegisterError::Refused(refused) => {
-            let mut problem =
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "rule-refused", "The learning register does not allow this")
-                    .detail(refused.to_string());
+            let mut problem = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "rule-refused",
+                "The learning register does not allow this",
+            )
+            .detail(refused.to_string());
             problem.rule = Some("R35".to_owned());
             problem.into_response()
         }
@@ -630,7 +637,8 @@ fn register_problem(err: &RegisterError) -> Response {
                 .into_response()
         }
         RegisterError::Store(StoreError::AlreadyExists { .. }) => {
-            Problem::new(StatusCode::CONFLICT, "already-exists", "A learning action with this id exists").into_response()
+            Problem::new(StatusCode::CONFLICT, "already-exists", "A learning action with this id exists")
+                .into_response()
         }
         RegisterError::Store(other) => store_unavailable(other),
     }
@@ -701,7 +709,8 @@ async fn create_learning(State(state): State<ApiState>, Staff(user): Staff, requ
     }
     let today = complaints_core::dates::today_in_scotland(state.staff.clock.now());
     let id = register::new_learning_id();
-    match register::create(&*state.learning, id, new.root_cause, new.action, new.owner, today, new.due_on, cases).await {
+    match register::create(&*state.learning, id, new.root_cause, new.action, new.owner, today, new.due_on, cases).await
+    {
         Ok(stored) => {
             audit_learning_change(&state, &user, "learning-create", None).await;
             json_response(StatusCode::CREATED, &json!({ "action": stored.action, "version": stored.version }))
@@ -794,7 +803,11 @@ mod tests {
         let overdue = ListParams { overdue: Some("true".to_owned()), ..ListParams::default() };
         let query = case_query(overdue, today).expect("valid");
         assert_eq!(query.due_by, NaiveDate::from_ymd_opt(2026, 12, 1));
-        let received = ListParams { scope: Some("received".to_owned()), from: Some("2026-01-01".to_owned()), ..ListParams::default() };
+        let received = ListParams {
+            scope: Some("received".to_owned()),
+            from: Some("2026-01-01".to_owned()),
+            ..ListParams::default()
+        };
         assert_eq!(case_query(received, today).err().map(|r| r.status()), Some(StatusCode::BAD_REQUEST));
     }
 }
