@@ -23,6 +23,9 @@ pub mod contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_read;
 
+#[cfg(feature = "contract-tests")]
+pub mod staff_contract;
+
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text
 /// the previous one already ends with (as `#[error("…: {0}")]` wrappers do) is not repeated.

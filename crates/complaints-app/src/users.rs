@@ -283,7 +283,10 @@ mod tests {
         assert!(ahmed.starts_with(TOKEN_PREFIX) && ahmed.len() == TOKEN_PREFIX.len() + 64, "{ahmed}");
         assert_ne!(ahmed, mairi);
         let signed_in = users.authenticate_token(&ahmed).expect("ahmed's token works");
-        assert_eq!((signed_in.id.as_str(), signed_in.name.as_str(), signed_in.role), ("ahmed", "Ahmed Fictional", Role::Handler));
+        assert_eq!(
+            (signed_in.id.as_str(), signed_in.name.as_str(), signed_in.role),
+            ("ahmed", "Ahmed Fictional", Role::Handler)
+        );
         assert_eq!(users.authenticate_token(&mairi).map(|u| u.role), Some(Role::Manager));
         let mut wrong = ahmed.clone();
         wrong.replace_range(10..11, if &ahmed[10..11] == "0" { "1" } else { "0" });
