@@ -291,6 +291,7 @@ struct ListParams {
     /// `true`: due before today.
     overdue: Option<String>,
     handler: Option<String>,
+    team: Option<String>,
     stage: Option<String>,
     service_area: Option<String>,
     channel: Option<String>,
@@ -395,6 +396,7 @@ fn case_query(params: ListParams, today: NaiveDate) -> Result<CaseQuery, Respons
         scope,
         due_by,
         handler: text_param(params.handler),
+        team: text_param(params.team),
         stage,
         service_area: text_param(params.service_area),
         channel,
