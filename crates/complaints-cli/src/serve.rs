@@ -253,6 +253,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.data_dir.join(MAIL_DIR).display()
         );
     }
+    println!(
+        "complaints: the staff API is at http://{local}/api/ (Authorization: Bearer <token from `complaints users add`>; docs/api.md)"
+    );
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %local, data_dir = %args.data_dir.display(), "serving");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -2,6 +2,10 @@
 //! 400 saying where it breaks, and JSON of the wrong shape is a 422 naming the field by its path
 //! (`outcome.points[0].summary`). Nothing a client sent is logged.
 
+// The error side of these results is the HTTP answer itself (a problem or a response), built
+// at most once per request and returned straight to axum: boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 
