@@ -230,6 +230,36 @@ impl Templates {
         Ok(RenderedMessage { subject, text, html })
     }
 
+    /// The acknowledgement of a new complaint as a printable letter (the complainant prefers
+    /// letters, R55): the acknowledgement's own templates with `printed` set (so it says "write to
+    /// us" rather than "reply to this email"), laid out by `letter.html.j2` and headed with the
+    /// addressee and `date`.
+    ///
+    /// # Errors
+    /// As [`Templates::acknowledgement`].
+    pub fn acknowledgement_letter(
+        &self,
+        case: &complaints_core::case::Case,
+        config: &complaints_core::config::OrgConfig,
+        date: &str,
+        print: &PrintContext,
+    ) -> Result<RenderedMessage, TemplateError> {
+        let context = crate::templates::AcknowledgementContext::for_case(case, config)?;
+        let printed =
+            minijinja::context! { printed => true, ..minijinja::Value::from(minijinja::value::Serde(&context)) };
+        let rendered = self.render(context.message_name(), &printed)?;
+        let layout = LayoutContext {
+            title: &rendered.subject,
+            blocks: blocks(&rendered.text),
+            print: Some(print),
+            date,
+            reference: &context.reference,
+            organisation: &context.organisation,
+        };
+        let html = self.render_file("letter.html.j2", &layout)?;
+        Ok(RenderedMessage { html, ..rendered })
+    }
+
     /// The version of the SPSO block in use (R38): [`SPSO_BLOCK_VERSION`] for the built-in text,
     /// else `org-` and a hash of the organisation's own block files, so a changed block gets a
     /// new version without anyone having to remember to bump it.
