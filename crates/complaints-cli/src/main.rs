@@ -2,7 +2,10 @@
 
 mod calendar_cmd;
 mod case_cmd;
+mod learning_cmd;
 mod serve;
+mod staff_ctx;
+mod users_cmd;
 
 use std::process::ExitCode;
 
@@ -22,9 +25,13 @@ enum Command {
     Calendar(calendar_cmd::CalendarCommand),
     /// Run everything locally on the embedded default (SQLite, mail folder, web form).
     Serve(serve::ServeArgs),
-    /// Look at cases in the local store.
+    /// Handle cases in the local store: every staff action, lists, show, subject-access export.
+    Case(case_cmd::CaseArgs),
+    /// The learning-actions register (R35).
+    Learning(learning_cmd::LearningArgs),
+    /// The local users file: who may act, in which role, with a hashed API token each.
     #[command(subcommand)]
-    Case(case_cmd::CaseCommand),
+    Users(users_cmd::UsersCommand),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -57,6 +64,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Calendar(command) => calendar_cmd::run(command),
         Command::Serve(args) => serve::run(args),
-        Command::Case(command) => case_cmd::run(command),
+        Command::Case(args) => case_cmd::run(args),
+        Command::Learning(args) => learning_cmd::run(args),
+        Command::Users(command) => users_cmd::run(command),
     }
 }
