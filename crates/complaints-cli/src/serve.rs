@@ -19,7 +19,6 @@ use complaints_app::intake::IntakeService;
 use complaints_app::outbound::Delivery;
 use complaints_app::ports::{CaseStore, Clock, Mailer, SystemClock};
 use complaints_app::staff::StaffActions;
-use complaints_app::staff::audit::TracingAuditLog;
 use complaints_core::config::OrgConfig;
 use complaints_mail::templates::Templates;
 use complaints_mail_folder::MailFolder;
@@ -219,7 +218,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         contact_key_secret: Arc::from(secret.as_slice()),
     };
     // The staff API under /api/: the same store, mail and clock; callers are the users file's.
-    let staff = StaffActions::from_intake(&intake, Arc::new(TracingAuditLog));
+    // Every read and change is recorded with its actor in the store's audit log (R57).
+    let staff = StaffActions::from_intake(&intake, sqlite.clone());
     let users = BearerUsers::from_data_dir(&args.data_dir).context("the users file is not valid")?;
     let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
     let state =

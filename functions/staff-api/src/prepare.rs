@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use complaints_app::ports::SystemClock;
 use complaints_app::staff::StaffActions;
-use complaints_app::staff::audit::TracingAuditLog;
 use complaints_aws::TrustRoots;
 use complaints_lambda::{ParameterError, Parameters, Prepared, StartupError};
 use complaints_mail::templates::Templates;
@@ -81,8 +80,8 @@ impl Ready {
             config: Arc::new(org),
             templates: Arc::new(Templates::builtin()),
             contact_key_secret: contact_key,
-            // Every read and change as a structured `audit` log line (ids only), kept by CloudWatch.
-            audit: Arc::new(TracingAuditLog),
+            // Every read and change recorded with its actor in the table's audit log (R57).
+            audit: store.clone(),
         };
         let state = ApiState::new(staff, store.clone(), store, Arc::new(JwtClaims));
         tracing::info!(prepare_ms = started.elapsed().as_secs_f64() * 1000.0, "ready");
