@@ -372,3 +372,18 @@ async fn real_responses_have_documented_statuses_and_match_the_schemas() {
         assert!(statuses.contains(&expected), "no {expected} was checked against the document");
     }
 }
+
+#[test]
+fn the_reference_page_describes_every_documented_operation_and_action() {
+    let doc = document();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/api.md");
+    let page = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (method, route) in documented_operations(&doc) {
+        let named = format!("`{} {route}", method.to_ascii_uppercase());
+        assert!(page.contains(&named), "docs/api.md does not describe {named}`");
+    }
+    for option in doc["components"]["schemas"]["StaffAction"]["oneOf"].as_array().expect("oneOf") {
+        let name = option["properties"]["action"]["const"].as_str().expect("name");
+        assert!(page.contains(&format!("| `{name}`")), "docs/api.md's action table lacks {name}");
+    }
+}
