@@ -216,3 +216,35 @@ async fn illegal_moves_are_refused_naming_their_rule_and_write_nothing() {
 fn point() -> complaints_core::case::PointOfComplaint {
     complaints_core::case::PointOfComplaint { summary: "s".to_owned(), outcome_sought: "o".to_owned() }
 }
+
+#[tokio::test]
+async fn a_complainant_with_no_address_can_still_be_extended_and_is_recorded_as_told_the_way_they_called() {
+    let store: Arc<dyn CaseStore> = Arc::new(MemoryCaseStore::new());
+    let h = Harness::new(store);
+    let mut phone_only = phoned("unused@example.net");
+    phone_only.email = None;
+    let logged = h.log(&user("h-phone", Role::Handler), phone_only, at(2026, 2, 3, 10)).await;
+    let extended = h
+        .must(
+            &user("m-phone", Role::Manager),
+            &logged.reference,
+            StaffAction::Extend { reason: "Waiting for records".to_owned(), new_due: date(2026, 2, 13), stage: None },
+            at(2026, 2, 5, 10),
+        )
+        .await;
+    assert!(extended.letters.is_empty());
+    let told = extended
+        .case
+        .stage1()
+        .and_then(|stage| stage.response.extensions.last())
+        .map(|extension| extension.customer_told.channel);
+    assert_eq!(told, Some(Channel::Phone));
+    // A restriction must be in writing: refused, naming why.
+    let restrict = StaffAction::Restrict {
+        scope: RestrictionScope::Subjects { subjects: "the bins".to_owned() },
+        review_on: date(2026, 5, 1),
+        reason: "r".to_owned(),
+    };
+    let refused = h.perform(&user("m-phone", Role::Manager), &logged.reference, restrict, at(2026, 2, 5, 11)).await;
+    assert!(matches!(&refused, Err(ActionError::Invalid(message)) if message.contains("in writing")), "{refused:?}");
+}

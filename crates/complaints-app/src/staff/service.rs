@@ -455,11 +455,9 @@ impl StaffActions {
                 steps.closure_updates(&staff_parts, today)?;
             }
             StaffAction::Extend { reason, new_due, stage } => {
-                let customer_told = if case.no_contact_possible() {
-                    CustomerTold { on: today, channel: case.complaint().channel }
-                } else {
-                    told(None, "extend")?
-                };
+                // Told by the letter; with no letter possible (anonymous, or no address), the way
+                // the person contacted us (a phone-only complainant is phoned).
+                let customer_told = CustomerTold { on: today, channel: channel.unwrap_or(case.complaint().channel) };
                 let authoriser = authoriser()?;
                 let command = match stage.unwrap_or_else(|| case.stage()) {
                     Stage::One => Command::ExtendStage1 {
@@ -501,7 +499,11 @@ impl StaffActions {
                 steps.acknowledge(Some(points), today, agreed_on)?;
             }
             StaffAction::AmendPoints { points, reason } => {
-                let customer_told = if case.no_contact_possible() { None } else { Some(told(None, "amend")?) };
+                let customer_told = if case.no_contact_possible() {
+                    None
+                } else {
+                    Some(CustomerTold { on: today, channel: channel.unwrap_or(case.complaint().channel) })
+                };
                 steps.apply(Command::AmendPointsOfComplaint {
                     amended_on: today,
                     points,
@@ -563,7 +565,12 @@ impl StaffActions {
             }
             StaffAction::Restrict { scope, review_on, reason } => {
                 not_blank(&reason, "reason")?;
-                let appeal_information_sent = told(None, "restrict")?;
+                let appeal_information_sent = channel.map(|channel| CustomerTold { on: today, channel }).ok_or_else(|| {
+                    ActionError::Invalid(
+                        "restrict: the decision, the right of appeal and the SPSO signposting go in writing, and there is no email or postal address to write to"
+                            .to_owned(),
+                    )
+                })?;
                 steps.apply(Command::RestrictContact {
                     scope,
                     approver: authoriser()?,
