@@ -347,6 +347,12 @@ pub async fn the_received_list_includes_finished_cases_in_received_order_within_
     assert!(rest.next.is_none(), "{} and {} are outside the period", before.case.reference(), after.case.reference());
     let closed = CaseQuery { scope: march, status: Some(StatusFilter::Stage1Closed), ..fx.query() };
     assert_eq!(refs(&list(store, &closed).await), refs_of(&[&first]));
+    // Open cases page through the received list too, each once.
+    let april = Scope::Received { from: date(2026, 3, 31), to: date(2026, 4, 30) };
+    let page = list(store, &CaseQuery { scope: april, limit: 1, ..fx.query() }).await;
+    assert_eq!(refs(&page), refs_of(&[&second]));
+    let rest = list(store, &CaseQuery { scope: april, limit: 1, after: page.next.clone(), ..fx.query() }).await;
+    assert_eq!(refs(&rest), refs_of(&[&after]), "the next page starts after the cursor's own case");
 }
 
 /// A whole reference is looked up directly; one that does not exist lists nothing.

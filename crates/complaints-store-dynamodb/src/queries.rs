@@ -28,6 +28,7 @@ impl DynamoDbCaseStore {
     async fn collect_cases(
         &self,
         query: QueryFluentBuilder,
+        sort_key: &'static str,
         after: Option<&str>,
         wanted: usize,
         found: &mut Vec<StoredCase>,
@@ -40,7 +41,7 @@ impl DynamoDbCaseStore {
                 if found.len() >= wanted {
                     break;
                 }
-                if let Some(stored) = decode_listed(&item, after)? {
+                if let Some(stored) = decode_listed(&item, sort_key, after)? {
                     found.push(stored);
                 }
             }
@@ -50,19 +51,15 @@ impl DynamoDbCaseStore {
     }
 }
 
-/// A case item from an index range, unless it is the cursor's own item (ranges are inclusive) or
-/// not a case item at all.
-fn decode_listed(item: &Item, after: Option<&str>) -> Result<Option<StoredCase>, StoreError> {
+/// A case item from an index range, unless it is the cursor's own item (ranges are inclusive: its
+/// `sort_key`, the index's sort key attribute, is not after the cursor) or not a case item at all.
+fn decode_listed(item: &Item, sort_key: &'static str, after: Option<&str>) -> Result<Option<StoredCase>, StoreError> {
     if !item.contains_key(ATTR_CASE) {
         return Ok(None);
     }
     let (case, version) = keys::decode_case(item)?;
     let stored = StoredCase { case, version };
-    Ok(Some(stored).filter(|_| after.is_none_or(|after| item_after(item, after))))
-}
-
-fn item_after(item: &Item, after: &str) -> bool {
-    [GSI1SK, GSI2SK].iter().any(|name| keys::get_s(item, name).is_ok_and(|sk| sk > after))
+    Ok(Some(stored).filter(|_| after.is_none_or(|after| keys::get_s(item, sort_key).is_ok_and(|sk| sk > after))))
 }
 
 #[async_trait]
@@ -86,7 +83,7 @@ impl CaseQueries for DynamoDbCaseStore {
                 };
                 if lo <= hi {
                     let range = self.index_range(GSI_DUE, (GSI1PK, GSI1SK), DUE_PARTITION.to_owned(), lo, hi);
-                    self.collect_cases(range, after, limit, &mut found, &mut op).await?;
+                    self.collect_cases(range, GSI1SK, after, limit, &mut found, &mut op).await?;
                 }
             }
             Scope::Received { from, to } => {
@@ -105,7 +102,7 @@ impl CaseQueries for DynamoDbCaseStore {
                     let range = self.index_range(GSI_PERIOD, (GSI2PK, GSI2SK), partition, lo.clone(), hi.clone());
                     let wanted = limit - found.len();
                     let mut more = Vec::new();
-                    self.collect_cases(range, after, wanted, &mut more, &mut op).await?;
+                    self.collect_cases(range, GSI2SK, after, wanted, &mut more, &mut op).await?;
                     found.extend(more);
                 }
             }
