@@ -18,10 +18,12 @@ use clap::Args;
 use complaints_app::intake::IntakeService;
 use complaints_app::outbound::Delivery;
 use complaints_app::ports::{CaseStore, Clock, Mailer, SystemClock};
+use complaints_app::staff::StaffActions;
 use complaints_core::config::OrgConfig;
 use complaints_mail::templates::Templates;
 use complaints_mail_folder::MailFolder;
 use complaints_store_sqlite::SqliteCaseStore;
+use complaints_web::api::auth::BearerUsers;
 use sha2::{Digest, Sha256};
 
 /// File name of the SQLite database inside the data directory.
@@ -198,8 +200,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let secret = contact_key_secret(&args.data_dir)?;
     let database = args.data_dir.join(DATABASE_FILE);
     private_database_file(&database)?;
-    let store: Arc<dyn CaseStore> =
+    let sqlite =
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
+    let store: Arc<dyn CaseStore> = sqlite.clone();
     let mailer: Arc<dyn Mailer> = Arc::new(MailFolder::new(&mail_dir));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
@@ -214,12 +217,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         templates: Arc::new(templates),
         contact_key_secret: Arc::from(secret.as_slice()),
     };
+    // The staff API under /api/: the same store, mail and clock; callers are the users file's.
+    // Every read and change is recorded with its actor in the store's audit log (R57).
+    let staff = StaffActions::from_intake(&intake, sqlite.clone());
+    let users = BearerUsers::from_data_dir(&args.data_dir).context("the users file is not valid")?;
+    let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
     let pages = state.pages();
     // The mail page shows every complainant's name, address and complaint: never to the network.
     let mail_page = mail_page_allowed(&args.addr);
-    let mut app = complaints_web::router(state);
+    let mut app = complaints_web::router(state).merge(complaints_web::api::router(api));
     if mail_page {
         app = app.merge(complaints_web::mail_folder::router(mail_dir, pages, org_name));
     }
@@ -245,6 +253,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.data_dir.join(MAIL_DIR).display()
         );
     }
+    println!(
+        "complaints: the staff API is at http://{local}/api/ (Authorization: Bearer <token from `complaints users add`>; docs/api.md)"
+    );
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %local, data_dir = %args.data_dir.display(), "serving");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -8,6 +8,7 @@
 //! JSON clients) or a configured API key, one client may send only so many complaints in a
 //! window ([`ratelimit`]), and the acknowledgement quotes nothing the sender typed.
 
+pub mod api;
 pub mod apikey;
 pub mod form;
 #[cfg(feature = "dev-mail-folder")]

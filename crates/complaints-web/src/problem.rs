@@ -22,7 +22,13 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<ProblemField>,
+    /// The MCHP rule id (`R21`…) that refused a staff action (the staff API).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The case's version now, when the client's was stale (the staff API's 409).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
 }
 
 impl Problem {
@@ -35,6 +41,8 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
+            rule: None,
+            current_version: None,
         }
     }
 
@@ -49,9 +57,17 @@ impl Problem {
     pub fn invalid_fields(errors: &[FieldError]) -> Self {
         let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-fields", "Some answers need changing")
             .detail("See errors: each names a field and what to change.");
-        problem.errors = errors.to_vec();
+        problem.errors =
+            errors.iter().map(|e| ProblemField { field: e.field.to_owned(), message: e.message.clone() }).collect();
         problem
     }
+}
+
+/// One answer to fix: `field` names it (for JSON bodies, its path: `points[0].summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
 }
 
 impl IntoResponse for Problem {

@@ -1,0 +1,90 @@
+//! What a request needs and init does not build: the contact key (and the organisation
+//! configuration) from SSM, the AWS clients and adapters, the calendar, the templates and the
+//! router. Built once, by the first request, in the shared shell's [`Prepared`] cell.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use complaints_app::ports::SystemClock;
+use complaints_app::staff::StaffActions;
+use complaints_aws::TrustRoots;
+use complaints_lambda::{ParameterError, Parameters, Prepared, StartupError};
+use complaints_mail::templates::Templates;
+use complaints_mail_ses::SesMailer;
+use complaints_store_dynamodb::DynamoDbCaseStore;
+use complaints_web::api::ApiState;
+use complaints_web::api::auth::JwtClaims;
+
+use crate::config::{Config, OrgConfigError};
+
+/// Shortest contact key accepted: 32 bytes is 256 bits for HMAC-SHA-256 (as intake-web).
+pub(crate) const MIN_KEY_LEN: usize = 32;
+
+/// Why the router could not be built.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    #[error("cannot read the keys: {0}")]
+    Parameters(#[from] ParameterError),
+    #[error(transparent)]
+    OrgConfig(#[from] OrgConfigError),
+    #[error(transparent)]
+    Aws(#[from] complaints_aws::LambdaSdkError),
+}
+
+impl StartupError for StartError {
+    /// Worth trying again on the next request: SSM could not be reached. Everything else is the
+    /// deployment's and stays wrong until someone fixes it.
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Parameters(err) if err.is_transient())
+    }
+}
+
+/// The router, built once.
+#[derive(Debug)]
+pub(crate) struct Ready {
+    config: Config,
+    roots: TrustRoots,
+    router: Prepared<axum::Router>,
+}
+
+impl Ready {
+    pub(crate) fn new(config: Config, roots: TrustRoots) -> Self {
+        Self { config, roots, router: Prepared::new() }
+    }
+
+    /// The router, built first if no request has built it yet; `None` (answer 503) while SSM
+    /// cannot be reached.
+    pub(crate) async fn router(&self) -> Option<axum::Router> {
+        self.router.get_or_prepare(|| self.prepare()).await.cloned()
+    }
+
+    async fn prepare(&self) -> Result<axum::Router, StartError> {
+        let started = Instant::now();
+        let aws = complaints_aws::lambda_sdk_config(self.roots)?;
+        let mut names = vec![self.config.contact_key_param.as_str()];
+        names.extend(self.config.org_config_param.as_deref());
+        let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
+        let contact_key: Arc<[u8]> = found.key(&self.config.contact_key_param, MIN_KEY_LEN)?.into();
+        let org_toml = match &self.config.org_config_param {
+            Some(parameter) => Some(found.text(parameter)?.to_owned()),
+            None => None,
+        };
+        let org = self.config.org_config(org_toml.as_deref())?;
+        let store =
+            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
+        let staff = StaffActions {
+            store: store.clone(),
+            mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
+            clock: Arc::new(SystemClock),
+            calendar: Arc::new(org.calendar()),
+            config: Arc::new(org),
+            templates: Arc::new(Templates::builtin()),
+            contact_key_secret: contact_key,
+            // Every read and change recorded with its actor in the table's audit log (R57).
+            audit: store.clone(),
+        };
+        let state = ApiState::new(staff, store.clone(), store, Arc::new(JwtClaims));
+        tracing::info!(prepare_ms = started.elapsed().as_secs_f64() * 1000.0, "ready");
+        Ok(complaints_web::api::router(state))
+    }
+}
