@@ -15,6 +15,7 @@ pub mod complaint;
 pub mod config;
 pub mod dates;
 pub mod deadlines;
+pub mod indicators;
 pub mod learning;
 pub mod limits;
 pub mod outcome;
