@@ -357,7 +357,11 @@ impl Counts {
             k3_not_within_timescale: self.not_within,
             k3_timeliness_not_recorded: self.timeliness_unknown,
             k4_total_working_days: self.working_days_total,
-            k4_average_working_days: tenths(self.working_days_total.saturating_mul(10), self.working_days_counted, Rounding::Down),
+            k4_average_working_days: tenths(
+                self.working_days_total.saturating_mul(10),
+                self.working_days_counted,
+                Rounding::Down,
+            ),
             k5_upheld: Share::of(self.upheld, self.closed),
             k5_partially_upheld: Share::of(self.partially_upheld, self.closed),
             k5_not_upheld: Share::of(self.not_upheld, self.closed),
@@ -490,7 +494,6 @@ pub struct Accumulator {
     by_service_area: BTreeMap<String, BreakdownCounts>,
     by_category: BTreeMap<String, BreakdownCounts>,
 }
-
 
 fn bucket_index(bucket: ReportingBucket) -> usize {
     match bucket {
