@@ -13,7 +13,8 @@ use crate::{ExportOptions, Manifest, QuarterTotals, ReportError};
 const TEMPLATE: &str = include_str!("../templates/report.html");
 
 /// The buckets' names as people read them, in report order (R47).
-const BUCKET_LABELS: [&str; 3] = ["Stage 1 – frontline response", "Stage 2 – investigation (direct)", "Escalated complaints"];
+const BUCKET_LABELS: [&str; 3] =
+    ["Stage 1 – frontline response", "Stage 2 – investigation (direct)", "Escalated complaints"];
 
 #[derive(Debug, Serialize)]
 struct Table {
@@ -118,9 +119,8 @@ fn bar_chart(
     let top_value = max.div_ceil(step) * step;
     let plot_height = HEIGHT - TOP - BOTTOM;
     let plot_width = WIDTH - LEFT - RIGHT;
-    let scale = |value: u64| -> u32 {
-        u32::try_from(value * u64::from(plot_height) / top_value.max(1)).unwrap_or(plot_height)
-    };
+    let scale =
+        |value: u64| -> u32 { u32::try_from(value * u64::from(plot_height) / top_value.max(1)).unwrap_or(plot_height) };
     let groups_count = u32::try_from(groups.len()).unwrap_or(1).max(1);
     let group_width = plot_width / groups_count;
     let series_count = u32::try_from(series.len()).unwrap_or(1).max(1);
@@ -395,8 +395,7 @@ pub fn render(
     if let Some(base) = &figures.population {
         summary.push(format!("Rates per 1,000 are per 1,000 {} ({} in all).", base.label, base.count));
     }
-    let buckets: Vec<(&str, &BucketFigures)> =
-        labelled(figures).chain([("Total", &figures.total)]).collect();
+    let buckets: Vec<(&str, &BucketFigures)> = labelled(figures).chain([("Total", &figures.total)]).collect();
     let learning = Table {
         id: "learning".to_owned(),
         caption: "K1: learning actions completed in the period".to_owned(),
@@ -500,17 +499,15 @@ pub fn render(
         },
     ];
     let footer = vec![
-        format!("Figures from {} cases ({} stage records).", manifest.snapshot.cases_read, manifest.snapshot.stage_reports_read),
+        format!(
+            "Figures from {} cases ({} stage records).",
+            manifest.snapshot.cases_read, manifest.snapshot.stage_reports_read
+        ),
         format!("Data snapshot SHA-256 {}.", manifest.snapshot.sha256),
         format!("Working-day calendar {}; software {}.", manifest.calendar_version, manifest.software_version),
     ];
-    let page = Page {
-        title,
-        organisation: options.organisation.clone(),
-        period_text: period_text(figures),
-        sections,
-        footer,
-    };
+    let page =
+        Page { title, organisation: options.organisation.clone(), period_text: period_text(figures), sections, footer };
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_template("report.html", TEMPLATE).map_err(|e| ReportError::Template(e.to_string()))?;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub mod html;
+pub mod synthetic;
 
 /// The files of one export, in the order the manifest lists them.
 pub const CASES_CSV: &str = "cases.csv";
@@ -250,10 +251,9 @@ impl<W: Write> ExportWriter<W> {
                 safe_cell(&case.service_area),
                 safe_cell(category),
             ];
-            self.cases.write_record(row.iter().map(|cell| cell.as_bytes())).map_err(|source| ReportError::Csv {
-                file: CASES_CSV,
-                source,
-            })?;
+            self.cases
+                .write_record(row.iter().map(|cell| cell.as_bytes()))
+                .map_err(|source| ReportError::Csv { file: CASES_CSV, source })?;
             self.rows += 1;
         }
         Ok(())
