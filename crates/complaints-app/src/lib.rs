@@ -2,6 +2,7 @@
 //! export). Adapters for the ports live in their own crates (SQLite, DynamoDB, mail folder, SES, S3).
 
 pub mod contact;
+pub mod export;
 pub mod intake;
 pub mod object_store;
 pub mod outbound;

@@ -133,6 +133,8 @@ pub struct OrgConfig {
     /// top of the Scottish calendar. In TOML: `[[calendar.remove]]` and `[[calendar.add]]` tables.
     #[serde(with = "calendar_section")]
     pub calendar: Vec<CalendarChange>,
+    /// Quarterly and annual exports: K2's per-1,000 base and who is told (`[reporting]`).
+    pub reporting: crate::reporting::ReportingSettings,
 }
 
 impl Default for OrgConfig {
@@ -155,6 +157,7 @@ impl Default for OrgConfig {
             .map(str::to_owned)
             .to_vec(),
             calendar: Vec::new(),
+            reporting: crate::reporting::ReportingSettings::default(),
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod outcome;
 pub mod policy;
 pub mod records;
 pub mod reference;
+pub mod reporting;
 pub mod signposting;
 pub mod text;
 pub mod timeline;
