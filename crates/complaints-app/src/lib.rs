@@ -7,12 +7,21 @@ pub mod intake;
 pub mod object_store;
 pub mod outbound;
 pub mod ports;
+// Staff reading: queries, the learning register, subject access, the local users file.
+pub mod learning;
+pub mod queries;
+pub mod subject_access;
+// pub mod users; (after merging i11-core)
 
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "testing")]
+pub mod testing_read;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;
+#[cfg(feature = "contract-tests")]
+pub mod contract_read;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

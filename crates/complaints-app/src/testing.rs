@@ -162,6 +162,12 @@ impl MemoryCaseStore {
     fn matching(&self, keep: impl Fn(&Case) -> bool) -> Vec<StoredCase> {
         self.memory().cases.values().filter(|stored| keep(&stored.case)).cloned().collect()
     }
+
+    /// Every case stored, by reference (what the query double lists from).
+    #[must_use]
+    pub fn all_cases(&self) -> Vec<StoredCase> {
+        self.matching(|_| true)
+    }
 }
 
 #[async_trait]

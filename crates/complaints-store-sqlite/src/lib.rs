@@ -5,6 +5,9 @@
 //! timeline); in WAL mode with `synchronous = NORMAL` that is well under a millisecond.
 
 pub mod schema;
+// Staff reading (issue 11): lists and search, and the learning register.
+mod learning;
+mod queries;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -89,6 +89,46 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outgoing_pending ON outgoing (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
     CREATE INDEX outgoing_by_recipient ON outgoing (recipient_key, queued_at) WHERE recipient_key IS NOT NULL;
     ",
+    // Staff lists and search (issue 11): the fields lists filter by, read from the stored JSON as
+    // virtual columns (how cases are written does not change), with indexes for the open list in
+    // due order, overall and per handler, service area and category; and the learning register
+    // (R35) with a sparse index of open actions and one of actions done, by date.
+    "
+    ALTER TABLE cases ADD COLUMN list_handler TEXT
+        GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.handler')))) VIRTUAL;
+    ALTER TABLE cases ADD COLUMN list_service_area TEXT
+        GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.complaint.service_area')))) VIRTUAL;
+    ALTER TABLE cases ADD COLUMN list_category TEXT
+        GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.records.classification.category')))) VIRTUAL;
+    ALTER TABLE cases ADD COLUMN list_channel TEXT
+        GENERATED ALWAYS AS (json_extract(body, '$.complaint.channel')) VIRTUAL;
+    ALTER TABLE cases ADD COLUMN list_stage INTEGER
+        GENERATED ALWAYS AS (CASE WHEN json_extract(body, '$.stage2') IS NULL THEN 1 ELSE 2 END) VIRTUAL;
+    CREATE INDEX cases_open_by_due_ref ON cases (next_due, reference) WHERE next_due IS NOT NULL;
+    CREATE INDEX cases_open_by_handler ON cases (list_handler, next_due, reference) WHERE next_due IS NOT NULL;
+    CREATE INDEX cases_open_by_service_area ON cases (list_service_area, next_due, reference)
+        WHERE next_due IS NOT NULL;
+    CREATE INDEX cases_open_by_category ON cases (list_category, next_due, reference) WHERE next_due IS NOT NULL;
+    CREATE INDEX cases_by_received_ref ON cases (received_on, reference);
+
+    CREATE TABLE learning_actions (
+        id          TEXT PRIMARY KEY,
+        version     INTEGER NOT NULL,
+        body        TEXT NOT NULL,
+        recorded_on TEXT NOT NULL,
+        -- Set only while the action is not done, so the open index holds open actions only.
+        open_due    TEXT,
+        done_on     TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX learning_open ON learning_actions (open_due, id) WHERE open_due IS NOT NULL;
+    CREATE INDEX learning_done ON learning_actions (done_on, id) WHERE done_on IS NOT NULL;
+    CREATE INDEX learning_recorded ON learning_actions (recorded_on, id);
+    CREATE TABLE learning_links (
+        reference TEXT NOT NULL,
+        action_id TEXT NOT NULL REFERENCES learning_actions (id) ON DELETE CASCADE,
+        PRIMARY KEY (reference, action_id)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.
