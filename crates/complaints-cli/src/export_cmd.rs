@@ -102,6 +102,7 @@ fn export(args: &ExportArgs, period: Period) -> anyhow::Result<String> {
         calendar_version: calendar.version().as_str().to_owned(),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),
         population: config.reporting.per_thousand.clone(),
+        learning_register: true,
     };
     let root = args.out.clone().unwrap_or_else(|| args.data_dir.clone());
     let objects = DirectoryObjects { root: root.clone() };

@@ -651,6 +651,24 @@ pub fn indicators<'a>(
     accumulator.finish(learning)
 }
 
+/// R47: the exports due on `today`: on the first working day (by the organisation's `calendar`)
+/// after a quarter of the reporting year ends, that quarter, and after the fourth quarter the
+/// whole year too. Empty on every other day, so a schedule may fire daily in the first week of
+/// January, April, July and October and let this decide.
+#[must_use]
+pub fn exports_due_on(today: NaiveDate, calendar: &crate::calendar::Calendar) -> Vec<Period> {
+    let ended = Period::quarter_of(today).previous_quarter();
+    let first_working_day = calendar.next_working_day_after(ended.to());
+    if today != first_working_day {
+        return Vec::new();
+    }
+    let mut due = vec![ended];
+    if ended.quarter == Some(4) {
+        due.push(Period::year(ended.year));
+    }
+    due
+}
+
 /// The month a date falls in, as its first day (the per-month partitions).
 #[must_use]
 pub fn month_of(date: NaiveDate) -> NaiveDate {
@@ -684,6 +702,24 @@ mod tests {
         for bad in ["2026-28", "2026", "2026-27-Q5", "2026-27-Q0", "26-27", "2026-27-Qx"] {
             assert!(Period::parse(bad).is_err(), "{bad} is refused");
         }
+    }
+
+    #[test]
+    fn a_quarter_is_due_on_the_first_working_day_after_it_ends() {
+        let calendar = crate::calendar::Calendar::scotland();
+        // Q2 2026-27 ends Wed 30 Sep 2026; Thu 1 Oct is a working day.
+        assert_eq!(exports_due_on(date(2026, 10, 1), &calendar), [Period::parse("2026-27-Q2").expect("q")]);
+        assert!(exports_due_on(date(2026, 10, 2), &calendar).is_empty(), "the day after is not");
+        // Q3 ends Thu 31 Dec 2026; Fri 1 Jan 2027 is New Year's Day, 2 Jan a Saturday whose
+        // holiday moves to Mon 4 Jan: Tue 5 Jan is the first working day.
+        for not_yet in [date(2027, 1, 1), date(2027, 1, 4)] {
+            assert!(exports_due_on(not_yet, &calendar).is_empty(), "{not_yet} is not a working day");
+        }
+        assert_eq!(exports_due_on(date(2027, 1, 5), &calendar), [Period::parse("2026-27-Q3").expect("q")]);
+        // Q4 ends Wed 31 Mar 2027; Thu 1 Apr 2027: the quarter and the year are due.
+        let due: Vec<String> = exports_due_on(date(2027, 4, 1), &calendar).iter().map(ToString::to_string).collect();
+        assert_eq!(due, ["2026-27-Q4", "2026-27"]);
+        assert!(exports_due_on(date(2026, 11, 2), &calendar).is_empty(), "mid-quarter");
     }
 
     #[test]

@@ -414,7 +414,9 @@ pub fn render(
             })
             .collect(),
     };
-    let learning_text = if figures.learning.is_empty() {
+    let learning_text = if !options.learning_register {
+        vec!["The learning-action register was not available to this export, so K1 is not reported here.".to_owned()]
+    } else if figures.learning.is_empty() {
         vec!["No learning action was completed in this period.".to_owned()]
     } else {
         vec![format!("{} learning actions were completed in this period.", figures.learning.len())]

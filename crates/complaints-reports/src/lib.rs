@@ -68,6 +68,9 @@ pub struct ExportOptions {
     pub software_version: String,
     /// K2's "per 1,000" base.
     pub population: Option<PopulationBase>,
+    /// False when the export could not read the learning-action register: the report then says
+    /// K1 is not reported rather than "no action completed".
+    pub learning_register: bool,
 }
 
 /// One quarter's received and closed totals, for the "last four quarters" chart: read from that

@@ -17,6 +17,7 @@ fn options() -> ExportOptions {
         calendar_version: "sct-2026.1".to_owned(),
         software_version: "0.1.0".to_owned(),
         population: Some(PopulationBase { label: "population".to_owned(), count: 150_000 }),
+        learning_register: true,
     }
 }
 

@@ -1,0 +1,54 @@
+//! The export benchmark's worker (`scripts/bench-export` runs it): feeds N synthetic cases through
+//! the streaming writer (the accumulator, `cases.csv` to a file, then the other files) and prints
+//! one JSON line with the time taken and the process's peak resident memory (VmHWM).
+
+use std::io::BufWriter;
+use std::time::Instant;
+
+use complaints_core::indicators::{Period, PopulationBase};
+use complaints_reports::synthetic::Generator;
+use complaints_reports::{ExportOptions, ExportWriter};
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find(|line| line.starts_with("VmHWM:")).and_then(|line| {
+                line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok())
+            })
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let count: u64 = args.next().ok_or("usage: bench-export CASES OUT_DIR")?.parse()?;
+    let out = std::path::PathBuf::from(args.next().ok_or("usage: bench-export CASES OUT_DIR")?);
+    let period = Period::parse("2026-27-Q2")?;
+    let options = ExportOptions {
+        organisation: "Benchmark Council".to_owned(),
+        calendar_version: "sct-2026.1".to_owned(),
+        software_version: env!("CARGO_PKG_VERSION").to_owned(),
+        population: Some(PopulationBase { label: "population".to_owned(), count: 500_000 }),
+        learning_register: true,
+    };
+    let started = Instant::now();
+    let file = std::fs::File::create(out.join("cases.csv"))?;
+    let mut writer = ExportWriter::new(period, options.population.clone(), BufWriter::new(file))?;
+    for case in Generator::new(period, count, 42) {
+        writer.add(&case)?;
+    }
+    let (finished, cases) = writer.finish(&[], Vec::new(), &options)?;
+    cases.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    for (name, _, bytes) in &finished.files {
+        std::fs::write(out.join(name), bytes)?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"cases\":{count},\"seconds\":{seconds:.3},\"peak_rss_kib\":{},\"case_rows\":{},\"cases_csv_bytes\":{}}}",
+        peak_rss_kib(),
+        finished.manifest.snapshot.case_rows,
+        finished.manifest.files[0].bytes
+    );
+    Ok(())
+}
