@@ -4,7 +4,7 @@
 //
 //   REPORT_HTML     the report.html to check
 //   ARTIFACTS_DIR   where screenshots go (git-ignored)
-//   DOCS_SCREENSHOT optional: also save the rendered report here (for docs/export.md)
+//   DOCS_SCREENSHOT optional: also save the report's charts section here (for docs/export.md)
 
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -44,7 +44,7 @@ const tests = [
     await page.emulateMedia({ media: 'screen' });
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'report.png'), fullPage: true });
     if (process.env.DOCS_SCREENSHOT) {
-      await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: false });
+      await page.locator('#charts').screenshot({ path: process.env.DOCS_SCREENSHOT });
     }
   }],
 ];

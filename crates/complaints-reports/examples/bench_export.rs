@@ -5,9 +5,9 @@
 use std::io::BufWriter;
 use std::time::Instant;
 
-use complaints_core::indicators::{Period, PopulationBase};
+use complaints_core::indicators::{Accumulator, Period, PopulationBase};
 use complaints_reports::synthetic::Generator;
-use complaints_reports::{ExportOptions, ExportWriter};
+use complaints_reports::{ExportOptions, ExportWriter, QuarterTotals};
 
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -32,13 +32,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         population: Some(PopulationBase { label: "population".to_owned(), count: 500_000 }),
         learning_register: true,
     };
+    // SAMPLE_HISTORY=1: the three quarters before, generated the same way (fewer cases each), for
+    // a sample report whose trend chart has four quarters (docs/images/export-report.png).
+    let history: Vec<QuarterTotals> = if std::env::var_os("SAMPLE_HISTORY").is_some() {
+        let mut earlier = vec![period.previous_quarter()];
+        earlier.push(earlier[0].previous_quarter());
+        earlier.push(earlier[1].previous_quarter());
+        earlier
+            .into_iter()
+            .rev()
+            .zip([80_u64, 110, 95])
+            .map(|(quarter, percent)| {
+                let mut accumulator = Accumulator::new(quarter, None);
+                Generator::new(quarter, count * percent / 100, percent).for_each(|case| accumulator.add(&case));
+                let figures = accumulator.finish(&[]);
+                QuarterTotals {
+                    period: quarter,
+                    received: figures.total.k2_received,
+                    closed: figures.total.closed,
+                    source_sha256: None,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let started = Instant::now();
     let file = std::fs::File::create(out.join("cases.csv"))?;
     let mut writer = ExportWriter::new(period, options.population.clone(), BufWriter::new(file))?;
     for case in Generator::new(period, count, 42) {
         writer.add(&case)?;
     }
-    let (finished, cases) = writer.finish(&[], Vec::new(), &options)?;
+    let (finished, cases) = writer.finish(&[], history, &options)?;
     cases.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     for (name, _, bytes) in &finished.files {
         std::fs::write(out.join(name), bytes)?;
