@@ -33,10 +33,7 @@ pub enum ExportError {
 
 /// The last day of the month starting on `first`.
 fn month_end(first: chrono::NaiveDate) -> chrono::NaiveDate {
-    first
-        .checked_add_months(chrono::Months::new(1))
-        .and_then(|next| next.pred_opt())
-        .unwrap_or(first)
+    first.checked_add_months(chrono::Months::new(1)).and_then(|next| next.pred_opt()).unwrap_or(first)
 }
 
 /// True when `month` holds the first ending of `case` in `period`: the `closed_between` query

@@ -126,7 +126,7 @@ fn export(args: &ExportArgs, period: Period) -> anyhow::Result<String> {
         feed_period(&store, period, |case| {
             writer.add(case)?;
             fed += 1;
-            if progress && fed % 10_000 == 0 {
+            if progress && fed.is_multiple_of(10_000) {
                 eprint!("\rcases read: {fed}");
             }
             Ok::<(), ExportError>(())

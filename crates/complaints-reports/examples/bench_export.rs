@@ -13,9 +13,10 @@ fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            status.lines().find(|line| line.starts_with("VmHWM:")).and_then(|line| {
-                line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok())
-            })
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()))
         })
         .unwrap_or(0)
 }

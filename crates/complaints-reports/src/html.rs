@@ -183,7 +183,7 @@ fn strings<const N: usize>(cells: [&str; N]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
-fn labelled<'a>(figures: &'a Indicators) -> impl Iterator<Item = (&'static str, &'a BucketFigures)> {
+fn labelled(figures: &Indicators) -> impl Iterator<Item = (&'static str, &BucketFigures)> {
     BUCKET_LABELS.into_iter().zip(&figures.buckets)
 }
 

@@ -34,10 +34,9 @@ impl Config {
     /// [`EnvError`] naming the missing or bad variable.
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
         let population = match env.optional(POPULATION_LABEL) {
-            Some(label) => Some(PopulationBase {
-                label,
-                count: env.parsed(POPULATION_COUNT, |text: &str| text.parse::<u64>())?,
-            }),
+            Some(label) => {
+                Some(PopulationBase { label, count: env.parsed(POPULATION_COUNT, |text: &str| text.parse::<u64>())? })
+            }
             None => None,
         };
         Ok(Self {
@@ -167,8 +166,7 @@ pub(crate) async fn run(ready: &Ready, config: &Config, event: ExportEvent) -> R
     let mut exported = Vec::new();
     for period in periods {
         let history = read_history(&ready.objects, period).await?;
-        let (finished, cases_csv) =
-            export_period(&ready.store, period, Vec::new(), &[], history, &options).await?;
+        let (finished, cases_csv) = export_period(&ready.store, period, Vec::new(), &[], history, &options).await?;
         let keys = publish(&ready.objects, period, &finished, cases_csv).await?;
         tracing::info!(period = %period, cases_read = finished.indicators.cases_read, "exported");
         exported.push(Exported { period: period.to_string(), cases_read: finished.indicators.cases_read, keys });
