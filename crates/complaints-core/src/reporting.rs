@@ -21,7 +21,8 @@ mod tests {
 
     #[test]
     fn the_reporting_section_is_read_and_defaults_to_nothing() {
-        let text = "[reporting]\nper_thousand = { label = \"tenancies\", count = 12000 }\nnotify = [\"a@example.org\"]\n";
+        let text =
+            "[reporting]\nper_thousand = { label = \"tenancies\", count = 12000 }\nnotify = [\"a@example.org\"]\n";
         let config = OrgConfig::from_toml_str(text).expect("valid");
         let base = config.reporting.per_thousand.expect("a base");
         assert_eq!((base.label.as_str(), base.count), ("tenancies", 12_000));
