@@ -133,6 +133,8 @@ pub struct OrgConfig {
     /// top of the Scottish calendar. In TOML: `[[calendar.remove]]` and `[[calendar.add]]` tables.
     #[serde(with = "calendar_section")]
     pub calendar: Vec<CalendarChange>,
+    /// Breach alerts: levels per clock and recipients (`[alerts]`, docs/breach-scan.md).
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 impl Default for OrgConfig {
@@ -155,6 +157,7 @@ impl Default for OrgConfig {
             .map(str::to_owned)
             .to_vec(),
             calendar: Vec::new(),
+            alerts: crate::alerts::AlertSettings::default(),
         }
     }
 }
@@ -233,6 +236,7 @@ impl OrgConfig {
             EmailAddress::parse(email).map_err(|e| ConfigError::invalid("organisation.email", e))?;
         }
         self.validate_intake()?;
+        self.alerts.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {

@@ -8,6 +8,7 @@
 //! in and perform the effects.
 
 pub mod actor;
+pub mod alerts;
 pub mod calendar;
 pub mod case;
 pub mod command;
