@@ -1,6 +1,8 @@
 //! Use cases over ports: intake, the durable outbound path (and later staff actions, breach scan,
 //! export). Adapters for the ports live in their own crates (SQLite, DynamoDB, mail folder, SES, S3).
 
+pub mod alert_store;
+pub mod breach_scan;
 pub mod contact;
 pub mod intake;
 pub mod object_store;
@@ -13,6 +15,9 @@ pub mod testing;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod alert_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod staff_contract;

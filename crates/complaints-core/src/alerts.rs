@@ -336,11 +336,19 @@ pub fn current_alerts(case: &Case, settings: &AlertSettings, calendar: &Calendar
 /// The first date after `after` on which a new level becomes current for one of `case`'s watched
 /// clocks (`None` when every level has passed or nothing runs).
 #[must_use]
-pub fn next_alert_date(case: &Case, settings: &AlertSettings, calendar: &Calendar, after: NaiveDate) -> Option<NaiveDate> {
+pub fn next_alert_date(
+    case: &Case,
+    settings: &AlertSettings,
+    calendar: &Calendar,
+    after: NaiveDate,
+) -> Option<NaiveDate> {
     watched_clocks(case)
         .into_iter()
         .flat_map(|w| {
-            settings.levels(w.stage, w.clock.kind).into_iter().map(move |level| alert_date(calendar, w.clock.due, level))
+            settings
+                .levels(w.stage, w.clock.kind)
+                .into_iter()
+                .map(move |level| alert_date(calendar, w.clock.due, level))
         })
         .filter(|date| *date > after)
         .min()
@@ -432,7 +440,10 @@ mod tests {
             settings.levels(Stage::Two, ClockKind::Stage2Acknowledgement),
             vec![AlertLevel::DueToday, AlertLevel::Overdue]
         );
-        assert_eq!(settings.levels(Stage::Two, ClockKind::ProgressUpdate), vec![AlertLevel::DueToday, AlertLevel::Overdue]);
+        assert_eq!(
+            settings.levels(Stage::Two, ClockKind::ProgressUpdate),
+            vec![AlertLevel::DueToday, AlertLevel::Overdue]
+        );
         assert_eq!(settings.longest_lead(), 5);
     }
 
