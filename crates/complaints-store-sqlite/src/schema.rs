@@ -89,6 +89,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outgoing_pending ON outgoing (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
     CREATE INDEX outgoing_by_recipient ON outgoing (recipient_key, queued_at) WHERE recipient_key IS NOT NULL;
     ",
+    // Breach scan: the calendar versions every open case was recomputed with (R13).
+    "
+    CREATE TABLE IF NOT EXISTS calendar_applied (
+        version TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.
