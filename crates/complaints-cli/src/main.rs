@@ -2,6 +2,7 @@
 
 mod calendar_cmd;
 mod case_cmd;
+mod scan_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ enum Command {
     /// Look at cases in the local store.
     #[command(subcommand)]
     Case(case_cmd::CaseCommand),
+    /// Run the breach scan now (or `--at`): print the deadline digests and send them to the mail folder.
+    Scan(scan_cmd::ScanArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -58,5 +61,6 @@ fn main() -> ExitCode {
         Command::Calendar(command) => calendar_cmd::run(command),
         Command::Serve(args) => serve::run(args),
         Command::Case(command) => case_cmd::run(command),
+        Command::Scan(args) => scan_cmd::run(args),
     }
 }
