@@ -40,6 +40,9 @@ impl std::fmt::Debug for IntakeService {
     }
 }
 
+/// A change made to a case as it is opened, before it is stored, with the timeline entries it adds.
+pub(crate) type CaseEdit = Box<dyn FnOnce(Case) -> (Case, Vec<TimelineEvent>) + Send>;
+
 /// One complaint to take in.
 #[derive(Debug, Clone)]
 pub struct IntakeRequest {
@@ -87,13 +90,25 @@ impl IntakeService {
     /// # Errors
     /// [`IntakeError`]; a failed delivery after a stored case is not an error (the message stays
     /// pending and is retried), so the citizen always gets their reference.
-    #[tracing::instrument(skip_all, fields(case_ref, channel))]
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeReceipt, IntakeError> {
+        self.submit_by(request, Actor::System, self.clock.now(), None).await
+    }
+
+    /// [`Self::submit`] for a complaint a member of staff took in (`actor`), received at `now`;
+    /// `edit`, when given, changes the opened case before it is stored (the staff note) and
+    /// returns the timeline entries that change adds. Used by [`crate::staff::StaffActions`].
+    #[tracing::instrument(skip_all, fields(case_ref, channel))]
+    pub(crate) async fn submit_by(
+        &self,
+        request: IntakeRequest,
+        actor: Actor,
+        now: DateTime<Utc>,
+        edit: Option<CaseEdit>,
+    ) -> Result<IntakeReceipt, IntakeError> {
         let IntakeRequest { complaint, source_key, possible_spam } = request;
         let span = Span::current();
         span.record("channel", complaint.channel.as_str());
 
-        let now = self.clock.now();
         // The counter is per year of the effective receipt date (R8), which is what Case::open
         // computes from the same inputs.
         let year = ClockStart::received_at(&self.calendar, now, self.config.procedure.cutoff).effective.year();
@@ -111,7 +126,12 @@ impl IntakeService {
             .and_then(|person| contact_key(&self.contact_key_secret, complaint.channel, person));
         let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
         let handler = self.config.organisation.default_handler.clone();
-        let (case, mut events) = Case::open(provisional, complaint, now, handler, contact, rules, Actor::System);
+        let (mut case, mut events) = Case::open(provisional, complaint, now, handler, contact, rules, actor);
+        if let Some(edit) = edit {
+            let (edited, more) = edit(case);
+            case = edited;
+            events.extend(more);
+        }
 
         // What the composer queued in the attempt the store committed (none over the cap).
         let mut composed = None;

@@ -1,6 +1,8 @@
 //! Use cases over ports: intake, the durable outbound path (and later staff actions, breach scan,
 //! export). Adapters for the ports live in their own crates (SQLite, DynamoDB, mail folder, SES, S3).
 
+pub mod alert_store;
+pub mod breach_scan;
 pub mod contact;
 pub mod export;
 pub mod intake;
@@ -12,6 +14,7 @@ pub mod learning;
 pub mod queries;
 pub mod subject_access;
 // pub mod users; (after merging i11-core)
+pub mod staff;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,6 +25,12 @@ pub mod testing_read;
 pub mod contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_read;
+
+#[cfg(feature = "contract-tests")]
+pub mod alert_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod staff_contract;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

@@ -14,6 +14,8 @@ use complaints_core::timeline::TimelineEvent;
 use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
+mod alert_memory;
+
 use crate::intake::IntakeService;
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};
 use crate::ports::{CaseStore, FixedClock, MailError, Mailer, NewCase, StoreError, StoredCase};

@@ -3,6 +3,7 @@
 mod calendar_cmd;
 mod case_cmd;
 mod export_cmd;
+mod scan_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ enum Command {
     Case(case_cmd::CaseCommand),
     /// Quarterly or annual export: indicators, cases.csv and the report, under the data directory.
     Export(export_cmd::ExportArgs),
+    /// Run the breach scan now (or `--at`): print the deadline digests and send them to the mail folder.
+    Scan(scan_cmd::ScanArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -62,5 +65,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Case(command) => case_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
+        Command::Scan(args) => scan_cmd::run(args),
     }
 }

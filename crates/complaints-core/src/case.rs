@@ -17,8 +17,9 @@ use crate::limits;
 use crate::outcome::{Outcome, SpsoOutcome};
 use crate::policy::{ProgressFrom, STAGE1_WORKING_DAYS, STAGE2_ACK_WORKING_DAYS, STAGE2_WORKING_DAYS};
 use crate::records::{
-    AgreedAction, CaseRecords, ChildRecord, Classification, ContactRestriction, CorrespondenceAfterFinalResponse,
-    NotAComplaint, PointsAmendment, RepresentativeConsent, RestrictionReview, StaffContact,
+    AgreedAction, Assignment, CaseRecords, ChildRecord, Classification, ContactRestriction,
+    CorrespondenceAfterFinalResponse, IntakeNote, NotAComplaint, PointsAmendment, RepresentativeConsent,
+    RestrictionReview, StaffContact,
 };
 use crate::reference::CaseRef;
 use crate::signposting::{SpsoSignposting, Stage2Signposting};
@@ -452,6 +453,20 @@ pub enum CaseEvent {
     ChildRecorded {
         record: ChildRecord,
     },
+    /// R42: the case was assigned or reassigned.
+    Assigned {
+        assignment: Assignment,
+    },
+    /// R3, R44: the note of the conversation for a complaint staff logged.
+    IntakeNoted {
+        note: IntakeNote,
+    },
+    /// A breach alert about one of the case's clocks went to staff in the digest `message_id`
+    /// (written with its once-only marker, `crate::alerts`). Indicators never read it.
+    DeadlineAlerted {
+        alert: crate::alerts::AlertRecord,
+        message_ids: Vec<String>,
+    },
 }
 
 /// What an automatic message is for.
@@ -460,6 +475,34 @@ pub enum CaseEvent {
 pub enum MessagePurpose {
     /// The acknowledgement of a new complaint.
     Acknowledgement,
+    /// R19, R23: the stage 1 response, with how to escalate and the escalation deadline.
+    Stage1Response,
+    /// R21, R28: the response date was extended.
+    Extension,
+    /// R24, R25: stage 2 acknowledged, with the points of complaint and the response date.
+    Stage2Acknowledgement,
+    /// R25: the points of complaint were changed.
+    PointsAmended,
+    /// R29: a progress update on an extended stage 2 complaint.
+    ProgressUpdate,
+    /// R30, R37: the final (stage 2) response with the SPSO signposting.
+    FinalResponse,
+    /// R33: confirmation that the complaint was withdrawn.
+    WithdrawalConfirmation,
+    /// R4: the contact is not a complaint, and where the person was directed.
+    NotAComplaint,
+    /// R40: a closed stage was reopened, with the new response date.
+    Reopened,
+    /// R54: contact was restricted, with the appeal and SPSO information.
+    ContactRestriction,
+    /// R59: internal notice to a member of staff the complaint is about.
+    StaffNotice,
+    /// R59: internal update to a member of staff involved when a stage closes.
+    StaffClosureUpdate,
+    /// R40: the customer wrote again after the final response: it stands; the SPSO block again.
+    FinalResponseStands,
+    /// Breach alerts: one digest of looming and missed deadlines to a member of staff or a mailbox.
+    DeadlineDigest,
 }
 
 impl MessagePurpose {
@@ -468,7 +511,27 @@ impl MessagePurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Acknowledgement => "ack",
+            Self::Stage1Response => "s1-response",
+            Self::Extension => "extension",
+            Self::Stage2Acknowledgement => "s2-ack",
+            Self::PointsAmended => "points",
+            Self::ProgressUpdate => "update",
+            Self::FinalResponse => "final",
+            Self::WithdrawalConfirmation => "withdrawn",
+            Self::NotAComplaint => "not-complaint",
+            Self::Reopened => "reopened",
+            Self::ContactRestriction => "restriction",
+            Self::StaffNotice => "staff-notice",
+            Self::StaffClosureUpdate => "staff-update",
+            Self::FinalResponseStands => "stands",
+            Self::DeadlineDigest => "deadlines",
         }
+    }
+
+    /// True for messages to staff rather than the complainant (R59).
+    #[must_use]
+    pub fn is_internal(self) -> bool {
+        matches!(self, Self::StaffNotice | Self::StaffClosureUpdate | Self::DeadlineDigest)
     }
 }
 
@@ -484,6 +547,9 @@ pub enum NotQueuedReason {
     Template,
     /// The case was flagged as possible spam, so nothing automatic goes out.
     PossibleSpam,
+    /// Nobody to write to: no email address and no postal address (e.g. given by phone only);
+    /// staff tell the person another way.
+    NoAddress,
 }
 
 /// Why a case is flagged for staff.
@@ -502,7 +568,13 @@ impl CaseEvent {
     /// True for entries never shown to the complainant (R57, R59: staff involved; flags for staff).
     #[must_use]
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::StaffInvolvedAdded { .. } | Self::StaffContacted { .. } | Self::FlaggedForStaff { .. })
+        matches!(
+            self,
+            Self::StaffInvolvedAdded { .. }
+                | Self::StaffContacted { .. }
+                | Self::FlaggedForStaff { .. }
+                | Self::DeadlineAlerted { .. }
+        )
     }
 }
 

@@ -18,9 +18,9 @@ use crate::limits;
 use crate::outcome::{Outcome, OutcomeOverride, SpsoOutcome, roll_up};
 use crate::policy::{EscalatedStart, MovedStart, ProgressFrom};
 use crate::records::{
-    AgreedAction, ChildRecord, Classification, ConsentType, ContactRestriction, CorrespondenceAfterFinalResponse,
-    LearningLink, NotAComplaint, NotAComplaintReason, PointsAmendment, RepresentativeConsent, RestrictionReview,
-    RestrictionScope, StaffContact, StaffInvolved,
+    AgreedAction, Assignment, ChildRecord, Classification, ConsentType, ContactRestriction,
+    CorrespondenceAfterFinalResponse, IntakeNote, LearningLink, NotAComplaint, NotAComplaintReason, PointsAmendment,
+    RepresentativeConsent, RestrictionReview, RestrictionScope, StaffContact, StaffInvolved,
 };
 use crate::signposting::{CustomerTold, SpsoSignposting, Stage2Signposting};
 use crate::timeline::TimelineEvent;
@@ -140,14 +140,37 @@ pub enum Command {
     AgreeAction { description: String, owner: String, agreed_on: NaiveDate, due_on: NaiveDate },
     /// R36: agreed action number `action` (0-based) was done.
     CompleteAgreedAction { action: usize, done_on: NaiveDate },
-    /// R59: a member of staff the complaint is about.
-    AddStaffInvolved { staff_ref: String, added_on: NaiveDate },
+    /// R59: a member of staff the complaint is about; `email`, when known, is where their notice
+    /// and updates go (internal: never shown to the complainant).
+    AddStaffInvolved {
+        staff_ref: String,
+        added_on: NaiveDate,
+        #[serde(default)]
+        email: Option<String>,
+    },
     /// R59: a member of staff involved was told, offered support, updated or shown part of the response.
     RecordStaffContact { staff_ref: String, contact: StaffContact },
     /// R35, K1: link the case to a learning action ([`crate::learning::LearningAction`]).
     LinkLearningAction { action_id: String, linked_on: NaiveDate },
     /// R56: set or update the record of a child or young person's involvement.
     RecordChild { record: ChildRecord },
+    /// R42: assign or reassign who deals with the complaint (a person or team, named in every
+    /// letter), with the team and the service area it now sits with.
+    Assign {
+        handler: String,
+        #[serde(default)]
+        team: Option<String>,
+        #[serde(default)]
+        service_area: Option<String>,
+        assigned_on: NaiveDate,
+    },
+    /// R3, R44: the note of the conversation (or letter) for a complaint staff logged from a call,
+    /// a visit or a letter, and the postal address to write to when one was given. Once per case.
+    NoteIntake {
+        note: String,
+        #[serde(default)]
+        postal_address: Option<String>,
+    },
 }
 
 /// Why a command was refused. The case is unchanged.
@@ -237,6 +260,8 @@ pub enum Rejected {
     RestrictionLifted,
     #[error("the child has capacity and has decided to go on with the complaint")]
     ChildDecidesToGoOn,
+    #[error("only a complaint received by phone, in person or by letter has a conversation to note")]
+    NotStaffLogged,
 }
 
 /// Checks a date the command says something happened on: not after `today`, not before `earliest`.
@@ -388,10 +413,16 @@ impl Case {
                 next.agree_action(&ctx, AgreedAction { description, owner, agreed_on, due_on, done_on: None })
             }
             Command::CompleteAgreedAction { action, done_on } => next.complete_agreed_action(&ctx, action, done_on),
-            Command::AddStaffInvolved { staff_ref, added_on } => next.add_staff_involved(&ctx, staff_ref, added_on),
+            Command::AddStaffInvolved { staff_ref, added_on, email } => {
+                next.add_staff_involved(&ctx, staff_ref, added_on, email)
+            }
             Command::RecordStaffContact { staff_ref, contact } => next.record_staff_contact(&ctx, staff_ref, contact),
             Command::LinkLearningAction { action_id, linked_on } => next.link_learning(&ctx, action_id, linked_on),
             Command::RecordChild { record } => next.record_child(&ctx, record),
+            Command::Assign { handler, team, service_area, assigned_on } => {
+                next.assign(&ctx, Assignment { handler, team, service_area, assigned_on })
+            }
+            Command::NoteIntake { note, postal_address } => next.note_intake(&ctx, note, postal_address),
         }?;
         let events =
             whats.into_iter().map(|what| TimelineEvent { at: ctx.at, actor: ctx.actor.clone(), what }).collect();
@@ -1152,7 +1183,13 @@ impl Case {
         Ok(vec![CaseEvent::AgreedActionDone { action: index, done_on }])
     }
 
-    fn add_staff_involved(&mut self, ctx: &Ctx<'_>, staff_ref: String, added_on: NaiveDate) -> Events {
+    fn add_staff_involved(
+        &mut self,
+        ctx: &Ctx<'_>,
+        staff_ref: String,
+        added_on: NaiveDate,
+        email: Option<String>,
+    ) -> Events {
         not_complainant(&ctx.actor)?;
         not_blank(&staff_ref, "staff reference")?;
         if self.records.staff_involved.iter().any(|staff| staff.staff_ref == staff_ref) {
@@ -1163,6 +1200,7 @@ impl Case {
             staff_ref: staff_ref.clone(),
             added_on,
             contacts: Vec::new(),
+            email,
         });
         Ok(vec![CaseEvent::StaffInvolvedAdded { staff_ref }])
     }
@@ -1229,5 +1267,40 @@ impl Case {
         }
         self.records.child = Some(record.clone());
         Ok(vec![CaseEvent::ChildRecorded { record }])
+    }
+
+    fn assign(&mut self, ctx: &Ctx<'_>, assignment: Assignment) -> Events {
+        not_complainant(&ctx.actor)?;
+        not_blank(&assignment.handler, "handler")?;
+        if let Some(team) = &assignment.team {
+            not_blank(team, "team")?;
+        }
+        if let Some(area) = &assignment.service_area {
+            not_blank(area, "service area")?;
+        }
+        // Reassigning a finished case changes nothing anyone is waiting for.
+        self.must_be_open()?;
+        happened(assignment.assigned_on, self.received_on(), ctx.today)?;
+        self.handler = assignment.handler.trim().to_owned();
+        self.records.assignment = Some(assignment.clone());
+        Ok(vec![CaseEvent::Assigned { assignment }])
+    }
+
+    fn note_intake(&mut self, ctx: &Ctx<'_>, note: String, postal_address: Option<String>) -> Events {
+        let staff = staff_id(&ctx.actor)?.to_owned();
+        not_blank(&note, "note of the conversation")?;
+        if let Some(address) = &postal_address {
+            not_blank(address, "postal address")?;
+        }
+        // Only complaints staff took in themselves have a conversation to note.
+        if !matches!(self.complaint.channel, Channel::Phone | Channel::InPerson | Channel::Letter) {
+            return Err(Rejected::NotStaffLogged);
+        }
+        if self.records.intake_note.is_some() {
+            return Err(Rejected::AlreadyRecorded { what: "the note of the conversation" });
+        }
+        let record = IntakeNote { note, postal_address, noted_by: staff };
+        self.records.intake_note = Some(record.clone());
+        Ok(vec![CaseEvent::IntakeNoted { note: record }])
     }
 }

@@ -135,6 +135,8 @@ pub struct OrgConfig {
     pub calendar: Vec<CalendarChange>,
     /// Quarterly and annual exports: K2's per-1,000 base and who is told (`[reporting]`).
     pub reporting: crate::reporting::ReportingSettings,
+    /// Breach alerts: levels per clock and recipients (`[alerts]`, docs/breach-scan.md).
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 impl Default for OrgConfig {
@@ -158,6 +160,7 @@ impl Default for OrgConfig {
             .to_vec(),
             calendar: Vec::new(),
             reporting: crate::reporting::ReportingSettings::default(),
+            alerts: crate::alerts::AlertSettings::default(),
         }
     }
 }
@@ -236,6 +239,7 @@ impl OrgConfig {
             EmailAddress::parse(email).map_err(|e| ConfigError::invalid("organisation.email", e))?;
         }
         self.validate_intake()?;
+        self.alerts.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {

@@ -8,6 +8,7 @@
 //! in and perform the effects.
 
 pub mod actor;
+pub mod alerts;
 pub mod calendar;
 pub mod case;
 pub mod command;
@@ -23,6 +24,8 @@ pub mod policy;
 pub mod records;
 pub mod reference;
 pub mod reporting;
+pub mod rejection;
+pub mod roles;
 pub mod signposting;
 pub mod text;
 pub mod timeline;

@@ -197,6 +197,9 @@ pub struct StaffInvolved {
     pub added_on: NaiveDate,
     #[serde(default)]
     pub contacts: Vec<StaffContact>,
+    /// Where their notice and closure updates go, when known (internal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 impl StaffInvolved {
@@ -308,4 +311,30 @@ pub struct CaseRecords {
     pub staff_involved: Vec<StaffInvolved>,
     pub learning: Vec<LearningLink>,
     pub child: Option<ChildRecord>,
+    /// R42: the latest assignment (the handler itself is on the case).
+    pub assignment: Option<Assignment>,
+    /// R3, R44: the note of the conversation for a complaint staff logged.
+    pub intake_note: Option<IntakeNote>,
+}
+
+/// R42: who deals with the complaint, in which team and service area.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// A person or team, named in every letter (R42).
+    pub handler: String,
+    pub team: Option<String>,
+    /// The service area the complaint now sits with (the complaint keeps the one it came with).
+    pub service_area: Option<String>,
+    pub assigned_on: NaiveDate,
+}
+
+/// R3, R44: what staff noted when they took a complaint by phone, in person or by letter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeNote {
+    /// The note of the conversation (or a summary of the letter).
+    pub note: String,
+    /// Where to post letters, when the person gave an address (one line).
+    pub postal_address: Option<String>,
+    /// The staff id of who logged it.
+    pub noted_by: String,
 }

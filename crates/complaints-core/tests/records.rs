@@ -205,7 +205,7 @@ fn agreed_actions_on_a_resolved_complaint_are_tracked_until_done() {
 
 #[test]
 fn staff_involved_are_told_supported_at_stage_two_updated_and_shown_their_part_and_never_shown_to_the_complainant() {
-    let add = Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2025-12-15") };
+    let add = Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2025-12-15"), email: None };
     let (case, events) = try_step(&escalated(), add, "2025-12-15").expect("added");
     assert!(events.iter().all(|event| event.what.is_internal()), "internal entries");
     let contact = |contact| Command::RecordStaffContact { staff_ref: "staff-42".to_owned(), contact };
@@ -220,7 +220,7 @@ fn staff_involved_are_told_supported_at_stage_two_updated_and_shown_their_part_a
 
     let at_stage1 = step(
         &stage1_open(),
-        Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2025-11-28") },
+        Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2025-11-28"), email: None },
         "2025-11-28",
     );
     assert_eq!(
@@ -324,7 +324,7 @@ fn a_parents_view_that_the_child_should_not_be_told_needs_a_best_interests_decis
 
 #[test]
 fn the_part_of_the_final_response_shared_with_staff_is_recorded_once_it_is_given() {
-    let add = Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2025-12-15") };
+    let add = Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2025-12-15"), email: None };
     let case = step(&stage2_closed(), add, "2026-01-28");
     let share = Command::RecordStaffContact {
         staff_ref: "staff-42".to_owned(),
@@ -374,7 +374,7 @@ fn every_record_event_round_trips_through_json_as_stored() {
             contributing_services: vec![],
             external_bodies: vec![],
         },
-        Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2026-01-28") },
+        Command::AddStaffInvolved { staff_ref: "staff-42".to_owned(), added_on: date("2026-01-28"), email: None },
         Command::RecordStaffContact {
             staff_ref: "staff-42".to_owned(),
             contact: StaffContact::Told { on: date("2026-01-28") },

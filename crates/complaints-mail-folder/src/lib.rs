@@ -4,6 +4,8 @@
 //! be given (`QueuedMessage::raw`). Files are written under a hidden temporary name and renamed
 //! into place, so a reader (the dev `/mail` page, a mail client) never sees half a message.
 //! Sending the same message again replaces its file, so a retried delivery stays one message.
+//! A printable letter (a message marked `X-Complaint-Delivery: print`) is also written beside its
+//! message as `<same name>.html`, ready to open in a browser and print.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use complaints_app::ports::{MailError, Mailer};
 use complaints_core::reference::CaseRef;
-use complaints_mail::{CASE_REFERENCE_HEADER, QueuedMessage};
+use complaints_mail::{CASE_REFERENCE_HEADER, DELIVERY_HEADER, PRINT_DELIVERY, QueuedMessage};
 use mail_parser::{Addr, HeaderValue, MessageParser};
 use serde::Serialize;
 
@@ -159,15 +161,41 @@ impl Mailer for MailFolder {
             return Err(MailError::Rejected("the message has no recipients".to_owned()));
         }
         let file_name = Self::file_name_for(message);
+        let letter = printable_letter(&message.raw);
         let (dir, name, raw) = (self.dir.clone(), file_name.clone(), message.raw.clone());
-        tokio::task::spawn_blocking(move || write_atomically(&dir, &name, &raw))
-            .await
-            .map_err(|e| MailError::Unavailable(Box::new(e)))?
-            .map_err(|e| MailError::Unavailable(Box::new(e)))?;
+        tokio::task::spawn_blocking(move || {
+            // The printable letter first: once the .eml is there, its letter is too.
+            if let Some(html) = letter {
+                write_atomically(&dir, &letter_file_name(&name), html.as_bytes())?;
+            }
+            write_atomically(&dir, &name, &raw)
+        })
+        .await
+        .map_err(|e| MailError::Unavailable(Box::new(e)))?
+        .map_err(|e| MailError::Unavailable(Box::new(e)))?;
         let case_ref = message.case_ref.as_ref().map(ToString::to_string);
         tracing::info!(case_ref = case_ref.as_deref(), file = %file_name, "message written to the mail folder");
         Ok(())
     }
+}
+
+/// The HTML letter of a message marked for printing (`X-Complaint-Delivery: print`), if it is one.
+fn printable_letter(raw: &[u8]) -> Option<String> {
+    let message = MessageParser::default().parse(raw)?;
+    let marked = message
+        .header(DELIVERY_HEADER)
+        .and_then(HeaderValue::as_text)
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case(PRINT_DELIVERY));
+    if !marked {
+        return None;
+    }
+    message.body_html(0).map(std::borrow::Cow::into_owned)
+}
+
+/// `20251127T103000Z-<id>.eml` → `20251127T103000Z-<id>.html`: the printable letter beside its message.
+#[must_use]
+pub fn letter_file_name(message_file_name: &str) -> String {
+    format!("{}.html", message_file_name.strip_suffix(EML_EXTENSION).unwrap_or(message_file_name))
 }
 
 /// Message files only: `*.eml`, not hidden (temporary files start with a dot), no path separators.
@@ -260,6 +288,28 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[tokio::test]
+    async fn a_letter_marked_for_printing_is_written_beside_its_message_as_html() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mailer = MailFolder::new(dir.path());
+        let mut letter = outbound(7, 5);
+        letter.html = "<p>Dear Ailsa Mackay, this is the letter.</p>".to_owned();
+        let mut message = queued(&letter);
+        message.raw = letter.to_rfc5322_with(&[(DELIVERY_HEADER, PRINT_DELIVERY)]);
+        mailer.send(&message).await.expect("sent");
+        let eml = MailFolder::file_name_for(&message);
+        let html = letter_file_name(&eml);
+        let mut expected = vec![eml, html.clone()];
+        expected.sort();
+        assert_eq!(file_names(dir.path()), expected);
+        let written = std::fs::read_to_string(dir.path().join(&html)).expect("letter written");
+        assert!(written.contains("Dear Ailsa Mackay, this is the letter."), "{written}");
+        // An ordinary email gets no .html file, and the letter is not listed as a message.
+        mailer.send(&email(8, 6)).await.expect("sent");
+        assert_eq!(file_names(dir.path()).iter().filter(|name| name.ends_with(".html")).count(), 1);
+        assert_eq!(MailFolder::list(dir.path()).await.expect("listed").len(), 2);
     }
 
     #[tokio::test]

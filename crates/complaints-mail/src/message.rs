@@ -18,6 +18,14 @@ use mail_builder::headers::text::Text;
 /// file replies without reading the body.
 pub const CASE_REFERENCE_HEADER: &str = "X-Complaint-Reference";
 
+/// Header marking a message whose HTML part is a letter to print and post (value `print`): it is
+/// addressed to the organisation's own mailbox, and the mail folder writes the letter beside it
+/// as an `.html` file (docs/roles-and-letters.md).
+pub const DELIVERY_HEADER: &str = "X-Complaint-Delivery";
+
+/// The [`DELIVERY_HEADER`] value of a printable letter.
+pub const PRINT_DELIVERY: &str = "print";
+
 /// A display name and address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
@@ -64,7 +72,17 @@ impl OutboundEmail {
     /// the README, "Outgoing mail".
     #[must_use]
     pub fn to_rfc5322(&self) -> Vec<u8> {
+        self.to_rfc5322_with(&[])
+    }
+
+    /// [`Self::to_rfc5322`] with extra headers; each name is a constant of ours and each value is
+    /// flattened to one line.
+    #[must_use]
+    pub fn to_rfc5322_with(&self, extra_headers: &[(&'static str, &str)]) -> Vec<u8> {
         let mut builder = MessageBuilder::new();
+        for (name, value) in extra_headers {
+            builder = builder.header(*name, Raw::new(one_line(value)));
+        }
         if let Some(id) = clean_message_id(&self.message_id) {
             builder = builder.message_id(MessageId::new(id));
         }

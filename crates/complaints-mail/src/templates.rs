@@ -121,7 +121,14 @@ impl Templates {
         for context in AcknowledgementContext::samples() {
             templates.render(context.message_name(), &context)?;
         }
+        templates.check_letters()?;
         Ok(templates)
+    }
+
+    /// The source of template file `name` as loaded (an override's text, or the built-in).
+    #[must_use]
+    pub fn source_of(&self, name: &str) -> Option<String> {
+        self.env.get_template(name).ok().map(|template| template.source().to_owned())
     }
 
     /// The names of the template files that came from the override folder, sorted.
@@ -176,7 +183,11 @@ fn base_environment() -> Environment<'static> {
     }
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_loader(|name| {
-        Ok(BUILTIN_TEMPLATES.iter().find(|(builtin, _)| *builtin == name).map(|(_, source)| (*source).to_owned()))
+        Ok(BUILTIN_TEMPLATES
+            .iter()
+            .chain(crate::letters::LETTER_TEMPLATES)
+            .find(|(builtin, _)| *builtin == name)
+            .map(|(_, source)| (*source).to_owned()))
     });
     env.add_filter("long_date", long_date_filter);
     // Every value a template prints passes through here: characters that could hide or reorder
@@ -218,6 +229,11 @@ fn template_error(file: &str, error: &minijinja::Error) -> TemplateError {
         message = format!("{message}, while rendering {file}");
     }
     TemplateError::Template { name, message }
+}
+
+/// [`tidy_text`] for the letters.
+pub(crate) fn tidy(raw: &str) -> String {
+    tidy_text(raw)
 }
 
 /// Plain-text tidying after rendering: trailing spaces go, runs of blank lines become one, and the

@@ -402,7 +402,8 @@ pub fn decode_outgoing(item: &Item) -> Result<Option<complaints_app::outbound::P
     Ok(Some(PendingMessage {
         message: complaints_mail::QueuedMessage {
             message_id: get_s(item, ATTR_MESSAGE_ID)?.to_owned(),
-            case_ref: Some(get_ref(item)?),
+            // Staff digests (breach scan) belong to no case and carry no reference.
+            case_ref: if item.contains_key(ATTR_REF) { Some(get_ref(item)?) } else { None },
             purpose,
             from: address(get_s(item, ATTR_SENDER)?, ATTR_SENDER)?,
             to,

@@ -2,6 +2,7 @@
 //! so every access pattern is a GetItem, a Query or one transaction, and none is a Scan
 //! (architecture §4). The layout is in [`keys`]; [`create_table`] makes the table.
 
+mod alerts;
 pub mod error;
 pub mod keys;
 pub mod meter;

@@ -4,6 +4,7 @@
 //! disk. Every intake is one `BEGIN IMMEDIATE` transaction (counter, case, idempotency record,
 //! timeline); in WAL mode with `synchronous = NORMAL` that is well under a millisecond.
 
+mod alerts;
 pub mod schema;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;

@@ -129,6 +129,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (reference, action_id)
     ) WITHOUT ROWID;
     ",
+    // Breach scan: the calendar versions every open case was recomputed with (R13).
+    "
+    CREATE TABLE IF NOT EXISTS calendar_applied (
+        version TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

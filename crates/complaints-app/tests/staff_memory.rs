@@ -1,0 +1,153 @@
+//! Staff actions on the in-memory store: the staff contract suite, and the role matrix checked
+//! through the use case for every role and every action.
+
+use std::sync::Arc;
+
+use complaints_app::ports::CaseStore;
+use complaints_app::staff::{ActionError, StaffAction, Stage2How};
+use complaints_app::staff_contract::{Harness, at, date, phoned, user};
+use complaints_app::testing::MemoryCaseStore;
+use complaints_core::complaint::Channel;
+use complaints_core::complaint::ChildInvolvement;
+use complaints_core::outcome::{Outcome, SpsoOutcome};
+use complaints_core::records::{AgeBand, ChildRecord, ConsentType, NotAComplaintReason, RestrictionScope};
+use complaints_core::roles::Role;
+
+complaints_app::staff_contract_tests!(async { MemoryCaseStore::new() });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_staff_contract_passes_when_all_share_one_memory_store() {
+    let shared = MemoryCaseStore::new();
+    complaints_app::staff_contract::run_all(|| {
+        let shared = shared.clone();
+        async move { shared }
+    })
+    .await;
+}
+
+/// One of every action, with plausible fields (whether the rules accept it on a new case does not
+/// matter here: only whether the role check lets it through).
+fn every_action() -> Vec<StaffAction> {
+    let points =
+        vec![complaints_core::case::PointOfComplaint { summary: "s".to_owned(), outcome_sought: "o".to_owned() }];
+    vec![
+        StaffAction::Assign { handler: "h".to_owned(), team: None, service_area: None },
+        StaffAction::Classify {
+            category: "c".to_owned(),
+            lead_service: "l".to_owned(),
+            contributing_services: Vec::new(),
+            external_bodies: Vec::new(),
+        },
+        StaffAction::Respond {
+            outcome: Outcome::Upheld,
+            note: "n".to_owned(),
+            route_given_by: None,
+            staff_parts: Vec::new(),
+        },
+        StaffAction::Extend { reason: "r".to_owned(), new_due: date(2026, 2, 20), stage: None },
+        StaffAction::Escalate { channel: Channel::Email, requested_on: None, points: None },
+        StaffAction::Stage2 { how: Stage2How::Move, reason: "r".to_owned(), points: None },
+        StaffAction::Acknowledge { points: points.clone(), agreed_on: None },
+        StaffAction::AmendPoints { points, reason: "r".to_owned() },
+        StaffAction::Update { note: "n".to_owned(), given_by: None },
+        StaffAction::Close {
+            point_outcomes: vec![Outcome::Upheld],
+            outcome_override: None,
+            note: "n".to_owned(),
+            staff_parts: Vec::new(),
+        },
+        StaffAction::Withdraw { reason: None },
+        StaffAction::NotAComplaint {
+            reason: NotAComplaintReason::CompensationOnly,
+            details: None,
+            directed_to: "d".to_owned(),
+        },
+        StaffAction::Reopen { reason: "r".to_owned(), respond_by: date(2026, 2, 20) },
+        StaffAction::ReferSpso { referred_on: None },
+        StaffAction::SpsoOutcome { outcome: SpsoOutcome::NotUpheld, decided_on: None },
+        StaffAction::Restrict {
+            scope: RestrictionScope::ProcedureAccess,
+            review_on: date(2026, 5, 1),
+            reason: "r".to_owned(),
+        },
+        StaffAction::ReviewRestriction { restriction: 0, next_review_on: None },
+        StaffAction::AcceptLate { reason: "r".to_owned() },
+        StaffAction::StaffInvolved { staff_ref: "s".to_owned(), email: None },
+        StaffAction::LinkLearning { action_id: "LA".to_owned() },
+        StaffAction::CorrespondenceAfterFinal { channel: Channel::Email },
+        StaffAction::RecordConsent {
+            consent_type: ConsentType::Written,
+            given_on: date(2026, 2, 3),
+            given_by: "g".to_owned(),
+        },
+        StaffAction::AgreeAction { description: "d".to_owned(), owner: "o".to_owned(), due_on: date(2026, 2, 20) },
+        StaffAction::CompleteAction { index: 0 },
+        StaffAction::RecordChild {
+            record: ChildRecord {
+                involvement: ChildInvolvement::AdultAboutChild,
+                age_band: AgeBand::Under8,
+                capacity: None,
+                parents: None,
+                child_decision: None,
+                protection_referral_on: None,
+                response_format: None,
+            },
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_role_may_do_exactly_what_the_matrix_allows_through_the_use_case() {
+    let store: Arc<dyn CaseStore> = Arc::new(MemoryCaseStore::new());
+    let h = Harness::new(store);
+    let logged = h.log(&user("h-log", Role::Handler), phoned("matrix@example.net"), at(2026, 2, 3, 10)).await;
+    let actions = every_action();
+    assert_eq!(actions.len(), 25, "one of every action");
+    for role in Role::ALL {
+        let actor = user(&format!("u-{role}"), role);
+        for action in &actions {
+            let allowed = role.may(action.permission());
+            let result = h.perform(&actor, &logged.reference, action.clone(), at(2026, 2, 4, 10)).await;
+            let forbidden = matches!(result, Err(ActionError::Forbidden { .. }));
+            assert_eq!(forbidden, !allowed, "{role} {}: {result:?}", action.name());
+            // Only the refused case is certain to change nothing; the others may or may not apply.
+            if forbidden {
+                let stored = h.actions.store.get(&logged.reference).await.map(|s| s.version).ok();
+                assert!(stored.is_some());
+            }
+        }
+        // Logging a complaint, and reading.
+        let logged_by = h.actions.log_complaint(&actor, phoned("matrix2@example.net"), Some(at(2026, 2, 4, 10))).await;
+        assert_eq!(
+            matches!(logged_by, Err(ActionError::Forbidden { .. })),
+            !matches!(role, Role::Handler | Role::Manager)
+        );
+        assert!(h.actions.view(&actor, &logged.reference).await.is_ok(), "every role reads");
+    }
+    // Refused attempts are audited too.
+    assert!(h.audit.entries().iter().any(|entry| entry.access == complaints_app::staff::Access::Refused));
+}
+
+#[test]
+fn actions_read_and_write_the_documented_json() {
+    let json = r#"{"action":"respond","outcome":"partially-upheld","note":"We found…","route_given_by":"phone"}"#;
+    let action: StaffAction = serde_json::from_str(json).unwrap_or_else(|e| panic!("parses: {e}"));
+    assert_eq!(
+        action,
+        StaffAction::Respond {
+            outcome: Outcome::PartiallyUpheld,
+            note: "We found…".to_owned(),
+            route_given_by: Some(Channel::Phone),
+            staff_parts: Vec::new()
+        }
+    );
+    let stage2: StaffAction = serde_json::from_str(r#"{"action":"stage2","how":"direct","reason":"asked"}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stage2.name(), "stage2");
+    let unknown =
+        serde_json::from_str::<StaffAction>(r#"{"action":"respond","outcome":"upheld","note":"n","extra":1}"#);
+    assert!(unknown.is_err(), "unknown fields are refused");
+    let back = serde_json::to_value(&action).unwrap_or_default();
+    assert_eq!(back["action"], "respond");
+    assert_eq!(back["route_given_by"], "phone");
+}

@@ -1,0 +1,363 @@
+//! The letters staff actions send (docs/roles-and-letters.md): one variable set for every letter
+//! ([`LetterContext`]), built-in plain-English templates with child-friendly variants, and the
+//! versioned SPSO signposting block (R37, R38).
+//!
+//! A letter `NAME` is two templates an organisation may override: `NAME.subject.j2` and
+//! `NAME.txt.j2`. Its HTML (the email's HTML part, and the printable letter) is the text letter
+//! laid out by `letter.html.j2`: paragraphs, and headings from lines in capitals. The text is
+//! passed to the HTML layout as data, so everything in it is escaped there, whatever a template
+//! or a note contains.
+
+use complaints_core::case::MessagePurpose;
+use serde::Serialize;
+
+use crate::templates::{OrganisationContext, RenderedMessage, TemplateError, Templates};
+
+/// The version of the built-in SPSO signposting block (`spso-block.txt.j2`), recorded with every
+/// response that uses it (R38). An organisation that overrides the block gets a version naming
+/// its own text instead ([`Templates::spso_block_version`]).
+pub const SPSO_BLOCK_VERSION: &str = "spso-block-2025-1";
+
+/// The SPSO block's file names (the adult and child-friendly wording).
+pub const SPSO_BLOCK_FILES: [&str; 2] = ["spso-block.txt.j2", "spso-block-child.txt.j2"];
+
+/// Built-in letter templates, by the file name an override must use.
+pub const LETTER_TEMPLATES: &[(&str, &str)] = &[
+    ("letter.html.j2", include_str!("../templates/letters/letter.html.j2")),
+    ("spso-block.txt.j2", include_str!("../templates/letters/spso-block.txt.j2")),
+    ("spso-block-child.txt.j2", include_str!("../templates/letters/spso-block-child.txt.j2")),
+    ("letter-contact.txt.j2", include_str!("../templates/letters/letter-contact.txt.j2")),
+    ("stage1-response.subject.j2", include_str!("../templates/letters/stage1-response.subject.j2")),
+    ("stage1-response.txt.j2", include_str!("../templates/letters/stage1-response.txt.j2")),
+    ("stage1-response-child.subject.j2", include_str!("../templates/letters/stage1-response-child.subject.j2")),
+    ("stage1-response-child.txt.j2", include_str!("../templates/letters/stage1-response-child.txt.j2")),
+    ("extension.subject.j2", include_str!("../templates/letters/extension.subject.j2")),
+    ("extension.txt.j2", include_str!("../templates/letters/extension.txt.j2")),
+    ("extension-child.subject.j2", include_str!("../templates/letters/extension-child.subject.j2")),
+    ("extension-child.txt.j2", include_str!("../templates/letters/extension-child.txt.j2")),
+    ("stage2-acknowledgement.subject.j2", include_str!("../templates/letters/stage2-acknowledgement.subject.j2")),
+    ("stage2-acknowledgement.txt.j2", include_str!("../templates/letters/stage2-acknowledgement.txt.j2")),
+    (
+        "stage2-acknowledgement-child.subject.j2",
+        include_str!("../templates/letters/stage2-acknowledgement-child.subject.j2"),
+    ),
+    ("stage2-acknowledgement-child.txt.j2", include_str!("../templates/letters/stage2-acknowledgement-child.txt.j2")),
+    ("points-amended.subject.j2", include_str!("../templates/letters/points-amended.subject.j2")),
+    ("points-amended.txt.j2", include_str!("../templates/letters/points-amended.txt.j2")),
+    ("progress-update.subject.j2", include_str!("../templates/letters/progress-update.subject.j2")),
+    ("progress-update.txt.j2", include_str!("../templates/letters/progress-update.txt.j2")),
+    ("progress-update-child.subject.j2", include_str!("../templates/letters/progress-update-child.subject.j2")),
+    ("progress-update-child.txt.j2", include_str!("../templates/letters/progress-update-child.txt.j2")),
+    ("final-response.subject.j2", include_str!("../templates/letters/final-response.subject.j2")),
+    ("final-response.txt.j2", include_str!("../templates/letters/final-response.txt.j2")),
+    ("final-response-child.subject.j2", include_str!("../templates/letters/final-response-child.subject.j2")),
+    ("final-response-child.txt.j2", include_str!("../templates/letters/final-response-child.txt.j2")),
+    ("withdrawal-confirmation.subject.j2", include_str!("../templates/letters/withdrawal-confirmation.subject.j2")),
+    ("withdrawal-confirmation.txt.j2", include_str!("../templates/letters/withdrawal-confirmation.txt.j2")),
+    ("not-a-complaint.subject.j2", include_str!("../templates/letters/not-a-complaint.subject.j2")),
+    ("not-a-complaint.txt.j2", include_str!("../templates/letters/not-a-complaint.txt.j2")),
+    ("reopened.subject.j2", include_str!("../templates/letters/reopened.subject.j2")),
+    ("reopened.txt.j2", include_str!("../templates/letters/reopened.txt.j2")),
+    ("contact-restriction.subject.j2", include_str!("../templates/letters/contact-restriction.subject.j2")),
+    ("contact-restriction.txt.j2", include_str!("../templates/letters/contact-restriction.txt.j2")),
+    ("final-response-stands.subject.j2", include_str!("../templates/letters/final-response-stands.subject.j2")),
+    ("final-response-stands.txt.j2", include_str!("../templates/letters/final-response-stands.txt.j2")),
+    ("staff-notice.subject.j2", include_str!("../templates/letters/staff-notice.subject.j2")),
+    ("staff-notice.txt.j2", include_str!("../templates/letters/staff-notice.txt.j2")),
+    ("staff-closure-update.subject.j2", include_str!("../templates/letters/staff-closure-update.subject.j2")),
+    ("staff-closure-update.txt.j2", include_str!("../templates/letters/staff-closure-update.txt.j2")),
+];
+
+/// The letter name for `purpose` (`None` for the acknowledgement, which has its own templates).
+/// With `child`, the child-friendly variant where there is one (R56).
+#[must_use]
+pub fn letter_name(purpose: MessagePurpose, child: bool) -> Option<&'static str> {
+    let (adult, young) = match purpose {
+        // The deadline digest is composed by the breach scan, not from a letter template.
+        MessagePurpose::Acknowledgement | MessagePurpose::DeadlineDigest => return None,
+        MessagePurpose::Stage1Response => ("stage1-response", Some("stage1-response-child")),
+        MessagePurpose::Extension => ("extension", Some("extension-child")),
+        MessagePurpose::Stage2Acknowledgement => ("stage2-acknowledgement", Some("stage2-acknowledgement-child")),
+        MessagePurpose::PointsAmended => ("points-amended", None),
+        MessagePurpose::ProgressUpdate => ("progress-update", Some("progress-update-child")),
+        MessagePurpose::FinalResponse => ("final-response", Some("final-response-child")),
+        MessagePurpose::WithdrawalConfirmation => ("withdrawal-confirmation", None),
+        MessagePurpose::NotAComplaint => ("not-a-complaint", None),
+        MessagePurpose::Reopened => ("reopened", None),
+        MessagePurpose::ContactRestriction => ("contact-restriction", None),
+        MessagePurpose::FinalResponseStands => ("final-response-stands", None),
+        MessagePurpose::StaffNotice => ("staff-notice", None),
+        MessagePurpose::StaffClosureUpdate => ("staff-closure-update", None),
+    };
+    Some(match young {
+        Some(name) if child => name,
+        _ => adult,
+    })
+}
+
+/// One point of complaint in a letter (R25), with its outcome in the final response (R34).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PointContext {
+    pub summary: String,
+    pub outcome_sought: String,
+    /// Plain words ("upheld", "not upheld"…), in the final response only.
+    pub outcome: Option<String>,
+}
+
+/// A printable letter's addressee (the complainant prefers letters, or gave no email address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrintContext {
+    pub name: Option<String>,
+    /// The postal address on one line; `None` when it must be taken from the case record.
+    pub address: Option<String>,
+}
+
+/// The variables of every letter. Dates are written for people ("Thursday 4 December 2025").
+/// Fields a letter does not use are empty. Notes and points are staff's words (the response, the
+/// news, the points agreed); they are escaped in the HTML and never reach a header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LetterContext {
+    pub reference: String,
+    /// The date of the letter.
+    pub date: String,
+    /// The name to greet, when it looks like a name; none greets "Dear customer" ("Hello" for a child).
+    pub recipient_name: Option<String>,
+    /// R56: the complainant is a child or young person.
+    pub child: bool,
+    /// R42: who deals with the complaint.
+    pub handler: String,
+    pub team: Option<String>,
+    /// 1 or 2: the stage the letter is about.
+    pub stage: u8,
+    /// The outcome in plain words ("upheld", "partially upheld", "not upheld", "resolved").
+    pub outcome: Option<String>,
+    /// R34: why the overall outcome differs from the points' roll-up.
+    pub override_reason: Option<String>,
+    /// The response or the news, in staff's words.
+    pub note: Option<String>,
+    /// R16: the date by which the customer may normally ask for stage 2.
+    pub escalation_deadline: Option<String>,
+    pub escalation_months_after_event: u32,
+    pub escalation_months_after_response: u32,
+    /// R26: the stage 2 response date, and how many working days that is.
+    pub stage2_response_due: Option<String>,
+    pub stage2_working_days: u32,
+    /// The response date now in force (after an extension or a reopening).
+    pub response_due: Option<String>,
+    /// The reason for an extension, an amendment, a reopening, a restriction or a withdrawal.
+    pub reason: Option<String>,
+    /// R25: the points of complaint and the outcomes sought.
+    pub points: Vec<PointContext>,
+    /// R4: where the person was directed, and why this is not a complaint (plain words).
+    pub directed_to: Option<String>,
+    pub not_a_complaint_reason: Option<String>,
+    pub details: Option<String>,
+    /// R54: what the restriction limits (plain words) and when it is reviewed.
+    pub restriction: Option<String>,
+    pub review_on: Option<String>,
+    /// R59: the part of the response that concerns a member of staff involved.
+    pub staff_part: Option<String>,
+    /// R59: the case is at stage 2, where support and information are signposted.
+    pub support_at_stage2: bool,
+    /// True for a printed letter: it says "write to us" rather than "reply to this email".
+    pub printed: bool,
+    pub organisation: OrganisationContext,
+}
+
+/// The HTML layout's variables.
+#[derive(Serialize)]
+struct LayoutContext<'a> {
+    title: &'a str,
+    blocks: Vec<Block>,
+    print: Option<&'a PrintContext>,
+    date: &'a str,
+    reference: &'a str,
+    organisation: &'a OrganisationContext,
+}
+
+/// A block of the text letter: a heading (a line in capitals), a list item or a paragraph.
+#[derive(Serialize)]
+struct Block {
+    kind: &'static str,
+    lines: Vec<String>,
+}
+
+/// Splits a rendered text letter into blocks at blank lines: a one-line block in capitals is a
+/// heading; a block whose lines start with `- ` is a list; anything else a paragraph (its lines
+/// kept as line breaks).
+fn blocks(text: &str) -> Vec<Block> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|block| !block.is_empty())
+        .map(|block| {
+            let lines: Vec<&str> = block.lines().collect();
+            let heading =
+                lines.len() == 1 && block.chars().any(char::is_alphabetic) && !block.chars().any(char::is_lowercase);
+            if heading {
+                Block { kind: "heading", lines: vec![block.to_owned()] }
+            } else if lines.iter().all(|line| line.starts_with("- ")) {
+                Block { kind: "list", lines: lines.iter().map(|line| line[2..].to_owned()).collect() }
+            } else {
+                Block { kind: "paragraph", lines: lines.iter().map(|line| (*line).to_owned()).collect() }
+            }
+        })
+        .collect()
+}
+
+impl Templates {
+    /// Renders letter `name` ([`letter_name`]) with `context`: subject and text from the letter's
+    /// templates, HTML from `letter.html.j2` laid out from the text. With `print`, the HTML is a
+    /// printable letter headed with the addressee.
+    ///
+    /// # Errors
+    /// [`TemplateError::Template`] naming the template that is missing or failed.
+    pub fn letter(
+        &self,
+        name: &str,
+        context: &LetterContext,
+        print: Option<&PrintContext>,
+    ) -> Result<RenderedMessage, TemplateError> {
+        let subject = crate::message::one_line(&self.render_file(&format!("{name}.subject.j2"), context)?);
+        let text = crate::templates::tidy(&self.render_file(&format!("{name}.txt.j2"), context)?);
+        let layout = LayoutContext {
+            title: &subject,
+            blocks: blocks(&text),
+            print,
+            date: &context.date,
+            reference: &context.reference,
+            organisation: &context.organisation,
+        };
+        let html = self.render_file("letter.html.j2", &layout)?;
+        Ok(RenderedMessage { subject, text, html })
+    }
+
+    /// The version of the SPSO block in use (R38): [`SPSO_BLOCK_VERSION`] for the built-in text,
+    /// else `org-` and a hash of the organisation's own block files, so a changed block gets a
+    /// new version without anyone having to remember to bump it.
+    #[must_use]
+    pub fn spso_block_version(&self) -> String {
+        let overridden: Vec<&String> =
+            self.overridden().iter().filter(|name| SPSO_BLOCK_FILES.contains(&name.as_str())).collect();
+        if overridden.is_empty() {
+            return SPSO_BLOCK_VERSION.to_owned();
+        }
+        // FNV-1a over the override texts: stable across builds and platforms.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for name in overridden {
+            let source = self.source_of(name).unwrap_or_default();
+            for byte in name.bytes().chain(source.bytes()) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("org-{hash:016x}")
+    }
+
+    /// Sample contexts that exercise every branch of the built-in letters, to check overrides
+    /// when they are loaded.
+    pub(crate) fn check_letters(&self) -> Result<(), TemplateError> {
+        for purpose in ALL_LETTER_PURPOSES {
+            for child in [false, true] {
+                let Some(name) = letter_name(purpose, child) else { continue };
+                for sample in LetterContext::samples() {
+                    self.letter(name, &sample, None)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every purpose that has a letter.
+pub const ALL_LETTER_PURPOSES: [MessagePurpose; 13] = [
+    MessagePurpose::Stage1Response,
+    MessagePurpose::Extension,
+    MessagePurpose::Stage2Acknowledgement,
+    MessagePurpose::PointsAmended,
+    MessagePurpose::ProgressUpdate,
+    MessagePurpose::FinalResponse,
+    MessagePurpose::WithdrawalConfirmation,
+    MessagePurpose::NotAComplaint,
+    MessagePurpose::Reopened,
+    MessagePurpose::ContactRestriction,
+    MessagePurpose::FinalResponseStands,
+    MessagePurpose::StaffNotice,
+    MessagePurpose::StaffClosureUpdate,
+];
+
+impl LetterContext {
+    /// Sample facts with every optional field empty, then with every one set.
+    fn samples() -> Vec<Self> {
+        let empty = Self {
+            reference: "CMP-2025-00001".to_owned(),
+            date: "Thursday 27 November 2025".to_owned(),
+            recipient_name: None,
+            child: false,
+            handler: "Complaints Team".to_owned(),
+            team: None,
+            stage: 1,
+            outcome: None,
+            override_reason: None,
+            note: None,
+            escalation_deadline: None,
+            escalation_months_after_event: 6,
+            escalation_months_after_response: 2,
+            stage2_response_due: None,
+            stage2_working_days: 20,
+            response_due: None,
+            reason: None,
+            points: Vec::new(),
+            directed_to: None,
+            not_a_complaint_reason: None,
+            details: None,
+            restriction: None,
+            review_on: None,
+            staff_part: None,
+            support_at_stage2: false,
+            printed: false,
+            organisation: OrganisationContext {
+                name: "Sample Council".to_owned(),
+                email: "complaints@example.org".to_owned(),
+                phone: None,
+                address: None,
+                website: None,
+            },
+        };
+        let date = || Some("Thursday 4 December 2025".to_owned());
+        let full = Self {
+            recipient_name: Some("Sample Name".to_owned()),
+            child: true,
+            team: Some("Sample Team".to_owned()),
+            stage: 2,
+            outcome: Some("partially upheld".to_owned()),
+            override_reason: Some("Sample reason".to_owned()),
+            note: Some("Sample note".to_owned()),
+            escalation_deadline: date(),
+            stage2_response_due: date(),
+            response_due: date(),
+            reason: Some("Sample reason".to_owned()),
+            points: vec![PointContext {
+                summary: "Sample point".to_owned(),
+                outcome_sought: "Sample outcome".to_owned(),
+                outcome: Some("upheld".to_owned()),
+            }],
+            directed_to: Some("Sample service".to_owned()),
+            not_a_complaint_reason: Some("a request for a service".to_owned()),
+            details: Some("Sample details".to_owned()),
+            restriction: Some("contact only by email".to_owned()),
+            review_on: date(),
+            staff_part: Some("Sample part".to_owned()),
+            support_at_stage2: true,
+            printed: true,
+            organisation: OrganisationContext {
+                name: "Sample Council".to_owned(),
+                email: "complaints@example.org".to_owned(),
+                phone: Some("0300 000 0000".to_owned()),
+                address: Some("1 Sample Street, Sampletown".to_owned()),
+                website: Some("https://example.org".to_owned()),
+            },
+            ..empty.clone()
+        };
+        vec![empty, full]
+    }
+}
