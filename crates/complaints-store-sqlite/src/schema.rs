@@ -135,6 +135,21 @@ const MIGRATIONS: &[&str] = &[
         version TEXT PRIMARY KEY
     ) WITHOUT ROWID;
     ",
+    // The audit log of staff reads and changes (R57): ids only, never names or complaint text.
+    "
+    CREATE TABLE IF NOT EXISTS staff_audit (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        access      TEXT NOT NULL,
+        permission  TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        reference   TEXT,
+        contact     TEXT
+    );
+    CREATE INDEX IF NOT EXISTS staff_audit_by_reference ON staff_audit (reference, at) WHERE reference IS NOT NULL;
+    ",
 ];
 
 /// The schema version this build writes.
