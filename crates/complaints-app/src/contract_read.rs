@@ -7,6 +7,8 @@
 //! handler and learning ids per run, found through the reference text filter), so they can share
 //! one store and run in parallel.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -26,6 +28,46 @@ use crate::ports::{NewCase, StoreError, StoredCase};
 use crate::queries::{CasePage, CaseQueries, CaseQuery, Scope, StatusFilter};
 use crate::testing::sample_complaint;
 
+/// A queries contract: takes a store and panics when the store breaks the contract.
+pub type QueryContract = fn(Arc<dyn CaseQueries>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+/// A learning register contract.
+pub type LearningContract = fn(Arc<dyn LearningStore>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every queries contract by name, for adapters that run them in their own loop.
+pub const QUERY_CONTRACTS: &[(&str, QueryContract)] = &[
+    ("the_open_list_is_in_due_order_and_pages_through_every_case_once", |s| {
+        Box::pin(the_open_list_is_in_due_order_and_pages_through_every_case_once(s))
+    }),
+    ("the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_overdue_cases", |s| {
+        Box::pin(the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_overdue_cases(s))
+    }),
+    ("filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status", |s| {
+        Box::pin(filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status(s))
+    }),
+    ("the_received_list_includes_finished_cases_in_received_order_within_the_period", |s| {
+        Box::pin(the_received_list_includes_finished_cases_in_received_order_within_the_period(s))
+    }),
+    ("a_whole_reference_is_found_directly_and_an_unknown_one_lists_nothing", |s| {
+        Box::pin(a_whole_reference_is_found_directly_and_an_unknown_one_lists_nothing(s))
+    }),
+];
+
+/// Every learning register contract by name.
+pub const LEARNING_CONTRACTS: &[(&str, LearningContract)] = &[
+    ("a_created_action_reads_back_and_its_id_cannot_be_used_again", |s| {
+        Box::pin(a_created_action_reads_back_and_its_id_cannot_be_used_again(s))
+    }),
+    ("saving_at_a_stale_version_conflicts_and_an_unknown_action_is_not_found", |s| {
+        Box::pin(saving_at_a_stale_version_conflicts_and_an_unknown_action_is_not_found(s))
+    }),
+    ("open_actions_list_by_due_date_and_completed_ones_by_the_period_they_were_done_in", |s| {
+        Box::pin(open_actions_list_by_due_date_and_completed_ones_by_the_period_they_were_done_in(s))
+    }),
+    ("actions_are_found_from_every_case_linked_to_them", |s| {
+        Box::pin(actions_are_found_from_every_case_linked_to_them(s))
+    }),
+];
+
 /// Generates one `#[tokio::test]` per [`CaseQueries`] contract; `$make` is an async expression
 /// yielding the store.
 #[macro_export]
@@ -34,7 +76,7 @@ macro_rules! case_queries_contract_tests {
         $crate::case_queries_contract_tests!(@each $make;
             the_open_list_is_in_due_order_and_pages_through_every_case_once,
             the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_overdue_cases,
-            filters_pick_cases_by_handler_stage_service_area_channel_category_and_status,
+            filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status,
             the_received_list_includes_finished_cases_in_received_order_within_the_period,
             a_whole_reference_is_found_directly_and_an_unknown_one_lists_nothing,
         );
@@ -228,7 +270,9 @@ pub async fn the_open_list_leaves_out_finished_cases_and_due_by_finds_due_and_ov
 }
 
 /// Each filter keeps exactly the cases it describes.
-pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_and_status(store: Arc<dyn CaseQueries>) {
+pub async fn filters_pick_cases_by_handler_team_stage_service_area_channel_category_and_status(
+    store: Arc<dyn CaseQueries>,
+) {
     let fx = Fixture::new();
     let store = store.as_ref();
     let plain = fx.open(store, at(2026, 3, 2)).await;
@@ -249,6 +293,14 @@ pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_a
         external_bodies: Vec::new(),
     };
     let classified = fx.apply(store, classified, classify, date(2026, 3, 5)).await;
+    let reassigned = fx.open(store, at(2026, 3, 5)).await;
+    let assign = Command::Assign {
+        handler: fx.handler.clone(),
+        team: Some("Roads Team".to_owned()),
+        service_area: Some("Roads".to_owned()),
+        assigned_on: date(2026, 3, 6),
+    };
+    let reassigned = fx.apply(store, reassigned, assign, date(2026, 3, 6)).await;
 
     let cases = [
         (CaseQuery { handler: Some(format!("  {}  ", other_handler.to_uppercase())), ..fx.query() }, vec![&by_other]),
@@ -256,6 +308,8 @@ pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_a
         (CaseQuery { service_area: Some("housing repairs".to_owned()), ..fx.query() }, vec![&housing]),
         (CaseQuery { stage: Some(Stage::Two), ..fx.query() }, vec![&at_stage2]),
         (CaseQuery { category: Some("STAFF ATTITUDE".to_owned()), ..fx.query() }, vec![&classified]),
+        (CaseQuery { service_area: Some("roads".to_owned()), ..fx.query() }, vec![&reassigned]),
+        (CaseQuery { team: Some("roads team".to_owned()), ..fx.query() }, vec![&reassigned]),
         (CaseQuery { status: Some(StatusFilter::Stage2AwaitingAcknowledgement), ..fx.query() }, vec![&at_stage2]),
         (
             CaseQuery {
@@ -264,7 +318,7 @@ pub async fn filters_pick_cases_by_handler_stage_service_area_channel_category_a
                 channel: Some(Channel::WebForm),
                 ..fx.query()
             },
-            vec![&plain, &housing, &classified],
+            vec![&plain, &housing, &classified, &reassigned],
         ),
     ];
     for (query, expected) in cases {
@@ -293,6 +347,12 @@ pub async fn the_received_list_includes_finished_cases_in_received_order_within_
     assert!(rest.next.is_none(), "{} and {} are outside the period", before.case.reference(), after.case.reference());
     let closed = CaseQuery { scope: march, status: Some(StatusFilter::Stage1Closed), ..fx.query() };
     assert_eq!(refs(&list(store, &closed).await), refs_of(&[&first]));
+    // Open cases page through the received list too, each once.
+    let april = Scope::Received { from: date(2026, 3, 31), to: date(2026, 4, 30) };
+    let page = list(store, &CaseQuery { scope: april, limit: 1, ..fx.query() }).await;
+    assert_eq!(refs(&page), refs_of(&[&second]));
+    let rest = list(store, &CaseQuery { scope: april, limit: 1, after: page.next.clone(), ..fx.query() }).await;
+    assert_eq!(refs(&rest), refs_of(&[&after]), "the next page starts after the cursor's own case");
 }
 
 /// A whole reference is looked up directly; one that does not exist lists nothing.
@@ -404,7 +464,7 @@ pub async fn actions_are_found_from_every_case_linked_to_them(store: Arc<dyn Lea
     for reference in [&one, &two] {
         let found: Vec<String> =
             ok(store.learning_for_case(reference).await, "for case").into_iter().map(|a| a.id).collect();
-        assert_eq!(found, [id.clone()], "{reference}");
+        assert_eq!(found, std::slice::from_ref(&id), "{reference}");
     }
     assert!(ok(store.learning_for_case(&three).await, "for case").is_empty());
 }

@@ -13,8 +13,8 @@ pub mod ports;
 pub mod learning;
 pub mod queries;
 pub mod subject_access;
-// pub mod users; (after merging i11-core)
 pub mod staff;
+pub mod users;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -220,7 +220,11 @@ pub struct CaseQuery {
     /// overdue: the day before today). Closed cases have no due date and never match.
     pub due_by: Option<NaiveDate>,
     pub handler: Option<String>,
+    /// The team of the latest assignment (R42).
+    pub team: Option<String>,
     pub stage: Option<Stage>,
+    /// The service area the complaint sits with: the latest assignment's, else the one it came
+    /// with ([`service_area_of`]).
     pub service_area: Option<String>,
     pub channel: Option<Channel>,
     /// The category recorded by a classification (R44).
@@ -240,6 +244,7 @@ impl Default for CaseQuery {
             scope: Scope::Open,
             due_by: None,
             handler: None,
+            team: None,
             stage: None,
             service_area: None,
             channel: None,
@@ -259,6 +264,17 @@ pub fn fold(text: &str) -> String {
     text.trim_matches(' ').to_ascii_lowercase()
 }
 
+/// The service area a case sits with now: the latest assignment's (R42), else the one the
+/// complaint came with.
+#[must_use]
+pub fn service_area_of(case: &Case) -> &str {
+    case.records()
+        .assignment
+        .as_ref()
+        .and_then(|assignment| assignment.service_area.as_deref())
+        .unwrap_or(&case.complaint().service_area)
+}
+
 fn same(filter: Option<&String>, value: Option<&str>) -> bool {
     filter.is_none_or(|wanted| value.is_some_and(|value| fold(value) == fold(wanted)))
 }
@@ -270,12 +286,14 @@ impl CaseQuery {
         let case: &Case = &stored.case;
         let index = case.index();
         let complaint = case.complaint();
+        let team = case.records().assignment.as_ref().and_then(|a| a.team.as_deref());
         let classification = case.records().classification.as_ref();
         Cursor::of(self.scope, stored).is_some()
             && self.due_by.is_none_or(|by| index.open && index.next_due.is_some_and(|due| due <= by))
             && same(self.handler.as_ref(), Some(case.handler()))
+            && same(self.team.as_ref(), team)
             && self.stage.is_none_or(|stage| case.stage() == stage)
-            && same(self.service_area.as_ref(), Some(&complaint.service_area))
+            && same(self.service_area.as_ref(), Some(service_area_of(case)))
             && self.channel.is_none_or(|channel| complaint.channel == channel)
             && same(self.category.as_ref(), classification.map(|c| c.category.as_str()))
             && self.status.is_none_or(|status| StatusFilter::of(case.status()) == status)

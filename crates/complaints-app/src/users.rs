@@ -59,6 +59,47 @@ pub enum UsersError {
     BadName(String),
     #[error("no randomness for a token: {0}")]
     Random(String),
+    #[error("the users file {path} is being changed by another command; try again")]
+    Locked { path: PathBuf },
+}
+
+/// How long a change waits for another one to finish, and when a lock is taken to be left over
+/// from a crashed command.
+const LOCK_ATTEMPTS: u32 = 100;
+const LOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The lock file beside the users file, removed when dropped.
+struct Lock(PathBuf);
+
+impl Lock {
+    fn take(path: PathBuf) -> Result<Self, UsersError> {
+        for _ in 0..LOCK_ATTEMPTS {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(_) => return Ok(Self(path)),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|modified| modified.elapsed().ok())
+                        .is_some_and(|age| age > STALE_LOCK);
+                    if stale {
+                        let _ = std::fs::remove_file(&path);
+                    } else {
+                        std::thread::sleep(LOCK_PAUSE);
+                    }
+                }
+                Err(source) => return Err(UsersError::Write { path, source }),
+            }
+        }
+        Err(UsersError::Locked { path })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// One user as the file keeps it.
@@ -160,6 +201,24 @@ impl UsersFile {
             return Err(UsersError::Format { path, found: on_disk.format });
         }
         Ok(Self { path, users: on_disk.users })
+    }
+
+    /// Reads the users file of `data_dir`, applies `change` and saves it, holding a lock file
+    /// (`users.json.lock`) throughout, so two commands changing users at once never lose one
+    /// another's change.
+    ///
+    /// # Errors
+    /// As [`UsersFile::load`] and [`UsersFile::save`], [`UsersError::Locked`], or `change`'s error
+    /// (nothing is saved then).
+    pub fn update<T>(
+        data_dir: &Path,
+        change: impl FnOnce(&mut Self) -> Result<T, UsersError>,
+    ) -> Result<T, UsersError> {
+        let _lock = Lock::take(Self::path_in(data_dir).with_extension("json.lock"))?;
+        let mut file = Self::load(data_dir)?;
+        let result = change(&mut file)?;
+        file.save()?;
+        Ok(result)
     }
 
     /// Writes the file (0600), replacing it atomically so a reader never sees half a file.
@@ -283,7 +342,10 @@ mod tests {
         assert!(ahmed.starts_with(TOKEN_PREFIX) && ahmed.len() == TOKEN_PREFIX.len() + 64, "{ahmed}");
         assert_ne!(ahmed, mairi);
         let signed_in = users.authenticate_token(&ahmed).expect("ahmed's token works");
-        assert_eq!((signed_in.id.as_str(), signed_in.name.as_str(), signed_in.role), ("ahmed", "Ahmed Fictional", Role::Handler));
+        assert_eq!(
+            (signed_in.id.as_str(), signed_in.name.as_str(), signed_in.role),
+            ("ahmed", "Ahmed Fictional", Role::Handler)
+        );
         assert_eq!(users.authenticate_token(&mairi).map(|u| u.role), Some(Role::Manager));
         let mut wrong = ahmed.clone();
         wrong.replace_range(10..11, if &ahmed[10..11] == "0" { "1" } else { "0" });
@@ -337,6 +399,27 @@ mod tests {
         assert_eq!(users.authenticate_token(&token), None);
         assert_eq!(users.find("ahmed"), None);
         assert!(matches!(users.remove("ahmed"), Err(UsersError::NoSuchUser(_))));
+    }
+
+    #[test]
+    fn users_added_at_the_same_time_are_all_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let adders: Vec<_> = (0..8)
+            .map(|n| {
+                let data_dir = dir.path().to_owned();
+                std::thread::spawn(move || {
+                    UsersFile::update(&data_dir, |file| file.add(&format!("user{n}"), None, Role::Handler, None, at()))
+                        .expect("added")
+                })
+            })
+            .collect();
+        let tokens: Vec<String> = adders.into_iter().map(|t| t.join().expect("thread")).collect();
+        let users = UsersFile::load(dir.path()).expect("reads");
+        assert_eq!(users.users().len(), 8, "no change lost");
+        for (n, token) in tokens.iter().enumerate() {
+            assert_eq!(users.authenticate_token(token).map(|u| u.id), Some(format!("user{n}")));
+        }
+        assert!(!dir.path().join("users.json.lock").exists(), "the lock is released");
     }
 
     #[test]

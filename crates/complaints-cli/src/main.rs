@@ -3,8 +3,11 @@
 mod calendar_cmd;
 mod case_cmd;
 mod export_cmd;
+mod learning_cmd;
 mod scan_cmd;
 mod serve;
+mod staff_ctx;
+mod users_cmd;
 
 use std::process::ExitCode;
 
@@ -24,9 +27,13 @@ enum Command {
     Calendar(calendar_cmd::CalendarCommand),
     /// Run everything locally on the embedded default (SQLite, mail folder, web form).
     Serve(serve::ServeArgs),
-    /// Look at cases in the local store.
+    /// Handle cases in the local store: every staff action, lists, show, subject-access export.
+    Case(case_cmd::CaseArgs),
+    /// The learning-actions register (R35).
+    Learning(learning_cmd::LearningArgs),
+    /// The local users file: who may act, in which role, with a hashed API token each.
     #[command(subcommand)]
-    Case(case_cmd::CaseCommand),
+    Users(users_cmd::UsersCommand),
     /// Quarterly or annual export: indicators, cases.csv and the report, under the data directory.
     Export(export_cmd::ExportArgs),
     /// Run the breach scan now (or `--at`): print the deadline digests and send them to the mail folder.
@@ -63,7 +70,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Calendar(command) => calendar_cmd::run(command),
         Command::Serve(args) => serve::run(args),
-        Command::Case(command) => case_cmd::run(command),
+        Command::Case(args) => case_cmd::run(args),
+        Command::Learning(args) => learning_cmd::run(args),
+        Command::Users(command) => users_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
     }

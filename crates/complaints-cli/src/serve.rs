@@ -155,7 +155,7 @@ pub(crate) fn private_writable_dir(dir: &Path) -> anyhow::Result<()> {
 
 /// Creates the SQLite file 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
 /// database file's mode), and tightens an existing file left 0644 by an older release.
-fn private_database_file(path: &Path) -> anyhow::Result<()> {
+pub(crate) fn private_database_file(path: &Path) -> anyhow::Result<()> {
     match private_file(path) {
         Ok(_) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {

@@ -8,6 +8,9 @@ pub mod error;
 pub mod keys;
 pub mod meter;
 mod table;
+// Staff reading (issue 11): lists and search, and the learning register.
+mod learning;
+mod queries;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -44,6 +44,7 @@ fn candidates_sql(query: &CaseQuery, after: Option<&Cursor>, limit: usize) -> (S
     }
     for (column, wanted) in [
         ("list_handler", &query.handler),
+        ("list_team", &query.team),
         ("list_service_area", &query.service_area),
         ("list_category", &query.category),
     ] {

@@ -96,8 +96,10 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE cases ADD COLUMN list_handler TEXT
         GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.handler')))) VIRTUAL;
-    ALTER TABLE cases ADD COLUMN list_service_area TEXT
-        GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.complaint.service_area')))) VIRTUAL;
+    ALTER TABLE cases ADD COLUMN list_service_area TEXT GENERATED ALWAYS AS (lower(trim(coalesce(
+        json_extract(body, '$.records.assignment.service_area'), json_extract(body, '$.complaint.service_area'))))) VIRTUAL;
+    ALTER TABLE cases ADD COLUMN list_team TEXT
+        GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.records.assignment.team')))) VIRTUAL;
     ALTER TABLE cases ADD COLUMN list_category TEXT
         GENERATED ALWAYS AS (lower(trim(json_extract(body, '$.records.classification.category')))) VIRTUAL;
     ALTER TABLE cases ADD COLUMN list_channel TEXT
