@@ -5,7 +5,9 @@ pub mod alert_store;
 pub mod breach_scan;
 pub mod contact;
 pub mod export;
+pub mod export_notice;
 pub mod intake;
+pub mod notice_store;
 pub mod object_store;
 pub mod outbound;
 pub mod ports;
@@ -31,6 +33,9 @@ pub mod alert_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod staff_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod export_contract;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

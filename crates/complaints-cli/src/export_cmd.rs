@@ -1,22 +1,29 @@
 //! `complaints export --quarter 2026-27-Q2` / `--year 2026-27`: the period's indicators and report
 //! from the local store, written under `<data dir>/exports/<year>/<quarter>/` (or `--out DIR`),
 //! and the headline table printed. Progress goes to a terminal only; pipes get the table alone.
+//! The reporting list (`[reporting] notify`) is told once per export, through the store's
+//! outbound path, delivered to the mail folder at once.
 
 use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_trait::async_trait;
 use clap::{ArgGroup, Args};
 use complaints_app::export::{ExportError, feed_period, headline_table, read_history};
+use complaints_app::export_notice::{NoticeSettings, Notified, notify_export};
 use complaints_app::learning::LearningStore;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
+use complaints_app::outbound::Delivery;
+use complaints_app::ports::{SystemClock};
 use complaints_core::indicators::Period;
 use complaints_reports::{CASES_CSV, ExportOptions, ExportWriter, export_prefix};
+use complaints_mail_folder::MailFolder;
 use complaints_store_sqlite::SqliteCaseStore;
 
-use crate::serve::{DATABASE_FILE, load_config};
+use crate::serve::{DATABASE_FILE, MAIL_DIR, load_config};
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("period").required(true).args(["quarter", "year"])))]
@@ -112,8 +119,9 @@ fn export(args: &ExportArgs, period: Period) -> anyhow::Result<String> {
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
     runtime.block_on(async {
-        let store =
-            SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?;
+        let store = Arc::new(
+            SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?,
+        );
         let learning =
             store.completed_between(period.from(), period.to()).await.context("could not read the learning actions")?;
         let history = read_history(&objects, period).await.context("could not read earlier exports")?;
@@ -123,7 +131,7 @@ fn export(args: &ExportArgs, period: Period) -> anyhow::Result<String> {
             std::fs::File::create(&partial).with_context(|| format!("could not create {}", partial.display()))?;
         let mut writer = ExportWriter::new(period, options.population.clone(), BufWriter::new(file))?;
         let mut fed: u64 = 0;
-        feed_period(&store, period, |case| {
+        feed_period(store.as_ref(), period, |case| {
             writer.add(case)?;
             fed += 1;
             if progress && fed.is_multiple_of(10_000) {
@@ -144,7 +152,29 @@ fn export(args: &ExportArgs, period: Period) -> anyhow::Result<String> {
             objects.put(&format!("{prefix}{name}"), content_type, bytes.clone()).await?;
         }
         let mut table = headline_table(&finished);
-        table.push_str(&format!("files: {}\n", display_dir(&folder)));
+        let location = display_dir(&folder);
+        table.push_str(&format!("files: {location}\n"));
+        let settings = NoticeSettings {
+            organisation: &config.organisation.name,
+            from: &config.mail.from,
+            recipients: &config.reporting.notify,
+        };
+        let notified = notify_export(store.as_ref(), &finished, &location, settings, chrono::Utc::now())
+            .await
+            .context("could not write the email to the reporting list")?;
+        match notified {
+            Notified::NobodyToTell => {}
+            Notified::AlreadySent => table.push_str("reporting list: told at an earlier run of this export\n"),
+            Notified::Queued { message_ids } => {
+                let mailer = Arc::new(MailFolder::new(args.data_dir.join(MAIL_DIR)));
+                let delivery = Delivery::new(store.clone(), mailer, Arc::new(SystemClock));
+                delivery.sweep().await.context("could not deliver the email to the reporting list")?;
+                table.push_str(&format!(
+                    "reporting list: {} email(s) to the mail folder\n",
+                    message_ids.len()
+                ));
+            }
+        }
         Ok(table)
     })
 }

@@ -1,6 +1,7 @@
 //! `complaints export` on a SQLite store: each case counts once however many monthly queries
 //! return it, a case received before the quarter but closed in it counts, the files land under
-//! `exports/<year>/<quarter>/`, and a re-run writes the same bytes.
+//! `exports/<year>/<quarter>/`, and a re-run writes the same bytes; the reporting list is emailed
+//! once per export.
 
 mod support;
 
@@ -199,4 +200,49 @@ async fn a_year_export_writes_under_the_year_and_a_bad_period_is_refused() {
     assert_eq!(manifest["snapshot"]["cases_read"], 4);
     let refused = Process::new(BIN).args(["export", "--year", "2026-27-Q2"]).output().expect("runs");
     assert_eq!(refused.status.code(), Some(2));
+}
+
+/// The example configuration, whose `[reporting] notify` names performance@example.org.
+const EXAMPLE_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/example.toml");
+
+fn export_with_config(data_dir: &Path, period_flag: &str, period: &str) -> String {
+    let output = Process::new(BIN)
+        .args(["export", period_flag, period, "--config", EXAMPLE_CONFIG, "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "export failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// The messages in the mail folder, as text.
+fn mail(data_dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("mail")) else { return Vec::new() };
+    let mut messages: Vec<String> = entries
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+        .map(|path| String::from_utf8_lossy(&std::fs::read(path).expect("read")).into_owned())
+        .collect();
+    messages.sort();
+    messages
+}
+
+#[tokio::test]
+async fn the_reporting_list_is_emailed_once_per_export_and_not_again_on_a_rerun() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    seed(dir.path()).await;
+    let table = export_with_config(dir.path(), "--quarter", "2026-27-Q2");
+    assert!(table.contains("reporting list: 1 email(s)"), "{table}");
+    let sent = mail(dir.path());
+    assert_eq!(sent.len(), 1, "one email to the one address on the list");
+    assert!(sent[0].contains("To: <performance@example.org>") || sent[0].contains("To: performance@example.org"));
+    assert!(sent[0].contains("Subject: Complaints export 2026-27-Q2 is ready"), "{}", sent[0]);
+
+    let again = export_with_config(dir.path(), "--quarter", "2026-27-Q2");
+    assert!(again.contains("told at an earlier run"), "{again}");
+    assert_eq!(mail(dir.path()), sent, "a re-run sends nothing");
+
+    // The year is an export of its own: told once about it too.
+    export_with_config(dir.path(), "--year", "2026-27");
+    assert_eq!(mail(dir.path()).len(), 2);
 }

@@ -503,6 +503,9 @@ pub enum MessagePurpose {
     FinalResponseStands,
     /// Breach alerts: one digest of looming and missed deadlines to a member of staff or a mailbox.
     DeadlineDigest,
+    /// A quarterly or annual export is ready: its headline figures and where its files are, to
+    /// the reporting list (`[reporting] notify`), once per export.
+    ExportReady,
 }
 
 impl MessagePurpose {
@@ -525,13 +528,14 @@ impl MessagePurpose {
             Self::StaffClosureUpdate => "staff-update",
             Self::FinalResponseStands => "stands",
             Self::DeadlineDigest => "deadlines",
+            Self::ExportReady => "export-ready",
         }
     }
 
     /// True for messages to staff rather than the complainant (R59).
     #[must_use]
     pub fn is_internal(self) -> bool {
-        matches!(self, Self::StaffNotice | Self::StaffClosureUpdate | Self::DeadlineDigest)
+        matches!(self, Self::StaffNotice | Self::StaffClosureUpdate | Self::DeadlineDigest | Self::ExportReady)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod audit;
+mod notices;
 pub mod error;
 pub mod keys;
 pub mod meter;

@@ -152,6 +152,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX IF NOT EXISTS staff_audit_by_reference ON staff_audit (reference, at) WHERE reference IS NOT NULL;
     ",
+    // Export notices: the once-only markers of staff mail that belongs to no case (the "export is
+    // ready" email, one per export key).
+    "
+    CREATE TABLE IF NOT EXISTS notice_markers (
+        marker TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

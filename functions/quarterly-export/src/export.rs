@@ -1,14 +1,19 @@
 //! The quarterly-export function's parts: its configuration, the clients built by the first
-//! event, which periods an event asks for, and the export of each.
+//! event, which periods an event asks for, and the export of each: the files to S3, then the
+//! email to the reporting list (once per export).
 
 use chrono::{DateTime, Utc};
 use complaints_app::export::{export_period, publish, read_history};
+use complaints_app::export_notice::{NoticeError, NoticeSettings, Notified, notify_export};
+use complaints_app::learning::LearningStore;
+use complaints_app::ports::StoreError;
 use complaints_aws::TrustRoots;
 use complaints_core::calendar::Calendar;
+use complaints_core::config::OrgConfig;
 use complaints_core::dates::today_in_scotland;
 use complaints_core::indicators::{Period, PeriodError, PopulationBase, exports_due_on};
-use complaints_lambda::{Env, EnvError, StartupError};
-use complaints_reports::ExportOptions;
+use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_reports::{ExportOptions, export_prefix};
 use complaints_s3::S3ObjectStore;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use serde::{Deserialize, Serialize};
@@ -16,6 +21,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
 pub(crate) const EXPORT_BUCKET: &str = "EXPORT_BUCKET";
 pub(crate) const ORG_NAME: &str = "ORG_NAME";
+pub(crate) const SENDER: &str = "SENDER";
+pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 pub(crate) const POPULATION_LABEL: &str = "POPULATION_LABEL";
 pub(crate) const POPULATION_COUNT: &str = "POPULATION_COUNT";
 
@@ -25,6 +32,12 @@ pub(crate) struct Config {
     pub(crate) table_name: String,
     pub(crate) bucket: String,
     pub(crate) org_name: String,
+    /// `From` of the email to the reporting list.
+    pub(crate) sender: String,
+    /// Optional SSM parameter holding the organisation configuration: its `[reporting] notify`
+    /// list is told when an export is ready, its calendar decides the first working day, and its
+    /// `[reporting] per_thousand` is K2's base unless the environment gives one.
+    pub(crate) org_config_param: Option<String>,
     /// K2 per 1,000: both `POPULATION_LABEL` and `POPULATION_COUNT`, or neither.
     pub(crate) population: Option<PopulationBase>,
 }
@@ -43,8 +56,25 @@ impl Config {
             table_name: env.required(TABLE_NAME)?,
             bucket: env.required(EXPORT_BUCKET)?,
             org_name: env.required(ORG_NAME)?,
+            sender: env.required(SENDER)?,
+            org_config_param: env.optional(ORG_CONFIG_PARAM),
             population,
         })
+    }
+
+    /// The organisation configuration from its TOML (else the built-in one), with this
+    /// deployment's name and sender on top.
+    ///
+    /// # Errors
+    /// The configuration error, naming the bad key.
+    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, complaints_core::config::ConfigError> {
+        let mut org = match toml {
+            Some(text) => OrgConfig::from_toml_str(text)?,
+            None => OrgConfig::builtin(),
+        };
+        org.organisation.name.clone_from(&self.org_name);
+        org.mail.from.clone_from(&self.sender);
+        Ok(org)
     }
 }
 
@@ -96,6 +126,7 @@ pub(crate) fn periods_for(event: &ExportEvent, calendar: &Calendar) -> Result<Ve
 pub(crate) struct Ready {
     store: DynamoDbCaseStore,
     objects: S3ObjectStore,
+    org: OrgConfig,
     calendar: Calendar,
 }
 
@@ -105,25 +136,44 @@ impl std::fmt::Debug for Ready {
     }
 }
 
+/// Why the function could not get ready.
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub(crate) struct PrepareError(#[from] complaints_aws::LambdaSdkError);
+pub(crate) enum PrepareError {
+    #[error(transparent)]
+    Sdk(#[from] complaints_aws::LambdaSdkError),
+    #[error(transparent)]
+    Parameter(#[from] ParameterError),
+    #[error("the organisation configuration in SSM is invalid: {0}")]
+    Config(#[from] complaints_core::config::ConfigError),
+}
 
 impl StartupError for PrepareError {
     fn is_transient(&self) -> bool {
-        false
+        match self {
+            Self::Parameter(error) => error.is_transient(),
+            Self::Sdk(_) | Self::Config(_) => false,
+        }
     }
 }
 
-/// Builds the DynamoDB store and the S3 bucket.
+/// Builds the DynamoDB store and the S3 bucket, and reads the organisation configuration.
 ///
 /// # Errors
 /// [`PrepareError`].
 pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
     let aws = complaints_aws::lambda_sdk_config(roots)?;
+    let toml = match &config.org_config_param {
+        Some(name) => {
+            let parameters = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &[name.as_str()]).await?;
+            Some(parameters.text(name)?.to_owned())
+        }
+        None => None,
+    };
+    let org = config.org_config(toml.as_deref())?;
+    let calendar = org.calendar();
     let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
     let objects = S3ObjectStore::new(complaints_s3::s3_client(&aws), config.bucket.clone());
-    Ok(Ready { store, objects, calendar: Calendar::scotland() })
+    Ok(Ready { store, objects, org, calendar })
 }
 
 /// One exported period, as returned to Lambda.
@@ -132,6 +182,8 @@ pub(crate) struct Exported {
     pub(crate) period: String,
     pub(crate) cases_read: u64,
     pub(crate) keys: Vec<String>,
+    /// Emails written to the reporting list by this run (0 when told before, or nobody to tell).
+    pub(crate) emails: usize,
 }
 
 /// What an invocation did.
@@ -146,6 +198,10 @@ pub(crate) enum RunError {
     Event(#[from] EventError),
     #[error(transparent)]
     Export(#[from] complaints_app::export::ExportError),
+    #[error("could not read the learning actions")]
+    Learning(#[source] StoreError),
+    #[error(transparent)]
+    Notice(#[from] NoticeError),
 }
 
 /// Exports every period the event asks for.
@@ -159,17 +215,38 @@ pub(crate) async fn run(ready: &Ready, config: &Config, event: ExportEvent) -> R
         organisation: config.org_name.clone(),
         calendar_version: ready.calendar.version().as_str().to_owned(),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),
-        population: config.population.clone(),
-        // The learning register has no DynamoDB adapter yet: K1 is said to be not reported.
-        learning_register: false,
+        population: config.population.clone().or_else(|| ready.org.reporting.per_thousand.clone()),
+        learning_register: true,
+    };
+    let settings = NoticeSettings {
+        organisation: &ready.org.organisation.name,
+        from: &ready.org.mail.from,
+        recipients: &ready.org.reporting.notify,
     };
     let mut exported = Vec::new();
     for period in periods {
+        // K1: the learning register's actions done in the period (one Query of its done index).
+        let learning =
+            ready.store.completed_between(period.from(), period.to()).await.map_err(RunError::Learning)?;
         let history = read_history(&ready.objects, period).await?;
-        let (finished, cases_csv) = export_period(&ready.store, period, Vec::new(), &[], history, &options).await?;
+        let (finished, cases_csv) =
+            export_period(&ready.store, period, Vec::new(), &learning, history, &options).await?;
         let keys = publish(&ready.objects, period, &finished, cases_csv).await?;
         tracing::info!(period = %period, cases_read = finished.indicators.cases_read, "exported");
-        exported.push(Exported { period: period.to_string(), cases_read: finished.indicators.cases_read, keys });
+        // After the files are stored: a failure here fails the invocation, and the retry writes
+        // the same files again and then the email, which the marker lets out only once.
+        let location = format!("s3://{}/{}", config.bucket, export_prefix(period));
+        let emails = match notify_export(&ready.store, &finished, &location, settings, chrono::Utc::now()).await? {
+            Notified::Queued { message_ids } => message_ids.len(),
+            Notified::AlreadySent | Notified::NobodyToTell => 0,
+        };
+        tracing::info!(period = %period, emails, "reporting list told");
+        exported.push(Exported {
+            period: period.to_string(),
+            cases_read: finished.indicators.cases_read,
+            keys,
+            emails,
+        });
     }
     Ok(Report { exported })
 }
