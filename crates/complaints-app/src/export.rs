@@ -2,12 +2,15 @@
 //! feed them once each to the streaming writer, and store the files under
 //! `exports/<reporting year>/<quarter>/`.
 //!
-//! Reads: for each month of the period, the cases received in it and the cases with a stage
-//! ended in it (`received_between` / `closed_between`, per-month queries on both stores). A case
-//! can come back from several of those queries; it is fed exactly once, by the first query of the
-//! period that returns it, decided from the case alone (no set of seen references is kept):
+//! Reads: for each month of the period, the cases received in it, the cases with a stage ended
+//! (or a not-a-complaint decision) in it and the cases escalated in it (`received_between` /
+//! `closed_between` / `escalated_between`, per-month queries on every store). A case can come back
+//! from several of those queries; it is fed exactly once, decided from the case alone (no set of
+//! seen references is kept):
 //! - received in the period → fed by the received query of its receipt month;
-//! - otherwise → fed by the closed query of the month of its first ending in the period.
+//! - else with an ending in the period → by the closed query of the month of its first ending;
+//! - else escalated in the period (received before it, still open at its end) → by the
+//!   escalated query of its escalation month.
 
 use std::io::Write;
 
@@ -17,8 +20,14 @@ use complaints_reports::{
     ExportOptions, ExportWriter, Finished, INDICATORS_JSON, QuarterTotals, ReportError, export_prefix,
 };
 
+use crate::escalations::{EscalatedCases, escalated_on};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::ports::{CaseStore, StoreError};
+
+/// What the export reads: a case store that also finds the cases escalated in a period (every
+/// real store is both).
+pub trait ExportSource: CaseStore + EscalatedCases {}
+impl<T: CaseStore + EscalatedCases> ExportSource for T {}
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,11 +45,16 @@ fn month_end(first: chrono::NaiveDate) -> chrono::NaiveDate {
     first.checked_add_months(chrono::Months::new(1)).and_then(|next| next.pred_opt()).unwrap_or(first)
 }
 
-/// True when `month` holds the first ending of `case` in `period`: the `closed_between` query
-/// of that month feeds a case not received in the period (see the module documentation).
-fn first_ending_in(case: &ExportCase, period: Period, month: chrono::NaiveDate) -> bool {
-    let first_ending = case.reports.iter().filter_map(|r| r.ended_on).filter(|on| period.contains(*on)).min();
-    first_ending.is_some_and(|on| month_of(on) == month)
+/// The month of the first ending of `case` in `period` (a stage ended, or the not-a-complaint
+/// decision): the `closed_between` query of that month feeds a case not received in the period.
+fn first_ending_in(case: &ExportCase, period: Period) -> Option<chrono::NaiveDate> {
+    case.reports
+        .iter()
+        .filter_map(|r| r.ended_on)
+        .chain(case.not_a_complaint_on)
+        .filter(|on| period.contains(*on))
+        .min()
+        .map(month_of)
 }
 
 /// Feeds every case of `period` to `feed`, once each, reading month by month. Returns the number
@@ -48,7 +62,7 @@ fn first_ending_in(case: &ExportCase, period: Period, month: chrono::NaiveDate) 
 ///
 /// # Errors
 /// [`ExportError::Store`]; whatever `feed` returns.
-pub async fn feed_period<F>(store: &dyn CaseStore, period: Period, mut feed: F) -> Result<u32, ExportError>
+pub async fn feed_period<F>(store: &dyn ExportSource, period: Period, mut feed: F) -> Result<u32, ExportError>
 where
     F: FnMut(&ExportCase) -> Result<(), ExportError>,
 {
@@ -66,7 +80,20 @@ where
         closed.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
         for stored in closed {
             let case = ExportCase::from_case(&stored.case);
-            if !period.contains(stored.case.received_on()) && first_ending_in(&case, period, month) {
+            if !period.contains(stored.case.received_on()) && first_ending_in(&case, period) == Some(month) {
+                feed(&case)?;
+            }
+        }
+        let mut escalated = store.escalated_between(month, end).await?;
+        queries += 1;
+        escalated.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
+        for stored in escalated {
+            let case = ExportCase::from_case(&stored.case);
+            let escalated_in_month = escalated_on(&stored.case).is_some_and(|on| month_of(on) == month);
+            if !period.contains(stored.case.received_on())
+                && first_ending_in(&case, period).is_none()
+                && escalated_in_month
+            {
                 feed(&case)?;
             }
         }
@@ -79,7 +106,7 @@ where
 /// # Errors
 /// [`ExportError`].
 pub async fn export_period<W: Write>(
-    store: &dyn CaseStore,
+    store: &dyn ExportSource,
     period: Period,
     cases_out: W,
     learning: &[LearningAction],

@@ -1,24 +1,34 @@
 //! The export's store contract suite (feature `contract-tests`): the once-only staff notice
-//! ([`NoticeStore`]). The memory, SQLite and DynamoDB stores each run it, so "told once per
-//! export" means the same on every store. Contracts use fresh markers and Message-IDs, so they can
-//! share a table.
+//! ([`NoticeStore`]) and the cases escalated in a period ([`EscalatedCases`]). The memory, SQLite
+//! and DynamoDB stores each run it, so "told once per export" and "escalated in the period" mean
+//! the same on every store. Contracts use fresh markers, Message-IDs and reference prefixes, so
+//! they can share a table.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
-use complaints_core::case::MessagePurpose;
-use complaints_core::complaint::EmailAddress;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use complaints_core::calendar::Calendar;
+use complaints_core::case::{Case, MessagePurpose, Rules};
+use complaints_core::command::Command;
+use complaints_core::complaint::{Channel, EmailAddress};
+use complaints_core::outcome::Outcome;
+use complaints_core::policy::Policy;
+use complaints_core::reference::CaseRef;
+use complaints_core::signposting::Stage2Signposting;
+use complaints_core::timeline::Actor;
 use complaints_mail::QueuedMessage;
 
+use crate::escalations::EscalatedCases;
 use crate::notice_store::{MAX_NOTICE_MESSAGES, NoticeCommit, NoticeStore};
 use crate::outbound::{DeliveryState, NewMessage};
-use crate::ports::CaseStore;
+use crate::ports::{CaseStore, NewCase};
+use crate::testing::sample_complaint;
 
-/// A store that keeps cases and export notices (every real store does).
-pub trait ExportStore: CaseStore + NoticeStore {}
-impl<T: CaseStore + NoticeStore> ExportStore for T {}
+/// A store that keeps cases, export notices and the escalation index (every real store does).
+pub trait ExportStore: CaseStore + NoticeStore + EscalatedCases {}
+impl<T: CaseStore + NoticeStore + EscalatedCases> ExportStore for T {}
 
 /// A contract over such a store.
 pub type ExportContract = fn(Arc<dyn ExportStore>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -35,6 +45,9 @@ pub const EXPORT_CONTRACTS: &[(&str, ExportContract)] = &[
     ("a_notice_over_the_message_limit_is_refused_and_places_no_marker", |s| {
         Box::pin(a_notice_over_the_message_limit_is_refused_and_places_no_marker(s))
     }),
+    ("escalated_cases_are_found_by_the_month_of_their_escalation_only", |s| {
+        Box::pin(escalated_cases_are_found_by_the_month_of_their_escalation_only(s))
+    }),
 ];
 
 /// Generates one `#[tokio::test]` per export store contract; `$make` is an async expression
@@ -47,6 +60,7 @@ macro_rules! export_store_contract_tests {
             a_notice_under_a_placed_marker_writes_nothing,
             concurrent_notices_with_one_marker_write_it_once,
             a_notice_over_the_message_limit_is_refused_and_places_no_marker,
+            escalated_cases_are_found_by_the_month_of_their_escalation_only,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -166,4 +180,56 @@ pub async fn a_notice_over_the_message_limit_is_refused_and_places_no_marker(sto
         NoticeCommit::Written,
         "the refused notice placed no marker"
     );
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    ok(NaiveDate::from_ymd_opt(y, m, d).ok_or("no such date"), "valid date")
+}
+
+/// A stage 1 complaint received on `received` (a fresh reference prefix), answered two days later
+/// and, with `escalate`, escalated by the customer on that date; stored through create and update.
+async fn stored_case(store: &dyn ExportStore, received: NaiveDate, escalate: Option<NaiveDate>) -> CaseRef {
+    let calendar = Calendar::scotland();
+    let policy = Policy::default();
+    let rules = Rules { calendar: &calendar, policy: &policy };
+    let id = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
+    let reference = ok(CaseRef::new(&format!("E{}", &id[..9]), 2026, 0), "valid prefix");
+    let midday = |on: NaiveDate| on.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
+    let complaint = sample_complaint(Channel::WebForm, Some("escalated@example.org"));
+    let (case, events) =
+        Case::open(reference, complaint, midday(received), "Complaints Team".to_owned(), None, rules, Actor::System);
+    let created = ok(store.create(NewCase { case, events, source_key: None, mail: None }).await, "create");
+    let staff = Actor::Staff("staff-1".to_owned());
+    let answered = received + chrono::Days::new(2);
+    let signposting = Some(Stage2Signposting { given_on: answered, channel: Channel::Email, time_limit_given: true });
+    let close = Command::CloseStage1 { responded_on: answered, outcome: Outcome::NotUpheld, signposting };
+    let (mut case, _) = ok(created.case.apply(close, midday(answered), staff.clone(), rules), "close stage 1");
+    if let Some(on) = escalate {
+        let command = Command::Escalate { requested_on: on, channel: Channel::Email, received_at: None };
+        case = ok(case.apply(command, midday(on), staff, rules), "escalate").0;
+    }
+    ok(store.update(&case, created.version, Vec::new()).await, "update");
+    case.reference().clone()
+}
+
+async fn found(store: &dyn ExportStore, from: NaiveDate, to: NaiveDate, wanted: &[&CaseRef]) -> Vec<CaseRef> {
+    let cases = ok(store.escalated_between(from, to).await, "escalated_between");
+    let mut refs: Vec<CaseRef> =
+        cases.into_iter().map(|c| c.case.reference().clone()).filter(|r| wanted.contains(&r)).collect();
+    refs.sort();
+    refs
+}
+
+/// A case escalated in September is found by a September query (and by a range holding the day)
+/// only: not by its receipt month, not by August; a case never escalated is never found.
+pub async fn escalated_cases_are_found_by_the_month_of_their_escalation_only(store: Arc<dyn ExportStore>) {
+    let escalated = stored_case(store.as_ref(), day(2026, 6, 1), Some(day(2026, 9, 16))).await;
+    let answered_only = stored_case(store.as_ref(), day(2026, 9, 1), None).await;
+    let both = [&escalated, &answered_only];
+    assert_eq!(found(store.as_ref(), day(2026, 9, 1), day(2026, 9, 30), &both).await, [escalated.clone()]);
+    assert_eq!(found(store.as_ref(), day(2026, 9, 16), day(2026, 9, 16), &both).await, [escalated.clone()]);
+    assert_eq!(found(store.as_ref(), day(2026, 7, 1), day(2026, 9, 30), &both).await, [escalated.clone()]);
+    assert!(found(store.as_ref(), day(2026, 9, 17), day(2026, 9, 30), &both).await.is_empty(), "after the day");
+    assert!(found(store.as_ref(), day(2026, 8, 1), day(2026, 8, 31), &both).await.is_empty(), "August");
+    assert!(found(store.as_ref(), day(2026, 6, 1), day(2026, 6, 30), &both).await.is_empty(), "receipt month");
 }

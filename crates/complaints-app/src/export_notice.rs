@@ -124,9 +124,8 @@ fn body(finished: &Finished, location: &str, organisation: &str) -> (String, Str
     let figures = &finished.indicators;
     let subject = format!("Complaints export {} is ready", figures.period);
     let table = headline_table(finished);
-    let files: Vec<&str> = std::iter::once(complaints_reports::CASES_CSV)
-        .chain(finished.files.iter().map(|(name, _, _)| *name))
-        .collect();
+    let files: Vec<&str> =
+        std::iter::once(complaints_reports::CASES_CSV).chain(finished.files.iter().map(|(name, _, _)| *name)).collect();
     let text = format!(
         "The complaints figures of {organisation} for {} ({} to {}) are ready.\n\n{table}\nFiles: {location}\n({})\n\nThis is sent once for each export; a re-run of the export does not send it again.\n",
         figures.period,

@@ -4,6 +4,7 @@
 pub mod alert_store;
 pub mod breach_scan;
 pub mod contact;
+pub mod escalations;
 pub mod export;
 pub mod export_notice;
 pub mod intake;
@@ -14,8 +15,8 @@ pub mod ports;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
 pub mod queries;
-pub mod subject_access;
 pub mod staff;
+pub mod subject_access;
 pub mod users;
 
 #[cfg(feature = "testing")]

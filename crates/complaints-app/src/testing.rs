@@ -15,6 +15,7 @@ use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
 mod alert_memory;
+mod escalation_memory;
 mod notice_memory;
 
 use crate::intake::IntakeService;

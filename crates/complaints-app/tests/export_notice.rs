@@ -27,8 +27,15 @@ async fn exported(store: &MemoryCaseStore) -> Finished {
     for (number, day) in [(1, 6), (2, 7), (3, 8)] {
         let reference = CaseRef::new("CMP", 2026, number).expect("reference");
         let complaint = sample_complaint(Channel::WebForm, Some("someone@example.net"));
-        let (case, events) =
-            Case::open(reference, complaint, at(2026, 7, day), "Complaints Team".to_owned(), None, rules, Actor::System);
+        let (case, events) = Case::open(
+            reference,
+            complaint,
+            at(2026, 7, day),
+            "Complaints Team".to_owned(),
+            None,
+            rules,
+            Actor::System,
+        );
         store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("created");
     }
     let options = ExportOptions {
@@ -63,8 +70,7 @@ async fn each_address_on_the_list_is_told_once_with_the_headline_figures_and_whe
         " performance@example.org ".to_owned(),
     ];
     let location = "s3://exports-bucket/exports/2026-27/Q2/";
-    let notified =
-        notify_export(&store, &finished, location, settings(&list), at(2026, 10, 1)).await.expect("written");
+    let notified = notify_export(&store, &finished, location, settings(&list), at(2026, 10, 1)).await.expect("written");
     let Notified::Queued { message_ids } = notified else { panic!("expected messages, got {notified:?}") };
     assert_eq!(message_ids.len(), 2);
 

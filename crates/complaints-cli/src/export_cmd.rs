@@ -17,10 +17,10 @@ use complaints_app::export_notice::{NoticeSettings, Notified, notify_export};
 use complaints_app::learning::LearningStore;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_app::outbound::Delivery;
-use complaints_app::ports::{SystemClock};
+use complaints_app::ports::SystemClock;
 use complaints_core::indicators::Period;
-use complaints_reports::{CASES_CSV, ExportOptions, ExportWriter, export_prefix};
 use complaints_mail_folder::MailFolder;
+use complaints_reports::{CASES_CSV, ExportOptions, ExportWriter, export_prefix};
 use complaints_store_sqlite::SqliteCaseStore;
 
 use crate::serve::{DATABASE_FILE, MAIL_DIR, load_config};
@@ -169,10 +169,7 @@ fn export(args: &ExportArgs, period: Period) -> anyhow::Result<String> {
                 let mailer = Arc::new(MailFolder::new(args.data_dir.join(MAIL_DIR)));
                 let delivery = Delivery::new(store.clone(), mailer, Arc::new(SystemClock));
                 delivery.sweep().await.context("could not deliver the email to the reporting list")?;
-                table.push_str(&format!(
-                    "reporting list: {} email(s) to the mail folder\n",
-                    message_ids.len()
-                ));
+                table.push_str(&format!("reporting list: {} email(s) to the mail folder\n", message_ids.len()));
             }
         }
         Ok(table)

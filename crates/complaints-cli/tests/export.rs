@@ -140,6 +140,21 @@ async fn seed(data_dir: &Path) {
     .await;
     // 4: received and answered in Q3: not read into Q2 at all.
     store_case(&store, |c| j.close1(&c, "2026-10-07"), j.open("2026-10-05")).await;
+    // 5: received Mon 1 Jun (Q1), answered Wed 3 Jun; escalated Wed 16 Sep (Q2) and still open at
+    // the end of Q2: neither received nor closed in Q2, found by the escalation index alone.
+    store_case(
+        &store,
+        |c| {
+            let c = j.close1(&c, "2026-06-03");
+            j.step(
+                &c,
+                Command::Escalate { requested_on: day("2026-09-16"), channel: Channel::Email, received_at: None },
+                "2026-09-16",
+            )
+        },
+        j.open("2026-06-01"),
+    )
+    .await;
 }
 
 fn export(data_dir: &Path, period_flag: &str, period: &str) -> String {
@@ -174,13 +189,14 @@ async fn a_quarter_export_counts_each_case_once_and_a_rerun_writes_the_same_byte
 
     let indicators: serde_json::Value =
         serde_json::from_slice(&first.iter().find(|(n, _)| n == "indicators.json").expect("json").1).expect("parses");
-    // Cases 1, 2 and 3 were read, once each.
-    assert_eq!(indicators["cases_read"], 3);
-    // Closed: case 1, case 2 twice, case 3 at stage 2 = 4. Received: case 2 (stage 1) and case 3's
-    // escalation = 2.
+    // Cases 1, 2, 3 and 5 were read, once each.
+    assert_eq!(indicators["cases_read"], 4);
+    // Closed: case 1, case 2 twice, case 3 at stage 2 = 4. Received: case 2 (stage 1), case 3's
+    // escalation and case 5's escalation = 3; the escalated bucket received 2 (cases 3 and 5).
     assert_eq!(indicators["total"]["closed"], 4);
-    assert_eq!(indicators["total"]["k2_received"], 2);
-    assert_eq!(indicators["buckets"][2]["k2_received"], 1);
+    assert_eq!(indicators["total"]["k2_received"], 3);
+    assert_eq!(indicators["buckets"][2]["k2_received"], 2);
+    assert_eq!(indicators["buckets"][2]["closed"], 1, "case 5 is still open");
     assert!(table.contains("total"), "the headline table is printed: {table}");
 
     export(dir.path(), "--quarter", "2026-27-Q2");
@@ -196,8 +212,8 @@ async fn a_year_export_writes_under_the_year_and_a_bad_period_is_refused() {
         &std::fs::read(dir.path().join("exports/2026-27/year/manifest.json")).expect("manifest"),
     )
     .expect("parses");
-    // All four cases touch the year.
-    assert_eq!(manifest["snapshot"]["cases_read"], 4);
+    // All five cases touch the year.
+    assert_eq!(manifest["snapshot"]["cases_read"], 5);
     let refused = Process::new(BIN).args(["export", "--year", "2026-27-Q2"]).output().expect("runs");
     assert_eq!(refused.status.code(), Some(2));
 }

@@ -33,5 +33,8 @@ async fn every_export_store_contract_passes_each_on_its_own_table() {
             failed.push(name);
         }
     }
-    assert!(failed.is_empty(), "export store contracts failed on DynamoDB (their panics are printed above): {failed:?}");
+    assert!(
+        failed.is_empty(),
+        "export store contracts failed on DynamoDB (their panics are printed above): {failed:?}"
+    );
 }

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod audit;
+mod escalations;
 mod notices;
 pub mod schema;
 // Staff reading (issue 11): lists and search, and the learning register.

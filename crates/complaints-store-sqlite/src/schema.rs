@@ -159,6 +159,17 @@ const MIGRATIONS: &[&str] = &[
         marker TEXT PRIMARY KEY
     ) WITHOUT ROWID;
     ",
+    // Export: the date a case went from stage 1 to stage 2 (K2 of the escalated bucket: the
+    // customer's request or the organisation's decision), so a case received before a period,
+    // escalated in it and still open is found by the period's export.
+    "
+    ALTER TABLE cases ADD COLUMN escalated_on TEXT GENERATED ALWAYS AS (
+        CASE json_extract(body, '$.stage2.route.route')
+            WHEN 'escalated-by-customer' THEN json_extract(body, '$.stage2.route.requested_on')
+            WHEN 'moved-by-organisation' THEN json_extract(body, '$.stage2.route.decided_on')
+        END) VIRTUAL;
+    CREATE INDEX IF NOT EXISTS cases_by_escalated ON cases (escalated_on, reference) WHERE escalated_on IS NOT NULL;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -226,8 +226,7 @@ pub(crate) async fn run(ready: &Ready, config: &Config, event: ExportEvent) -> R
     let mut exported = Vec::new();
     for period in periods {
         // K1: the learning register's actions done in the period (one Query of its done index).
-        let learning =
-            ready.store.completed_between(period.from(), period.to()).await.map_err(RunError::Learning)?;
+        let learning = ready.store.completed_between(period.from(), period.to()).await.map_err(RunError::Learning)?;
         let history = read_history(&ready.objects, period).await?;
         let (finished, cases_csv) =
             export_period(&ready.store, period, Vec::new(), &learning, history, &options).await?;
