@@ -226,9 +226,12 @@ pub async fn escalated_cases_are_found_by_the_month_of_their_escalation_only(sto
     let escalated = stored_case(store.as_ref(), day(2026, 6, 1), Some(day(2026, 9, 16))).await;
     let answered_only = stored_case(store.as_ref(), day(2026, 9, 1), None).await;
     let both = [&escalated, &answered_only];
-    assert_eq!(found(store.as_ref(), day(2026, 9, 1), day(2026, 9, 30), &both).await, [escalated.clone()]);
-    assert_eq!(found(store.as_ref(), day(2026, 9, 16), day(2026, 9, 16), &both).await, [escalated.clone()]);
-    assert_eq!(found(store.as_ref(), day(2026, 7, 1), day(2026, 9, 30), &both).await, [escalated.clone()]);
+    assert_eq!(found(store.as_ref(), day(2026, 9, 1), day(2026, 9, 30), &both).await, std::slice::from_ref(&escalated));
+    assert_eq!(
+        found(store.as_ref(), day(2026, 9, 16), day(2026, 9, 16), &both).await,
+        std::slice::from_ref(&escalated)
+    );
+    assert_eq!(found(store.as_ref(), day(2026, 7, 1), day(2026, 9, 30), &both).await, std::slice::from_ref(&escalated));
     assert!(found(store.as_ref(), day(2026, 9, 17), day(2026, 9, 30), &both).await.is_empty(), "after the day");
     assert!(found(store.as_ref(), day(2026, 8, 1), day(2026, 8, 31), &both).await.is_empty(), "August");
     assert!(found(store.as_ref(), day(2026, 6, 1), day(2026, 6, 30), &both).await.is_empty(), "receipt month");

@@ -270,6 +270,29 @@ mod tests {
     }
 
     #[test]
+    fn the_sender_is_required_and_the_reporting_list_comes_from_the_organisation_configuration() {
+        let env = |sender: Option<&str>| {
+            let sender = sender.map(str::to_owned);
+            move |name: &str| match name {
+                TABLE_NAME => Some("complaints-dev".to_owned()),
+                EXPORT_BUCKET => Some("exports".to_owned()),
+                ORG_NAME => Some("Example Council".to_owned()),
+                SENDER => sender.clone(),
+                _ => None,
+            }
+        };
+        let missing = Config::from_env(&Env::from_lookup(env(None))).expect_err("no sender");
+        assert!(missing.to_string().contains(SENDER), "{missing}");
+        let config = Config::from_env(&Env::from_lookup(env(Some("complaints@council.example.org")))).expect("ok");
+        let toml = "[reporting]\nnotify = [\"performance@council.example.org\"]\n";
+        let org = config.org_config(Some(toml)).expect("valid configuration");
+        assert_eq!(org.reporting.notify, ["performance@council.example.org"]);
+        assert_eq!(org.mail.from, "complaints@council.example.org", "the deployment's sender wins");
+        assert_eq!(org.organisation.name, "Example Council");
+        assert!(config.org_config(None).expect("built-in").reporting.notify.is_empty());
+    }
+
+    #[test]
     fn an_on_demand_run_names_its_period_and_nonsense_is_refused() {
         let calendar = Calendar::scotland();
         let asked = periods_for(&event(r#"{"quarter":"2025-26-Q4"}"#), &calendar).expect("ok");
