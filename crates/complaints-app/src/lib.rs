@@ -1,15 +1,21 @@
 //! Use cases over ports: intake, the durable outbound path (and later staff actions, breach scan,
 //! export). Adapters for the ports live in their own crates (SQLite, DynamoDB, mail folder, SES, S3).
 
+pub mod alert_store;
+pub mod breach_scan;
 pub mod contact;
+pub mod escalations;
+pub mod export;
+pub mod export_notice;
 pub mod intake;
+pub mod notice_store;
 pub mod object_store;
 pub mod outbound;
 pub mod ports;
-pub mod staff;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
 pub mod queries;
+pub mod staff;
 pub mod subject_access;
 pub mod users;
 
@@ -24,7 +30,13 @@ pub mod contract;
 pub mod contract_read;
 
 #[cfg(feature = "contract-tests")]
+pub mod alert_contract;
+
+#[cfg(feature = "contract-tests")]
 pub mod staff_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod export_contract;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

@@ -14,6 +14,10 @@ use complaints_core::timeline::TimelineEvent;
 use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
+mod alert_memory;
+mod escalation_memory;
+mod notice_memory;
+
 use crate::intake::IntakeService;
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};
 use crate::ports::{CaseStore, FixedClock, MailError, Mailer, NewCase, StoreError, StoredCase};

@@ -2,7 +2,9 @@
 
 mod calendar_cmd;
 mod case_cmd;
+mod export_cmd;
 mod learning_cmd;
+mod scan_cmd;
 mod serve;
 mod staff_ctx;
 mod users_cmd;
@@ -32,6 +34,10 @@ enum Command {
     /// The local users file: who may act, in which role, with a hashed API token each.
     #[command(subcommand)]
     Users(users_cmd::UsersCommand),
+    /// Quarterly or annual export: indicators, cases.csv and the report, under the data directory.
+    Export(export_cmd::ExportArgs),
+    /// Run the breach scan now (or `--at`): print the deadline digests and send them to the mail folder.
+    Scan(scan_cmd::ScanArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -67,5 +73,7 @@ fn main() -> ExitCode {
         Command::Case(args) => case_cmd::run(args),
         Command::Learning(args) => learning_cmd::run(args),
         Command::Users(command) => users_cmd::run(command),
+        Command::Export(args) => export_cmd::run(args),
+        Command::Scan(args) => scan_cmd::run(args),
     }
 }

@@ -1,6 +1,6 @@
 //! `complaints serve`: the local all-in-one run on the embedded default: SQLite, a mail folder of
 //! `.eml` files, the citizen web form, delivery of pending mail (at start and on a short tick),
-//! and a dev-only `/mail` viewer on loopback addresses, in one process.
+//! the breach scan on its schedule (`scan_cmd`), and a dev-only `/mail` viewer on loopback addresses, in one process.
 //!
 //! Personal data stays private: the data directory is made 0700 and its files 0600. The server
 //! refuses to start, saying why, when the data directory cannot be written or when the
@@ -207,6 +207,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
     let calendar = config.calendar();
+    // The breach scan on its schedule (docs/breach-scan.md).
+    let scanner = tokio::spawn(crate::scan_cmd::scheduled(sqlite, Arc::clone(&mailer), Arc::new(config.clone())));
     let org_name = config.organisation.name.clone();
     let intake = IntakeService {
         store: Arc::clone(&store),
@@ -262,6 +264,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown)
         .await;
     deliverer.abort();
+    scanner.abort();
     served.context("the server failed")?;
     println!("complaints: stopped");
     Ok(())

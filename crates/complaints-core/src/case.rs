@@ -461,6 +461,12 @@ pub enum CaseEvent {
     IntakeNoted {
         note: IntakeNote,
     },
+    /// A breach alert about one of the case's clocks went to staff in the digest `message_id`
+    /// (written with its once-only marker, `crate::alerts`). Indicators never read it.
+    DeadlineAlerted {
+        alert: crate::alerts::AlertRecord,
+        message_ids: Vec<String>,
+    },
 }
 
 /// What an automatic message is for.
@@ -495,6 +501,11 @@ pub enum MessagePurpose {
     StaffClosureUpdate,
     /// R40: the customer wrote again after the final response: it stands; the SPSO block again.
     FinalResponseStands,
+    /// Breach alerts: one digest of looming and missed deadlines to a member of staff or a mailbox.
+    DeadlineDigest,
+    /// A quarterly or annual export is ready: its headline figures and where its files are, to
+    /// the reporting list (`[reporting] notify`), once per export.
+    ExportReady,
 }
 
 impl MessagePurpose {
@@ -516,13 +527,15 @@ impl MessagePurpose {
             Self::StaffNotice => "staff-notice",
             Self::StaffClosureUpdate => "staff-update",
             Self::FinalResponseStands => "stands",
+            Self::DeadlineDigest => "deadlines",
+            Self::ExportReady => "export-ready",
         }
     }
 
     /// True for messages to staff rather than the complainant (R59).
     #[must_use]
     pub fn is_internal(self) -> bool {
-        matches!(self, Self::StaffNotice | Self::StaffClosureUpdate)
+        matches!(self, Self::StaffNotice | Self::StaffClosureUpdate | Self::DeadlineDigest | Self::ExportReady)
     }
 }
 
@@ -559,7 +572,13 @@ impl CaseEvent {
     /// True for entries never shown to the complainant (R57, R59: staff involved; flags for staff).
     #[must_use]
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::StaffInvolvedAdded { .. } | Self::StaffContacted { .. } | Self::FlaggedForStaff { .. })
+        matches!(
+            self,
+            Self::StaffInvolvedAdded { .. }
+                | Self::StaffContacted { .. }
+                | Self::FlaggedForStaff { .. }
+                | Self::DeadlineAlerted { .. }
+        )
     }
 }
 

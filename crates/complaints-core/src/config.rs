@@ -133,6 +133,10 @@ pub struct OrgConfig {
     /// top of the Scottish calendar. In TOML: `[[calendar.remove]]` and `[[calendar.add]]` tables.
     #[serde(with = "calendar_section")]
     pub calendar: Vec<CalendarChange>,
+    /// Quarterly and annual exports: K2's per-1,000 base and who is told (`[reporting]`).
+    pub reporting: crate::reporting::ReportingSettings,
+    /// Breach alerts: levels per clock and recipients (`[alerts]`, docs/breach-scan.md).
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 impl Default for OrgConfig {
@@ -155,6 +159,8 @@ impl Default for OrgConfig {
             .map(str::to_owned)
             .to_vec(),
             calendar: Vec::new(),
+            reporting: crate::reporting::ReportingSettings::default(),
+            alerts: crate::alerts::AlertSettings::default(),
         }
     }
 }
@@ -233,6 +239,7 @@ impl OrgConfig {
             EmailAddress::parse(email).map_err(|e| ConfigError::invalid("organisation.email", e))?;
         }
         self.validate_intake()?;
+        self.alerts.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {

@@ -8,6 +8,7 @@
 //! in and perform the effects.
 
 pub mod actor;
+pub mod alerts;
 pub mod calendar;
 pub mod case;
 pub mod command;
@@ -15,6 +16,7 @@ pub mod complaint;
 pub mod config;
 pub mod dates;
 pub mod deadlines;
+pub mod indicators;
 pub mod learning;
 pub mod limits;
 pub mod outcome;
@@ -22,6 +24,7 @@ pub mod policy;
 pub mod records;
 pub mod reference;
 pub mod rejection;
+pub mod reporting;
 pub mod roles;
 pub mod signposting;
 pub mod text;

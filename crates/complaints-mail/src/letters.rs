@@ -73,7 +73,9 @@ pub const LETTER_TEMPLATES: &[(&str, &str)] = &[
 #[must_use]
 pub fn letter_name(purpose: MessagePurpose, child: bool) -> Option<&'static str> {
     let (adult, young) = match purpose {
-        MessagePurpose::Acknowledgement => return None,
+        // The deadline digest is composed by the breach scan, the export notice by the export,
+        // not from a letter template.
+        MessagePurpose::Acknowledgement | MessagePurpose::DeadlineDigest | MessagePurpose::ExportReady => return None,
         MessagePurpose::Stage1Response => ("stage1-response", Some("stage1-response-child")),
         MessagePurpose::Extension => ("extension", Some("extension-child")),
         MessagePurpose::Stage2Acknowledgement => ("stage2-acknowledgement", Some("stage2-acknowledgement-child")),

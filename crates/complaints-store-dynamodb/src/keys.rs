@@ -333,12 +333,25 @@ pub fn outgoing_item(
     recipient: Option<&ContactKey>,
     reference: &CaseRef,
 ) -> Result<Item, DynamoError> {
+    let mut item = caseless_outgoing_item(message, recipient)?;
+    let reference = message.case_ref.as_ref().unwrap_or(reference);
+    item.insert(ATTR_REF.to_owned(), s(reference.to_string()));
+    Ok(item)
+}
+
+/// A pending outbound message that belongs to no case (staff mail such as an export notice): as
+/// [`outgoing_item`] without `ref`, so a reply can never be led to a case.
+///
+/// # Errors
+/// [`DynamoError::Encode`] when the purpose does not serialise.
+pub fn caseless_outgoing_item(
+    message: &complaints_mail::QueuedMessage,
+    recipient: Option<&ContactKey>,
+) -> Result<Item, DynamoError> {
     let serde_json::Value::String(purpose) = serde_json::to_value(message.purpose).map_err(DynamoError::Encode)? else {
         return Err(DynamoError::Malformed(ATTR_PURPOSE));
     };
     let mut item = message_key(&message.message_id);
-    let reference = message.case_ref.as_ref().unwrap_or(reference);
-    item.insert(ATTR_REF.to_owned(), s(reference.to_string()));
     item.insert(ATTR_MESSAGE_ID.to_owned(), s(message.message_id.clone()));
     item.insert(ATTR_PURPOSE.to_owned(), s(purpose));
     item.insert(ATTR_SENDER.to_owned(), s(message.from.as_str()));
@@ -402,7 +415,8 @@ pub fn decode_outgoing(item: &Item) -> Result<Option<complaints_app::outbound::P
     Ok(Some(PendingMessage {
         message: complaints_mail::QueuedMessage {
             message_id: get_s(item, ATTR_MESSAGE_ID)?.to_owned(),
-            case_ref: Some(get_ref(item)?),
+            // Staff digests (breach scan) belong to no case and carry no reference.
+            case_ref: if item.contains_key(ATTR_REF) { Some(get_ref(item)?) } else { None },
             purpose,
             from: address(get_s(item, ATTR_SENDER)?, ATTR_SENDER)?,
             to,

@@ -2,10 +2,13 @@
 //! so every access pattern is a GetItem, a Query or one transaction, and none is a Scan
 //! (architecture §4). The layout is in [`keys`]; [`create_table`] makes the table.
 
+mod alerts;
 mod audit;
 pub mod error;
+mod escalations;
 pub mod keys;
 pub mod meter;
+mod notices;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
@@ -473,6 +476,9 @@ impl CaseStore for DynamoDbCaseStore {
             for item in keys::closure_items(&reference, &index) {
                 actions.push(self.put(item)?);
             }
+            if let Some(item) = escalations::escalation_item(&case) {
+                actions.push(self.put(item)?);
+            }
             // The per-recipient caps: read each recipient's window, decide, and move its count in
             // this same transaction on condition nobody moved it since (else the create retries),
             // so concurrent intakes for one recipient cannot both pass.
@@ -553,6 +559,7 @@ impl CaseStore for DynamoDbCaseStore {
         let item = keys::case_item(case, &index, version)?;
         let mut others = keys::event_items(reference, version, &events)?;
         others.extend(keys::closure_items(reference, &index));
+        others.extend(escalations::escalation_item(case));
         let mut new_messages = Vec::new();
         for message in &messages {
             new_messages.push(keys::outgoing_item(&message.message, message.recipient_key.as_ref(), reference)?);

@@ -4,7 +4,10 @@
 //! disk. Every intake is one `BEGIN IMMEDIATE` transaction (counter, case, idempotency record,
 //! timeline); in WAL mode with `synchronous = NORMAL` that is well under a millisecond.
 
+mod alerts;
 mod audit;
+mod escalations;
+mod notices;
 pub mod schema;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;

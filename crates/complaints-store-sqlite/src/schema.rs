@@ -131,6 +131,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (reference, action_id)
     ) WITHOUT ROWID;
     ",
+    // Breach scan: the calendar versions every open case was recomputed with (R13).
+    "
+    CREATE TABLE IF NOT EXISTS calendar_applied (
+        version TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    ",
     // The audit log of staff reads and changes (R57): ids only, never names or complaint text.
     "
     CREATE TABLE IF NOT EXISTS staff_audit (
@@ -145,6 +151,24 @@ const MIGRATIONS: &[&str] = &[
         contact     TEXT
     );
     CREATE INDEX IF NOT EXISTS staff_audit_by_reference ON staff_audit (reference, at) WHERE reference IS NOT NULL;
+    ",
+    // Export notices: the once-only markers of staff mail that belongs to no case (the "export is
+    // ready" email, one per export key).
+    "
+    CREATE TABLE IF NOT EXISTS notice_markers (
+        marker TEXT PRIMARY KEY
+    ) WITHOUT ROWID;
+    ",
+    // Export: the date a case went from stage 1 to stage 2 (K2 of the escalated bucket: the
+    // customer's request or the organisation's decision), so a case received before a period,
+    // escalated in it and still open is found by the period's export.
+    "
+    ALTER TABLE cases ADD COLUMN escalated_on TEXT GENERATED ALWAYS AS (
+        CASE json_extract(body, '$.stage2.route.route')
+            WHEN 'escalated-by-customer' THEN json_extract(body, '$.stage2.route.requested_on')
+            WHEN 'moved-by-organisation' THEN json_extract(body, '$.stage2.route.decided_on')
+        END) VIRTUAL;
+    CREATE INDEX IF NOT EXISTS cases_by_escalated ON cases (escalated_on, reference) WHERE escalated_on IS NOT NULL;
     ",
 ];
 

@@ -1,0 +1,226 @@
+//! The quarterly and annual export (mchp-rules §7): read the period's cases month by month,
+//! feed them once each to the streaming writer, and store the files under
+//! `exports/<reporting year>/<quarter>/`.
+//!
+//! Reads: for each month of the period, the cases received in it, the cases with a stage ended
+//! (or a not-a-complaint decision) in it and the cases escalated in it (`received_between` /
+//! `closed_between` / `escalated_between`, per-month queries on every store). A case can come back
+//! from several of those queries; it is fed exactly once, decided from the case alone (no set of
+//! seen references is kept):
+//! - received in the period → fed by the received query of its receipt month;
+//! - else with an ending in the period → by the closed query of the month of its first ending;
+//! - else escalated in the period (received before it, still open at its end) → by the
+//!   escalated query of its escalation month.
+
+use std::io::Write;
+
+use complaints_core::indicators::{ExportCase, Period, PopulationBase, month_of};
+use complaints_core::learning::LearningAction;
+use complaints_reports::{
+    ExportOptions, ExportWriter, Finished, INDICATORS_JSON, QuarterTotals, ReportError, export_prefix,
+};
+
+use crate::escalations::{EscalatedCases, escalated_on};
+use crate::object_store::{ObjectStore, ObjectStoreError};
+use crate::ports::{CaseStore, StoreError};
+
+/// What the export reads: a case store that also finds the cases escalated in a period (every
+/// real store is both).
+pub trait ExportSource: CaseStore + EscalatedCases {}
+impl<T: CaseStore + EscalatedCases> ExportSource for T {}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("could not read the cases")]
+    Store(#[from] StoreError),
+    #[error("could not write the export")]
+    Report(#[from] ReportError),
+    #[error("could not store the export files")]
+    Objects(#[from] ObjectStoreError),
+}
+
+/// The last day of the month starting on `first`.
+fn month_end(first: chrono::NaiveDate) -> chrono::NaiveDate {
+    first.checked_add_months(chrono::Months::new(1)).and_then(|next| next.pred_opt()).unwrap_or(first)
+}
+
+/// The month of the first ending of `case` in `period` (a stage ended, or the not-a-complaint
+/// decision): the `closed_between` query of that month feeds a case not received in the period.
+fn first_ending_in(case: &ExportCase, period: Period) -> Option<chrono::NaiveDate> {
+    case.reports
+        .iter()
+        .filter_map(|r| r.ended_on)
+        .chain(case.not_a_complaint_on)
+        .filter(|on| period.contains(*on))
+        .min()
+        .map(month_of)
+}
+
+/// Feeds every case of `period` to `feed`, once each, reading month by month. Returns the number
+/// of store queries made.
+///
+/// # Errors
+/// [`ExportError::Store`]; whatever `feed` returns.
+pub async fn feed_period<F>(store: &dyn ExportSource, period: Period, mut feed: F) -> Result<u32, ExportError>
+where
+    F: FnMut(&ExportCase) -> Result<(), ExportError>,
+{
+    let mut queries = 0;
+    for month in period.months() {
+        let end = month_end(month);
+        let mut received = store.received_between(month, end).await?;
+        queries += 1;
+        received.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
+        for stored in received {
+            feed(&ExportCase::from_case(&stored.case))?;
+        }
+        let mut closed = store.closed_between(month, end).await?;
+        queries += 1;
+        closed.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
+        for stored in closed {
+            let case = ExportCase::from_case(&stored.case);
+            if !period.contains(stored.case.received_on()) && first_ending_in(&case, period) == Some(month) {
+                feed(&case)?;
+            }
+        }
+        let mut escalated = store.escalated_between(month, end).await?;
+        queries += 1;
+        escalated.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
+        for stored in escalated {
+            let case = ExportCase::from_case(&stored.case);
+            let escalated_in_month = escalated_on(&stored.case).is_some_and(|on| month_of(on) == month);
+            if !period.contains(stored.case.received_on())
+                && first_ending_in(&case, period).is_none()
+                && escalated_in_month
+            {
+                feed(&case)?;
+            }
+        }
+    }
+    Ok(queries)
+}
+
+/// Reads the period's cases and writes the export, `cases.csv` to `cases_out`.
+///
+/// # Errors
+/// [`ExportError`].
+pub async fn export_period<W: Write>(
+    store: &dyn ExportSource,
+    period: Period,
+    cases_out: W,
+    learning: &[LearningAction],
+    history: Vec<QuarterTotals>,
+    options: &ExportOptions,
+) -> Result<(Finished, W), ExportError> {
+    let population: Option<PopulationBase> = options.population.clone();
+    let mut writer = ExportWriter::new(period, population, cases_out)?;
+    feed_period(store, period, |case| writer.add(case).map_err(ExportError::from)).await?;
+    Ok(writer.finish(learning, history, options)?)
+}
+
+/// The periods whose `indicators.json` the trend chart of `period` uses: the three quarters
+/// before a quarter, or the four quarters of a year (oldest first).
+#[must_use]
+pub fn history_periods(period: Period) -> Vec<Period> {
+    match period.quarter {
+        Some(_) => {
+            let mut periods = Vec::new();
+            let mut at = period;
+            for _ in 0..3 {
+                at = at.previous_quarter();
+                periods.push(at);
+            }
+            periods.reverse();
+            periods
+        }
+        None => (1..=4).filter_map(|q| Period::quarter(period.year, q)).collect(),
+    }
+}
+
+/// The trend chart's earlier quarters, from their stored `indicators.json`; a quarter never
+/// exported is left out.
+///
+/// # Errors
+/// [`ExportError::Objects`] when the object store fails; [`ExportError::Report`] when a stored
+/// file is not an indicators file.
+pub async fn read_history(objects: &dyn ObjectStore, period: Period) -> Result<Vec<QuarterTotals>, ExportError> {
+    let mut history = Vec::new();
+    for earlier in history_periods(period) {
+        let key = format!("{}{INDICATORS_JSON}", export_prefix(earlier));
+        match objects.get(&key).await {
+            Ok(bytes) => history.push(QuarterTotals::from_indicators_json(&bytes)?),
+            Err(ObjectStoreError::NotFound) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(history)
+}
+
+/// Stores the files of a finished export under its prefix (the same keys and bytes on a re-run).
+/// Returns the keys written.
+///
+/// # Errors
+/// [`ExportError::Objects`].
+pub async fn publish(
+    objects: &dyn ObjectStore,
+    period: Period,
+    finished: &Finished,
+    cases_csv: Vec<u8>,
+) -> Result<Vec<String>, ExportError> {
+    let prefix = export_prefix(period);
+    let mut keys = Vec::new();
+    let key = format!("{prefix}{}", complaints_reports::CASES_CSV);
+    objects.put(&key, "text/csv; charset=utf-8", cases_csv).await?;
+    keys.push(key);
+    for (name, content_type, bytes) in &finished.files {
+        let key = format!("{prefix}{name}");
+        objects.put(&key, content_type, bytes.clone()).await?;
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// The headline figures, as a fixed-width table for a terminal or an email.
+#[must_use]
+pub fn headline_table(finished: &Finished) -> String {
+    let figures = &finished.indicators;
+    let mut text = format!("Complaints {} ({} to {})\n", figures.period, figures.from, figures.to);
+    text.push_str(&format!(
+        "{:<16} {:>9} {:>7} {:>9} {:>8} {:>9} {:>9}\n",
+        "bucket", "received", "closed", "in time", "in time%", "avg days", "upheld%"
+    ));
+    let number = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+    for bucket in figures.buckets.iter().chain([&figures.total]) {
+        text.push_str(&format!(
+            "{:<16} {:>9} {:>7} {:>9} {:>8} {:>9} {:>9}\n",
+            bucket.name,
+            bucket.k2_received,
+            bucket.closed,
+            bucket.k3_within_timescale.n,
+            number(bucket.k3_within_timescale.percent),
+            number(bucket.k4_average_working_days),
+            number(bucket.upheld_any.percent),
+        ));
+    }
+    text.push_str(&format!(
+        "not a complaint: {}; learning actions completed: {}\n",
+        figures.not_a_complaint,
+        figures.learning.len()
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quarter_trends_over_the_three_before_it_and_a_year_over_its_four() {
+        let names = |p: &str| -> Vec<String> {
+            history_periods(Period::parse(p).expect("period")).iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(names("2026-27-Q2"), ["2025-26-Q3", "2025-26-Q4", "2026-27-Q1"]);
+        assert_eq!(names("2026-27"), ["2026-27-Q1", "2026-27-Q2", "2026-27-Q3", "2026-27-Q4"]);
+    }
+}

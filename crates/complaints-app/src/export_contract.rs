@@ -1,0 +1,238 @@
+//! The export's store contract suite (feature `contract-tests`): the once-only staff notice
+//! ([`NoticeStore`]) and the cases escalated in a period ([`EscalatedCases`]). The memory, SQLite
+//! and DynamoDB stores each run it, so "told once per export" and "escalated in the period" mean
+//! the same on every store. Contracts use fresh markers, Message-IDs and reference prefixes, so
+//! they can share a table.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use complaints_core::calendar::Calendar;
+use complaints_core::case::{Case, MessagePurpose, Rules};
+use complaints_core::command::Command;
+use complaints_core::complaint::{Channel, EmailAddress};
+use complaints_core::outcome::Outcome;
+use complaints_core::policy::Policy;
+use complaints_core::reference::CaseRef;
+use complaints_core::signposting::Stage2Signposting;
+use complaints_core::timeline::Actor;
+use complaints_mail::QueuedMessage;
+
+use crate::escalations::EscalatedCases;
+use crate::notice_store::{MAX_NOTICE_MESSAGES, NoticeCommit, NoticeStore};
+use crate::outbound::{DeliveryState, NewMessage};
+use crate::ports::{CaseStore, NewCase};
+use crate::testing::sample_complaint;
+
+/// A store that keeps cases, export notices and the escalation index (every real store does).
+pub trait ExportStore: CaseStore + NoticeStore + EscalatedCases {}
+impl<T: CaseStore + NoticeStore + EscalatedCases> ExportStore for T {}
+
+/// A contract over such a store.
+pub type ExportContract = fn(Arc<dyn ExportStore>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every export store contract by name.
+pub const EXPORT_CONTRACTS: &[(&str, ExportContract)] = &[
+    ("a_notice_writes_its_messages_pending_without_a_case", |s| {
+        Box::pin(a_notice_writes_its_messages_pending_without_a_case(s))
+    }),
+    ("a_notice_under_a_placed_marker_writes_nothing", |s| Box::pin(a_notice_under_a_placed_marker_writes_nothing(s))),
+    ("concurrent_notices_with_one_marker_write_it_once", |s| {
+        Box::pin(concurrent_notices_with_one_marker_write_it_once(s))
+    }),
+    ("a_notice_over_the_message_limit_is_refused_and_places_no_marker", |s| {
+        Box::pin(a_notice_over_the_message_limit_is_refused_and_places_no_marker(s))
+    }),
+    ("escalated_cases_are_found_by_the_month_of_their_escalation_only", |s| {
+        Box::pin(escalated_cases_are_found_by_the_month_of_their_escalation_only(s))
+    }),
+];
+
+/// Generates one `#[tokio::test]` per export store contract; `$make` is an async expression
+/// giving a fresh store.
+#[macro_export]
+macro_rules! export_store_contract_tests {
+    ($make:expr) => {
+        $crate::export_store_contract_tests!(@each $make;
+            a_notice_writes_its_messages_pending_without_a_case,
+            a_notice_under_a_placed_marker_writes_nothing,
+            concurrent_notices_with_one_marker_write_it_once,
+            a_notice_over_the_message_limit_is_refused_and_places_no_marker,
+            escalated_cases_are_found_by_the_month_of_their_escalation_only,
+        );
+    };
+    (@each $make:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store: ::std::sync::Arc<dyn $crate::export_contract::ExportStore> = ::std::sync::Arc::new($make.await);
+                $crate::export_contract::$name(store).await;
+            }
+        )+
+    };
+}
+
+#[allow(clippy::panic)]
+fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{what}: {e:?}"),
+    }
+}
+
+fn at() -> DateTime<Utc> {
+    ok(Utc.with_ymd_and_hms(2026, 10, 1, 5, 0, 0).single().ok_or("no such instant"), "valid instant")
+}
+
+fn unique(label: &str) -> String {
+    format!("{label}-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn notice(to: &str) -> NewMessage {
+    let message = QueuedMessage {
+        message_id: format!("{}@exports.example.org", unique("export-ready")),
+        case_ref: None,
+        purpose: MessagePurpose::ExportReady,
+        from: ok(EmailAddress::parse("complaints@example.org"), "valid sender"),
+        to: vec![ok(EmailAddress::parse(to), "valid recipient")],
+        date: at(),
+        raw: b"Subject: Complaints export 2026-27-Q2 is ready\r\n\r\nreceived 12\r\n".to_vec(),
+    };
+    NewMessage { message, recipient_key: None }
+}
+
+/// The marker and every message are written; each message is pending staff mail with no case,
+/// and the outbound sweep finds it.
+pub async fn a_notice_writes_its_messages_pending_without_a_case(store: Arc<dyn ExportStore>) {
+    let marker = unique("export#2026-27-Q2");
+    let messages = vec![notice("performance@example.org"), notice("chief.executive@example.org")];
+    let ids: Vec<String> = messages.iter().map(|m| m.message.message_id.clone()).collect();
+    assert_eq!(ok(store.queue_notice_once(&marker, messages).await, "queue"), NoticeCommit::Written);
+    let due = ok(store.pending_messages(at(), 10_000).await, "pending");
+    for id in &ids {
+        let pending = ok(store.message(id).await, "message").expect("the notice was written");
+        assert_eq!(pending.state, DeliveryState::Pending);
+        assert_eq!(pending.message.case_ref, None, "a notice belongs to no case");
+        assert_eq!(pending.message.purpose, MessagePurpose::ExportReady);
+        assert!(due.iter().any(|p| &p.message.message_id == id), "the notice is in the outbound sweep");
+    }
+}
+
+/// A second notice under the same marker (a re-run of the export) writes nothing.
+pub async fn a_notice_under_a_placed_marker_writes_nothing(store: Arc<dyn ExportStore>) {
+    let marker = unique("export#2026-27-Q2");
+    assert_eq!(
+        ok(store.queue_notice_once(&marker, vec![notice("performance@example.org")]).await, "first"),
+        NoticeCommit::Written
+    );
+    let again = notice("performance@example.org");
+    let again_id = again.message.message_id.clone();
+    assert_eq!(ok(store.queue_notice_once(&marker, vec![again]).await, "second"), NoticeCommit::AlreadyPlaced);
+    assert_eq!(ok(store.message(&again_id).await, "message"), None, "the re-run's message was not written");
+
+    let other = notice("performance@example.org");
+    let other_id = other.message.message_id.clone();
+    assert_eq!(
+        ok(store.queue_notice_once(&unique("export#2026-27-Q3"), vec![other]).await, "another export"),
+        NoticeCommit::Written
+    );
+    assert!(ok(store.message(&other_id).await, "message").is_some(), "another export's marker is its own");
+}
+
+/// Overlapping runs of one export racing: exactly one writes its notice.
+pub async fn concurrent_notices_with_one_marker_write_it_once(store: Arc<dyn ExportStore>) {
+    let marker = unique("export#2026-27");
+    let mut running = Vec::new();
+    for _ in 0..6 {
+        let store = Arc::clone(&store);
+        let marker = marker.clone();
+        let message = notice("performance@example.org");
+        let id = message.message.message_id.clone();
+        running.push((id, tokio::spawn(async move { store.queue_notice_once(&marker, vec![message]).await })));
+    }
+    let mut written = 0;
+    let mut stored = 0;
+    for (id, handle) in running {
+        // A store may report a lost race as unavailable (DynamoDB's transaction conflict); the
+        // export then fails and its retry finds the marker placed. Never written twice.
+        if matches!(ok(handle.await, "task"), Ok(NoticeCommit::Written)) {
+            written += 1;
+        }
+        if ok(store.message(&id).await, "message").is_some() {
+            stored += 1;
+        }
+    }
+    assert_eq!(written, 1, "one racer writes the notice");
+    assert_eq!(stored, 1, "and only its message is stored");
+}
+
+/// More messages than one transaction can hold are refused before anything is written.
+pub async fn a_notice_over_the_message_limit_is_refused_and_places_no_marker(store: Arc<dyn ExportStore>) {
+    let marker = unique("export#2026-27-Q4");
+    let messages: Vec<NewMessage> = (0..=MAX_NOTICE_MESSAGES).map(|_| notice("performance@example.org")).collect();
+    let first_id = messages[0].message.message_id.clone();
+    assert!(store.queue_notice_once(&marker, messages).await.is_err(), "100 messages and a marker do not fit");
+    assert_eq!(ok(store.message(&first_id).await, "message"), None);
+    assert_eq!(
+        ok(store.queue_notice_once(&marker, vec![notice("performance@example.org")]).await, "a notice that fits"),
+        NoticeCommit::Written,
+        "the refused notice placed no marker"
+    );
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    ok(NaiveDate::from_ymd_opt(y, m, d).ok_or("no such date"), "valid date")
+}
+
+/// A stage 1 complaint received on `received` (a fresh reference prefix), answered two days later
+/// and, with `escalate`, escalated by the customer on that date; stored through create and update.
+async fn stored_case(store: &dyn ExportStore, received: NaiveDate, escalate: Option<NaiveDate>) -> CaseRef {
+    let calendar = Calendar::scotland();
+    let policy = Policy::default();
+    let rules = Rules { calendar: &calendar, policy: &policy };
+    let id = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
+    let reference = ok(CaseRef::new(&format!("E{}", &id[..9]), 2026, 0), "valid prefix");
+    let midday = |on: NaiveDate| on.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
+    let complaint = sample_complaint(Channel::WebForm, Some("escalated@example.org"));
+    let (case, events) =
+        Case::open(reference, complaint, midday(received), "Complaints Team".to_owned(), None, rules, Actor::System);
+    let created = ok(store.create(NewCase { case, events, source_key: None, mail: None }).await, "create");
+    let staff = Actor::Staff("staff-1".to_owned());
+    let answered = received + chrono::Days::new(2);
+    let signposting = Some(Stage2Signposting { given_on: answered, channel: Channel::Email, time_limit_given: true });
+    let close = Command::CloseStage1 { responded_on: answered, outcome: Outcome::NotUpheld, signposting };
+    let (mut case, _) = ok(created.case.apply(close, midday(answered), staff.clone(), rules), "close stage 1");
+    if let Some(on) = escalate {
+        let command = Command::Escalate { requested_on: on, channel: Channel::Email, received_at: None };
+        case = ok(case.apply(command, midday(on), staff, rules), "escalate").0;
+    }
+    ok(store.update(&case, created.version, Vec::new()).await, "update");
+    case.reference().clone()
+}
+
+async fn found(store: &dyn ExportStore, from: NaiveDate, to: NaiveDate, wanted: &[&CaseRef]) -> Vec<CaseRef> {
+    let cases = ok(store.escalated_between(from, to).await, "escalated_between");
+    let mut refs: Vec<CaseRef> =
+        cases.into_iter().map(|c| c.case.reference().clone()).filter(|r| wanted.contains(&r)).collect();
+    refs.sort();
+    refs
+}
+
+/// A case escalated in September is found by a September query (and by a range holding the day)
+/// only: not by its receipt month, not by August; a case never escalated is never found.
+pub async fn escalated_cases_are_found_by_the_month_of_their_escalation_only(store: Arc<dyn ExportStore>) {
+    let escalated = stored_case(store.as_ref(), day(2026, 6, 1), Some(day(2026, 9, 16))).await;
+    let answered_only = stored_case(store.as_ref(), day(2026, 9, 1), None).await;
+    let both = [&escalated, &answered_only];
+    assert_eq!(found(store.as_ref(), day(2026, 9, 1), day(2026, 9, 30), &both).await, std::slice::from_ref(&escalated));
+    assert_eq!(
+        found(store.as_ref(), day(2026, 9, 16), day(2026, 9, 16), &both).await,
+        std::slice::from_ref(&escalated)
+    );
+    assert_eq!(found(store.as_ref(), day(2026, 7, 1), day(2026, 9, 30), &both).await, std::slice::from_ref(&escalated));
+    assert!(found(store.as_ref(), day(2026, 9, 17), day(2026, 9, 30), &both).await.is_empty(), "after the day");
+    assert!(found(store.as_ref(), day(2026, 8, 1), day(2026, 8, 31), &both).await.is_empty(), "August");
+    assert!(found(store.as_ref(), day(2026, 6, 1), day(2026, 6, 30), &both).await.is_empty(), "receipt month");
+}

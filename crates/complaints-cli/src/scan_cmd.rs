@@ -1,0 +1,176 @@
+//! `complaints scan`: the breach scan on the local store, as at now or `--at`, printing the digests
+//! it writes and delivering them to the mail folder; and the schedule `complaints serve` runs it
+//! on (08:00 and 13:00 Europe/London, Monday to Friday; the scan itself skips holidays).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Datelike, Days, NaiveTime, TimeZone, Utc, Weekday};
+use clap::Args;
+use complaints_app::alert_store::AlertStore;
+use complaints_app::breach_scan::{BreachScan, ScanError, ScanReport};
+use complaints_app::outbound::Delivery;
+use complaints_app::ports::{CaseStore, FixedClock, Mailer};
+use complaints_core::config::OrgConfig;
+use complaints_core::workdays::ORGANISATION_TIME_ZONE;
+use complaints_mail_folder::MailFolder;
+use complaints_store_sqlite::SqliteCaseStore;
+
+use crate::serve::{DATABASE_FILE, MAIL_DIR, init_tracing, load_config};
+
+/// The local times of day the scan runs (Europe/London), as the AWS schedule does.
+pub const SCAN_TIMES: [(u32, u32); 2] = [(8, 0), (13, 0)];
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Run as at this instant (RFC 3339, e.g. 2026-04-07T07:00:00Z); default now.
+    #[arg(long)]
+    pub at: Option<DateTime<Utc>>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The data directory `complaints serve` uses.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Organisation configuration (TOML); the built-in one is used when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+pub fn run(args: ScanArgs) -> ExitCode {
+    init_tracing();
+    match scan(&args) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("complaints: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn scan(args: &ScanArgs) -> anyhow::Result<String> {
+    let config = load_config(args.config.as_deref())?;
+    let database = args.data_dir.join(DATABASE_FILE);
+    anyhow::ensure!(
+        database.exists(),
+        "there is no case store at {} (run `complaints serve` first)",
+        database.display()
+    );
+    let at = args.at.unwrap_or_else(Utc::now);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("no async runtime")?;
+    runtime.block_on(async {
+        let store = Arc::new(
+            SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?,
+        );
+        let mailer: Arc<dyn Mailer> = Arc::new(MailFolder::new(args.data_dir.join(MAIL_DIR)));
+        let report = run_once(store.clone(), store, mailer, Arc::new(config), at).await?;
+        if args.json { Ok(format!("{}\n", serde_json::to_string_pretty(&report)?)) } else { Ok(as_text(&report)) }
+    })
+}
+
+/// One scan as at `at`, then delivery of what it wrote. A partly failed scan still delivers
+/// what it wrote and reports the failure.
+async fn run_once(
+    cases: Arc<dyn CaseStore>,
+    alerts: Arc<dyn AlertStore>,
+    mailer: Arc<dyn Mailer>,
+    config: Arc<OrgConfig>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<ScanReport> {
+    let scan = BreachScan::new(Arc::clone(&cases), alerts, config);
+    let outcome = scan.run(at).await;
+    // The digests are dated `at`: deliver as at the later of `at` and now.
+    let delivery = Delivery::new(cases, mailer, Arc::new(FixedClock(at.max(Utc::now()))));
+    delivery.sweep().await.context("could not deliver the digests")?;
+    match outcome {
+        Ok(report) => Ok(report),
+        Err(ScanError::Incomplete { report, .. }) => {
+            eprintln!("complaints: some alert batches could not be written; the next run sends them");
+            Ok(*report)
+        }
+        Err(error) => Err(error).context("the breach scan failed"),
+    }
+}
+
+fn as_text(report: &ScanReport) -> String {
+    let date = report.date.map_or_else(|| "?".to_owned(), |d| d.to_string());
+    if !report.working_day {
+        return format!("Breach scan {date}: not a working day of the organisation's calendar; nothing sent.\n");
+    }
+    let mut out = format!(
+        "Breach scan {date}: {} open case(s) read, {} alert(s) sent, {} already sent, {} digest(s), {} case(s) recomputed.\n",
+        report.cases_read,
+        report.alerts.len(),
+        report.already_sent,
+        report.digests.len(),
+        report.recomputed
+    );
+    for digest in &report.digests {
+        out.push_str(&format!("\nTo: {}\nSubject: {}\n", digest.to, digest.subject));
+        for line in &digest.lines {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
+/// The next scheduled run strictly after `now`: 08:00 or 13:00 Europe/London, Monday to Friday.
+#[must_use]
+pub fn next_run_after(now: DateTime<Utc>) -> DateTime<Utc> {
+    let local_today = now.with_timezone(&ORGANISATION_TIME_ZONE).date_naive();
+    for offset in 0..8 {
+        let Some(day) = local_today.checked_add_days(Days::new(offset)) else { break };
+        if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            continue;
+        }
+        for (hour, minute) in SCAN_TIMES {
+            let Some(time) = NaiveTime::from_hms_opt(hour, minute, 0) else { continue };
+            let Some(local) = ORGANISATION_TIME_ZONE.from_local_datetime(&day.and_time(time)).earliest() else {
+                continue;
+            };
+            let at = local.with_timezone(&Utc);
+            if at > now {
+                return at;
+            }
+        }
+    }
+    now + chrono::Duration::hours(12)
+}
+
+/// Runs the scan at every scheduled time while `serve` runs (a failure is logged; the next run
+/// picks up what was left).
+pub async fn scheduled(store: Arc<SqliteCaseStore>, mailer: Arc<dyn Mailer>, config: Arc<OrgConfig>) {
+    loop {
+        let now = Utc::now();
+        let next = next_run_after(now);
+        let wait = (next - now).to_std().unwrap_or_default();
+        tokio::time::sleep(wait).await;
+        let result = run_once(store.clone(), store.clone(), Arc::clone(&mailer), Arc::clone(&config), next).await;
+        if let Err(error) = result {
+            tracing::error!(error = %format!("{error:#}"), "breach scan failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        text.parse().expect("instant")
+    }
+
+    #[test]
+    fn the_schedule_runs_at_eight_and_one_london_time_on_weekdays() {
+        // Tue 7 Apr 2026 is BST: 08:00 local is 07:00 UTC.
+        assert_eq!(next_run_after(utc("2026-04-07T06:59:00Z")), utc("2026-04-07T07:00:00Z"));
+        assert_eq!(next_run_after(utc("2026-04-07T07:00:00Z")), utc("2026-04-07T12:00:00Z"));
+        // Friday afternoon → Monday morning; in winter (GMT) 08:00 is 08:00 UTC.
+        assert_eq!(next_run_after(utc("2026-12-04T14:00:00Z")), utc("2026-12-07T08:00:00Z"));
+    }
+}

@@ -1,0 +1,228 @@
+//! The breach-scan function's parts: its configuration, what the first event builds, and one scan
+//! per scheduled invocation as at the scheduled time.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use complaints_app::breach_scan::{BreachScan, ScanError};
+use complaints_aws::TrustRoots;
+use complaints_core::config::OrgConfig;
+use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_store_dynamodb::DynamoDbCaseStore;
+use serde::{Deserialize, Serialize};
+
+/// Names of the variables, as the template sets them.
+pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
+pub(crate) const SENDER: &str = "SENDER";
+pub(crate) const ORG_NAME: &str = "ORG_NAME";
+pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+
+/// What the function reads from its environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Config {
+    pub(crate) table_name: String,
+    /// `From` of the digests.
+    pub(crate) sender: String,
+    pub(crate) org_name: String,
+    /// Optional SSM parameter holding the organisation configuration (its `[alerts]` section
+    /// names the recipients and the staff workspace URL; its calendar, the holidays).
+    pub(crate) org_config_param: Option<String>,
+}
+
+impl Config {
+    /// # Errors
+    /// [`EnvError`] naming the missing variable.
+    pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
+        Ok(Self {
+            table_name: env.required(TABLE_NAME)?,
+            sender: env.required(SENDER)?,
+            org_name: env.required(ORG_NAME)?,
+            org_config_param: env.optional(ORG_CONFIG_PARAM),
+        })
+    }
+
+    /// The organisation configuration from its TOML (else the built-in one), with this
+    /// deployment's name and sender on top.
+    ///
+    /// # Errors
+    /// The configuration error, naming the bad key.
+    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, complaints_core::config::ConfigError> {
+        let mut org = match toml {
+            Some(text) => OrgConfig::from_toml_str(text)?,
+            None => OrgConfig::builtin(),
+        };
+        org.organisation.name.clone_from(&self.org_name);
+        org.mail.from.clone_from(&self.sender);
+        if toml.is_none() {
+            org.organisation.email = Some(self.sender.clone());
+        }
+        Ok(org)
+    }
+}
+
+/// The scheduler's input (EventBridge Scheduler sends only the configured input, no envelope).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct ScheduledEvent {
+    #[serde(rename = "scheduledTime", default)]
+    pub(crate) scheduled_time: Option<String>,
+}
+
+impl ScheduledEvent {
+    /// The run's "now": the scheduled time (so a late or retried invocation scans as at its
+    /// slot), else the clock.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        match self.scheduled_time.as_deref().map(DateTime::parse_from_rfc3339) {
+            Some(Ok(at)) => at.with_timezone(&Utc),
+            Some(Err(_)) => {
+                tracing::warn!("scheduledTime is not an RFC 3339 instant; scanning as at now");
+                Utc::now()
+            }
+            None => Utc::now(),
+        }
+    }
+}
+
+/// What one invocation did (counts only: no reference, no address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) struct Scanned {
+    pub(crate) working_day: bool,
+    pub(crate) cases_read: usize,
+    pub(crate) alerts: usize,
+    pub(crate) already_sent: usize,
+    pub(crate) digests: usize,
+    pub(crate) recomputed: usize,
+}
+
+/// Built once by the first event.
+pub(crate) struct Ready {
+    pub(crate) scan: BreachScan,
+}
+
+impl std::fmt::Debug for Ready {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ready").finish_non_exhaustive()
+    }
+}
+
+/// Why the function could not get ready.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PrepareError {
+    #[error(transparent)]
+    Sdk(#[from] complaints_aws::LambdaSdkError),
+    #[error(transparent)]
+    Parameter(#[from] ParameterError),
+    #[error("the organisation configuration in SSM is invalid: {0}")]
+    Config(#[from] complaints_core::config::ConfigError),
+}
+
+impl StartupError for PrepareError {
+    fn is_transient(&self) -> bool {
+        match self {
+            Self::Parameter(error) => error.is_transient(),
+            Self::Sdk(_) | Self::Config(_) => false,
+        }
+    }
+}
+
+/// Builds the DynamoDB store (the case store and the alert store) and reads the configuration.
+///
+/// # Errors
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
+    let aws = complaints_aws::lambda_sdk_config(roots)?;
+    let toml = match &config.org_config_param {
+        Some(name) => {
+            let parameters = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &[name.as_str()]).await?;
+            Some(parameters.text(name)?.to_owned())
+        }
+        None => None,
+    };
+    let org = config.org_config(toml.as_deref())?;
+    let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
+    Ok(Ready { scan: BreachScan::new(store.clone(), store, Arc::new(org)) })
+}
+
+/// One scan as at the event's scheduled time.
+///
+/// # Errors
+/// The scan's error when the due cases could not be read or a batch could not be written, so the
+/// invocation fails and is retried.
+pub(crate) async fn run_scan(scan: &BreachScan, event: &ScheduledEvent) -> Result<Scanned, ScanError> {
+    let at = event.now();
+    tracing::info!(scheduled_time = %at, "breach scan");
+    let report = scan.run(at).await.inspect_err(|error| {
+        tracing::error!(error.message = %complaints_lambda::error_chain(error), "breach scan incomplete");
+    })?;
+    Ok(Scanned {
+        working_day: report.working_day,
+        cases_read: report.cases_read,
+        alerts: report.alerts.len(),
+        already_sent: report.already_sent,
+        digests: report.digests.len(),
+        recomputed: report.recomputed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use complaints_app::testing::{MemoryCaseStore, intake_service};
+
+    fn config() -> Config {
+        Config {
+            table_name: "complaints-dev".to_owned(),
+            sender: "complaints@council.example.org".to_owned(),
+            org_name: "Example Council".to_owned(),
+            org_config_param: None,
+        }
+    }
+
+    #[test]
+    fn the_table_sender_and_name_are_required() {
+        let env = Env::from_lookup(|name| match name {
+            TABLE_NAME => Some("complaints-dev".to_owned()),
+            SENDER => Some("complaints@council.example.org".to_owned()),
+            ORG_NAME => Some("Example Council".to_owned()),
+            _ => None,
+        });
+        assert_eq!(Config::from_env(&env).expect("config"), config());
+        let missing = Config::from_env(&Env::from_lookup(|_| None)).expect_err("no table");
+        assert!(missing.to_string().contains(TABLE_NAME), "{missing}");
+    }
+
+    #[test]
+    fn the_scheduled_time_is_the_runs_now() {
+        let event: ScheduledEvent =
+            serde_json::from_str(r#"{"scheduledTime":"2026-04-07T07:00:00Z"}"#).expect("scheduler input");
+        assert_eq!(event.now(), "2026-04-07T07:00:00Z".parse::<DateTime<Utc>>().expect("instant"));
+    }
+
+    #[tokio::test]
+    async fn a_scan_on_a_bank_holiday_sends_nothing_and_a_working_day_scan_sends_each_alert_once() {
+        let store = Arc::new(MemoryCaseStore::new());
+        let mailer = Arc::new(complaints_app::testing::RecordingMailer::new());
+        // Received Wed 1 Apr 2026: stage 1 due Thu 9 Apr (Good Friday 3 Apr skipped).
+        let intake = intake_service(store.clone(), mailer, "2026-04-01T09:00:00Z".parse().expect("instant"));
+        let request = complaints_app::intake::IntakeRequest {
+            complaint: complaints_app::testing::sample_complaint(
+                complaints_core::complaint::Channel::WebForm,
+                Some("jo@example.org"),
+            ),
+            source_key: Some("web:1".to_owned()),
+            possible_spam: false,
+        };
+        intake.submit(request).await.expect("intake");
+        let org = config().org_config(None).expect("config");
+        let scan = BreachScan::new(store.clone(), store, Arc::new(org));
+
+        let good_friday = ScheduledEvent { scheduled_time: Some("2026-04-03T07:00:00Z".to_owned()) };
+        let holiday = run_scan(&scan, &good_friday).await.expect("scan");
+        assert_eq!((holiday.working_day, holiday.alerts), (false, 0));
+
+        let tuesday = ScheduledEvent { scheduled_time: Some("2026-04-07T07:00:00Z".to_owned()) };
+        let first = run_scan(&scan, &tuesday).await.expect("scan");
+        assert_eq!((first.alerts, first.digests), (1, 1), "due soon: two working days left");
+        let retried = run_scan(&scan, &tuesday).await.expect("scan");
+        assert_eq!((retried.alerts, retried.already_sent), (0, 1), "a retried invocation finds it sent");
+    }
+}
