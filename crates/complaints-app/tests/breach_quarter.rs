@@ -296,7 +296,7 @@ async fn a_simulated_quarter_sends_exactly_the_expected_alerts_once_each() {
         let working = sim.days.working(day);
         // 08:00: the scan, and on every fifth day a second, overlapping one.
         let morning = local(day, 8);
-        let (a, b) = if day.ordinal() % 5 == 0 {
+        let (a, b) = if day.ordinal().is_multiple_of(5) {
             tokio::join!(scan.run(morning), scan.run(morning))
         } else {
             (scan.run(morning).await, Ok(ScanReport::default()))
@@ -331,7 +331,7 @@ async fn a_simulated_quarter_sends_exactly_the_expected_alerts_once_each() {
 
         // 13:00: the scan again, repeated at once on every seventh day.
         let afternoon = local(day, 13);
-        for _ in 0..(if day.ordinal() % 7 == 0 { 2 } else { 1 }) {
+        for _ in 0..(if day.ordinal().is_multiple_of(7) { 2 } else { 1 }) {
             let report = scan.run(afternoon).await.expect("scan");
             if !working && !report.alerts.is_empty() {
                 nothing_on_non_working_days = false;
@@ -428,7 +428,7 @@ async fn act(sim: &Sim, item: &mut Driven, day: NaiveDate, i: usize) {
 
     // Assign a handler on the first day, to some cases.
     if s1_day == 1 && case.records().assignment.is_none() && i % 3 != 2 {
-        let handler = if i % 3 == 0 { "Alex Handler" } else { "Sam Handler" };
+        let handler = if i.is_multiple_of(3) { "Alex Handler" } else { "Sam Handler" };
         let assign = Command::Assign {
             handler: handler.to_owned(),
             team: Some("Housing team".to_owned()),
@@ -525,14 +525,15 @@ async fn act(sim: &Sim, item: &mut Driven, day: NaiveDate, i: usize) {
                 // R29: the first update is due 20 working days after the original due date.
                 let progress_due = days.nth(days.after(days.nth(effective, 20)), 20);
                 start(item, Stage::Two, ClockKind::ProgressUpdate, progress_due, days.after(day));
-            } else if let Some(progress) = case.stage2().and_then(|s| s.progress.as_ref()) {
-                if progress.is_running() && day == days.nth(days.after(progress.due), 6) {
-                    let update = Command::GiveProgressUpdate { given_on: day, channel: Channel::Email };
-                    sim.apply(item, update, day).await;
-                    stop(item, Stage::Two, ClockKind::ProgressUpdate, day);
-                    let next_due = days.nth(days.after(day), 20);
-                    start(item, Stage::Two, ClockKind::ProgressUpdate, next_due, days.after(day));
-                }
+            } else if let Some(progress) = case.stage2().and_then(|s| s.progress.as_ref())
+                && progress.is_running()
+                && day == days.nth(days.after(progress.due), 6)
+            {
+                let update = Command::GiveProgressUpdate { given_on: day, channel: Channel::Email };
+                sim.apply(item, update, day).await;
+                stop(item, Stage::Two, ClockKind::ProgressUpdate, day);
+                let next_due = days.nth(days.after(day), 20);
+                start(item, Stage::Two, ClockKind::ProgressUpdate, next_due, days.after(day));
             }
         }
         Plan::Withdrawn if case.is_open() && s1_day == 2 => {

@@ -42,7 +42,8 @@ fn case(config: &OrgConfig, number: u32, received: NaiveDate, closed: bool) -> C
     let rules = Rules { calendar: &calendar, policy: &config.procedure };
     let complaint = sample_complaint(Channel::WebForm, Some("bench@example.org"));
     let reference = CaseRef::new("BEN", 2026, 0).expect("prefix");
-    let (mut case, _) = Case::open(reference, complaint, at(received), "Complaints Team".to_owned(), None, rules, Actor::System);
+    let (mut case, _) =
+        Case::open(reference, complaint, at(received), "Complaints Team".to_owned(), None, rules, Actor::System);
     case.assign_number(number);
     if closed {
         let on = calendar.working_day_on_or_after(received);
@@ -60,7 +61,9 @@ async fn load(client: &Client, table: &str, cases: impl Iterator<Item = Case>) -
     for case in cases {
         let index = case.index();
         let item = keys::case_item(&case, &index, 1).expect("item");
-        let request = WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("put")).build();
+        let request = WriteRequest::builder()
+            .put_request(PutRequest::builder().set_item(Some(item)).build().expect("put"))
+            .build();
         if batches.last().is_some_and(|b| b.len() == 25) {
             batches.push(Vec::new());
         }
@@ -105,7 +108,8 @@ struct Row {
 
 #[tokio::main]
 async fn main() {
-    let closed_counts: Vec<u32> = std::env::args().skip(1).map(|a| a.parse().expect("a number of closed cases")).collect();
+    let closed_counts: Vec<u32> =
+        std::env::args().skip(1).map(|a| a.parse().expect("a number of closed cases")).collect();
     let closed_counts = if closed_counts.is_empty() { vec![20_000, 200_000] } else { closed_counts };
     let config = complaints_testkit::moto_sdk_config().expect("MOTO_URL must point at a moto server");
     let client = Client::new(&config);
@@ -138,7 +142,11 @@ async fn main() {
             let started = Instant::now();
             let report = scan.run(at(today) - chrono::Duration::hours(3)).await.expect("scan");
             let scan_after = store.cost();
-            (scan_after.capacity_units - scan_before.capacity_units, started.elapsed().as_secs_f64() * 1000.0, report.alerts.len())
+            (
+                scan_after.capacity_units - scan_before.capacity_units,
+                started.elapsed().as_secs_f64() * 1000.0,
+                report.alerts.len(),
+            )
         } else {
             (0.0, 0.0, 0)
         };
@@ -154,7 +162,9 @@ async fn main() {
             alerts,
         });
     }
-    println!("| closed cases | open cases | due cases read | items evaluated | requests | read units | wall time (read) | whole scan: units, alerts, wall time |");
+    println!(
+        "| closed cases | open cases | due cases read | items evaluated | requests | read units | wall time (read) | whole scan: units, alerts, wall time |"
+    );
     println!("|---:|---:|---:|---:|---:|---:|---:|---|");
     for row in &rows {
         let whole = if row.scan_ms > 0.0 {
@@ -168,7 +178,14 @@ async fn main() {
         );
     }
     if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-        let change = if first.index_units > 0.0 { (last.index_units - first.index_units) / first.index_units * 100.0 } else { 0.0 };
-        println!("\nread units of the due index: {:.1} vs {:.1} ({change:+.2} %); goal: < 1 %", first.index_units, last.index_units);
+        let change = if first.index_units > 0.0 {
+            (last.index_units - first.index_units) / first.index_units * 100.0
+        } else {
+            0.0
+        };
+        println!(
+            "\nread units of the due index: {:.1} vs {:.1} ({change:+.2} %); goal: < 1 %",
+            first.index_units, last.index_units
+        );
     }
 }
