@@ -91,12 +91,14 @@ impl IntakeService {
     /// [`IntakeError`]; a failed delivery after a stored case is not an error (the message stays
     /// pending and is retried), so the citizen always gets their reference.
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeReceipt, IntakeError> {
-        self.submit_by(request, Actor::System, self.clock.now(), None).await
+        self.submit_by(request, Actor::System, self.clock.now(), None, true).await
     }
 
     /// [`Self::submit`] for a complaint a member of staff took in (`actor`), received at `now`;
     /// `edit`, when given, changes the opened case before it is stored (the staff note) and
-    /// returns the timeline entries that change adds. Used by [`crate::staff::StaffActions`].
+    /// returns the timeline entries that change adds; without `email_acknowledgement` no email
+    /// acknowledgement is queued (the caller sends a printed one). Used by
+    /// [`crate::staff::StaffActions`].
     #[tracing::instrument(skip_all, fields(case_ref, channel))]
     pub(crate) async fn submit_by(
         &self,
@@ -104,6 +106,7 @@ impl IntakeService {
         actor: Actor,
         now: DateTime<Utc>,
         edit: Option<CaseEdit>,
+        email_acknowledgement: bool,
     ) -> Result<IntakeReceipt, IntakeError> {
         let IntakeRequest { complaint, source_key, possible_spam } = request;
         let span = Span::current();
@@ -148,7 +151,7 @@ impl IntakeService {
                 ));
             }
         }
-        let mail = match recipient.filter(|_| !possible_spam) {
+        let mail = match recipient.filter(|_| !possible_spam && email_acknowledgement) {
             Some(to) => match self.acknowledgement_plan(&case, to, now).await? {
                 Ok((compose, queued)) => {
                     composed = Some(queued);

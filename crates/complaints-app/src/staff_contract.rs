@@ -756,6 +756,17 @@ pub async fn manager_decisions_and_staff_involved_are_recorded_with_their_letter
         )
         .await;
     assert_eq!(moved.case.stage(), Stage::Two);
+    // R59: at stage 2 the member of staff is signposted to support.
+    let support = moved.letters.iter().find(|letter| letter.purpose == MessagePurpose::StaffNotice);
+    let Some(support) = support else { fail("no support notice at stage 2") };
+    assert_eq!(support.staff_ref.as_deref(), Some("crew-7"));
+    contains(&h.letter(&support.message_id).await.0, "SUPPORT\n\nThe complaint is being investigated at stage 2.");
+    assert!(
+        moved.case.records().staff_involved[0]
+            .contacts
+            .iter()
+            .any(|c| matches!(c, StaffContact::SupportOffered { .. }))
+    );
     let closed = h
         .must(
             &handler,
@@ -887,6 +898,17 @@ pub async fn a_letter_preference_gets_a_printable_letter_and_an_anonymous_case_g
     by_post.preferred_contact = Some(ContactMethod::Letter);
     by_post.postal_address = Some("12 Brae Road, Exampletown EX1 2AB".to_owned());
     let logged = h.log(&handler, by_post, at(2026, 2, 3, 10)).await;
+    // Acknowledged on paper too, not by email.
+    assert_eq!(logged.letters.len(), 1, "{:?}", logged.letters);
+    assert_eq!(
+        (logged.letters[0].purpose, logged.letters[0].delivery),
+        (MessagePurpose::Acknowledgement, LetterDelivery::Print)
+    );
+    let (text, html, delivery) = h.letter(&logged.letters[0].message_id).await;
+    assert_eq!(delivery.as_deref(), Some(PRINT_DELIVERY));
+    contains(&text, "Write to us or email complaints@example.org, quoting your reference");
+    assert!(!text.contains("Reply to this email"));
+    contains(&html, "Morag Campbell<br>12 Brae Road, Exampletown EX1 2AB");
     let responded = h.must(&handler, &logged.reference, respond(), at(2026, 2, 4, 10)).await;
     assert_eq!(responded.letters.len(), 1);
     assert_eq!(responded.letters[0].delivery, LetterDelivery::Print);

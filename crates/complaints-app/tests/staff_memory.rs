@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use complaints_app::ports::CaseStore;
-use complaints_app::staff::{ActionError, StaffAction, Stage2How};
+use complaints_app::staff::{ActionError, StaffAction, StaffUser, Stage2How};
 use complaints_app::staff_contract::{Harness, at, date, phoned, user};
 use complaints_app::testing::MemoryCaseStore;
 use complaints_core::complaint::Channel;
 use complaints_core::complaint::ChildInvolvement;
 use complaints_core::outcome::{Outcome, SpsoOutcome};
 use complaints_core::records::{AgeBand, ChildRecord, ConsentType, NotAComplaintReason, RestrictionScope};
+use complaints_core::reference::CaseRef;
 use complaints_core::roles::Role;
 
 complaints_app::staff_contract_tests!(async { MemoryCaseStore::new() });
@@ -150,4 +151,100 @@ fn actions_read_and_write_the_documented_json() {
     let back = serde_json::to_value(&action).unwrap_or_default();
     assert_eq!(back["action"], "respond");
     assert_eq!(back["route_given_by"], "phone");
+}
+
+#[tokio::test]
+async fn illegal_moves_are_refused_naming_their_rule_and_write_nothing() {
+    let store: Arc<dyn CaseStore> = Arc::new(MemoryCaseStore::new());
+    let h = Harness::new(store);
+    let handler = user("h-illegal", Role::Handler);
+    let manager = user("m-illegal", Role::Manager);
+    let open = h.log(&handler, phoned("open@example.net"), at(2026, 2, 3, 10)).await.reference;
+    let closed = h.log(&handler, phoned("closed@example.net"), at(2026, 2, 3, 10)).await.reference;
+    let respond = || StaffAction::Respond {
+        outcome: Outcome::Upheld,
+        note: "Sorry.".to_owned(),
+        route_given_by: None,
+        staff_parts: Vec::new(),
+    };
+    h.must(&handler, &closed, respond(), at(2026, 2, 4, 10)).await;
+    let day = at(2026, 2, 5, 10);
+    let cases: Vec<(&CaseRef, &StaffUser, StaffAction, &str, u16)> = vec![
+        // A stage 1 response given twice.
+        (&closed, &handler, respond(), "R40", 409),
+        // Points at stage 1.
+        (&open, &handler, StaffAction::Acknowledge { points: vec![point()], agreed_on: None }, "R22", 409),
+        // A progress update without an extension.
+        (&open, &handler, StaffAction::Update { note: "n".to_owned(), given_by: None }, "R22", 409),
+        // The SPSO before the final response.
+        (&closed, &handler, StaffAction::ReferSpso { referred_on: None }, "R18", 409),
+        // Reopening an open case.
+        (&open, &handler, StaffAction::Reopen { reason: "r".to_owned(), respond_by: date(2026, 2, 13) }, "R40", 409),
+        // An extension far beyond the policy's cap.
+        (
+            &open,
+            &manager,
+            StaffAction::Extend { reason: "r".to_owned(), new_due: date(2026, 6, 1), stage: None },
+            "R21",
+            422,
+        ),
+        // Not a complaint once answered.
+        (
+            &closed,
+            &handler,
+            StaffAction::NotAComplaint {
+                reason: NotAComplaintReason::CompensationOnly,
+                details: None,
+                directed_to: "d".to_owned(),
+            },
+            "R40",
+            409,
+        ),
+    ];
+    for (reference, actor, action, rule, status) in cases {
+        let before = h.actions.store.get(reference).await.map(|stored| stored.version).ok();
+        let name = action.name();
+        let result = h.perform(actor, reference, action, day).await;
+        let Err(error) = result else { panic!("{name} was accepted") };
+        assert_eq!((error.rule_id(), error.kind().http_status()), (Some(rule), status), "{name}: {error}");
+        assert!(error.to_string().starts_with(&format!("refused by {rule}: ")), "{error}");
+        let after = h.actions.store.get(reference).await.map(|stored| stored.version).ok();
+        assert_eq!(before, after, "{name} wrote nothing");
+    }
+}
+
+fn point() -> complaints_core::case::PointOfComplaint {
+    complaints_core::case::PointOfComplaint { summary: "s".to_owned(), outcome_sought: "o".to_owned() }
+}
+
+#[tokio::test]
+async fn a_complainant_with_no_address_can_still_be_extended_and_is_recorded_as_told_the_way_they_called() {
+    let store: Arc<dyn CaseStore> = Arc::new(MemoryCaseStore::new());
+    let h = Harness::new(store);
+    let mut phone_only = phoned("unused@example.net");
+    phone_only.email = None;
+    let logged = h.log(&user("h-phone", Role::Handler), phone_only, at(2026, 2, 3, 10)).await;
+    let extended = h
+        .must(
+            &user("m-phone", Role::Manager),
+            &logged.reference,
+            StaffAction::Extend { reason: "Waiting for records".to_owned(), new_due: date(2026, 2, 13), stage: None },
+            at(2026, 2, 5, 10),
+        )
+        .await;
+    assert!(extended.letters.is_empty());
+    let told = extended
+        .case
+        .stage1()
+        .and_then(|stage| stage.response.extensions.last())
+        .map(|extension| extension.customer_told.channel);
+    assert_eq!(told, Some(Channel::Phone));
+    // A restriction must be in writing: refused, naming why.
+    let restrict = StaffAction::Restrict {
+        scope: RestrictionScope::Subjects { subjects: "the bins".to_owned() },
+        review_on: date(2026, 5, 1),
+        reason: "r".to_owned(),
+    };
+    let refused = h.perform(&user("m-phone", Role::Manager), &logged.reference, restrict, at(2026, 2, 5, 11)).await;
+    assert!(matches!(&refused, Err(ActionError::Invalid(message)) if message.contains("in writing")), "{refused:?}");
 }

@@ -231,6 +231,36 @@ impl Templates {
         Ok(RenderedMessage { subject, text, html })
     }
 
+    /// The acknowledgement of a new complaint as a printable letter (the complainant prefers
+    /// letters, R55): the acknowledgement's own templates with `printed` set (so it says "write to
+    /// us" rather than "reply to this email"), laid out by `letter.html.j2` and headed with the
+    /// addressee and `date`.
+    ///
+    /// # Errors
+    /// As [`Templates::acknowledgement`].
+    pub fn acknowledgement_letter(
+        &self,
+        case: &complaints_core::case::Case,
+        config: &complaints_core::config::OrgConfig,
+        date: &str,
+        print: &PrintContext,
+    ) -> Result<RenderedMessage, TemplateError> {
+        let context = crate::templates::AcknowledgementContext::for_case(case, config)?;
+        let printed =
+            minijinja::context! { printed => true, ..minijinja::Value::from(minijinja::value::Serde(&context)) };
+        let rendered = self.render(context.message_name(), &printed)?;
+        let layout = LayoutContext {
+            title: &rendered.subject,
+            blocks: blocks(&rendered.text),
+            print: Some(print),
+            date,
+            reference: &context.reference,
+            organisation: &context.organisation,
+        };
+        let html = self.render_file("letter.html.j2", &layout)?;
+        Ok(RenderedMessage { html, ..rendered })
+    }
+
     /// The version of the SPSO block in use (R38): [`SPSO_BLOCK_VERSION`] for the built-in text,
     /// else `org-` and a hash of the organisation's own block files, so a changed block gets a
     /// new version without anyone having to remember to bump it.
@@ -359,5 +389,141 @@ impl LetterContext {
             ..empty.clone()
         };
         vec![empty, full]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SPSO block as mchp-rules §5 lists it, word for word.
+    const SPSO_BLOCK: &str = "THE SCOTTISH PUBLIC SERVICES OMBUDSMAN
+
+The Scottish Public Services Ombudsman (SPSO) is the final stage for complaints about public services in Scotland. It is independent of us and free to use. You must normally ask the SPSO to look at your complaint within 12 months of when you first knew about the problem. The SPSO can only look at a complaint after it has been through our complaints procedure.
+
+You can contact the SPSO:
+
+- Online: www.spso.org.uk/complain/form
+- Freephone: 0800 377 7330
+- Post: Freepost SPSO (you do not need a stamp)
+- In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
+";
+
+    fn context() -> LetterContext {
+        let mut samples = LetterContext::samples();
+        let mut full = samples.pop().unwrap_or_else(|| unreachable!("two samples"));
+        full.child = false;
+        full.printed = false;
+        full
+    }
+
+    fn render(templates: &Templates, purpose: MessagePurpose, context: &LetterContext) -> RenderedMessage {
+        let name = letter_name(purpose, context.child).unwrap_or_else(|| unreachable!("a letter"));
+        templates.letter(name, context, None).unwrap_or_else(|error| unreachable!("{name} renders: {error}"))
+    }
+
+    #[test]
+    fn every_built_in_letter_and_child_variant_renders_with_every_sample() {
+        Templates::builtin().check_letters().unwrap_or_else(|error| unreachable!("{error}"));
+        for purpose in ALL_LETTER_PURPOSES {
+            let adult = letter_name(purpose, false);
+            assert!(adult.is_some(), "{purpose:?} has a letter");
+            // Internal notices have no child variant; every other variant name is its own file.
+            let child = letter_name(purpose, true);
+            if purpose.is_internal() {
+                assert_eq!(child, adult);
+            }
+        }
+        assert_eq!(letter_name(MessagePurpose::Acknowledgement, false), None);
+        assert_eq!(letter_name(MessagePurpose::FinalResponse, true), Some("final-response-child"));
+    }
+
+    #[test]
+    fn every_letter_signposting_the_spso_carries_the_block_word_for_word() {
+        let templates = Templates::builtin();
+        for purpose in
+            [MessagePurpose::FinalResponse, MessagePurpose::ContactRestriction, MessagePurpose::FinalResponseStands]
+        {
+            let letter = render(&templates, purpose, &context());
+            assert!(letter.text.contains(SPSO_BLOCK), "{purpose:?}:\n{}", letter.text);
+            assert!(letter.html.contains("Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS"));
+        }
+        let mut child = context();
+        child.child = true;
+        let letter = render(&templates, MessagePurpose::FinalResponse, &child);
+        assert!(letter.text.contains(
+            "- Online: www.spso.org.uk/complain/form
+- Freephone: 0800 377 7330
+- Post: Freepost SPSO (you do not need a stamp)
+- In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
+"
+        ));
+        assert!(letter.text.contains("within 12 months"));
+        assert_eq!(templates.spso_block_version(), SPSO_BLOCK_VERSION);
+    }
+
+    #[test]
+    fn the_stage_one_response_gives_the_escalation_date_and_route() {
+        let mut context = context();
+        context.stage = 1;
+        context.outcome = Some("not upheld".to_owned());
+        let letter = render(&Templates::builtin(), MessagePurpose::Stage1Response, &context);
+        assert!(letter.text.contains(
+            "You can ask us to look at your complaint again at stage 2 of our complaints procedure, where it will be investigated. Please ask by Thursday 4 December 2025. If you ask later and there is a good reason, we will still consider it."
+        ));
+        assert!(letter.text.contains("We have decided that your complaint is not upheld."));
+        assert_eq!(letter.subject, "Your complaint CMP-2025-00001: our stage 1 response");
+    }
+
+    #[test]
+    fn staff_words_are_escaped_in_the_html_letter_and_hidden_controls_shown() {
+        let mut context = context();
+        context.note = Some("<script>alert(1)</script> & \u{202e}gnp.exe".to_owned());
+        let letter = render(&Templates::builtin(), MessagePurpose::ProgressUpdate, &context);
+        assert!(!letter.html.contains("<script>"), "{}", letter.html);
+        assert!(letter.html.contains("&lt;script&gt;"));
+        assert!(!letter.text.contains('\u{202e}') && !letter.html.contains('\u{202e}'));
+    }
+
+    #[test]
+    fn a_printed_letter_is_headed_with_the_addressee_and_asks_for_a_letter_back() {
+        let mut context = context();
+        context.printed = true;
+        let print = PrintContext { name: Some("Morag Campbell".to_owned()), address: Some("12 Brae Road".to_owned()) };
+        let letter = Templates::builtin()
+            .letter("withdrawal-confirmation", &context, Some(&print))
+            .unwrap_or_else(|error| unreachable!("{error}"));
+        assert!(letter.html.contains("Morag Campbell<br>12 Brae Road"), "{}", letter.html);
+        assert!(letter.text.contains("Write to us at 1 Sample Street, Sampletown or email complaints@example.org"));
+        assert!(!letter.text.contains("Reply to this email"));
+    }
+
+    #[test]
+    fn an_organisation_file_replaces_a_built_in_letter_and_its_own_spso_block_gets_its_own_version() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| unreachable!("{error}"));
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.path().join(name), text).unwrap_or_else(|error| unreachable!("{error}"));
+        };
+        write("withdrawal-confirmation.txt.j2", "Closed as you asked: {{ reference }}.\n");
+        write("spso-block.txt.j2", "ASK THE SPSO\n\nFreephone 0800 377 7330; www.spso.org.uk/complain/form.\n");
+        let templates = Templates::with_overrides(dir.path()).unwrap_or_else(|error| unreachable!("{error}"));
+        let letter = render(&templates, MessagePurpose::WithdrawalConfirmation, &context());
+        assert_eq!(letter.text, "Closed as you asked: CMP-2025-00001.\n");
+        let version = templates.spso_block_version();
+        assert!(version.starts_with("org-") && version != SPSO_BLOCK_VERSION, "{version}");
+        assert!(render(&templates, MessagePurpose::FinalResponse, &context()).text.contains("ASK THE SPSO"));
+        // Another text, another version.
+        write("spso-block.txt.j2", "ASK THE OMBUDSMAN\n");
+        let changed = Templates::with_overrides(dir.path()).unwrap_or_else(|error| unreachable!("{error}"));
+        assert_ne!(changed.spso_block_version(), version);
+    }
+
+    #[test]
+    fn a_broken_letter_override_is_refused_when_loaded_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|error| unreachable!("{error}"));
+        std::fs::write(dir.path().join("extension.txt.j2"), "New date: {{ new_due_date }}\n")
+            .unwrap_or_else(|error| unreachable!("{error}"));
+        let error = Templates::with_overrides(dir.path()).err().map(|error| error.to_string()).unwrap_or_default();
+        assert!(error.contains("extension.txt.j2"), "{error}");
     }
 }

@@ -3,6 +3,7 @@
 //! (architecture §4). The layout is in [`keys`]; [`create_table`] makes the table.
 
 mod alerts;
+mod audit;
 pub mod error;
 pub mod keys;
 pub mod meter;

@@ -5,6 +5,7 @@
 //! timeline); in WAL mode with `synchronous = NORMAL` that is well under a millisecond.
 
 mod alerts;
+mod audit;
 pub mod schema;
 
 use std::path::Path;
@@ -79,7 +80,7 @@ impl SqliteCaseStore {
     }
 
     /// Runs `work` on the connection on a blocking thread.
-    async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(crate) async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
@@ -96,11 +97,11 @@ impl SqliteCaseStore {
     }
 }
 
-fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+pub(crate) fn unavailable(error: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Unavailable(Box::new(error))
 }
 
-fn db(error: rusqlite::Error) -> StoreError {
+pub(crate) fn db(error: rusqlite::Error) -> StoreError {
     unavailable(error)
 }
 
@@ -262,11 +263,11 @@ fn create_case(conn: &mut Connection, new: NewCase) -> Result<StoredCase, StoreE
 }
 
 /// Timestamps as fixed-width UTC text, so text order is time order in SQL comparisons.
-fn ts(at: DateTime<Utc>) -> String {
+pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
-fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn parse_ts(text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(unavailable)
 }
 

@@ -89,6 +89,21 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outgoing_pending ON outgoing (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
     CREATE INDEX outgoing_by_recipient ON outgoing (recipient_key, queued_at) WHERE recipient_key IS NOT NULL;
     ",
+    // The audit log of staff reads and changes (R57): ids only, never names or complaint text.
+    "
+    CREATE TABLE IF NOT EXISTS staff_audit (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        access      TEXT NOT NULL,
+        permission  TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        reference   TEXT,
+        contact     TEXT
+    );
+    CREATE INDEX IF NOT EXISTS staff_audit_by_reference ON staff_audit (reference, at) WHERE reference IS NOT NULL;
+    ",
     // Breach scan: the calendar versions every open case was recomputed with (R13).
     "
     CREATE TABLE IF NOT EXISTS calendar_applied (

@@ -33,24 +33,45 @@ use crate::outbound::NewMessage;
 /// A letter an action sends, with what only the action knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Letter {
-    Stage1Response { note: String },
-    Extension { reason: String, new_due: NaiveDate },
+    /// The acknowledgement of a complaint staff logged, for a complainant who prefers letters
+    /// (emails are acknowledged by intake itself).
+    Acknowledgement,
+    Stage1Response {
+        note: String,
+    },
+    Extension {
+        reason: String,
+        new_due: NaiveDate,
+    },
     Stage2Acknowledgement,
-    PointsAmended { reason: String },
-    ProgressUpdate { note: String },
-    FinalResponse { note: String },
+    PointsAmended {
+        reason: String,
+    },
+    ProgressUpdate {
+        note: String,
+    },
+    FinalResponse {
+        note: String,
+    },
     WithdrawalConfirmation,
     NotAComplaint,
-    Reopened { reason: String },
-    ContactRestriction { reason: String },
+    Reopened {
+        reason: String,
+    },
+    ContactRestriction {
+        reason: String,
+    },
     FinalResponseStands,
     StaffNotice,
-    StaffClosureUpdate { part: Option<String> },
+    StaffClosureUpdate {
+        part: Option<String>,
+    },
 }
 
 impl Letter {
     fn purpose(&self) -> MessagePurpose {
         match self {
+            Self::Acknowledgement => MessagePurpose::Acknowledgement,
             Self::Stage1Response { .. } => MessagePurpose::Stage1Response,
             Self::Extension { .. } => MessagePurpose::Extension,
             Self::Stage2Acknowledgement => MessagePurpose::Stage2Acknowledgement,
@@ -187,14 +208,23 @@ impl Letters<'_> {
         let purpose = letter.purpose();
         let printed = matches!(to, Destination::Print(_));
         let child = !purpose.is_internal() && case.complaint().child == Some(ChildInvolvement::ChildComplainant);
-        let name = letter_name(purpose, child).ok_or(NotQueuedReason::Template)?;
         let context = self.context(case, letter, at, printed);
         let print = match &to {
             Destination::Print(print) => Some(print),
             Destination::Email(_) => None,
         };
-        let rendered = self.templates.letter(name, &context, print).map_err(|error| {
-            error!(template = name, error = %error, "letter template failed");
+        let rendered = match (letter, print) {
+            (Letter::Acknowledgement, Some(print)) => {
+                self.templates.acknowledgement_letter(case, self.config, &context.date, print)
+            }
+            (Letter::Acknowledgement, None) => self.templates.acknowledgement(case, self.config),
+            _ => {
+                let name = letter_name(purpose, child).ok_or(NotQueuedReason::Template)?;
+                self.templates.letter(name, &context, print)
+            }
+        }
+        .map_err(|error| {
+            error!(purpose = purpose.as_str(), error = %error, "letter template failed");
             NotQueuedReason::Template
         })?;
         let organisation = Some(self.config.organisation.name.clone());
@@ -290,7 +320,8 @@ impl Letters<'_> {
             | Letter::Reopened { reason }
             | Letter::ContactRestriction { reason } => (None, Some(reason.clone()), None),
             Letter::StaffClosureUpdate { part } => (None, None, part.clone()),
-            Letter::Stage2Acknowledgement
+            Letter::Acknowledgement
+            | Letter::Stage2Acknowledgement
             | Letter::WithdrawalConfirmation
             | Letter::NotAComplaint
             | Letter::FinalResponseStands
@@ -327,6 +358,11 @@ impl Letters<'_> {
             organisation: OrganisationContext::from_config(self.config),
         }
     }
+}
+
+/// True when the complainant of `case` is written to on paper (see the module documentation).
+pub(crate) fn prints(case: &Case) -> bool {
+    matches!(destination(case), Some(Destination::Print(_)))
 }
 
 /// Where the complainant's letters go, if anywhere (see the module documentation).

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, Clock as CaseClock, Rules, Stage, Status, TimelineEvent, Warning, warnings};
 use complaints_core::command::Command;
-use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute};
+use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute};
 use complaints_core::config::OrgConfig;
 use complaints_core::dates::today_in_scotland;
 use complaints_core::records::StaffContact;
@@ -23,7 +23,7 @@ use tracing::warn;
 use super::action::{LogComplaint, StaffAction, StaffPart, Stage2How};
 use super::audit::{Access, AuditEntry, AuditLog};
 use super::error::ActionError;
-use super::letters::{Letter, LetterPlan, Letters};
+use super::letters::{self, Letter, LetterPlan, Letters};
 use super::user::StaffUser;
 use crate::intake::{IntakeError, IntakeRequest, IntakeService};
 use crate::outbound::Delivery;
@@ -288,7 +288,8 @@ impl StaffActions {
         let validated = draft.validate(today_in_scotland(received_at)).map_err(|problems| {
             ActionError::Invalid(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
         })?;
-        let note = Command::NoteIntake { note: complaint.note, postal_address: complaint.postal_address };
+        let postal_address = complaint.postal_address.filter(|address| !address.trim().is_empty());
+        let note = Command::NoteIntake { note: complaint.note, postal_address: postal_address.clone() };
         let config = Arc::clone(&self.config);
         let calendar = Arc::clone(&self.calendar);
         let staff = actor.actor();
@@ -303,27 +304,48 @@ impl StaffActions {
                 }
             }
         });
+        // R55: a complainant who prefers letters (or gave only a postal address) is acknowledged
+        // on paper, queued right after the case is created; intake acknowledges the others by email.
+        let on_paper = validated.complainant.is_some()
+            && (validated.preferred_contact == Some(ContactMethod::Letter)
+                || (validated.complainant.as_ref().is_some_and(|person| person.email.is_none())
+                    && postal_address.is_some()));
         let request = IntakeRequest { complaint: validated, source_key: None, possible_spam: false };
-        let receipt = self.intake().submit_by(request, actor.actor(), received_at, Some(edit)).await.map_err(
-            |error| match error {
+        let receipt = self
+            .intake()
+            .submit_by(request, actor.actor(), received_at, Some(edit), !on_paper)
+            .await
+            .map_err(|error| match error {
                 IntakeError::Store(store) => ActionError::from(store),
                 IntakeError::Config(config) => ActionError::Invalid(format!("organisation configuration: {config}")),
-            },
-        )?;
-        let stored = self.store.get(&receipt.reference).await?;
+            })?;
+        let mut stored = self.store.get(&receipt.reference).await?;
+        let mut printed = Vec::new();
+        if on_paper && letters::prints(&stored.case) {
+            let plans = vec![LetterPlan::citizen(Letter::Acknowledgement)];
+            let (events, messages, queued) = self.letters().queue(&stored.case, plans, received_at, actor);
+            stored.version = self.store.update_with_messages(&stored.case, stored.version, events, messages).await?;
+            self.deliver(&queued).await;
+            printed = queued;
+        }
         let events = self.store.timeline(&receipt.reference).await?;
-        let letters = events
+        let mut letters: Vec<LetterQueued> = events
             .iter()
             .filter_map(|event| match &event.what {
-                complaints_core::case::CaseEvent::MessageQueued { message_id, purpose } => Some(LetterQueued {
-                    message_id: message_id.clone(),
-                    purpose: *purpose,
-                    delivery: LetterDelivery::Email,
-                    staff_ref: None,
-                }),
+                complaints_core::case::CaseEvent::MessageQueued { message_id, purpose }
+                    if !printed.iter().any(|letter| &letter.message_id == message_id) =>
+                {
+                    Some(LetterQueued {
+                        message_id: message_id.clone(),
+                        purpose: *purpose,
+                        delivery: LetterDelivery::Email,
+                        staff_ref: None,
+                    })
+                }
                 _ => None,
             })
             .collect();
+        letters.extend(printed);
         let entry = audit_entry(actor, Access::Change, Permission::LogComplaint, "log", Some(&receipt.reference), at);
         if let Err(error) = self.audit.record(entry).await {
             warn!(error = %crate::error_chain(&error), "change not copied to the audit log");
@@ -433,11 +455,9 @@ impl StaffActions {
                 steps.closure_updates(&staff_parts, today)?;
             }
             StaffAction::Extend { reason, new_due, stage } => {
-                let customer_told = if case.no_contact_possible() {
-                    CustomerTold { on: today, channel: case.complaint().channel }
-                } else {
-                    told(None, "extend")?
-                };
+                // Told by the letter; with no letter possible (anonymous, or no address), the way
+                // the person contacted us (a phone-only complainant is phoned).
+                let customer_told = CustomerTold { on: today, channel: channel.unwrap_or(case.complaint().channel) };
                 let authoriser = authoriser()?;
                 let command = match stage.unwrap_or_else(|| case.stage()) {
                     Stage::One => Command::ExtendStage1 {
@@ -464,6 +484,7 @@ impl StaffActions {
                     channel: asked_by,
                     received_at: None,
                 })?;
+                steps.support_at_stage2(today)?;
                 steps.acknowledge(points, today, None)?;
             }
             StaffAction::Stage2 { how, reason, points } => {
@@ -471,13 +492,18 @@ impl StaffActions {
                     Stage2How::Move => Command::MoveToStage2 { decided_on: today, reason },
                     Stage2How::Direct => Command::RouteDirectToStage2 { routed_on: today, reason },
                 })?;
+                steps.support_at_stage2(today)?;
                 steps.acknowledge(points, today, None)?;
             }
             StaffAction::Acknowledge { points, agreed_on } => {
                 steps.acknowledge(Some(points), today, agreed_on)?;
             }
             StaffAction::AmendPoints { points, reason } => {
-                let customer_told = if case.no_contact_possible() { None } else { Some(told(None, "amend")?) };
+                let customer_told = if case.no_contact_possible() {
+                    None
+                } else {
+                    Some(CustomerTold { on: today, channel: channel.unwrap_or(case.complaint().channel) })
+                };
                 steps.apply(Command::AmendPointsOfComplaint {
                     amended_on: today,
                     points,
@@ -539,7 +565,12 @@ impl StaffActions {
             }
             StaffAction::Restrict { scope, review_on, reason } => {
                 not_blank(&reason, "reason")?;
-                let appeal_information_sent = told(None, "restrict")?;
+                let appeal_information_sent = channel.map(|channel| CustomerTold { on: today, channel }).ok_or_else(|| {
+                    ActionError::Invalid(
+                        "restrict: the decision, the right of appeal and the SPSO signposting go in writing, and there is no email or postal address to write to"
+                            .to_owned(),
+                    )
+                })?;
                 steps.apply(Command::RestrictContact {
                     scope,
                     approver: authoriser()?,
@@ -672,6 +703,29 @@ impl<'s> Steps<'s> {
             agreed_on: agreed_on.unwrap_or(today),
         })?;
         self.letter(LetterPlan::citizen(Letter::Stage2Acknowledgement));
+        Ok(())
+    }
+
+    /// R59: support and information are signposted at stage 2: when a case reaches it, every
+    /// member of staff involved with an address who was not yet offered support gets a notice
+    /// (with the support section) and the offer is recorded.
+    fn support_at_stage2(&mut self, today: NaiveDate) -> Result<(), ActionError> {
+        let due: Vec<String> = self
+            .case
+            .records()
+            .staff_involved
+            .iter()
+            .filter(|staff| staff.email.is_some())
+            .filter(|staff| !staff.contacts.iter().any(|c| matches!(c, StaffContact::SupportOffered { .. })))
+            .map(|staff| staff.staff_ref.clone())
+            .collect();
+        for staff_ref in due {
+            self.apply(Command::RecordStaffContact {
+                staff_ref: staff_ref.clone(),
+                contact: StaffContact::SupportOffered { on: today },
+            })?;
+            self.letter(LetterPlan::staff(staff_ref, Letter::StaffNotice));
+        }
         Ok(())
     }
 
