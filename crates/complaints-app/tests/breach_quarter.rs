@@ -604,8 +604,8 @@ async fn a_run_that_fails_half_way_leaves_the_rest_for_the_next_run_which_sends_
     let store = Arc::new(MemoryCaseStore::new());
     let calendar = config.calendar();
     let rules = Rules { calendar: &calendar, policy: &config.procedure };
-    // 80 complaints received on Wed 1 Apr 2026: stage 1 due Thu 9 Apr (Good Friday and the
-    // weekend skipped), due soon (2 working days left) on Tue 7 Apr.
+    // 80 complaints received on Wed 1 Apr 2026: stage 1 due Wed 8 Apr (Good Friday and the
+    // weekend skipped), so "due soon 2" is current on Tue 7 Apr.
     for _ in 0..80 {
         let at = d(2026, 4, 1).and_hms_opt(10, 0, 0).expect("time").and_utc();
         let complaint = sample_complaint(Channel::WebForm, Some(COMPLAINANT_EMAIL));

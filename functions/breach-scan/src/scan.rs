@@ -201,7 +201,7 @@ mod tests {
     async fn a_scan_on_a_bank_holiday_sends_nothing_and_a_working_day_scan_sends_each_alert_once() {
         let store = Arc::new(MemoryCaseStore::new());
         let mailer = Arc::new(complaints_app::testing::RecordingMailer::new());
-        // Received Wed 1 Apr 2026: stage 1 due Thu 9 Apr (Good Friday 3 Apr skipped).
+        // Received Wed 1 Apr 2026: stage 1 due Wed 8 Apr (Good Friday 3 Apr skipped).
         let intake = intake_service(store.clone(), mailer, "2026-04-01T09:00:00Z".parse().expect("instant"));
         let request = complaints_app::intake::IntakeRequest {
             complaint: complaints_app::testing::sample_complaint(
@@ -221,7 +221,7 @@ mod tests {
 
         let tuesday = ScheduledEvent { scheduled_time: Some("2026-04-07T07:00:00Z".to_owned()) };
         let first = run_scan(&scan, &tuesday).await.expect("scan");
-        assert_eq!((first.alerts, first.digests), (1, 1), "due soon: two working days left");
+        assert_eq!((first.alerts, first.digests), (1, 1), "due soon: one working day left");
         let retried = run_scan(&scan, &tuesday).await.expect("scan");
         assert_eq!((retried.alerts, retried.already_sent), (0, 1), "a retried invocation finds it sent");
     }
