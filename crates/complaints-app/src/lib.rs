@@ -2,6 +2,7 @@
 //! export). Adapters for the ports live in their own crates (SQLite, DynamoDB, mail folder, SES, S3).
 
 pub mod contact;
+pub mod email_intake;
 pub mod intake;
 pub mod object_store;
 pub mod outbound;
@@ -9,6 +10,9 @@ pub mod ports;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+#[cfg(feature = "testing")]
+pub mod memory_objects;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

@@ -188,9 +188,15 @@ Content-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encodin
     #[test]
     fn size_and_count_limits_hold_attachments_back() {
         let limits = Limits { max_attachment_bytes: 4, ..Limits::default() };
-        assert_eq!(parse(&with_attachment("a.txt", "text/plain", "aGVsbG8="), &limits).attachments[0].held, Some(Held::TooLarge));
+        assert_eq!(
+            parse(&with_attachment("a.txt", "text/plain", "aGVsbG8="), &limits).attachments[0].held,
+            Some(Held::TooLarge)
+        );
         let limits = Limits { max_attachments: 0, ..Limits::default() };
-        assert_eq!(parse(&with_attachment("a.txt", "text/plain", "aGVsbG8="), &limits).attachments[0].held, Some(Held::TooMany));
+        assert_eq!(
+            parse(&with_attachment("a.txt", "text/plain", "aGVsbG8="), &limits).attachments[0].held,
+            Some(Held::TooMany)
+        );
     }
 
     #[test]

@@ -74,7 +74,10 @@ pub struct Report {
 pub(crate) fn report(message: &Message<'_>) -> Option<Report> {
     let root_type = message.root_part().content_type();
     let report_type = root_type
-        .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")))
+        .filter(|ct| {
+            ct.ctype().eq_ignore_ascii_case("multipart")
+                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        })
         .map(|ct| ct.attribute("report-type").unwrap_or_default().to_ascii_lowercase());
     let mut kind = match report_type.as_deref() {
         Some("feedback-report") => Some(ReportKind::Complaint),
@@ -127,13 +130,21 @@ pub(crate) fn report(message: &Message<'_>) -> Option<Report> {
 
 /// A bounce without a report part: from a mailer daemon with a failure subject.
 fn daemon_bounce(message: &Message<'_>) -> Option<ReportKind> {
-    let from = message.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_ascii_lowercase();
+    let from =
+        message.from().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default().to_ascii_lowercase();
     let local = from.split('@').next().unwrap_or_default();
     let subject = message.subject().unwrap_or_default().to_ascii_lowercase();
     let daemon = matches!(local, "mailer-daemon" | "postmaster" | "mail-daemon");
-    let failure = ["undeliver", "delivery status notification", "failure notice", "returned mail", "delivery failure", "mail delivery failed"]
-        .iter()
-        .any(|s| subject.contains(s));
+    let failure = [
+        "undeliver",
+        "delivery status notification",
+        "failure notice",
+        "returned mail",
+        "delivery failure",
+        "mail delivery failed",
+    ]
+    .iter()
+    .any(|s| subject.contains(s));
     (daemon && failure || daemon && subject.is_empty()).then_some(ReportKind::Bounce)
 }
 
@@ -213,7 +224,9 @@ mod tests {
 
     #[test]
     fn mailer_daemons_and_no_reply_senders_are_robots() {
-        for address in ["MAILER-DAEMON@mx.example", "no-reply@shop.example", "noreply+x@a.example", "postmaster@x.example"] {
+        for address in
+            ["MAILER-DAEMON@mx.example", "no-reply@shop.example", "noreply+x@a.example", "postmaster@x.example"]
+        {
             assert!(super::is_robot_address(address), "{address}");
         }
         for address in ["jo@example.org", "reply@example.org", "nora@example.org"] {
