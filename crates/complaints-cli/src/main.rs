@@ -2,6 +2,7 @@
 
 mod calendar_cmd;
 mod case_cmd;
+mod ingest_email_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ enum Command {
     /// Look at cases in the local store.
     #[command(subcommand)]
     Case(case_cmd::CaseCommand),
+    /// Take in .eml files through email intake; one line (or JSON object) per file.
+    IngestEmail(ingest_email_cmd::IngestEmailArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -58,5 +61,6 @@ fn main() -> ExitCode {
         Command::Calendar(command) => calendar_cmd::run(command),
         Command::Serve(args) => serve::run(args),
         Command::Case(command) => case_cmd::run(command),
+        Command::IngestEmail(args) => ingest_email_cmd::run(args),
     }
 }

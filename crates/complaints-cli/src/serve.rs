@@ -214,6 +214,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         templates: Arc::new(templates),
         contact_key_secret: Arc::from(secret.as_slice()),
     };
+    // Email intake watches data/inbox for .eml files (crate::ingest_email_cmd).
+    let email_intake = crate::ingest_email_cmd::email_intake(intake.clone(), &args.data_dir, &secret)?;
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
     let pages = state.pages();
@@ -231,6 +233,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Delivers what an earlier run left pending (a crash, an outage), then keeps retrying.
     let delivery = Delivery::new(store, mailer, clock);
     let deliverer = tokio::spawn(deliver_pending(delivery));
+    let inbox = tokio::spawn(crate::ingest_email_cmd::watch_inbox(email_intake, args.data_dir.clone()));
     // Tests and scripts read this line to find the port.
     if mail_page {
         println!(
@@ -251,6 +254,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown)
         .await;
     deliverer.abort();
+    inbox.abort();
     served.context("the server failed")?;
     println!("complaints: stopped");
     Ok(())
