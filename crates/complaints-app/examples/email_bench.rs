@@ -111,7 +111,9 @@ The flat is damp; the photos are attached.\r\n"
     let parts = if stored { 2 } else { 1 };
     // Base64 lines of 76 characters (+ CRLF) until the message reaches its size.
     let per_part = target.saturating_sub(600) / parts;
-    let line: String = (0..76).map(|i| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 7) % 64])).collect();
+    let line: String = (0..76)
+        .map(|i| char::from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 7) % 64]))
+        .collect();
     for part in 0..parts {
         write!(
             out,
@@ -154,15 +156,24 @@ async fn rss(file: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let size = bytes.len();
     let email = intake(Arc::new(Discard));
     let started = Instant::now();
-    let ingested = email.ingest(RawEmail { bytes: &bytes, stored_at: Some("inbound/bench") }, &Envelope::default()).await?;
+    let ingested =
+        email.ingest(RawEmail { bytes: &bytes, stored_at: Some("inbound/bench") }, &Envelope::default()).await?;
     let elapsed = started.elapsed();
     drop(bytes);
     let peak = vm_hwm_kib().unwrap_or(0);
     let mib = |kib: u64| kib as f64 / 1024.0;
     let size_mib = size as f64 / 1_048_576.0;
     let target = 1.5 * size_mib + 16.0;
-    println!("message: {size_mib:.1} MiB; outcome: {}; {:.0} ms", ingested.outcome.kind(), elapsed.as_secs_f64() * 1000.0);
-    println!("peak RSS: {:.1} MiB (before reading: {:.1} MiB); target 1.5 x size + 16 MiB = {target:.1} MiB: {}",
-        mib(peak), mib(before), if mib(peak) <= target { "met" } else { "MISSED" });
+    println!(
+        "message: {size_mib:.1} MiB; outcome: {}; {:.0} ms",
+        ingested.outcome.kind(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    println!(
+        "peak RSS: {:.1} MiB (before reading: {:.1} MiB); target 1.5 x size + 16 MiB = {target:.1} MiB: {}",
+        mib(peak),
+        mib(before),
+        if mib(peak) <= target { "met" } else { "MISSED" }
+    );
     Ok(())
 }

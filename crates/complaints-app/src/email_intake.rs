@@ -180,7 +180,9 @@ impl EmailIntake {
         if bytes.len() > self.limits.max_message_bytes {
             return Ok(EmailOutcome::Rejected { reason: "too-large".to_owned() });
         }
-        let parsed = Parsed::new(bytes, &self.limits);
+        // The raw bytes are kept as they came; only the parse sees bare-CR mail as CRLF.
+        let normalised = complaints_email::bare_cr_to_crlf(bytes);
+        let parsed = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits);
         let email = &parsed.email;
         if !email.readable {
             return Ok(EmailOutcome::Rejected { reason: "unreadable".to_owned() });

@@ -86,6 +86,24 @@ pub fn parse(raw: &[u8], limits: &Limits) -> InboundEmail {
     Parsed::new(raw, limits).email
 }
 
+/// Old Mac mail uses a bare CR as its line ending, which MIME parsers read as one long header line.
+/// Returns the message with CRLF line endings when it has CRs and no LF at all, else `None` (parse
+/// the bytes as they are).
+#[must_use]
+pub fn bare_cr_to_crlf(raw: &[u8]) -> Option<Vec<u8>> {
+    if raw.contains(&b'\n') || !raw.contains(&b'\r') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    for &byte in raw {
+        out.push(byte);
+        if byte == b'\r' {
+            out.push(b'\n');
+        }
+    }
+    Some(out)
+}
+
 /// A parsed message that still borrows the raw bytes, so attachments can be stored without
 /// copying the whole message again.
 #[derive(Debug)]
@@ -289,6 +307,16 @@ The bins were missed again.\r\n\r\nOn Mon, 2 Mar 2026, Council wrote:\r\n> We ha
         assert!(email.readable);
         assert_eq!((email.from, email.date, email.message_id), (None, None, None));
         assert_eq!(email.text, "Just text");
+    }
+
+    #[test]
+    fn bare_cr_line_endings_are_read_as_lines() {
+        let raw = b"From: jo@example.org\rSubject: old mac\rAuto-Submitted: auto-replied\r\rHello\r";
+        let fixed = bare_cr_to_crlf(raw).expect("converted");
+        let email = parse(&fixed, &Limits::default());
+        assert_eq!(email.subject, "old mac");
+        assert!(email.automated.is_some());
+        assert_eq!(bare_cr_to_crlf(b"a\r\nb"), None);
     }
 
     #[test]
