@@ -138,7 +138,7 @@ fn safe_name(part: &MessagePart<'_>, index: u32, content_type: &str) -> String {
 #[must_use]
 pub fn is_executable(name: &str, content_type: &str, bytes: &[u8], blocked: &[String]) -> bool {
     let extension = name.rsplit_once('.').map(|(_, ext)| ext.trim().to_ascii_lowercase());
-    if extension.is_some_and(|ext| blocked.iter().any(|b| *b == ext)) {
+    if extension.is_some_and(|ext| blocked.contains(&ext)) {
         return true;
     }
     if EXECUTABLE_TYPES.contains(&content_type) {

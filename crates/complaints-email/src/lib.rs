@@ -153,7 +153,7 @@ fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
         }
     }
     let date = message.date().filter(|d| d.is_valid()).and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
-    let subject = message.subject().map(|s| one_line(s)).unwrap_or_default();
+    let subject = message.subject().map(one_line).unwrap_or_default();
 
     let mut text = body_text(message);
     let (attachments, forwarded, forwarded_text) = attachments::collect(message, limits);

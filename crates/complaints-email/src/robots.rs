@@ -145,7 +145,7 @@ fn daemon_bounce(message: &Message<'_>) -> Option<ReportKind> {
     ]
     .iter()
     .any(|s| subject.contains(s));
-    (daemon && failure || daemon && subject.is_empty()).then_some(ReportKind::Bounce)
+    (daemon && (failure || subject.is_empty())).then_some(ReportKind::Bounce)
 }
 
 /// `Message-ID: <…>` lines in quoted headers.
