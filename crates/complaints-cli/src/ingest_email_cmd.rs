@@ -267,3 +267,82 @@ impl ObjectStore for FolderObjectStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use complaints_core::config::OrgConfig;
+
+    use super::*;
+
+    fn intake_in(dir: &Path) -> EmailIntake {
+        let store = SqliteCaseStore::open(&dir.join(DATABASE_FILE)).expect("store");
+        let config = OrgConfig::builtin();
+        let calendar = config.calendar();
+        let intake = IntakeService {
+            store: Arc::new(store),
+            mailer: Arc::new(MailFolder::new(dir.join(MAIL_DIR))),
+            clock: Arc::new(SystemClock),
+            config: Arc::new(config),
+            calendar: Arc::new(calendar),
+            templates: Arc::new(Templates::builtin()),
+            contact_key_secret: Arc::from(&b"cli-test-contact-key-secret-32-bytes"[..]),
+        };
+        email_intake(intake, dir, b"cli-test-contact-key-secret-32-bytes").expect("email intake")
+    }
+
+    #[tokio::test]
+    async fn inbox_files_move_to_done_or_to_failed_with_their_reason() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let intake = intake_in(dir.path());
+        let inbox = dir.path().join(INBOX_DIR);
+        for sub in ["done", "failed"] {
+            std::fs::create_dir_all(inbox.join(sub)).expect("inbox");
+        }
+        let good = inbox.join("good.eml");
+        std::fs::write(
+            &good,
+            "From: jo@example.net\r\nMessage-ID: <cli.1@example.net>\r\nSubject: Bins\r\n\r\nMissed again.\r\n",
+        )
+        .expect("write");
+        let empty = inbox.join("empty.eml");
+        std::fs::write(&empty, "").expect("write");
+
+        assert_eq!(process_inbox_file(&intake, &inbox, &good).await, Some(inbox.join("done/good.eml")));
+        assert_eq!(process_inbox_file(&intake, &inbox, &empty).await, Some(inbox.join("failed/empty.eml")));
+        let reason = std::fs::read_to_string(inbox.join("failed/empty.eml.reason.txt")).expect("reason");
+        assert!(reason.starts_with("rejected: unreadable"), "{reason}");
+        assert_eq!(inbox_files(&inbox), Vec::<PathBuf>::new(), "the inbox is empty");
+        // The raw message of the rejected file is kept too.
+        let raw_key = complaints_app::email_intake::raw_key_for(b"");
+        assert!(dir.path().join(OBJECTS_DIR).join(raw_key).is_file());
+    }
+
+    #[tokio::test]
+    async fn the_folder_store_keeps_objects_and_refuses_keys_that_leave_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = FolderObjectStore { root: dir.path().to_path_buf() };
+        store.put("mail/raw/a.eml", "message/rfc822", b"abc".to_vec()).await.expect("put");
+        assert_eq!(store.get("mail/raw/a.eml").await.expect("get"), b"abc");
+        assert!(matches!(store.get("mail/raw/none.eml").await, Err(ObjectStoreError::NotFound)));
+        for bad in ["../escape", "/abs", "a//b", "a/./b", ""] {
+            assert!(store.put(bad, "x", Vec::new()).await.is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_file_is_described_with_its_outcome_reference_or_reason() {
+        let reference: complaints_core::reference::CaseRef = "CMP-2026-00007".parse().expect("reference");
+        let case = Ok(Ingested {
+            outcome: EmailOutcome::Case { reference, duplicate: false, acknowledged: true },
+            raw_key: "mail/raw/x.eml".to_owned(),
+        });
+        assert_eq!(describe(Path::new("a.eml"), &case, false), "a.eml\tcase\tCMP-2026-00007");
+        let json: serde_json::Value = serde_json::from_str(&describe(Path::new("a.eml"), &case, true)).expect("json");
+        assert_eq!((json["outcome"].as_str(), json["reference"].as_str()), (Some("case"), Some("CMP-2026-00007")));
+        let robot = Ok(Ingested {
+            outcome: EmailOutcome::Robot { reason: "auto-submitted".to_owned() },
+            raw_key: "mail/raw/y.eml".to_owned(),
+        });
+        assert_eq!(describe(Path::new("b.eml"), &robot, false), "b.eml\trobot\tauto-submitted");
+    }
+}
