@@ -19,7 +19,7 @@ use complaints_core::complaint::{
 };
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::{Actor, TimelineEvent};
-use complaints_email::{InboundEmail, Limits, Parsed, ReportKind};
+use complaints_email::{Contents, InboundEmail, Limits, Parsed, ReportKind};
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
@@ -182,8 +182,8 @@ impl EmailIntake {
         }
         // The raw bytes are kept as they came; only the parse sees bare-CR mail as CRLF.
         let normalised = complaints_email::bare_cr_to_crlf(bytes);
-        let parsed = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits);
-        let email = &parsed.email;
+        let (email, mut contents) = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits).split();
+        let email = &email;
         if !email.readable {
             return Ok(EmailOutcome::Rejected { reason: "unreadable".to_owned() });
         }
@@ -195,7 +195,7 @@ impl EmailIntake {
         if envelope.spam_failed || envelope.virus_failed {
             let reason = if envelope.virus_failed { "virus" } else { "spam" };
             // Nothing from it is stored with the case (its attachments stay inside the raw message).
-            let record = self.record(&parsed, raw_key, envelope, None, false, true).await?;
+            let record = record(email, held_all(email, "quarantined"), raw_key, envelope, None, false);
             let extras = vec![
                 CaseEvent::EmailReceived { email: record },
                 CaseEvent::FlaggedForStaff { reason: StaffFlag::QuarantinedMail },
@@ -211,7 +211,7 @@ impl EmailIntake {
             if report.kind == ReportKind::Disposition {
                 return Ok(EmailOutcome::Robot { reason: "disposition-notification".to_owned() });
             }
-            let reference = self.report_on_case(&parsed, raw_key, envelope, report).await?;
+            let reference = self.report_on_case(email, raw_key, envelope, report).await?;
             return Ok(EmailOutcome::Bounce { kind: report.kind.as_str().to_owned(), reference });
         }
         if let Some(automated) = &email.automated {
@@ -226,7 +226,7 @@ impl EmailIntake {
 
         // Threading: our Message-IDs, then the signed Reply-To token.
         if let Some(reference) = self.thread(email, envelope).await? {
-            return self.correspondence(&parsed, raw_key, envelope, &reference).await;
+            return self.correspondence(email, &mut contents, raw_key, envelope, &reference).await;
         }
         // A reference in the subject joins only when the sender is a party to that case.
         let mut extras = Vec::new();
@@ -236,7 +236,7 @@ impl EmailIntake {
                     let sender_key = complainant(email)
                         .and_then(|person| contact_key(&self.intake.contact_key_secret, Channel::Email, &person));
                     if sender_key.is_some() && sender_key == stored.case.index().contact_key {
-                        return self.correspondence(&parsed, raw_key, envelope, &named).await;
+                        return self.correspondence(email, &mut contents, raw_key, envelope, &named).await;
                     }
                     extras.push(CaseEvent::PossiblyAbout { reference: named.to_string() });
                     extras.push(CaseEvent::FlaggedForStaff { reason: StaffFlag::PossiblyAboutAnotherCase });
@@ -247,7 +247,8 @@ impl EmailIntake {
             }
         }
 
-        let record = self.record(&parsed, raw_key, envelope, None, false, false).await?;
+        let attachments = self.keep_attachments(email, &mut contents).await?;
+        let record = record(email, attachments, raw_key, envelope, None, false);
         if record.attachments.iter().any(|a| a.held.is_some()) {
             extras.push(CaseEvent::FlaggedForStaff { reason: StaffFlag::AttachmentHeld });
         }
@@ -286,12 +287,14 @@ impl EmailIntake {
     /// Records the message on `reference`'s timeline (once: a repeat finds its record there).
     async fn correspondence(
         &self,
-        parsed: &Parsed<'_>,
+        email: &InboundEmail,
+        contents: &mut Contents<'_>,
         raw_key: &str,
         envelope: &Envelope,
         reference: &CaseRef,
     ) -> Result<EmailOutcome, EmailIntakeError> {
-        let email = &parsed.email;
+        // Kept once, before the retries: each attachment's bytes are moved out as they are stored.
+        let attachments = self.keep_attachments(email, contents).await?;
         for _ in 0..5 {
             let stored = self.intake.store.get(reference).await?;
             let closed_case = !stored.case.is_open();
@@ -299,7 +302,7 @@ impl EmailIntake {
                 return Ok(EmailOutcome::Correspondence { reference: reference.clone(), closed_case, duplicate: true });
             }
             let record =
-                self.record(parsed, raw_key, envelope, Some(email.reply_text.clone()), closed_case, false).await?;
+                record(email, attachments.clone(), raw_key, envelope, Some(email.reply_text.clone()), closed_case);
             let now = self.intake.clock.now();
             let held = record.attachments.iter().any(|a| a.held.is_some());
             let mut events = vec![system_event(now, CaseEvent::EmailReceived { email: record })];
@@ -328,7 +331,7 @@ impl EmailIntake {
     /// A bounce or abuse report about a message we sent: recorded on its case and flagged.
     async fn report_on_case(
         &self,
-        parsed: &Parsed<'_>,
+        email: &InboundEmail,
         raw_key: &str,
         envelope: &Envelope,
         report: &complaints_email::Report,
@@ -345,11 +348,11 @@ impl EmailIntake {
                 .map_or(MessagePurpose::Acknowledgement, |pending| pending.message.purpose);
             for _ in 0..5 {
                 let stored = self.intake.store.get(&reference).await?;
-                if self.already_recorded(&reference, &parsed.email, raw_key).await? {
+                if self.already_recorded(&reference, email, raw_key).await? {
                     return Ok(Some(reference));
                 }
                 let now = self.intake.clock.now();
-                let record = self.record(parsed, raw_key, envelope, None, !stored.case.is_open(), true).await?;
+                let record = record(email, held_all(email, "report"), raw_key, envelope, None, !stored.case.is_open());
                 let flag = match report.kind {
                     ReportKind::Complaint => StaffFlag::MailComplaint,
                     _ => StaffFlag::UndeliverableMail,
@@ -392,55 +395,30 @@ impl EmailIntake {
         }))
     }
 
-    /// The record of the message, storing its attachments (unless `hold_all`, for quarantine).
-    async fn record(
+    /// Stores the attachments that are not held back (moving each one's bytes out of the parsed
+    /// message, so a large one is never held twice) and describes them all.
+    async fn keep_attachments(
         &self,
-        parsed: &Parsed<'_>,
-        raw_key: &str,
-        envelope: &Envelope,
-        reply_text: Option<String>,
-        on_closed_case: bool,
-        hold_all: bool,
-    ) -> Result<ReceivedEmail, EmailIntakeError> {
-        let email = &parsed.email;
+        email: &InboundEmail,
+        contents: &mut Contents<'_>,
+    ) -> Result<Vec<EmailAttachment>, EmailIntakeError> {
         let mut attachments = Vec::with_capacity(email.attachments.len());
         for attachment in &email.attachments {
-            let mut held = attachment.held.map(|h| h.as_str().to_owned());
-            if hold_all && held.is_none() {
-                held = Some("quarantined".to_owned());
-            }
-            let stored_key = match (&held, parsed.attachment_bytes(attachment.index)) {
+            let held = attachment.held.map(|h| h.as_str().to_owned());
+            let stored_key = match (&held, contents.take_attachment(attachment.index)) {
                 (None, Some(bytes)) => {
                     let key = format!("{ATTACHMENT_PREFIX}{}", attachment.sha256);
                     self.objects
-                        .put(&key, &attachment.content_type, bytes.to_vec())
+                        .put(&key, &attachment.content_type, bytes)
                         .await
                         .map_err(EmailIntakeError::Attachment)?;
                     Some(key)
                 }
                 _ => None,
             };
-            attachments.push(EmailAttachment {
-                name: attachment.name.clone(),
-                content_type: attachment.content_type.clone(),
-                size: attachment.size,
-                sha256: attachment.sha256.clone(),
-                stored_key,
-                held,
-            });
+            attachments.push(describe_attachment(attachment, stored_key, held));
         }
-        let mut recipients = envelope.recipients.iter().map(|r| r.to_lowercase()).collect::<Vec<_>>();
-        if recipients.is_empty() {
-            recipients.clone_from(&email.recipients);
-        }
-        Ok(ReceivedEmail {
-            message_id: email.message_id.clone(),
-            raw_key: raw_key.to_owned(),
-            recipients,
-            reply_text: reply_text.map(|t| truncate_chars(&t, MAX_COMPLAINT_TEXT_CHARS)),
-            attachments,
-            on_closed_case,
-        })
+        Ok(attachments)
     }
 
     /// Opens the case through the shared intake (one set of rules, the durable acknowledgement,
@@ -502,6 +480,53 @@ impl EmailIntake {
         let Some(domain) = domain_of(address) else { return false };
         let config = &self.intake.config.mail;
         std::iter::once(&config.from).chain(config.reply_to.as_ref()).filter_map(|a| domain_of(a)).any(|d| d == domain)
+    }
+}
+
+/// Every attachment described and none stored (quarantined mail, reports): `why` says why.
+fn held_all(email: &InboundEmail, why: &str) -> Vec<EmailAttachment> {
+    email
+        .attachments
+        .iter()
+        .map(|a| describe_attachment(a, None, Some(a.held.map_or(why, |h| h.as_str()).to_owned())))
+        .collect()
+}
+
+fn describe_attachment(
+    attachment: &complaints_email::Attachment,
+    stored_key: Option<String>,
+    held: Option<String>,
+) -> EmailAttachment {
+    EmailAttachment {
+        name: attachment.name.clone(),
+        content_type: attachment.content_type.clone(),
+        size: attachment.size,
+        sha256: attachment.sha256.clone(),
+        stored_key,
+        held,
+    }
+}
+
+/// The timeline record of a message.
+fn record(
+    email: &InboundEmail,
+    attachments: Vec<EmailAttachment>,
+    raw_key: &str,
+    envelope: &Envelope,
+    reply_text: Option<String>,
+    on_closed_case: bool,
+) -> ReceivedEmail {
+    let mut recipients = envelope.recipients.iter().map(|r| r.to_lowercase()).collect::<Vec<_>>();
+    if recipients.is_empty() {
+        recipients.clone_from(&email.recipients);
+    }
+    ReceivedEmail {
+        message_id: email.message_id.clone(),
+        raw_key: raw_key.to_owned(),
+        recipients,
+        reply_text: reply_text.map(|t| truncate_chars(&t, MAX_COMPLAINT_TEXT_CHARS)),
+        attachments,
+        on_closed_case,
     }
 }
 

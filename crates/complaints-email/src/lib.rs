@@ -126,6 +126,36 @@ impl<'x> Parsed<'x> {
     pub fn attachment_bytes(&self, index: u32) -> Option<&[u8]> {
         self.message.as_ref()?.attachment(index).map(MessagePart::contents)
     }
+
+    /// The model, and the parts' contents to take attachments from.
+    #[must_use]
+    pub fn split(self) -> (InboundEmail, Contents<'x>) {
+        (self.email, Contents { message: self.message })
+    }
+}
+
+/// The decoded parts of a parsed message, from which attachments are taken (moved out, not
+/// copied: a 40 MB message must not be held three times over).
+#[derive(Debug)]
+pub struct Contents<'x> {
+    message: Option<Message<'x>>,
+}
+
+impl Contents<'_> {
+    /// The content of the attachment at `index`, moved out of the message when it was decoded
+    /// (base64, quoted-printable) and copied only when it is a slice of the raw bytes. A second
+    /// call for the same index gives `None`.
+    pub fn take_attachment(&mut self, index: u32) -> Option<Vec<u8>> {
+        let message = self.message.as_mut()?;
+        let part_id = usize::try_from(*message.attachments.get(usize::try_from(index).ok()?)?).ok()?;
+        let part = message.parts.get_mut(part_id)?;
+        match std::mem::replace(&mut part.body, PartType::Multipart(Vec::new())) {
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => Some(bytes.into_owned()),
+            PartType::Text(text) | PartType::Html(text) => Some(text.into_owned().into_bytes()),
+            PartType::Message(inner) => Some(inner.raw_message.into_owned()),
+            PartType::Multipart(_) => None,
+        }
+    }
 }
 
 fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
