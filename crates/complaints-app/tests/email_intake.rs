@@ -326,3 +326,41 @@ async fn when_the_raw_message_cannot_be_kept_nothing_is_taken_in_and_the_caller_
     w.objects.set_failing(false);
     assert!(matches!(w.take(&bytes).await.outcome, EmailOutcome::Case { duplicate: false, .. }), "a retry takes it in");
 }
+
+#[tokio::test]
+async fn the_per_recipient_cap_applies_to_email_acknowledgements() {
+    let store = Arc::new(MemoryCaseStore::new());
+    let mailer = Arc::new(RecordingMailer::new());
+    let mut config = complaints_core::config::OrgConfig::builtin();
+    config.mail.automatic_per_recipient_per_24h = 1;
+    let intake = EmailIntake {
+        intake: complaints_app::testing::intake_service_with_config(store.clone(), mailer.clone(), monday(), config),
+        objects: Arc::new(MemoryObjectStore::new()),
+        limits: Limits::default(),
+        reply_token_key: Arc::from(TOKEN_KEY),
+    };
+    let mut outcomes = Vec::new();
+    for id in ["cap.1@mail.example.net", "cap.2@mail.example.net"] {
+        let bytes = mail("jo@example.net", id, "", "Another complaint", "Something else went wrong.");
+        outcomes.push(
+            intake
+                .ingest(RawEmail { bytes: &bytes, stored_at: None }, &Envelope::default())
+                .await
+                .expect("ingest")
+                .outcome,
+        );
+    }
+    let acknowledged: Vec<bool> = outcomes
+        .iter()
+        .map(|o| match o {
+            EmailOutcome::Case { acknowledged, .. } => *acknowledged,
+            other => panic!("expected cases, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(acknowledged, [true, false], "two cases, one acknowledgement: the cap is 1 a day");
+    assert_eq!(mailer.sent().len(), 1);
+    let second = outcomes[1].reference().expect("a case").clone();
+    use complaints_app::ports::CaseStore;
+    let events: Vec<_> = store.timeline(&second).await.expect("timeline").into_iter().map(|e| e.what).collect();
+    assert!(events.contains(&CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap }));
+}

@@ -127,13 +127,15 @@ async fn every_ses_receipt_fixture_of_the_corpus_is_handled() {
             assert!(text.contains("{{{"), "{} should parse as an SES event", path.display());
             continue;
         };
-        let objects = Arc::new(MemoryObjectStore::new());
-        let config = config();
+        // The raw messages in S3 on moto when it runs (scripts/test starts it), else in memory.
+        let (objects, config) = match moto_bucket().await {
+            Some((store, bucket)) => (store, Config { mail_bucket: bucket, ..config() }),
+            None => (Arc::new(MemoryObjectStore::new()) as Arc<dyn ObjectStore>, config()),
+        };
         for record in &event.records {
             let (_, key) = config.object_of(record).expect("every fixture names its message");
             objects.put(&key, "message/rfc822", RAW.to_vec()).await.expect("put");
         }
-        let objects: Arc<dyn ObjectStore> = objects;
         let intake = email_intake(Arc::clone(&objects));
         let outcomes = handle(&intake, &objects, &config, &event).await.expect("handled");
         assert_eq!(outcomes.len(), event.records.len(), "{}", path.display());
@@ -142,19 +144,23 @@ async fn every_ses_receipt_fixture_of_the_corpus_is_handled() {
     assert!(handled >= 4, "the corpus has its SES receipt events, handled {handled}");
 }
 
-#[tokio::test]
-async fn the_raw_message_is_read_from_s3_and_attachments_are_written_beside_it() {
-    let Some(sdk) = complaints_testkit::moto_sdk_config() else { return };
-    let client = s3_client(&sdk);
+/// A fresh bucket on moto and a store on it, when moto runs.
+async fn moto_bucket() -> Option<(Arc<dyn ObjectStore>, String)> {
+    let client = s3_client(&complaints_testkit::moto_sdk_config()?);
     let bucket = format!("complaints-mail-{}", uuid::Uuid::new_v4().simple());
     let location = aws_sdk_s3::types::CreateBucketConfiguration::builder()
         .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
         .build();
     client.create_bucket().bucket(&bucket).create_bucket_configuration(location).send().await.expect("bucket");
+    Some((Arc::new(S3ObjectStore::new(client, bucket.clone())), bucket))
+}
+
+#[tokio::test]
+async fn the_raw_message_is_read_from_s3_and_attachments_are_written_beside_it() {
+    let Some((objects, bucket)) = moto_bucket().await else { return };
     let raw = b"From: jo@example.net\r\nMessage-ID: <moto.1@mail.example.net>\r\nSubject: photo\r\n\
 Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nSee the photo.\r\n\
 --XX\r\nContent-Type: image/jpeg; name=\"p.jpg\"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--XX--\r\n";
-    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(client.clone(), bucket.clone()));
     objects.put("inbound/test0message0id0one", "message/rfc822", raw.to_vec()).await.expect("raw in S3");
     let config = Config { mail_bucket: bucket.clone(), ..config() };
     let intake = email_intake(Arc::clone(&objects));
