@@ -116,9 +116,20 @@ impl<'x> Parsed<'x> {
     /// Parses `raw` with `limits`. Never fails: see [`InboundEmail::readable`].
     #[must_use]
     pub fn new(raw: &'x [u8], limits: &Limits) -> Self {
-        let message = MessageParser::default().parse(raw);
-        let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
-        Self { message, email }
+        // mail-parser 0.11.9 can still panic on some malformed multiparts (our fuzz target found
+        // "Invalid part ID, could not find multipart."): such a message is unreadable, never a
+        // crash. Builds with panic = "abort" (the Lambda functions) cannot catch it; there the
+        // invocation fails, is retried, and lands in the dead-letter queue with the raw message
+        // kept in S3.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let message = MessageParser::default().parse(raw);
+            let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
+            (message, email)
+        }));
+        match parsed {
+            Ok((message, email)) => Self { message, email },
+            Err(_) => Self { message: None, email: InboundEmail::default() },
+        }
     }
 
     /// The decoded content of the attachment at `index` ([`Attachment::index`]).
