@@ -72,6 +72,25 @@ pub struct IntakeReceipt {
     pub acknowledged: bool,
 }
 
+/// What a channel adds to an intake beyond the complaint (email intake: the received message's
+/// record and flags; the signed Reply-To address of the acknowledgement).
+#[derive(Clone, Default)]
+pub struct IntakeExtras {
+    /// Timeline entries written with the case, in the same transaction.
+    pub events: Vec<CaseEvent>,
+    /// The acknowledgement's Reply-To for the numbered case, instead of `mail.reply_to`.
+    pub reply_to: Option<Arc<ReplyToFn>>,
+}
+
+/// Makes the Reply-To address for a case (e.g. one carrying a signed token).
+pub type ReplyToFn = dyn Fn(&CaseRef) -> Option<String> + Send + Sync;
+
+impl std::fmt::Debug for IntakeExtras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IntakeExtras").field("events", &self.events).finish_non_exhaustive()
+    }
+}
+
 /// Why intake failed. Nothing is lost: the caller keeps the raw input and may retry.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
@@ -91,14 +110,22 @@ impl IntakeService {
     /// [`IntakeError`]; a failed delivery after a stored case is not an error (the message stays
     /// pending and is retried), so the citizen always gets their reference.
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeReceipt, IntakeError> {
-        self.submit_by(request, Actor::System, self.clock.now(), None, true).await
+        self.submit_by(request, Actor::System, self.clock.now(), None, true, IntakeExtras::default()).await
+    }
+
+    /// [`IntakeService::submit`] with what the channel adds ([`IntakeExtras`]).
+    ///
+    /// # Errors
+    /// As [`IntakeService::submit`].
+    pub async fn submit_with(&self, request: IntakeRequest, extras: IntakeExtras) -> Result<IntakeReceipt, IntakeError> {
+        self.submit_by(request, Actor::System, self.clock.now(), None, true, extras).await
     }
 
     /// [`Self::submit`] for a complaint a member of staff took in (`actor`), received at `now`;
     /// `edit`, when given, changes the opened case before it is stored (the staff note) and
     /// returns the timeline entries that change adds; without `email_acknowledgement` no email
-    /// acknowledgement is queued (the caller sends a printed one). Used by
-    /// [`crate::staff::StaffActions`].
+    /// acknowledgement is queued (the caller sends a printed one); `extras` is what the channel
+    /// adds ([`IntakeExtras`]). Used by [`crate::staff::StaffActions`] and the channels.
     #[tracing::instrument(skip_all, fields(case_ref, channel))]
     pub(crate) async fn submit_by(
         &self,
@@ -107,6 +134,7 @@ impl IntakeService {
         now: DateTime<Utc>,
         edit: Option<CaseEdit>,
         email_acknowledgement: bool,
+        extras: IntakeExtras,
     ) -> Result<IntakeReceipt, IntakeError> {
         let IntakeRequest { complaint, source_key, possible_spam } = request;
         let span = Span::current();
@@ -130,6 +158,7 @@ impl IntakeService {
         let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
         let handler = self.config.organisation.default_handler.clone();
         let (mut case, mut events) = Case::open(provisional, complaint, now, handler, contact, rules, actor);
+        events.extend(extras.events.into_iter().map(|what| system_event(now, what)));
         if let Some(edit) = edit {
             let (edited, more) = edit(case);
             case = edited;
@@ -152,7 +181,7 @@ impl IntakeService {
             }
         }
         let mail = match recipient.filter(|_| !possible_spam && email_acknowledgement) {
-            Some(to) => match self.acknowledgement_plan(&case, to, now).await? {
+            Some(to) => match self.acknowledgement_plan(&case, to, now, extras.reply_to).await? {
                 Ok((compose, queued)) => {
                     composed = Some(queued);
                     Some(compose)
@@ -213,11 +242,12 @@ impl IntakeService {
         case: &Case,
         to: Mailbox,
         now: DateTime<Utc>,
+        reply_to: Option<Arc<ReplyToFn>>,
     ) -> Result<Result<(CaseMail, Arc<Mutex<Option<String>>>), NotQueuedReason>, IntakeError> {
         let recipient = recipient_key(&self.contact_key_secret, &to.address);
         let limit = self.config.mail.automatic_per_recipient_per_24h;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        if let Err(reason) = self.compose_acknowledgement(case, to.clone(), now, &nonce) {
+        if let Err(reason) = self.compose_acknowledgement(case, to.clone(), now, &nonce, reply_to.as_deref()) {
             error!(kind = ?reason, "acknowledgement not composed");
             return Ok(Err(reason));
         }
@@ -241,7 +271,7 @@ impl IntakeService {
                 }
                 return mail;
             }
-            match this.compose_acknowledgement(case, to.clone(), now, &nonce) {
+            match this.compose_acknowledgement(case, to.clone(), now, &nonce, reply_to.as_deref()) {
                 Ok(email) => {
                     let message = QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement);
                     mail.0.push(system_event(
@@ -273,11 +303,14 @@ impl IntakeService {
         to: Mailbox,
         now: DateTime<Utc>,
         nonce: &str,
+        reply_to_for: Option<&ReplyToFn>,
     ) -> Result<OutboundEmail, NotQueuedReason> {
         let from_address =
             EmailAddress::parse(&self.config.mail.from).map_err(|_| NotQueuedReason::SenderConfiguration)?;
-        let reply_to = match &self.config.mail.reply_to {
-            Some(raw) => Some(EmailAddress::parse(raw).map_err(|_| NotQueuedReason::SenderConfiguration)?),
+        let reply_raw =
+            reply_to_for.and_then(|make| make(case.reference())).or_else(|| self.config.mail.reply_to.clone());
+        let reply_to = match reply_raw {
+            Some(raw) => Some(EmailAddress::parse(&raw).map_err(|_| NotQueuedReason::SenderConfiguration)?),
             None => None,
         };
         let rendered = self.templates.acknowledgement(case, &self.config).map_err(|_| NotQueuedReason::Template)?;

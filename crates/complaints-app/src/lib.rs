@@ -7,6 +7,7 @@ pub mod contact;
 pub mod escalations;
 pub mod export;
 pub mod export_notice;
+pub mod email_intake;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;
@@ -23,6 +24,9 @@ pub mod users;
 pub mod testing;
 #[cfg(feature = "testing")]
 pub mod testing_read;
+
+#[cfg(feature = "testing")]
+pub mod memory_objects;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

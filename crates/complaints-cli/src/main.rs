@@ -5,6 +5,7 @@ mod case_cmd;
 mod export_cmd;
 mod learning_cmd;
 mod scan_cmd;
+mod ingest_email_cmd;
 mod serve;
 mod staff_ctx;
 mod users_cmd;
@@ -38,6 +39,8 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Run the breach scan now (or `--at`): print the deadline digests and send them to the mail folder.
     Scan(scan_cmd::ScanArgs),
+    /// Take in .eml files through email intake; one line (or JSON object) per file.
+    IngestEmail(ingest_email_cmd::IngestEmailArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -75,5 +78,6 @@ fn main() -> ExitCode {
         Command::Users(command) => users_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
+        Command::IngestEmail(args) => ingest_email_cmd::run(args),
     }
 }

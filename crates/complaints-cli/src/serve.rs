@@ -224,6 +224,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let staff = StaffActions::from_intake(&intake, sqlite.clone());
     let users = BearerUsers::from_data_dir(&args.data_dir).context("the users file is not valid")?;
     let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
+    // Email intake watches data/inbox for .eml files (crate::ingest_email_cmd).
+    let email_intake = crate::ingest_email_cmd::email_intake(intake.clone(), &args.data_dir, &secret)?;
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
     let pages = state.pages();
@@ -241,6 +243,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Delivers what an earlier run left pending (a crash, an outage), then keeps retrying.
     let delivery = Delivery::new(store, mailer, clock);
     let deliverer = tokio::spawn(deliver_pending(delivery));
+    let inbox = tokio::spawn(crate::ingest_email_cmd::watch_inbox(email_intake, args.data_dir.clone()));
     // Tests and scripts read this line to find the port.
     if mail_page {
         println!(
@@ -265,6 +268,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await;
     deliverer.abort();
     scanner.abort();
+    inbox.abort();
     served.context("the server failed")?;
     println!("complaints: stopped");
     Ok(())

@@ -413,6 +413,16 @@ pub enum CaseEvent {
     CorrespondenceAfterFinalResponse {
         correspondence: CorrespondenceAfterFinalResponse,
     },
+    /// An email was received for the case: the complaint's own message, or correspondence on it
+    /// (the reply text without the quoted history). The raw message is kept at `raw_key`.
+    EmailReceived {
+        email: ReceivedEmail,
+    },
+    /// The mail that opened this case names another case in its subject, but its sender is not a
+    /// party to that case, so it was not joined to it (threading cannot be hijacked by a subject).
+    PossiblyAbout {
+        reference: String,
+    },
     /// R25: the points of complaint were amended after the acknowledgement.
     PointsOfComplaintAmended {
         amendment: PointsAmendment,
@@ -556,6 +566,41 @@ pub enum NotQueuedReason {
     NoAddress,
 }
 
+/// An email as recorded on a case's timeline: enough for staff to find the raw message and its
+/// attachments, and the text that matters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReceivedEmail {
+    /// The sender's Message-ID (without angle brackets), when it had one.
+    pub message_id: Option<String>,
+    /// Where the raw message is kept in the object store.
+    pub raw_key: String,
+    /// Our addresses it was sent to (one email to two addresses is one record).
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// For correspondence: the reply text, without the quoted history.
+    #[serde(default)]
+    pub reply_text: Option<String>,
+    #[serde(default)]
+    pub attachments: Vec<EmailAttachment>,
+    /// Arrived on a case that was already closed.
+    #[serde(default)]
+    pub on_closed_case: bool,
+}
+
+/// An attachment of a received email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the decoded content.
+    pub sha256: String,
+    /// Where the content is kept in the object store; `None` when it was held back.
+    pub stored_key: Option<String>,
+    /// Why it was held back (`executable`, `too-large`, `too-many`), if it was.
+    pub held: Option<String>,
+}
+
 /// Why a case is flagged for staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -566,6 +611,17 @@ pub enum StaffFlag {
     OverMailCap,
     /// A message to the complainant could not be delivered.
     UndeliverableMail,
+    /// Email intake: the mail names another case it was not joined to (see `PossiblyAbout`).
+    PossiblyAboutAnotherCase,
+    /// Email intake: mail arrived on a case that is closed (an escalation request or post-closure
+    /// contact, R40).
+    MailOnClosedCase,
+    /// Email intake: the spam or virus scan failed; kept, never acknowledged.
+    QuarantinedMail,
+    /// Email intake: an attachment was held back (an executable type, or over the size limit).
+    AttachmentHeld,
+    /// A recipient reported mail we sent as abuse (a feedback-loop complaint).
+    MailComplaint,
 }
 
 impl CaseEvent {

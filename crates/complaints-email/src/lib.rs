@@ -1,0 +1,385 @@
+//! Inbound email at the edge: raw MIME (as SES stored it, or an `.eml` file) becomes an
+//! [`InboundEmail`] — sender, threading ids, the text (HTML converted when there is no plain
+//! text), the reply without its quoted history, attachments with name, type, size and SHA-256,
+//! and whether a robot or a delivery report sent it. Parsing never fails and never panics: a
+//! message too broken to read still gives a model (with nothing in it), so the caller can always
+//! record an outcome.
+
+pub mod attachments;
+pub mod quote;
+pub mod robots;
+pub mod token;
+
+use chrono::{DateTime, TimeZone, Utc};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+pub use attachments::{Attachment, Held};
+pub use robots::{Automated, Report, ReportKind};
+
+/// SES receives messages up to 40 MB (its documented limit, headers included).
+pub const SES_MAX_MESSAGE_BYTES: usize = 40 * 1024 * 1024;
+
+/// What parsing accepts. Configurable per organisation; the defaults suit a council mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Larger messages are kept raw but not taken in (outcome `rejected`).
+    pub max_message_bytes: usize,
+    /// Larger attachments are recorded (name, type, size, hash) but held back.
+    pub max_attachment_bytes: usize,
+    /// Attachments after this many are recorded as held back.
+    pub max_attachments: usize,
+    /// File name extensions (lower case, no dot) that are never stored with a case: executables
+    /// and scripts a member of staff could run by opening them.
+    pub blocked_extensions: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: SES_MAX_MESSAGE_BYTES,
+            max_attachment_bytes: 25 * 1024 * 1024,
+            max_attachments: 50,
+            blocked_extensions: attachments::DEFAULT_BLOCKED_EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
+        }
+    }
+}
+
+/// An address as the message gave it: the display name and the address (when it had a usable one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sender {
+    pub name: Option<String>,
+    /// Lower-cased domain, as written otherwise; `None` when the header had no address at all.
+    pub address: Option<String>,
+}
+
+/// One received message, parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboundEmail {
+    /// The message parsed at all (false: no headers or no body could be read).
+    pub readable: bool,
+    /// The sender's Message-ID, without angle brackets.
+    pub message_id: Option<String>,
+    /// In-Reply-To then References ids, without angle brackets, in order, each once.
+    pub thread_ids: Vec<String>,
+    pub from: Option<Sender>,
+    /// Every address in To, Cc, Delivered-To and X-Original-To (lower case), each once.
+    pub recipients: Vec<String>,
+    pub date: Option<DateTime<Utc>>,
+    pub subject: String,
+    /// The whole text: the plain text part, else the HTML part as readable text, else the text of
+    /// a forwarded message.
+    pub text: String,
+    /// The text without quoted history (what a reply adds).
+    pub reply_text: String,
+    pub attachments: Vec<Attachment>,
+    /// Forwarded messages (`message/rfc822` parts) anywhere in the message.
+    pub forwarded: usize,
+    /// Why a robot sent it (RFC 3834 and friends), if one did.
+    pub automated: Option<Automated>,
+    /// A delivery status, feedback (abuse) or disposition report, with the ids it is about.
+    pub report: Option<Report>,
+}
+
+/// Parses `raw` with `limits`. Never fails: see [`InboundEmail::readable`].
+#[must_use]
+pub fn parse(raw: &[u8], limits: &Limits) -> InboundEmail {
+    Parsed::new(raw, limits).email
+}
+
+/// Old Mac mail uses a bare CR as its line ending, which MIME parsers read as one long header line.
+/// Returns the message with CRLF line endings when it has CRs and no LF at all, else `None` (parse
+/// the bytes as they are).
+#[must_use]
+pub fn bare_cr_to_crlf(raw: &[u8]) -> Option<Vec<u8>> {
+    if raw.contains(&b'\n') || !raw.contains(&b'\r') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 32);
+    for &byte in raw {
+        out.push(byte);
+        if byte == b'\r' {
+            out.push(b'\n');
+        }
+    }
+    Some(out)
+}
+
+/// A parsed message that still borrows the raw bytes, so attachments can be stored without
+/// copying the whole message again.
+#[derive(Debug)]
+pub struct Parsed<'x> {
+    message: Option<Message<'x>>,
+    pub email: InboundEmail,
+}
+
+impl<'x> Parsed<'x> {
+    /// Parses `raw` with `limits`. Never fails: see [`InboundEmail::readable`].
+    #[must_use]
+    pub fn new(raw: &'x [u8], limits: &Limits) -> Self {
+        // mail-parser 0.11.9 can still panic on some malformed multiparts (our fuzz target found
+        // "Invalid part ID, could not find multipart."): such a message is unreadable, never a
+        // crash. Builds with panic = "abort" (the Lambda functions) cannot catch it; there the
+        // invocation fails, is retried, and lands in the dead-letter queue with the raw message
+        // kept in S3.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let message = MessageParser::default().parse(raw);
+            let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
+            (message, email)
+        }));
+        match parsed {
+            Ok((message, email)) => Self { message, email },
+            Err(_) => Self { message: None, email: InboundEmail::default() },
+        }
+    }
+
+    /// The decoded content of the attachment at `index` ([`Attachment::index`]).
+    #[must_use]
+    pub fn attachment_bytes(&self, index: u32) -> Option<&[u8]> {
+        self.message.as_ref()?.attachment(index).map(MessagePart::contents)
+    }
+
+    /// The model, and the parts' contents to take attachments from.
+    #[must_use]
+    pub fn split(self) -> (InboundEmail, Contents<'x>) {
+        (self.email, Contents { message: self.message })
+    }
+}
+
+/// The decoded parts of a parsed message, from which attachments are taken (moved out, not
+/// copied: a 40 MB message must not be held three times over).
+#[derive(Debug)]
+pub struct Contents<'x> {
+    message: Option<Message<'x>>,
+}
+
+impl Contents<'_> {
+    /// The content of the attachment at `index`, moved out of the message when it was decoded
+    /// (base64, quoted-printable) and copied only when it is a slice of the raw bytes. A second
+    /// call for the same index gives `None`.
+    pub fn take_attachment(&mut self, index: u32) -> Option<Vec<u8>> {
+        let message = self.message.as_mut()?;
+        let part_id = usize::try_from(*message.attachments.get(usize::try_from(index).ok()?)?).ok()?;
+        let part = message.parts.get_mut(part_id)?;
+        match std::mem::replace(&mut part.body, PartType::Multipart(Vec::new())) {
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => Some(bytes.into_owned()),
+            PartType::Text(text) | PartType::Html(text) => Some(text.into_owned().into_bytes()),
+            PartType::Message(inner) => Some(inner.raw_message.into_owned()),
+            PartType::Multipart(_) => None,
+        }
+    }
+}
+
+fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
+    let message_id = message.message_id().and_then(clean_id);
+    let mut thread_ids = Vec::new();
+    for value in [message.in_reply_to(), message.references()] {
+        for id in header_ids(value) {
+            if !thread_ids.contains(&id) {
+                thread_ids.push(id);
+            }
+        }
+    }
+    let from = message.from().and_then(first_sender);
+    let mut recipients = Vec::new();
+    for address in [message.to(), message.cc()].into_iter().flatten() {
+        for addr in address.iter() {
+            push_address(&mut recipients, addr.address());
+        }
+    }
+    for name in ["Delivered-To", "X-Original-To"] {
+        for value in message.header_values(name) {
+            if let Some(text) = value.as_text() {
+                push_address(&mut recipients, Some(text.trim().trim_start_matches('<').trim_end_matches('>')));
+            }
+        }
+    }
+    let date = message.date().filter(|d| d.is_valid()).and_then(|d| Utc.timestamp_opt(d.to_timestamp(), 0).single());
+    let subject = message.subject().map(one_line).unwrap_or_default();
+
+    let mut text = body_text(message);
+    let (attachments, forwarded, forwarded_text) = attachments::collect(message, limits);
+    if text.trim().is_empty()
+        && let Some(inner) = forwarded_text
+    {
+        text = inner;
+    }
+    let reply_text = quote::reply_part(&text);
+    let report = robots::report(message);
+    let automated = robots::automated(message, from.as_ref(), report.as_ref());
+
+    InboundEmail {
+        readable: true,
+        message_id,
+        thread_ids,
+        from,
+        recipients,
+        date,
+        subject,
+        text,
+        reply_text,
+        attachments,
+        forwarded,
+        automated,
+        report,
+    }
+}
+
+/// The readable text of a message: its text bodies joined; else its HTML bodies as text.
+pub(crate) fn body_text(message: &Message<'_>) -> String {
+    let mut text = String::new();
+    for part in message.text_bodies() {
+        match &part.body {
+            PartType::Text(t) => push_block(&mut text, t),
+            PartType::Html(h) => push_block(&mut text, &mail_parser::decoders::html::html_to_text(h)),
+            _ => {}
+        }
+    }
+    if text.trim().is_empty() {
+        for part in message.html_bodies() {
+            if let PartType::Html(h) = &part.body {
+                push_block(&mut text, &mail_parser::decoders::html::html_to_text(h));
+            }
+        }
+    }
+    // NUL and other control characters (bar line breaks and tabs) never reach a case.
+    text.retain(|c| !c.is_control() || matches!(c, '\n' | '\t'));
+    text
+}
+
+fn push_block(text: &mut String, block: &str) {
+    if !text.is_empty() {
+        text.push_str("\n\n");
+    }
+    text.push_str(&block.replace("\r\n", "\n").replace('\r', "\n"));
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn first_sender(address: &Address<'_>) -> Option<Sender> {
+    let addr = address.iter().next()?;
+    let name = addr.name().map(one_line).filter(|n| !n.is_empty());
+    let address = addr.address().map(normalise_address).filter(|a| a.contains('@'));
+    (name.is_some() || address.is_some()).then_some(Sender { name, address })
+}
+
+/// `Jo@Example.ORG` → `Jo@example.org`: the domain is case-insensitive, the local part may not be.
+#[must_use]
+pub fn normalise_address(address: &str) -> String {
+    let trimmed = address.trim();
+    match trimmed.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+        None => trimmed.to_owned(),
+    }
+}
+
+fn push_address(list: &mut Vec<String>, address: Option<&str>) {
+    if let Some(address) = address.map(|a| a.trim().to_lowercase()).filter(|a| a.contains('@'))
+        && !list.contains(&address)
+    {
+        list.push(address);
+    }
+}
+
+/// The message ids in an In-Reply-To or References value, cleaned.
+fn header_ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => clean_id(id).into_iter().collect(),
+        HeaderValue::TextList(ids) => ids.iter().filter_map(|id| clean_id(id)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A Message-ID without angle brackets or spaces; `None` when nothing is left or it is absurd.
+#[must_use]
+pub fn clean_id(id: &str) -> Option<String> {
+    let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
+    (!id.is_empty() && id.len() <= 998 && !id.chars().any(|c| c.is_whitespace() || c.is_control()))
+        .then(|| id.to_owned())
+}
+
+/// The content type of a part as `type/subtype`, lower case; `text/plain` when it has none.
+pub(crate) fn content_type_of<'x>(part: &impl MimeHeaders<'x>) -> String {
+    part.content_type().map_or_else(
+        || "text/plain".to_owned(),
+        |ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub).to_lowercase(),
+            None => ct.ctype().to_lowercase(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_message_gives_its_sender_ids_text_and_reply() {
+        let raw = b"From: Jo Bloggs <Jo@Example.ORG>\r\nTo: complaints@council.example\r\n\
+Subject: Bins\r\n  not collected\r\nMessage-ID: <abc@mail.example>\r\nIn-Reply-To: <ours.1@council.example>\r\n\
+References: <older@council.example> <ours.1@council.example>\r\nDate: Mon, 2 Mar 2026 10:00:00 +0000\r\n\r\n\
+The bins were missed again.\r\n\r\nOn Mon, 2 Mar 2026, Council wrote:\r\n> We have received your complaint.\r\n";
+        let email = parse(raw, &Limits::default());
+        assert!(email.readable);
+        assert_eq!(email.message_id.as_deref(), Some("abc@mail.example"));
+        assert_eq!(email.thread_ids, ["ours.1@council.example", "older@council.example"]);
+        let from = email.from.expect("from");
+        assert_eq!((from.name.as_deref(), from.address.as_deref()), (Some("Jo Bloggs"), Some("Jo@example.org")));
+        assert_eq!(email.recipients, ["complaints@council.example"]);
+        assert_eq!(email.subject, "Bins not collected");
+        assert_eq!(email.reply_text, "The bins were missed again.");
+        assert!(email.text.contains("We have received"));
+        assert!(email.date.is_some());
+        assert!(email.automated.is_none() && email.report.is_none());
+    }
+
+    #[test]
+    fn html_only_mail_becomes_readable_text() {
+        let raw = b"From: a@b.example\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>The <b>road</b> is broken.</p></body></html>";
+        let email = parse(raw, &Limits::default());
+        assert!(email.text.contains("The road is broken."), "{}", email.text);
+        assert!(!email.text.contains('<'));
+    }
+
+    #[test]
+    fn a_message_without_from_date_or_message_id_still_parses() {
+        let email = parse(b"Subject: hello\r\n\r\nJust text", &Limits::default());
+        assert!(email.readable);
+        assert_eq!((email.from, email.date, email.message_id), (None, None, None));
+        assert_eq!(email.text, "Just text");
+    }
+
+    #[test]
+    fn bare_cr_line_endings_are_read_as_lines() {
+        let raw = b"From: jo@example.org\rSubject: old mac\rAuto-Submitted: auto-replied\r\rHello\r";
+        let fixed = bare_cr_to_crlf(raw).expect("converted");
+        let email = parse(&fixed, &Limits::default());
+        assert_eq!(email.subject, "old mac");
+        assert!(email.automated.is_some());
+        assert_eq!(bare_cr_to_crlf(b"a\r\nb"), None);
+    }
+
+    #[test]
+    fn nothing_at_all_is_unreadable_rather_than_an_error() {
+        assert!(!parse(b"", &Limits::default()).readable);
+    }
+
+    #[test]
+    fn encoded_words_and_legacy_charsets_are_decoded() {
+        let raw = "From: =?ISO-8859-1?Q?Andr=E9?= <a@b.example>\r\nSubject: =?koi8-r?B?8NLJ18XU?=\r\n\
+Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\n";
+        let email = parse(raw.as_bytes(), &Limits::default());
+        assert_eq!(email.from.and_then(|f| f.name).as_deref(), Some("André"));
+        assert_eq!(email.subject, "Привет");
+        assert_eq!(email.text.trim(), "café");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_parse_without_panicking(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let email = parse(&raw, &Limits::default());
+            proptest::prop_assert!(email.reply_text.len() <= email.text.len());
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The intake-email function's parts: configuration, the clients built by the first event, and
+//! one SES receipt event taken in record by record.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::ses::{SimpleEmailEvent, SimpleEmailRecord};
+use complaints_app::email_intake::{EmailIntake, EmailIntakeError, Envelope, RawEmail};
+use complaints_app::intake::IntakeService;
+use complaints_app::object_store::{ObjectStore, ObjectStoreError};
+use complaints_app::ports::SystemClock;
+use complaints_aws::TrustRoots;
+use complaints_core::complaint::EmailAddress;
+use complaints_core::config::OrgConfig;
+use complaints_email::Limits;
+use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_mail::templates::Templates;
+use complaints_mail_ses::SesMailer;
+use complaints_s3::{S3ObjectStore, s3_client};
+use complaints_store_dynamodb::DynamoDbCaseStore;
+use serde::Serialize;
+
+/// Names of the variables, as the template sets them.
+pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
+pub(crate) const SENDER: &str = "SENDER";
+pub(crate) const ORG_NAME: &str = "ORG_NAME";
+pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
+pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
+pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
+pub(crate) const REPLY_TOKEN_KEY_PARAM: &str = "REPLY_TOKEN_KEY_PARAM";
+pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+pub(crate) const MAIL_BUCKET: &str = "MAIL_BUCKET";
+pub(crate) const MAIL_PREFIX: &str = "MAIL_PREFIX";
+
+/// Shortest key accepted from SSM: 256 bits.
+const MIN_KEY_LEN: usize = 32;
+
+/// What the function reads from its environment (secrets are SSM parameter names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Config {
+    pub(crate) table_name: String,
+    pub(crate) sender: EmailAddress,
+    pub(crate) org_name: String,
+    pub(crate) reference_prefix: String,
+    pub(crate) config_set: Option<String>,
+    pub(crate) contact_key_param: String,
+    pub(crate) reply_token_key_param: String,
+    pub(crate) org_config_param: Option<String>,
+    /// The bucket the receipt rule's S3 action writes to (attachments are kept there too).
+    pub(crate) mail_bucket: String,
+    /// The receipt rule's object key prefix: the raw message is at `<prefix><SES message id>`.
+    /// A Lambda-action event carries no bucket or key, so this must match the rule's S3 action.
+    pub(crate) mail_prefix: String,
+}
+
+impl Config {
+    /// # Errors
+    /// [`EnvError`] naming the first missing or invalid variable.
+    pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
+        Ok(Self {
+            table_name: env.required(TABLE_NAME)?,
+            sender: env.parsed(SENDER, EmailAddress::parse)?,
+            org_name: env.required(ORG_NAME)?,
+            reference_prefix: env.parsed(REFERENCE_PREFIX, |prefix| {
+                complaints_core::reference::validate_prefix(prefix).map(|()| prefix.to_owned())
+            })?,
+            config_set: env.optional(CONFIG_SET),
+            contact_key_param: env.required(CONTACT_KEY_PARAM)?,
+            reply_token_key_param: env.required(REPLY_TOKEN_KEY_PARAM)?,
+            org_config_param: env.optional(ORG_CONFIG_PARAM),
+            mail_bucket: env.required(MAIL_BUCKET)?,
+            mail_prefix: env.optional(MAIL_PREFIX).unwrap_or_default(),
+        })
+    }
+
+    /// The organisation configuration: the TOML from SSM when named (else the built-in one without
+    /// its placeholder contact details), with the stack's name, prefix and sender on top.
+    fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, complaints_core::config::ConfigError> {
+        let mut org = match toml {
+            Some(text) => OrgConfig::from_toml_str(text)?,
+            None => {
+                let mut builtin = OrgConfig::builtin();
+                builtin.organisation.phone = None;
+                builtin.organisation.address = None;
+                builtin.organisation.email = Some(self.sender.as_str().to_owned());
+                builtin
+            }
+        };
+        org.organisation.name.clone_from(&self.org_name);
+        org.organisation.reference_prefix.clone_from(&self.reference_prefix);
+        org.mail.from = self.sender.as_str().to_owned();
+        Ok(org)
+    }
+
+    /// Where a record's raw message is: the S3 action's own bucket and key when the event is the
+    /// S3 action's, else the configured bucket and `<prefix><SES message id>`.
+    pub(crate) fn object_of(&self, record: &SimpleEmailRecord) -> Option<(String, String)> {
+        let action = &record.ses.receipt.action;
+        if let (Some(bucket), Some(key)) = (&action.bucket_name, &action.object_key) {
+            return Some((bucket.clone(), key.clone()));
+        }
+        let id = record.ses.mail.message_id.as_deref().filter(|id| !id.is_empty())?;
+        Some((self.mail_bucket.clone(), format!("{}{id}", self.mail_prefix)))
+    }
+}
+
+/// The clients and the intake, built once by the first event.
+pub(crate) struct Ready {
+    pub(crate) intake: EmailIntake,
+    /// The raw-mail bucket, read per record.
+    pub(crate) objects: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for Ready {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ready").finish_non_exhaustive()
+    }
+}
+
+/// Why the function could not get ready.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PrepareError {
+    #[error("cannot read the keys: {0}")]
+    Parameters(#[from] ParameterError),
+    #[error("the organisation configuration is invalid: {0}")]
+    OrgConfig(#[from] complaints_core::config::ConfigError),
+    #[error(transparent)]
+    Aws(#[from] complaints_aws::LambdaSdkError),
+}
+
+impl StartupError for PrepareError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Parameters(err) if err.is_transient())
+    }
+}
+
+/// Reads the keys and builds the store, mailer and object store behind [`EmailIntake`].
+///
+/// # Errors
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
+    let aws = complaints_aws::lambda_sdk_config(roots)?;
+    let mut names = vec![config.contact_key_param.as_str(), config.reply_token_key_param.as_str()];
+    names.extend(config.org_config_param.as_deref());
+    let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
+    let toml = match &config.org_config_param {
+        Some(name) => Some(found.text(name)?.to_owned()),
+        None => None,
+    };
+    let org = config.org_config(toml.as_deref())?;
+    let calendar = org.calendar();
+    let intake = IntakeService {
+        store: Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
+        clock: Arc::new(SystemClock),
+        config: Arc::new(org),
+        calendar: Arc::new(calendar),
+        templates: Arc::new(Templates::builtin()),
+        contact_key_secret: found.key(&config.contact_key_param, MIN_KEY_LEN)?.into(),
+    };
+    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(s3_client(&aws), config.mail_bucket.clone()));
+    let intake = EmailIntake {
+        intake,
+        objects: Arc::clone(&objects),
+        limits: Limits::default(),
+        reply_token_key: found.key(&config.reply_token_key_param, MIN_KEY_LEN)?.into(),
+    };
+    Ok(Ready { intake, objects })
+}
+
+/// One record's outcome, returned to Lambda (and so to the logs of the asynchronous invoke).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct RecordOutcome {
+    pub(crate) ses_message_id: Option<String>,
+    pub(crate) outcome: &'static str,
+    pub(crate) reference: Option<String>,
+    pub(crate) reason: Option<String>,
+}
+
+/// Why an event could not be taken in now (the invocation fails and Lambda retries it).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HandleError {
+    #[error("the record names no message (no SES message id)")]
+    NoMessage,
+    #[error("could not read the raw message from S3")]
+    Raw(#[source] ObjectStoreError),
+    #[error(transparent)]
+    Intake(#[from] EmailIntakeError),
+}
+
+/// Takes in every record of the event. A record's raw message is read from the bucket the
+/// receipt rule wrote it to; the verdicts decide quarantine.
+///
+/// # Errors
+/// [`HandleError`] for the first record that could not be taken in; records before it are done
+/// and a retry finds them already taken in.
+pub(crate) async fn handle(
+    intake: &EmailIntake,
+    objects: &Arc<dyn ObjectStore>,
+    config: &Config,
+    event: &SimpleEmailEvent,
+) -> Result<Vec<RecordOutcome>, HandleError> {
+    let mut outcomes = Vec::with_capacity(event.records.len());
+    for record in &event.records {
+        let (bucket, key) = config.object_of(record).ok_or(HandleError::NoMessage)?;
+        if bucket != config.mail_bucket {
+            // The function may read only its own bucket; a rule writing elsewhere is a deployment error.
+            tracing::error!("the receipt rule wrote to another bucket than MAIL_BUCKET");
+        }
+        let bytes = objects.get(&key).await.map_err(|error| {
+            tracing::error!(error.message = %complaints_lambda::error_chain(&error), "raw message not readable");
+            HandleError::Raw(error)
+        })?;
+        let receipt = &record.ses.receipt;
+        let failed = |status: &Option<String>| status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("FAIL"));
+        let envelope = Envelope {
+            ses_message_id: record.ses.mail.message_id.clone(),
+            recipients: receipt.recipients.clone(),
+            spam_failed: failed(&receipt.spam_verdict.status),
+            virus_failed: failed(&receipt.virus_verdict.status),
+        };
+        let ingested = intake.ingest(RawEmail { bytes: &bytes, stored_at: Some(&key) }, &envelope).await?;
+        outcomes.push(RecordOutcome {
+            ses_message_id: envelope.ses_message_id,
+            outcome: ingested.outcome.kind(),
+            reference: ingested.outcome.reference().map(ToString::to_string),
+            reason: ingested.outcome.reason().map(str::to_owned),
+        });
+    }
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+#[path = "handler/tests.rs"]
+mod tests;
