@@ -87,8 +87,31 @@ impl IntakeService {
     /// # Errors
     /// [`IntakeError`]; a failed delivery after a stored case is not an error (the message stays
     /// pending and is retried), so the citizen always gets their reference.
-    #[tracing::instrument(skip_all, fields(case_ref, channel))]
     pub async fn submit(&self, request: IntakeRequest) -> Result<IntakeReceipt, IntakeError> {
+        self.submit_to(request, None).await
+    }
+
+    /// [`IntakeService::submit`] for a complaint that came as a private message on a social media
+    /// channel (R50): without an email address, the acknowledgement goes back privately to
+    /// `reply_to` through the same durable outbound path and per-recipient cap
+    /// ([`crate::social`]).
+    ///
+    /// # Errors
+    /// As [`IntakeService::submit`].
+    pub async fn submit_social(
+        &self,
+        request: IntakeRequest,
+        reply_to: crate::social::SocialAddress,
+    ) -> Result<IntakeReceipt, IntakeError> {
+        self.submit_to(request, Some(reply_to)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(case_ref, channel))]
+    async fn submit_to(
+        &self,
+        request: IntakeRequest,
+        social: Option<crate::social::SocialAddress>,
+    ) -> Result<IntakeReceipt, IntakeError> {
         let IntakeRequest { complaint, source_key, possible_spam } = request;
         let span = Span::current();
         span.record("channel", complaint.channel.as_str());
@@ -100,11 +123,16 @@ impl IntakeService {
         let provisional = CaseRef::new(&self.config.organisation.reference_prefix, year, 0)
             .map_err(|e: CaseRefError| IntakeError::Config(Box::new(e)))?;
         // R51: anonymous complaints are tracked but nobody is messaged.
-        let recipient = complaint.complainant.as_ref().and_then(|person| {
-            // The To name is shown by mail clients: only a name that looks like one (no links).
-            let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
-            person.email.clone().map(|address| Mailbox { name, address })
-        });
+        let recipient = complaint
+            .complainant
+            .as_ref()
+            .and_then(|person| {
+                // The To name is shown by mail clients: only a name that looks like one (no links).
+                let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
+                person.email.clone().map(|address| AckTarget::Email(Mailbox { name, address }))
+            })
+            // R50: no email address, but a private channel back to the sender.
+            .or_else(|| complaint.complainant.as_ref().and(social).map(AckTarget::Social));
         let contact = complaint
             .complainant
             .as_ref()
@@ -188,13 +216,13 @@ impl IntakeService {
     async fn acknowledgement_plan(
         &self,
         case: &Case,
-        to: Mailbox,
+        to: AckTarget,
         now: DateTime<Utc>,
     ) -> Result<Result<(CaseMail, Arc<Mutex<Option<String>>>), NotQueuedReason>, IntakeError> {
-        let recipient = recipient_key(&self.contact_key_secret, &to.address);
+        let recipient = recipient_key(&self.contact_key_secret, &to.address());
         let limit = self.config.mail.automatic_per_recipient_per_24h;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        if let Err(reason) = self.compose_acknowledgement(case, to.clone(), now, &nonce) {
+        if let Err(reason) = self.compose_target(case, &to, now, &nonce) {
             error!(kind = ?reason, "acknowledgement not composed");
             return Ok(Err(reason));
         }
@@ -218,9 +246,8 @@ impl IntakeService {
                 }
                 return mail;
             }
-            match this.compose_acknowledgement(case, to.clone(), now, &nonce) {
-                Ok(email) => {
-                    let message = QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement);
+            match this.compose_target(case, &to, now, &nonce) {
+                Ok(message) => {
                     mail.0.push(system_event(
                         now,
                         CaseEvent::MessageQueued {
@@ -240,6 +267,24 @@ impl IntakeService {
             mail
         });
         Ok(Ok((compose, queued)))
+    }
+
+    /// The acknowledgement for `to`, ready to queue.
+    fn compose_target(
+        &self,
+        case: &Case,
+        to: &AckTarget,
+        now: DateTime<Utc>,
+        nonce: &str,
+    ) -> Result<QueuedMessage, NotQueuedReason> {
+        match to {
+            AckTarget::Email(mailbox) => self
+                .compose_acknowledgement(case, mailbox.clone(), now, nonce)
+                .map(|email| QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement)),
+            AckTarget::Social(address) => {
+                crate::social::compose_acknowledgement(case, &self.config, address, now, nonce)
+            }
+        }
     }
 
     /// The acknowledgement as a message: our own Message-ID so replies thread to the case,
@@ -282,6 +327,25 @@ impl IntakeService {
             in_reply_to,
             case_ref: Some(case.reference().clone()),
         })
+    }
+}
+
+/// Where the acknowledgement goes: an email address, or back through the social media channel
+/// the complaint came on (R50).
+#[derive(Debug, Clone)]
+enum AckTarget {
+    Email(Mailbox),
+    Social(crate::social::SocialAddress),
+}
+
+impl AckTarget {
+    /// The address the per-recipient cap counts by (a social sender's is its reserved
+    /// `.invalid` form, so the cap never meets a real inbox).
+    fn address(&self) -> EmailAddress {
+        match self {
+            Self::Email(mailbox) => mailbox.address.clone(),
+            Self::Social(address) => address.to_email_address(),
+        }
     }
 }
 

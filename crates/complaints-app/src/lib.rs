@@ -6,9 +6,13 @@ pub mod intake;
 pub mod object_store;
 pub mod outbound;
 pub mod ports;
+pub mod social;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+#[cfg(feature = "testing")]
+pub mod testing_objects;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;
