@@ -344,7 +344,7 @@ impl AckTarget {
     fn address(&self) -> EmailAddress {
         match self {
             Self::Email(mailbox) => mailbox.address.clone(),
-            Self::Social(address) => address.to_email_address(),
+            Self::Social(address) => address.person_address(),
         }
     }
 }

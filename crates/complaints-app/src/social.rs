@@ -108,6 +108,9 @@ pub struct SocialAddress {
     pub account: String,
     pub user: String,
     address: EmailAddress,
+    /// The person on the platform whichever of our accounts they wrote to: what the
+    /// per-recipient cap counts.
+    person: EmailAddress,
 }
 
 /// Platform ids are digits (page-scoped ids, phone number ids, X ids) or, for WhatsApp's
@@ -131,13 +134,20 @@ impl SocialAddress {
         let account = account.to_ascii_lowercase();
         let address =
             EmailAddress::parse(&format!("{user}@{account}.{}.{SOCIAL_DOMAIN}", transport.as_str())).ok()?;
-        Some(Self { transport, account, user: user.to_owned(), address })
+        let person = EmailAddress::parse(&format!("{user}@{}.{SOCIAL_DOMAIN}", transport.as_str())).ok()?;
+        Some(Self { transport, account, user: user.to_owned(), address, person })
     }
 
     /// The reserved `.invalid` address this recipient is queued under.
     #[must_use]
     pub fn to_email_address(&self) -> EmailAddress {
         self.address.clone()
+    }
+
+    /// The person's reserved address without our account: the per-recipient cap's identity.
+    #[must_use]
+    pub fn person_address(&self) -> EmailAddress {
+        self.person.clone()
     }
 
     /// The social recipient an address stands for, if it is one.
