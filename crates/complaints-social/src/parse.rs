@@ -25,9 +25,21 @@ fn id_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// A sender id a reply address can hold (digits, letters, `.`, `-`, `_`).
+/// A person's id on Messenger, Instagram and X (page- and app-scoped ids, X user ids) and a
+/// WhatsApp number: digits only, as the platforms issue them.
 fn plain_user(id: &str) -> bool {
-    SocialAddress::new(SocialTransport::X, "1", id).is_some()
+    id.len() <= 32 && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A WhatsApp business-scoped user id (`US.1234…`): a country code, a dot, letters, digits, dots.
+fn whatsapp_user_id(id: &str) -> bool {
+    let Some((country, rest)) = id.split_once('.') else {
+        return false;
+    };
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && SocialAddress::new(SocialTransport::WhatsApp, "1", id).is_some()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.')
 }
 
 /// One of our account ids as a reply address can hold it (digits, letters, `-`).
@@ -178,8 +190,13 @@ fn whatsapp_entry(entry: &Value, events: &mut Vec<SocialEvent>) {
             // Meta telling us something failed on our side: staff (or the operator) must see it.
             events.push(unknown("WhatsApp reported errors"));
         }
-        for _ in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {
-            events.push(ignored("status"));
+        for status in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {
+            // Receipts are ignored, except a reply of ours that failed: staff must know.
+            if status.get("status").and_then(Value::as_str) == Some("failed") {
+                events.push(unknown("WhatsApp reports a message of ours failed"));
+            } else {
+                events.push(ignored("status"));
+            }
         }
         let Some(messages) = value.get("messages").and_then(Value::as_array) else {
             continue;
@@ -200,7 +217,12 @@ fn whatsapp_message(account: &str, value: &Value, message: &Value) -> SocialEven
     let Some(id) = message_id(message.get("id")) else {
         return unknown("WhatsApp message without an id");
     };
-    let Some(sender) = id_of(message.get("from")).filter(|s| plain_user(s)) else {
+    // A phone number, or (for people who hide theirs) a business-scoped user id.
+    let sender = match id_of(message.get("from")) {
+        Some(from) => Some(from).filter(|s| plain_user(s) || whatsapp_user_id(s)),
+        None => id_of(message.get("from_user_id")).filter(|s| whatsapp_user_id(s)),
+    };
+    let Some(sender) = sender else {
         return unknown("WhatsApp message without a plain sender");
     };
     let transport = SocialTransport::WhatsApp;
@@ -245,7 +267,10 @@ fn whatsapp_message(account: &str, value: &Value, message: &Value) -> SocialEven
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .find(|c| id_of(c.get("wa_id")).as_deref() == Some(sender.as_str()))
+        .find(|c| {
+            id_of(c.get("wa_id")).as_deref() == Some(sender.as_str())
+                || id_of(c.get("user_id")).as_deref() == Some(sender.as_str())
+        })
         .and_then(|c| c.get("profile")?.get("name")?.as_str().map(str::to_owned));
     SocialEvent::Message(InboundMessage {
         transport,
