@@ -802,7 +802,8 @@ pub async fn a_social_reply_is_kept_as_queued_and_counted_by_the_cap(store: Arc<
     let text = "Thank you. Your reference is on its way \u{2014} d\u{e9}j\u{e0} vu.";
     let mut new = fx.new_case(2026, when);
     let (key, address) = (recipient.clone(), to.to_email_address());
-    let cap = RecipientCap { recipient: recipient.clone(), limit: 3, since: when - chrono::Duration::hours(24), at: when };
+    let cap =
+        RecipientCap { recipient: recipient.clone(), limit: 3, since: when - chrono::Duration::hours(24), at: when };
     new.mail = Some(CaseMail::capped(vec![cap], move |case: &Case, _over_cap| {
         let message = QueuedMessage {
             message_id: unique("social-ack"),

@@ -132,8 +132,7 @@ impl SocialAddress {
             return None;
         }
         let account = account.to_ascii_lowercase();
-        let address =
-            EmailAddress::parse(&format!("{user}@{account}.{}.{SOCIAL_DOMAIN}", transport.as_str())).ok()?;
+        let address = EmailAddress::parse(&format!("{user}@{account}.{}.{SOCIAL_DOMAIN}", transport.as_str())).ok()?;
         let person = EmailAddress::parse(&format!("{user}@{}.{SOCIAL_DOMAIN}", transport.as_str())).ok()?;
         Some(Self { transport, account, user: user.to_owned(), address, person })
     }
@@ -381,10 +380,7 @@ impl SocialIntake {
         };
         let receipt = self
             .intake
-            .submit_social(
-                IntakeRequest { complaint, source_key: Some(source_key), possible_spam: false },
-                reply_to,
-            )
+            .submit_social(IntakeRequest { complaint, source_key: Some(source_key), possible_spam: false }, reply_to)
             .await?;
         if receipt.duplicate {
             info!(transport = message.transport.as_str(), "repeated social message; nothing new");

@@ -107,7 +107,11 @@ impl SocialSecrets {
         Self {
             meta,
             x,
-            tokens: SendTokens { page: get(META_PAGE_TOKEN), whatsapp: get(WHATSAPP_TOKEN), x_bearer: get(X_BEARER_TOKEN) },
+            tokens: SendTokens {
+                page: get(META_PAGE_TOKEN),
+                whatsapp: get(WHATSAPP_TOKEN),
+                x_bearer: get(X_BEARER_TOKEN),
+            },
         }
     }
 

@@ -177,7 +177,12 @@ async fn x_post(State(state): State<SocialState>, headers: HeaderMap, body: Byte
 /// 401, counted and logged (no body, no header value: they may be an attacker's probe).
 fn rejected(state: &SocialState, platform: Platform, reason: SignatureError) -> Response {
     state.counters.rejected_signatures.fetch_add(1, Ordering::Relaxed);
-    warn!(metric = "SocialSignatureRejected", platform = platform.as_str(), reason = reason.as_str(), "{SIGNATURE_REJECTED_LOG}");
+    warn!(
+        metric = "SocialSignatureRejected",
+        platform = platform.as_str(),
+        reason = reason.as_str(),
+        "{SIGNATURE_REJECTED_LOG}"
+    );
     StatusCode::UNAUTHORIZED.into_response()
 }
 

@@ -201,7 +201,8 @@ fn whatsapp_entry(entry: &Value, events: &mut Vec<SocialEvent>) {
         let Some(messages) = value.get("messages").and_then(Value::as_array) else {
             continue;
         };
-        let Some(account) = id_of(value.get("metadata").and_then(|m| m.get("phone_number_id"))).filter(|a| plain_account(a))
+        let Some(account) =
+            id_of(value.get("metadata").and_then(|m| m.get("phone_number_id"))).filter(|a| plain_account(a))
         else {
             events.push(unknown("WhatsApp messages without a plain phone number id"));
             continue;
@@ -342,7 +343,8 @@ fn activity_event(data: &Value) -> Vec<SocialEvent> {
     let kind = data.get("event_type").and_then(Value::as_str).unwrap_or_default();
     match kind {
         "dm.received" => {
-            let Some(account) = id_of(data.get("filter").and_then(|f| f.get("user_id"))).filter(|a| plain_account(a)) else {
+            let Some(account) = id_of(data.get("filter").and_then(|f| f.get("user_id"))).filter(|a| plain_account(a))
+            else {
                 return vec![unknown("dm.received without a plain filter user id")];
             };
             let payload = data.get("payload");

@@ -41,12 +41,26 @@ fn expected(kind: &str, name: &str) -> Outcome {
     let stem = name.trim_end_matches(".json");
     match kind {
         "meta-messenger" => match stem.trim_start_matches("courier__fba-") {
-            "attachment" | "different_page" | "duplicate_msg" | "hello_msg" | "location_attachment" | "reel"
-            | "thumbs_up" | "fallback" => Case,
+            "attachment"
+            | "different_page"
+            | "duplicate_msg"
+            | "hello_msg"
+            | "location_attachment"
+            | "reel"
+            | "thumbs_up"
+            | "fallback" => Case,
             // A sender id that is not a plain id cannot be answered: kept for staff.
             "invalid_urn" => Quarantine,
-            "echo" | "dlr" | "postback" | "postback_get_started" | "postback_referral" | "referral"
-            | "referral_optin" | "referral_optin_user_ref" | "referral_seconds" | "notification_messages_optin"
+            "echo"
+            | "dlr"
+            | "postback"
+            | "postback_get_started"
+            | "postback_referral"
+            | "referral"
+            | "referral_optin"
+            | "referral_optin_user_ref"
+            | "referral_seconds"
+            | "notification_messages_optin"
             | "no_entries" => Nothing,
             "no_messaging_entries" | "unknown_messaging_entry" | "not_page" => Quarantine,
             other => panic!("no expectation for meta-messenger {other}"),
@@ -87,9 +101,22 @@ fn whatsapp(stem: &str) -> Outcome {
     use Outcome::{Case, Nothing, Quarantine};
     if let Some(courier) = stem.strip_prefix("courier__wac-") {
         return match courier {
-            "audio" | "button" | "button_reply" | "document" | "duplicate" | "hello" | "hello_user_id" | "image"
-            | "list_reply" | "location" | "video" | "voice" | "group_message" | "hello_bsuid_in_from"
-            | "hello_from_bsuid" | "hello_invalid_user_id" => Case,
+            "audio"
+            | "button"
+            | "button_reply"
+            | "document"
+            | "duplicate"
+            | "hello"
+            | "hello_user_id"
+            | "image"
+            | "list_reply"
+            | "location"
+            | "video"
+            | "voice"
+            | "group_message"
+            | "hello_bsuid_in_from"
+            | "hello_from_bsuid"
+            | "hello_invalid_user_id" => Case,
             "ignore_status" | "valid_status" | "invalid_status" | "nfm_reply" | "nfm_reply_non_object" => Nothing,
             // Meta reporting errors or a failed reply, and senders that are not numbers.
             "error_errors" | "error_msg" | "error_status" | "invalid_from" | "no_from" | "invalid_timestamp" => {
@@ -184,7 +211,8 @@ fn the_published_signature_vector_in_the_corpus_verifies() {
         return;
     };
     let vector: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.join("signature-test-vectors/github-docs__x-hub-signature-256-vector.json")).expect("vector"),
+        &std::fs::read(dir.join("signature-test-vectors/github-docs__x-hub-signature-256-vector.json"))
+            .expect("vector"),
     )
     .expect("JSON");
     let secret = vector["secret"].as_str().unwrap().as_bytes();

@@ -8,13 +8,13 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::{APP_SECRET, Harness, VERIFY_TOKEN, X_CONSUMER, all_secrets, messenger, signed_meta};
 use complaints_app::outbound::{Delivered, Delivery};
 use complaints_app::ports::CaseStore;
 use complaints_core::case::{CaseEvent, StaffFlag};
 use complaints_core::complaint::Channel;
 use complaints_social::config::SocialSecrets;
 use complaints_social::signature::{meta_signature, x_signature};
-use common::{APP_SECRET, Harness, VERIFY_TOKEN, X_CONSUMER, all_secrets, messenger, signed_meta};
 
 #[tokio::test]
 async fn a_messenger_message_opens_a_case_and_the_acknowledgement_goes_back_privately() {
@@ -139,7 +139,10 @@ async fn the_x_crc_answer_is_the_hmac_of_the_token_with_the_consumer_secret() {
 #[tokio::test]
 async fn a_platform_without_its_secret_answers_404() {
     let h = Harness::without_platform(SocialSecrets::default());
-    assert_eq!(h.get("/webhooks/meta?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.get("/webhooks/meta?hub.mode=subscribe&hub.challenge=1&hub.verify_token=x").await.0,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(h.get("/webhooks/x?crc_token=t").await.0, StatusCode::NOT_FOUND);
     assert_eq!(h.request(signed_meta(b"{}")).await.0, StatusCode::NOT_FOUND);
 }
@@ -177,7 +180,11 @@ async fn an_unsent_message_is_recorded_on_its_case() {
 
     let cases = h.cases().await;
     let timeline = h.store.timeline(cases[0].case.reference()).await.unwrap();
-    assert!(timeline.iter().any(|e| matches!(&e.what, CaseEvent::SocialMessageDeleted { message_ref, .. } if message_ref == "m-1")));
+    assert!(
+        timeline
+            .iter()
+            .any(|e| matches!(&e.what, CaseEvent::SocialMessageDeleted { message_ref, .. } if message_ref == "m-1"))
+    );
     assert_eq!(cases[0].case.complaint().description, "My bin was not collected", "what we took in stays");
 }
 
@@ -196,7 +203,9 @@ async fn an_instagram_comment_is_a_triage_item_and_never_answered() {
 #[tokio::test]
 async fn a_genuine_payload_we_cannot_read_is_kept_for_staff_with_a_200() {
     let h = Harness::with_platform(all_secrets()).await;
-    for body in [&b"{\"object\":\"page\",\"entry\":[{\"id\":\"1\",\"messaging\":[{\"surprise\":1}]}]}"[..], b"{not json", b"{}"] {
+    for body in
+        [&b"{\"object\":\"page\",\"entry\":[{\"id\":\"1\",\"messaging\":[{\"surprise\":1}]}]}"[..], b"{not json", b"{}"]
+    {
         assert_eq!(h.meta(body).await.0, StatusCode::OK);
     }
     assert_eq!(h.objects.keys("social/quarantine/").len(), 3);

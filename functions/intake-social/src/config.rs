@@ -68,7 +68,9 @@ impl Config {
 
     /// The platform secrets among what SSM returned.
     pub(crate) fn social_secrets(&self, found: &Parameters) -> SocialSecrets {
-        SocialSecrets::from_lookup(|name| found.text(&format!("{}{name}", self.social_param_prefix)).ok().map(str::to_owned))
+        SocialSecrets::from_lookup(|name| {
+            found.text(&format!("{}{name}", self.social_param_prefix)).ok().map(str::to_owned)
+        })
     }
 
     /// The contact key among what SSM returned.

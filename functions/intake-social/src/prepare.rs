@@ -75,7 +75,10 @@ impl Ready {
             clock: Arc::clone(&clock),
         };
         let intake = IntakeService {
-            store: Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())),
+            store: Arc::new(DynamoDbCaseStore::new(
+                aws_sdk_dynamodb::Client::new(&aws),
+                self.config.table_name.clone(),
+            )),
             mailer: Arc::new(mailer),
             clock,
             calendar: Arc::new(org.calendar()),

@@ -102,7 +102,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     // has no platform tokens, so they stay with intake-social's delivery and are given up for
     // staff after the retries.
     let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
-    let mailer = complaints_app::social::TransportMailer { email: Arc::new(mailer), social: None, clock: Arc::clone(&clock) };
+    let mailer =
+        complaints_app::social::TransportMailer { email: Arc::new(mailer), social: None, clock: Arc::clone(&clock) };
     Ok(Ready { delivery: Delivery::new(Arc::new(store), Arc::new(mailer), clock) })
 }
 
