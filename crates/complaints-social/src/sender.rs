@@ -1,4 +1,4 @@
-//! Private replies through the platforms' send APIs (R50), over `reqwest` on rustls with ring
+//! Private replies through the platforms' send APIs (R50), over hyper's client on rustls with ring
 //! (the one TLS stack) trusting the public web roots (the platforms are not AWS, so the AWS-only
 //! roots of `complaints-aws` do not fit). Base URLs and the Graph API version come from
 //! configuration, so tests and the benchmark point them at a fake platform on 127.0.0.1.
@@ -57,12 +57,17 @@ impl Endpoints {
 /// Why the HTTPS client could not be built.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the HTTPS client for the platforms")]
-pub struct ClientError(#[source] reqwest::Error);
+pub struct ClientError(#[source] rustls::Error);
+
+type Https = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<axum::body::Bytes>,
+>;
 
 /// Sends through the platforms' HTTP APIs.
 #[derive(Clone)]
 pub struct HttpSocialSender {
-    client: reqwest::Client,
+    client: Https,
     endpoints: Endpoints,
     tokens: SendTokens,
 }
@@ -77,29 +82,44 @@ impl std::fmt::Debug for HttpSocialSender {
 /// timeout.
 const SEND_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// The most of a platform's error answer we read.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
 impl HttpSocialSender {
-    /// A sender with its own HTTPS client (rustls on ring, Mozilla's public roots only).
+    /// A sender with its own HTTPS client (rustls on ring, Mozilla's public roots only; plain
+    /// HTTP only for a stand-in on a test address).
     ///
     /// # Errors
-    /// [`ClientError`] when the client cannot be built.
+    /// [`ClientError`] when the TLS configuration cannot be built.
     pub fn new(endpoints: Endpoints, tokens: SendTokens) -> Result<Self, ClientError> {
-        // The process's one crypto provider: ring. Another part may have installed it already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok());
-        let client = reqwest::Client::builder()
-            .tls_certs_only(roots)
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(SEND_TIMEOUT)
-            .build()
-            .map_err(ClientError)?;
+        let mut roots = rustls::RootCertStore::empty();
+        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+            // A root rustls cannot parse is skipped, as every client does.
+            let _ = roots.add(der.clone());
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(ClientError)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(Duration::from_secs(3)));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
         Ok(Self { client, endpoints, tokens })
     }
 
-    fn request(&self, to: &SocialAddress, text: &str) -> Result<(String, Option<&str>, Value), SocialSendError> {
+    fn request(&self, to: &SocialAddress, text: &str) -> (String, Option<&str>, Value) {
         let graph = format!("{}/{}", self.endpoints.graph_base, self.endpoints.graph_version);
-        Ok(match to.transport {
+        match to.transport {
             SocialTransport::Messenger | SocialTransport::Instagram => (
                 format!("{graph}/{}/messages", to.account),
                 self.tokens.page.as_deref(),
@@ -125,7 +145,7 @@ impl HttpSocialSender {
                 self.tokens.x_bearer.as_deref(),
                 json!({ "text": text }),
             ),
-        })
+        }
     }
 }
 
@@ -136,35 +156,33 @@ struct Failure(String);
 #[async_trait]
 impl SocialSender for HttpSocialSender {
     async fn send(&self, to: &SocialAddress, text: &str, _message_id: &str) -> Result<(), SocialSendError> {
-        let (url, token, body) = self.request(to, text)?;
+        use http_body_util::BodyExt as _;
+        let (url, token, body) = self.request(to, text);
         let Some(token) = token else {
             return Err(SocialSendError::Auth(format!("no {} token configured", to.transport.as_str())));
         };
-        let response = self
-            .client
-            .post(&url)
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|err| SocialSendError::Unavailable(Box::new(Failure(transport_failure(&err)))))?;
+        let unavailable = |kind: &str| SocialSendError::Unavailable(Box::new(Failure(kind.to_owned())));
+        let request = http::Request::post(url.as_str())
+            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(http_body_util::Full::new(axum::body::Bytes::from(body.to_string())))
+            .map_err(|_| SocialSendError::Rejected(format!("{} request could not be built", to.transport.as_str())))?;
+        let response = match tokio::time::timeout(SEND_TIMEOUT, self.client.request(request)).await {
+            Err(_) => return Err(unavailable("timed out")),
+            Ok(Err(err)) if err.is_connect() => return Err(unavailable("could not connect")),
+            Ok(Err(_)) => return Err(unavailable("request failed")),
+            Ok(Ok(response)) => response,
+        };
         let status = response.status();
         if status.is_success() {
             return Ok(());
         }
-        let detail: Value = response.json().await.unwrap_or(Value::Null);
+        let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES);
+        let detail = match tokio::time::timeout(SEND_TIMEOUT, limited.collect()).await {
+            Ok(Ok(collected)) => serde_json::from_slice(&collected.to_bytes()).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
         Err(classify(to.transport, status.as_u16(), &detail))
-    }
-}
-
-/// A log-safe kind for a transport failure (no URL: it holds ids).
-fn transport_failure(err: &reqwest::Error) -> String {
-    if err.is_timeout() {
-        "timed out".to_owned()
-    } else if err.is_connect() {
-        "could not connect".to_owned()
-    } else {
-        "request failed".to_owned()
     }
 }
 
