@@ -97,13 +97,12 @@ impl HttpSocialSender {
             // A root rustls cannot parse is skipped, as every client does.
             let _ = roots.add(der.clone());
         }
-        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(ClientError)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        let tls =
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(ClientError)?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
         let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(Duration::from_secs(3)));
@@ -112,8 +111,7 @@ impl HttpSocialSender {
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
         Ok(Self { client, endpoints, tokens })
     }
 
