@@ -90,6 +90,9 @@ pub const CONTRACTS: &[(&str, Contract)] = &[
     ("the_per_recipient_cap_holds_under_concurrent_creates", |s| {
         Box::pin(the_per_recipient_cap_holds_under_concurrent_creates(s))
     }),
+    ("a_social_reply_is_kept_as_queued_and_counted_by_the_cap", |s| {
+        Box::pin(a_social_reply_is_kept_as_queued_and_counted_by_the_cap(s))
+    }),
 ];
 
 /// Runs every contract, each on a store from `make` (which may return the same shared store).
@@ -132,6 +135,7 @@ macro_rules! case_store_contract_tests {
             finishing_a_message_records_its_result_and_the_timeline_event,
             automatic_messages_since_counts_one_recipients_recent_messages,
             the_per_recipient_cap_holds_under_concurrent_creates,
+            a_social_reply_is_kept_as_queued_and_counted_by_the_cap,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -783,4 +787,51 @@ pub async fn the_per_recipient_cap_holds_under_concurrent_creates(store: Arc<dyn
     }
     let since = when - chrono::Duration::hours(1);
     assert_eq!(ok(store.automatic_messages_since(&recipient, since).await, "count"), LIMIT, "exactly the cap");
+}
+
+/// A private reply on a social media channel (R50) is pending mail like any other: its reserved
+/// `.invalid` recipient and its text come back exactly as queued, so delivery hands it to the
+/// platform and not to the mail service; the per-recipient cap counts it.
+pub async fn a_social_reply_is_kept_as_queued_and_counted_by_the_cap(store: Arc<dyn CaseStore>) {
+    use crate::social::{SocialAddress, SocialTransport};
+    let fx = Fixture::new();
+    let when = at(2026, 3, 2);
+    let user = format!("{}", uuid::Uuid::new_v4().as_u128() % 1_000_000_000_000);
+    let to = ok(SocialAddress::new(SocialTransport::WhatsApp, "1234567890", &user).ok_or("plain ids"), "address");
+    let recipient = ContactKey(unique("social"));
+    let text = "Thank you. Your reference is on its way \u{2014} d\u{e9}j\u{e0} vu.";
+    let mut new = fx.new_case(2026, when);
+    let (key, address) = (recipient.clone(), to.to_email_address());
+    let cap =
+        RecipientCap { recipient: recipient.clone(), limit: 3, since: when - chrono::Duration::hours(24), at: when };
+    new.mail = Some(CaseMail::capped(vec![cap], move |case: &Case, _over_cap| {
+        let message = QueuedMessage {
+            message_id: unique("social-ack"),
+            case_ref: Some(case.reference().clone()),
+            purpose: MessagePurpose::Acknowledgement,
+            from: ok(EmailAddress::parse("complaints@council.example.org"), "sender"),
+            to: vec![address.clone()],
+            date: when,
+            raw: text.as_bytes().to_vec(),
+        };
+        let event = TimelineEvent {
+            at: when,
+            actor: Actor::System,
+            what: CaseEvent::MessageQueued {
+                message_id: message.message_id.clone(),
+                purpose: MessagePurpose::Acknowledgement,
+            },
+        };
+        (vec![event], vec![NewMessage { message, recipient_key: Some(key.clone()) }])
+    }));
+    let stored = create(store.as_ref(), new).await;
+    let timeline = ok(store.timeline(stored.case.reference()).await, "timeline");
+    let message_id = queued_id(&timeline).expect("a MessageQueued entry");
+    let pending = ok(store.message(&message_id).await, "message").expect("the reply is stored");
+    assert_eq!(pending.state, DeliveryState::Pending);
+    assert_eq!(pending.message.raw, text.as_bytes(), "the text comes back byte for byte");
+    assert_eq!(pending.message.to.len(), 1);
+    assert_eq!(SocialAddress::from_email_address(&pending.message.to[0]), Some(to), "the platform recipient");
+    let since = when - chrono::Duration::hours(1);
+    assert_eq!(ok(store.automatic_messages_since(&recipient, since).await, "count"), 1, "the cap counts it");
 }

@@ -80,6 +80,8 @@ pub struct IntakeExtras {
     pub events: Vec<CaseEvent>,
     /// The acknowledgement's Reply-To for the numbered case, instead of `mail.reply_to`.
     pub reply_to: Option<Arc<ReplyToFn>>,
+    /// A social media sender to acknowledge privately when the complaint has no email address.
+    pub social: Option<crate::social::SocialAddress>,
 }
 
 /// Makes the Reply-To address for a case (e.g. one carrying a signed token).
@@ -121,6 +123,22 @@ impl IntakeService {
         self.submit_by(request, Actor::System, self.clock.now(), None, true, extras).await
     }
 
+    /// [`IntakeService::submit`] for a complaint that came as a private message on a social media
+    /// channel (R50): without an email address, the acknowledgement goes back privately to
+    /// `reply_to` through the same durable outbound path and per-recipient cap
+    /// ([`crate::social`]).
+    ///
+    /// # Errors
+    /// As [`IntakeService::submit`].
+    pub async fn submit_social(
+        &self,
+        request: IntakeRequest,
+        reply_to: crate::social::SocialAddress,
+    ) -> Result<IntakeReceipt, IntakeError> {
+        let extras = IntakeExtras { social: Some(reply_to), ..IntakeExtras::default() };
+        self.submit_by(request, Actor::System, self.clock.now(), None, true, extras).await
+    }
+
     /// [`Self::submit`] for a complaint a member of staff took in (`actor`), received at `now`;
     /// `edit`, when given, changes the opened case before it is stored (the staff note) and
     /// returns the timeline entries that change adds; without `email_acknowledgement` no email
@@ -146,11 +164,16 @@ impl IntakeService {
         let provisional = CaseRef::new(&self.config.organisation.reference_prefix, year, 0)
             .map_err(|e: CaseRefError| IntakeError::Config(Box::new(e)))?;
         // R51: anonymous complaints are tracked but nobody is messaged.
-        let recipient = complaint.complainant.as_ref().and_then(|person| {
-            // The To name is shown by mail clients: only a name that looks like one (no links).
-            let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
-            person.email.clone().map(|address| Mailbox { name, address })
-        });
+        let recipient = complaint
+            .complainant
+            .as_ref()
+            .and_then(|person| {
+                // The To name is shown by mail clients: only a name that looks like one (no links).
+                let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
+                person.email.clone().map(|address| AckTarget::Email(Mailbox { name, address }))
+            })
+            // R50: no email address, but a private channel back to the sender.
+            .or_else(|| complaint.complainant.as_ref().and(extras.social.clone()).map(AckTarget::Social));
         let contact = complaint
             .complainant
             .as_ref()
@@ -240,14 +263,14 @@ impl IntakeService {
     async fn acknowledgement_plan(
         &self,
         case: &Case,
-        to: Mailbox,
+        to: AckTarget,
         now: DateTime<Utc>,
         reply_to: Option<Arc<ReplyToFn>>,
     ) -> Result<Result<(CaseMail, Arc<Mutex<Option<String>>>), NotQueuedReason>, IntakeError> {
-        let recipient = recipient_key(&self.contact_key_secret, &to.address);
+        let recipient = recipient_key(&self.contact_key_secret, &to.address());
         let limit = self.config.mail.automatic_per_recipient_per_24h;
         let nonce = uuid::Uuid::new_v4().simple().to_string();
-        if let Err(reason) = self.compose_acknowledgement(case, to.clone(), now, &nonce, reply_to.as_deref()) {
+        if let Err(reason) = self.compose_target(case, &to, now, &nonce, reply_to.as_deref()) {
             error!(kind = ?reason, "acknowledgement not composed");
             return Ok(Err(reason));
         }
@@ -271,9 +294,8 @@ impl IntakeService {
                 }
                 return mail;
             }
-            match this.compose_acknowledgement(case, to.clone(), now, &nonce, reply_to.as_deref()) {
-                Ok(email) => {
-                    let message = QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement);
+            match this.compose_target(case, &to, now, &nonce, reply_to.as_deref()) {
+                Ok(message) => {
                     mail.0.push(system_event(
                         now,
                         CaseEvent::MessageQueued {
@@ -293,6 +315,25 @@ impl IntakeService {
             mail
         });
         Ok(Ok((compose, queued)))
+    }
+
+    /// The acknowledgement for `to`, ready to queue.
+    fn compose_target(
+        &self,
+        case: &Case,
+        to: &AckTarget,
+        now: DateTime<Utc>,
+        nonce: &str,
+        reply_to_for: Option<&ReplyToFn>,
+    ) -> Result<QueuedMessage, NotQueuedReason> {
+        match to {
+            AckTarget::Email(mailbox) => self
+                .compose_acknowledgement(case, mailbox.clone(), now, nonce, reply_to_for)
+                .map(|email| QueuedMessage::from_email(&email, MessagePurpose::Acknowledgement)),
+            AckTarget::Social(address) => {
+                crate::social::compose_acknowledgement(case, &self.config, address, now, nonce)
+            }
+        }
     }
 
     /// The acknowledgement as a message: our own Message-ID so replies thread to the case,
@@ -338,6 +379,25 @@ impl IntakeService {
             in_reply_to,
             case_ref: Some(case.reference().clone()),
         })
+    }
+}
+
+/// Where the acknowledgement goes: an email address, or back through the social media channel
+/// the complaint came on (R50).
+#[derive(Debug, Clone)]
+enum AckTarget {
+    Email(Mailbox),
+    Social(crate::social::SocialAddress),
+}
+
+impl AckTarget {
+    /// The address the per-recipient cap counts by (a social sender's is its reserved
+    /// `.invalid` form, so the cap never meets a real inbox).
+    fn address(&self) -> EmailAddress {
+        match self {
+            Self::Email(mailbox) => mailbox.address.clone(),
+            Self::Social(address) => address.person_address(),
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod queries;
 pub mod staff;
 pub mod subject_access;
 pub mod users;
+pub mod social;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -27,6 +28,9 @@ pub mod testing_read;
 
 #[cfg(feature = "testing")]
 pub mod memory_objects;
+
+#[cfg(feature = "testing")]
+pub mod testing_objects;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

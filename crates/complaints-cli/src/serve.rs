@@ -33,6 +33,8 @@ pub const MAIL_DIR: &str = "mail";
 /// How often `serve` delivers pending mail (retries included) besides the delivery right after
 /// each change.
 pub const DELIVERY_TICK: Duration = Duration::from_secs(15);
+/// Raw social media deliveries, quarantine and triage records, inside the data directory.
+pub const OBJECTS_DIR: &str = "objects";
 /// The secret for keyed hashes of contact addresses, made on first run.
 pub const CONTACT_KEY_FILE: &str = "contact-key.secret";
 
@@ -203,8 +205,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sqlite =
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
     let store: Arc<dyn CaseStore> = sqlite.clone();
-    let mailer: Arc<dyn Mailer> = Arc::new(MailFolder::new(&mail_dir));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Social replies (R50) go to the platforms, everything else to the mail folder.
+    let social_secrets = complaints_social::SocialSecrets::from_env();
+    let mailer: Arc<dyn Mailer> = Arc::new(complaints_app::social::TransportMailer {
+        email: Arc::new(MailFolder::new(&mail_dir)),
+        social: social_sender(&social_secrets)?,
+        clock: Arc::clone(&clock),
+    });
 
     let calendar = config.calendar();
     // The breach scan on its schedule (docs/breach-scan.md).
@@ -226,6 +234,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
     // Email intake watches data/inbox for .eml files (crate::ingest_email_cmd).
     let email_intake = crate::ingest_email_cmd::email_intake(intake.clone(), &args.data_dir, &secret)?;
+    let social = complaints_app::social::SocialIntake {
+        intake: intake.clone(),
+        objects: Arc::new(complaints_social::folder::FolderObjectStore::new(args.data_dir.join(OBJECTS_DIR))),
+    };
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
     let pages = state.pages();
@@ -235,6 +247,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if mail_page {
         app = app.merge(complaints_web::mail_folder::router(mail_dir, pages, org_name));
     }
+    // The webhooks answer 404 for a platform whose secrets are not set.
+    tracing::info!(platforms = ?social_secrets, "social webhooks");
+    app = app.merge(complaints_social::router(complaints_social::SocialState::new(social_secrets, social)));
 
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("could not listen on {}", args.addr))?;
@@ -272,6 +287,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     served.context("the server failed")?;
     println!("complaints: stopped");
     Ok(())
+}
+
+/// The platforms' send APIs when any send token is set (`META_GRAPH_BASE`, `META_GRAPH_VERSION`
+/// and `X_API_BASE` point them elsewhere, e.g. a local fake).
+fn social_sender(
+    secrets: &complaints_social::SocialSecrets,
+) -> anyhow::Result<Option<Arc<dyn complaints_app::social::SocialSender>>> {
+    let tokens = &secrets.tokens;
+    if tokens.page.is_none() && tokens.whatsapp.is_none() && tokens.x_bearer.is_none() {
+        return Ok(None);
+    }
+    let endpoints = complaints_social::sender::Endpoints::from_lookup(|name| std::env::var(name).ok());
+    let sender = complaints_social::sender::HttpSocialSender::new(endpoints, tokens.clone())
+        .context("could not build the HTTPS client for the social media platforms")?;
+    Ok(Some(Arc::new(sender)))
 }
 
 /// The dev `/mail` page (every complainant's name, address and complaint) is served only when

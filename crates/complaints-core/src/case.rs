@@ -463,6 +463,20 @@ pub enum CaseEvent {
     ChildRecorded {
         record: ChildRecord,
     },
+    /// R50: a further private message from the complainant on a social media channel, kept as
+    /// correspondence on their open case. `message_ref` is the platform's message id (repeats of
+    /// it are not recorded twice); `raw_key` names the stored delivery holding the text.
+    SocialMessageReceived {
+        channel: crate::complaint::Channel,
+        message_ref: String,
+        raw_key: String,
+    },
+    /// R50: the complainant deleted (unsent) a private message we had taken in; what we took in
+    /// stays on record, and staff know the platform no longer shows it.
+    SocialMessageDeleted {
+        channel: crate::complaint::Channel,
+        message_ref: String,
+    },
     /// R42: the case was assigned or reassigned.
     Assigned {
         assignment: Assignment,

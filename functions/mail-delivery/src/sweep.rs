@@ -98,7 +98,13 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone());
-    Ok(Ready { delivery: Delivery::new(Arc::new(store), Arc::new(mailer), Arc::new(SystemClock)) })
+    // Social media replies (R50, reserved `.invalid` recipients) never go to SES: this function
+    // has no platform tokens, so they stay with intake-social's delivery and are given up for
+    // staff after the retries.
+    let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
+    let mailer =
+        complaints_app::social::TransportMailer { email: Arc::new(mailer), social: None, clock: Arc::clone(&clock) };
+    Ok(Ready { delivery: Delivery::new(Arc::new(store), Arc::new(mailer), clock) })
 }
 
 /// One sweep, stopping [`DEADLINE_MARGIN`] before `deadline`.

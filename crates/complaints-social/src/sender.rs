@@ -1,0 +1,252 @@
+//! Private replies through the platforms' send APIs (R50), over hyper's client on rustls with ring
+//! (the one TLS stack) trusting the public web roots (the platforms are not AWS, so the AWS-only
+//! roots of `complaints-aws` do not fit). Base URLs and the Graph API version come from
+//! configuration, so tests and the benchmark point them at a fake platform on 127.0.0.1.
+//!
+//! - Messenger / Instagram: `POST {graph}/{version}/{account}/messages` with
+//!   `messaging_type: RESPONSE` (inside the 24-hour window, which [`TransportMailer`] enforces).
+//! - WhatsApp: `POST {graph}/{version}/{phone-number-id}/messages`, a free-form text.
+//! - X: `POST {x}/2/dm_conversations/with/{participant}/messages`.
+//!
+//! [`TransportMailer`]: complaints_app::social::TransportMailer
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use complaints_app::social::{SocialAddress, SocialSendError, SocialSender, SocialTransport};
+use serde_json::{Value, json};
+
+use crate::config::SendTokens;
+
+/// Where the send APIs are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// `https://graph.facebook.com` in production.
+    pub graph_base: String,
+    /// The Graph API version, e.g. `v23.0`: kept in configuration because Meta retires versions.
+    pub graph_version: String,
+    /// `https://api.x.com` in production.
+    pub x_base: String,
+}
+
+/// Variable names for the endpoints (optional; production defaults otherwise).
+pub const META_GRAPH_BASE: &str = "META_GRAPH_BASE";
+pub const META_GRAPH_VERSION: &str = "META_GRAPH_VERSION";
+pub const X_API_BASE: &str = "X_API_BASE";
+
+/// The Graph API version used when none is configured.
+pub const DEFAULT_GRAPH_VERSION: &str = "v23.0";
+
+impl Endpoints {
+    /// From variables, with production defaults.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str, default: &str| {
+            lookup(name)
+                .map(|v| v.trim().trim_end_matches('/').to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            graph_base: get(META_GRAPH_BASE, "https://graph.facebook.com"),
+            graph_version: get(META_GRAPH_VERSION, DEFAULT_GRAPH_VERSION),
+            x_base: get(X_API_BASE, "https://api.x.com"),
+        }
+    }
+}
+
+/// Why the HTTPS client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the HTTPS client for the platforms")]
+pub struct ClientError(#[source] rustls::Error);
+
+type Https = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    http_body_util::Full<axum::body::Bytes>,
+>;
+
+/// Sends through the platforms' HTTP APIs.
+#[derive(Clone)]
+pub struct HttpSocialSender {
+    client: Https,
+    endpoints: Endpoints,
+    tokens: SendTokens,
+}
+
+impl std::fmt::Debug for HttpSocialSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSocialSender").field("endpoints", &self.endpoints).finish_non_exhaustive()
+    }
+}
+
+/// How long one send may take: well inside the delivery lease (one minute) and a Lambda's
+/// timeout.
+const SEND_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// The most of a platform's error answer we read.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+impl HttpSocialSender {
+    /// A sender with its own HTTPS client (rustls on ring, Mozilla's public roots only; plain
+    /// HTTP only for a stand-in on a test address).
+    ///
+    /// # Errors
+    /// [`ClientError`] when the TLS configuration cannot be built.
+    pub fn new(endpoints: Endpoints, tokens: SendTokens) -> Result<Self, ClientError> {
+        let mut roots = rustls::RootCertStore::empty();
+        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+            // A root rustls cannot parse is skipped, as every client does.
+            let _ = roots.add(der.clone());
+        }
+        let tls =
+            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(ClientError)?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(Duration::from_secs(3)));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        Ok(Self { client, endpoints, tokens })
+    }
+
+    fn request(&self, to: &SocialAddress, text: &str) -> (String, Option<&str>, Value) {
+        let graph = format!("{}/{}", self.endpoints.graph_base, self.endpoints.graph_version);
+        match to.transport {
+            SocialTransport::Messenger | SocialTransport::Instagram => (
+                format!("{graph}/{}/messages", to.account),
+                self.tokens.page.as_deref(),
+                json!({
+                    "recipient": { "id": to.user },
+                    "messaging_type": "RESPONSE",
+                    "message": { "text": text },
+                }),
+            ),
+            SocialTransport::WhatsApp => (
+                format!("{graph}/{}/messages", to.account),
+                self.tokens.whatsapp.as_deref(),
+                json!({
+                    "messaging_product": "whatsapp",
+                    "recipient_type": "individual",
+                    "to": to.user,
+                    "type": "text",
+                    "text": { "preview_url": false, "body": text },
+                }),
+            ),
+            SocialTransport::X => (
+                format!("{}/2/dm_conversations/with/{}/messages", self.endpoints.x_base, to.user),
+                self.tokens.x_bearer.as_deref(),
+                json!({ "text": text }),
+            ),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Failure(String);
+
+#[async_trait]
+impl SocialSender for HttpSocialSender {
+    async fn send(&self, to: &SocialAddress, text: &str, _message_id: &str) -> Result<(), SocialSendError> {
+        use http_body_util::BodyExt as _;
+        let (url, token, body) = self.request(to, text);
+        let Some(token) = token else {
+            return Err(SocialSendError::Auth(format!("no {} token configured", to.transport.as_str())));
+        };
+        let unavailable = |kind: &str| SocialSendError::Unavailable(Box::new(Failure(kind.to_owned())));
+        let request = http::Request::post(url.as_str())
+            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(http_body_util::Full::new(axum::body::Bytes::from(body.to_string())))
+            .map_err(|_| SocialSendError::Rejected(format!("{} request could not be built", to.transport.as_str())))?;
+        let response = match tokio::time::timeout(SEND_TIMEOUT, self.client.request(request)).await {
+            Err(_) => return Err(unavailable("timed out")),
+            Ok(Err(err)) if err.is_connect() => return Err(unavailable("could not connect")),
+            Ok(Err(_)) => return Err(unavailable("request failed")),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES);
+        let detail = match tokio::time::timeout(SEND_TIMEOUT, limited.collect()).await {
+            Ok(Ok(collected)) => serde_json::from_slice(&collected.to_bytes()).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        Err(classify(to.transport, status.as_u16(), &detail))
+    }
+}
+
+/// Meta's Graph errors carry `error.code` (and `error_subcode`); X's carry only the status.
+/// Auth: 401/403 and Meta codes 190 (token expired or revoked), 102 (session), 10 and 200–299
+/// (permissions). Retry: 429, 5xx, Meta rate limits (4, 17, 32, 613, 80007). Everything else is
+/// a refusal for good. The kind never holds the platform's message text (it may quote the person).
+fn classify(transport: SocialTransport, status: u16, detail: &Value) -> SocialSendError {
+    let error = detail.get("error");
+    let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
+    let subcode = error.and_then(|e| e.get("error_subcode")).and_then(Value::as_i64);
+    let kind = format!(
+        "{} status {status}{}{}",
+        transport.as_str(),
+        code.map(|c| format!(" code {c}")).unwrap_or_default(),
+        subcode.map(|c| format!(" subcode {c}")).unwrap_or_default()
+    );
+    // Meta's "outside of allowed window" is code 10 with this subcode: a refusal, not an auth fault.
+    const OUTSIDE_WINDOW_SUBCODE: i64 = 2_018_278;
+    if subcode == Some(OUTSIDE_WINDOW_SUBCODE) {
+        return SocialSendError::Rejected(kind);
+    }
+    let auth = status == 401
+        || status == 403
+        || matches!(code, Some(190 | 102 | 10))
+        || code.is_some_and(|c| (200..300).contains(&c));
+    let retry = status == 429 || status >= 500 || matches!(code, Some(4 | 17 | 32 | 613 | 80007));
+    if auth {
+        SocialSendError::Auth(kind)
+    } else if retry {
+        SocialSendError::Unavailable(Box::new(Failure(kind)))
+    } else {
+        SocialSendError::Rejected(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_tokens_are_auth_faults_and_throttling_is_retried() {
+        let expired = json!({"error": {"code": 190, "message": "Error validating access token"}});
+        assert!(matches!(classify(SocialTransport::Messenger, 400, &expired), SocialSendError::Auth(_)));
+        assert!(matches!(classify(SocialTransport::X, 401, &Value::Null), SocialSendError::Auth(_)));
+        assert!(matches!(classify(SocialTransport::X, 429, &Value::Null), SocialSendError::Unavailable(_)));
+        assert!(matches!(classify(SocialTransport::WhatsApp, 503, &Value::Null), SocialSendError::Unavailable(_)));
+        let window = json!({"error": {"code": 10, "error_subcode": 2_018_278}});
+        assert!(matches!(classify(SocialTransport::Messenger, 400, &window), SocialSendError::Rejected(_)));
+        let unknown_user = json!({"error": {"code": 100, "message": "No matching user found for Jo"}});
+        match classify(SocialTransport::Messenger, 400, &unknown_user) {
+            SocialSendError::Rejected(kind) => assert!(!kind.contains("Jo"), "{kind}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn endpoints_default_to_production_and_take_configuration() {
+        let production = Endpoints::from_lookup(|_| None);
+        assert_eq!(production.graph_base, "https://graph.facebook.com");
+        assert_eq!(production.x_base, "https://api.x.com");
+        let local = Endpoints::from_lookup(|name| match name {
+            META_GRAPH_BASE => Some("http://127.0.0.1:9/".to_owned()),
+            META_GRAPH_VERSION => Some("v99.0".to_owned()),
+            _ => None,
+        });
+        assert_eq!((local.graph_base.as_str(), local.graph_version.as_str()), ("http://127.0.0.1:9", "v99.0"));
+    }
+}
