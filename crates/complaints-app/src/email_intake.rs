@@ -470,6 +470,7 @@ impl EmailIntake {
             reply_to: Some(Arc::new(move |reference: &CaseRef| {
                 complaints_email::token::reply_address(&key, &base, &reference.to_string())
             })),
+            social: None,
         };
         let request = IntakeRequest { complaint, source_key: Some(source_key), possible_spam: quarantined };
         Ok(Ok(self.intake.submit_with(request, extras).await?))

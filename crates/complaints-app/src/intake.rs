@@ -119,7 +119,11 @@ impl IntakeService {
     ///
     /// # Errors
     /// As [`IntakeService::submit`].
-    pub async fn submit_with(&self, request: IntakeRequest, extras: IntakeExtras) -> Result<IntakeReceipt, IntakeError> {
+    pub async fn submit_with(
+        &self,
+        request: IntakeRequest,
+        extras: IntakeExtras,
+    ) -> Result<IntakeReceipt, IntakeError> {
         self.submit_by(request, Actor::System, self.clock.now(), None, true, extras).await
     }
 

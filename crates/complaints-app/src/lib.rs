@@ -4,10 +4,10 @@
 pub mod alert_store;
 pub mod breach_scan;
 pub mod contact;
+pub mod email_intake;
 pub mod escalations;
 pub mod export;
 pub mod export_notice;
-pub mod email_intake;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;
@@ -16,10 +16,10 @@ pub mod ports;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
 pub mod queries;
+pub mod social;
 pub mod staff;
 pub mod subject_access;
 pub mod users;
-pub mod social;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,9 +3,9 @@
 mod calendar_cmd;
 mod case_cmd;
 mod export_cmd;
+mod ingest_email_cmd;
 mod learning_cmd;
 mod scan_cmd;
-mod ingest_email_cmd;
 mod serve;
 mod staff_ctx;
 mod users_cmd;

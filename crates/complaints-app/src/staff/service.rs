@@ -313,7 +313,14 @@ impl StaffActions {
         let request = IntakeRequest { complaint: validated, source_key: None, possible_spam: false };
         let receipt = self
             .intake()
-            .submit_by(request, actor.actor(), received_at, Some(edit), !on_paper, crate::intake::IntakeExtras::default())
+            .submit_by(
+                request,
+                actor.actor(),
+                received_at,
+                Some(edit),
+                !on_paper,
+                crate::intake::IntakeExtras::default(),
+            )
             .await
             .map_err(|error| match error {
                 IntakeError::Store(store) => ActionError::from(store),
