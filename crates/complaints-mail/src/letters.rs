@@ -56,7 +56,10 @@ pub const LETTER_TEMPLATES: &[(&str, &str)] = &[
     ("final-response-child.txt.j2", include_str!("../templates/letters/final-response-child.txt.j2")),
     ("withdrawal-confirmation.subject.j2", include_str!("../templates/letters/withdrawal-confirmation.subject.j2")),
     ("withdrawal-confirmation.txt.j2", include_str!("../templates/letters/withdrawal-confirmation.txt.j2")),
-    ("withdrawal-confirmation-child.subject.j2", include_str!("../templates/letters/withdrawal-confirmation-child.subject.j2")),
+    (
+        "withdrawal-confirmation-child.subject.j2",
+        include_str!("../templates/letters/withdrawal-confirmation-child.subject.j2"),
+    ),
     ("withdrawal-confirmation-child.txt.j2", include_str!("../templates/letters/withdrawal-confirmation-child.txt.j2")),
     ("not-a-complaint.subject.j2", include_str!("../templates/letters/not-a-complaint.subject.j2")),
     ("not-a-complaint.txt.j2", include_str!("../templates/letters/not-a-complaint.txt.j2")),
@@ -72,7 +75,10 @@ pub const LETTER_TEMPLATES: &[(&str, &str)] = &[
     ("contact-restriction-child.txt.j2", include_str!("../templates/letters/contact-restriction-child.txt.j2")),
     ("final-response-stands.subject.j2", include_str!("../templates/letters/final-response-stands.subject.j2")),
     ("final-response-stands.txt.j2", include_str!("../templates/letters/final-response-stands.txt.j2")),
-    ("final-response-stands-child.subject.j2", include_str!("../templates/letters/final-response-stands-child.subject.j2")),
+    (
+        "final-response-stands-child.subject.j2",
+        include_str!("../templates/letters/final-response-stands-child.subject.j2"),
+    ),
     ("final-response-stands-child.txt.j2", include_str!("../templates/letters/final-response-stands-child.txt.j2")),
     ("staff-notice.subject.j2", include_str!("../templates/letters/staff-notice.subject.j2")),
     ("staff-notice.txt.j2", include_str!("../templates/letters/staff-notice.txt.j2")),
@@ -574,7 +580,9 @@ You can contact the SPSO:
             (
                 MessagePurpose::FinalResponseStands,
                 "Your complaint CMP-2025-00001: our final answer has not changed",
-                &["We have already given you our final answer. It has not changed. We cannot look at your complaint again."],
+                &[
+                    "We have already given you our final answer. It has not changed. We cannot look at your complaint again.",
+                ],
             ),
         ];
         for (purpose, subject, sentences) in expected {
