@@ -684,6 +684,22 @@ Sample Council
     }
 
     #[test]
+    fn a_printed_letter_without_an_organisation_email_asks_only_for_a_letter() {
+        let mut context = context();
+        context.printed = true;
+        context.organisation.email = String::new();
+        let letter = Templates::builtin()
+            .letter("withdrawal-confirmation", &context, None)
+            .unwrap_or_else(|error| unreachable!("{error}"));
+        assert!(
+            letter.text.contains("Write to us at 1 Sample Street, Sampletown, quoting your reference"),
+            "{}",
+            letter.text
+        );
+        assert!(!letter.text.contains("or email"), "{}", letter.text);
+    }
+
+    #[test]
     fn an_organisation_file_replaces_a_built_in_letter_and_its_own_spso_block_gets_its_own_version() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| unreachable!("{error}"));
         let write = |name: &str, text: &str| {
