@@ -194,8 +194,16 @@ impl BreachScan {
         let mut failed = 0;
         for stored in open {
             let mut current = stored;
-            for _ in 0..3 {
+            // Three attempts; a case still conflicting after them counts as failed, so the
+            // calendar version is not marked applied and the next run tries it again (R13).
+            let mut attempts_left = 3;
+            loop {
                 let Some((next, event)) = current.case.recompute(rules, at) else { break };
+                if attempts_left == 0 {
+                    failed += 1;
+                    break;
+                }
+                attempts_left -= 1;
                 match self.cases.update(&next, current.version, vec![event]).await {
                     Ok(_) => {
                         changed += 1;

@@ -116,6 +116,19 @@ You can contact the SPSO:
 - In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
 ";
 
+/// The exact child-friendly SPSO block of those letters to a child complainant (R37, R38, R56).
+pub const SPSO_BLOCK_CHILD_TEXT: &str = "THE OMBUDSMAN
+
+If you are still not happy, you can ask the Scottish Public Services Ombudsman (SPSO) to look at your complaint. The SPSO does not work for us. It is free. You need to ask them within 12 months of when you first knew about the problem. An adult you trust can help you do this.
+
+You can contact the SPSO:
+
+- Online: www.spso.org.uk/complain/form
+- Freephone: 0800 377 7330
+- Post: Freepost SPSO (you do not need a stamp)
+- In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
+";
+
 /// A service on `store` with its own reference prefix, a manual clock and an audit log.
 #[allow(missing_debug_implementations)]
 pub struct Harness {
@@ -955,14 +968,20 @@ pub async fn a_letter_preference_gets_a_printable_letter_and_an_anonymous_case_g
     )));
 }
 
-/// A child complainant gets the child-friendly wording (R56).
+/// A child complainant gets the child-friendly wording in every letter (R56): the stage 1
+/// response, reopening, withdrawal, not a complaint, amended points, restriction, the final
+/// response and "final response stands" (with the child-friendly SPSO block, word for word).
 pub async fn a_child_complainant_gets_the_child_friendly_letters(store: Arc<dyn CaseStore>) {
     let h = Harness::new(store);
     let handler = user("h-eight", Role::Handler);
-    let mut child = phoned(&unique_email("child"));
-    child.child = Some(ChildInvolvement::ChildComplainant);
-    child.name = Some("Ellie".to_owned());
-    let logged = h.log(&handler, child, at(2026, 2, 3, 10)).await;
+    let manager = user("m-eight", Role::Manager);
+    let child = |label: &str| {
+        let mut child = phoned(&unique_email(label));
+        child.child = Some(ChildInvolvement::ChildComplainant);
+        child.name = Some("Ellie".to_owned());
+        child
+    };
+    let logged = h.log(&handler, child("child"), at(2026, 2, 3, 10)).await;
     let responded = h
         .must(
             &handler,
@@ -981,4 +1000,131 @@ pub async fn a_child_complainant_gets_the_child_friendly_letters(store: Arc<dyn 
     contains(&letter, "We agree with your complaint.");
     contains(&letter, "An adult you trust can help you do this.");
     assert!(!letter.contains("Dear"));
+
+    // Reopened (R40).
+    let reopened = h
+        .must(
+            &handler,
+            &logged.reference,
+            StaffAction::Reopen {
+                reason: "You sent us a new photo of the broken swing.".to_owned(),
+                respond_by: date(2026, 2, 13),
+            },
+            at(2026, 2, 9, 10),
+        )
+        .await;
+    let letter = h.letter_of(&reopened, MessagePurpose::Reopened).await;
+    contains(&letter, "Hello Ellie,\n");
+    contains(&letter, "We are looking at your complaint again.");
+    contains(&letter, "WHY\n\nYou sent us a new photo of the broken swing.");
+    contains(&letter, "We will give you our new answer by Friday 13 February 2026.");
+    assert!(!letter.contains("Dear"));
+
+    // Withdrawn (R33).
+    let second = h.log(&handler, child("child-withdraw"), at(2026, 2, 3, 10)).await;
+    let withdrawn =
+        h.must(&handler, &second.reference, StaffAction::Withdraw { reason: None }, at(2026, 2, 4, 10)).await;
+    let letter = h.letter_of(&withdrawn, MessagePurpose::WithdrawalConfirmation).await;
+    contains(&letter, "Hello Ellie,\n");
+    contains(&letter, "You asked us to stop looking at your complaint. We have done that.");
+    contains(&letter, "If you change your mind, please tell us.");
+    assert!(!letter.contains("Dear"));
+
+    // Not a complaint (R4).
+    let third = h.log(&handler, child("child-nac"), at(2026, 2, 3, 10)).await;
+    let not = h
+        .must(
+            &handler,
+            &third.reference,
+            StaffAction::NotAComplaint {
+                reason: NotAComplaintReason::RoutineServiceRequest,
+                details: None,
+                directed_to: "The parks team will mend the swing this week.".to_owned(),
+            },
+            at(2026, 2, 4, 10),
+        )
+        .await;
+    let letter = h.letter_of(&not, MessagePurpose::NotAComplaint).await;
+    contains(&letter, "Hello Ellie,\n");
+    contains(&letter, "Our complaints team cannot deal with it, because it is a first request for a service.");
+    contains(&letter, "WHAT HAPPENS NEXT\n\nThe parks team will mend the swing this week.");
+    assert!(!letter.contains("Dear"));
+
+    // Stage 2: points amended (R25), a restriction (R54), the final response and "it stands" (R40).
+    let fourth = h.log(&handler, child("child-stage2"), at(2026, 2, 3, 10)).await;
+    h.must(
+        &handler,
+        &fourth.reference,
+        StaffAction::Stage2 { how: Stage2How::Direct, reason: "Asked for stage 2".to_owned(), points: Some(points()) },
+        at(2026, 2, 4, 10),
+    )
+    .await;
+    let amended = h
+        .must(
+            &handler,
+            &fourth.reference,
+            StaffAction::AmendPoints {
+                points: vec![PointOfComplaint {
+                    summary: "The swing is still broken".to_owned(),
+                    outcome_sought: "Mend the swing".to_owned(),
+                }],
+                reason: "You told us the swing matters most.".to_owned(),
+            },
+            at(2026, 2, 5, 10),
+        )
+        .await;
+    let letter = h.letter_of(&amended, MessagePurpose::PointsAmended).await;
+    contains(&letter, "Hello Ellie,\n");
+    contains(&letter, "We have changed what we are looking at in your complaint.");
+    contains(&letter, "WHAT WE WILL LOOK AT NOW\n\n- The swing is still broken (you would like: Mend the swing)");
+    contains(&letter, "WHY\n\nYou told us the swing matters most.");
+    assert!(!letter.contains("Dear"));
+    let scope = RestrictionScope::Contact { allowed_channel: Some(Channel::Email), allowed_contact: None };
+    let restricted = h
+        .must(
+            &manager,
+            &fourth.reference,
+            StaffAction::Restrict {
+                scope,
+                review_on: date(2026, 5, 4),
+                reason: "You sent us 30 messages in one day.".to_owned(),
+            },
+            at(2026, 2, 6, 10),
+        )
+        .await;
+    let letter = h.letter_of(&restricted, MessagePurpose::ContactRestriction).await;
+    contains(&letter, "Hello Ellie,\n");
+    contains(&letter, "We have decided to limit how you contact us: please contact us only by email.");
+    contains(&letter, "We will look at this decision again by Monday 4 May 2026.");
+    contains(&letter, SPSO_BLOCK_CHILD_TEXT);
+    assert!(!letter.contains("Dear") && !letter.contains(SPSO_BLOCK_TEXT));
+    let closed = h
+        .must(
+            &handler,
+            &fourth.reference,
+            StaffAction::Close {
+                point_outcomes: vec![Outcome::Upheld],
+                outcome_override: None,
+                note: "The swing will be mended on Monday.".to_owned(),
+                staff_parts: Vec::new(),
+            },
+            at(2026, 2, 20, 10),
+        )
+        .await;
+    let letter = h.letter_of(&closed, MessagePurpose::FinalResponse).await;
+    contains(&letter, "- The swing is still broken: upheld");
+    contains(&letter, SPSO_BLOCK_CHILD_TEXT);
+    let stands = h
+        .must(
+            &handler,
+            &fourth.reference,
+            StaffAction::CorrespondenceAfterFinal { channel: Channel::Email },
+            at(2026, 3, 2, 10),
+        )
+        .await;
+    let letter = h.letter_of(&stands, MessagePurpose::FinalResponseStands).await;
+    contains(&letter, "Hello Ellie,\n");
+    contains(&letter, "We have already given you our final answer. It has not changed.");
+    contains(&letter, SPSO_BLOCK_CHILD_TEXT);
+    assert!(!letter.contains("Dear") && !letter.contains(SPSO_BLOCK_TEXT));
 }

@@ -684,3 +684,119 @@ async fn a_calendar_change_recomputes_open_cases_only_records_it_and_re_arms_the
     let again = scan.run(local(d(2026, 6, 3), 13)).await.expect("scan");
     assert_eq!((again.recomputed, again.alerts.len()), (0, 0), "once per calendar version, each alert once");
 }
+
+/// A case store whose updates always lose the race (another writer is always first).
+struct AlwaysConflicting(Arc<MemoryCaseStore>);
+
+#[async_trait]
+impl CaseStore for AlwaysConflicting {
+    async fn create(&self, new: NewCase) -> Result<StoredCase, StoreError> {
+        self.0.create(new).await
+    }
+    async fn get(&self, reference: &CaseRef) -> Result<StoredCase, StoreError> {
+        self.0.get(reference).await
+    }
+    async fn update_with_messages(
+        &self,
+        _case: &Case,
+        expected_version: u64,
+        _events: Vec<complaints_core::timeline::TimelineEvent>,
+        _messages: Vec<complaints_app::outbound::NewMessage>,
+    ) -> Result<u64, StoreError> {
+        Err(StoreError::VersionConflict { expected: expected_version })
+    }
+    async fn timeline(&self, reference: &CaseRef) -> Result<Vec<complaints_core::timeline::TimelineEvent>, StoreError> {
+        self.0.timeline(reference).await
+    }
+    async fn open_due_by(&self, date: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
+        self.0.open_due_by(date).await
+    }
+    async fn received_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
+        self.0.received_between(from, to).await
+    }
+    async fn closed_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
+        self.0.closed_between(from, to).await
+    }
+    async fn find_by_contact(&self, key: &complaints_core::case::ContactKey) -> Result<Vec<CaseRef>, StoreError> {
+        self.0.find_by_contact(key).await
+    }
+    async fn record_message(&self, message_id: &str, reference: &CaseRef) -> Result<(), StoreError> {
+        self.0.record_message(message_id, reference).await
+    }
+    async fn case_for_message(&self, message_id: &str) -> Result<Option<CaseRef>, StoreError> {
+        self.0.case_for_message(message_id).await
+    }
+    async fn place_alert_marker(&self, marker: &str, reference: &CaseRef) -> Result<bool, StoreError> {
+        self.0.place_alert_marker(marker, reference).await
+    }
+    async fn pending_messages(
+        &self,
+        due_by: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<complaints_app::outbound::PendingMessage>, StoreError> {
+        self.0.pending_messages(due_by, limit).await
+    }
+    async fn claim_message(
+        &self,
+        message_id: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<complaints_app::outbound::PendingMessage>, StoreError> {
+        self.0.claim_message(message_id, now, lease_until).await
+    }
+    async fn finish_message(
+        &self,
+        message_id: &str,
+        result: complaints_app::outbound::DeliveryResult,
+        event: Option<complaints_core::timeline::TimelineEvent>,
+    ) -> Result<(), StoreError> {
+        self.0.finish_message(message_id, result, event).await
+    }
+    async fn message(&self, message_id: &str) -> Result<Option<complaints_app::outbound::PendingMessage>, StoreError> {
+        self.0.message(message_id).await
+    }
+    async fn automatic_messages_since(
+        &self,
+        recipient: &complaints_core::case::ContactKey,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.0.automatic_messages_since(recipient, since).await
+    }
+}
+
+#[tokio::test]
+async fn a_case_that_keeps_conflicting_leaves_the_calendar_version_unapplied_for_the_next_run() {
+    let before = config();
+    let store = Arc::new(MemoryCaseStore::new());
+    let calendar = before.calendar();
+    let rules = Rules { calendar: &calendar, policy: &before.procedure };
+    // Received Mon 1 Jun 2026: stage 1 due Fri 5 Jun; a closure on Thu 4 Jun moves it.
+    let at = d(2026, 6, 1).and_hms_opt(10, 0, 0).expect("time").and_utc();
+    let complaint = sample_complaint(Channel::WebForm, Some(COMPLAINANT_EMAIL));
+    let reference = CaseRef::new("RACE", 2026, 0).expect("prefix");
+    let (case, events) = Case::open(reference, complaint, at, "Complaints Team".to_owned(), None, rules, Actor::System);
+    store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create");
+
+    let mut after = config();
+    let extra = OrgConfig::from_toml_str(
+        "[[calendar.add]]\ndate = \"2026-06-04\"\nname = \"Closure\"\nkind = \"closure\"\nsource = \"Notice\"\n",
+    )
+    .expect("config");
+    after.calendar.extend(extra.calendar);
+    let after = Arc::new(after);
+
+    let racing = Arc::new(AlwaysConflicting(Arc::clone(&store)));
+    let scan = BreachScan::new(racing, store.clone(), Arc::clone(&after));
+    let _ = scan.run(local(d(2026, 6, 3), 8)).await;
+    let version = after.calendar().version().as_str().to_owned();
+    assert!(
+        !store.calendar_applied(&version).await.expect("read"),
+        "a case never recomputed must leave the calendar version for the next run (R13)"
+    );
+
+    // The next run, with the race gone, recomputes it and only then marks the version applied.
+    let scan = BreachScan::new(store.clone(), store.clone(), after);
+    let report = scan.run(local(d(2026, 6, 3), 13)).await.expect("scan");
+    assert_eq!(report.recomputed, 1);
+    assert!(store.calendar_applied(&version).await.expect("read"));
+}

@@ -44,6 +44,8 @@ pub const LETTER_TEMPLATES: &[(&str, &str)] = &[
     ("stage2-acknowledgement-child.txt.j2", include_str!("../templates/letters/stage2-acknowledgement-child.txt.j2")),
     ("points-amended.subject.j2", include_str!("../templates/letters/points-amended.subject.j2")),
     ("points-amended.txt.j2", include_str!("../templates/letters/points-amended.txt.j2")),
+    ("points-amended-child.subject.j2", include_str!("../templates/letters/points-amended-child.subject.j2")),
+    ("points-amended-child.txt.j2", include_str!("../templates/letters/points-amended-child.txt.j2")),
     ("progress-update.subject.j2", include_str!("../templates/letters/progress-update.subject.j2")),
     ("progress-update.txt.j2", include_str!("../templates/letters/progress-update.txt.j2")),
     ("progress-update-child.subject.j2", include_str!("../templates/letters/progress-update-child.subject.j2")),
@@ -54,14 +56,30 @@ pub const LETTER_TEMPLATES: &[(&str, &str)] = &[
     ("final-response-child.txt.j2", include_str!("../templates/letters/final-response-child.txt.j2")),
     ("withdrawal-confirmation.subject.j2", include_str!("../templates/letters/withdrawal-confirmation.subject.j2")),
     ("withdrawal-confirmation.txt.j2", include_str!("../templates/letters/withdrawal-confirmation.txt.j2")),
+    (
+        "withdrawal-confirmation-child.subject.j2",
+        include_str!("../templates/letters/withdrawal-confirmation-child.subject.j2"),
+    ),
+    ("withdrawal-confirmation-child.txt.j2", include_str!("../templates/letters/withdrawal-confirmation-child.txt.j2")),
     ("not-a-complaint.subject.j2", include_str!("../templates/letters/not-a-complaint.subject.j2")),
     ("not-a-complaint.txt.j2", include_str!("../templates/letters/not-a-complaint.txt.j2")),
+    ("not-a-complaint-child.subject.j2", include_str!("../templates/letters/not-a-complaint-child.subject.j2")),
+    ("not-a-complaint-child.txt.j2", include_str!("../templates/letters/not-a-complaint-child.txt.j2")),
     ("reopened.subject.j2", include_str!("../templates/letters/reopened.subject.j2")),
     ("reopened.txt.j2", include_str!("../templates/letters/reopened.txt.j2")),
+    ("reopened-child.subject.j2", include_str!("../templates/letters/reopened-child.subject.j2")),
+    ("reopened-child.txt.j2", include_str!("../templates/letters/reopened-child.txt.j2")),
     ("contact-restriction.subject.j2", include_str!("../templates/letters/contact-restriction.subject.j2")),
     ("contact-restriction.txt.j2", include_str!("../templates/letters/contact-restriction.txt.j2")),
+    ("contact-restriction-child.subject.j2", include_str!("../templates/letters/contact-restriction-child.subject.j2")),
+    ("contact-restriction-child.txt.j2", include_str!("../templates/letters/contact-restriction-child.txt.j2")),
     ("final-response-stands.subject.j2", include_str!("../templates/letters/final-response-stands.subject.j2")),
     ("final-response-stands.txt.j2", include_str!("../templates/letters/final-response-stands.txt.j2")),
+    (
+        "final-response-stands-child.subject.j2",
+        include_str!("../templates/letters/final-response-stands-child.subject.j2"),
+    ),
+    ("final-response-stands-child.txt.j2", include_str!("../templates/letters/final-response-stands-child.txt.j2")),
     ("staff-notice.subject.j2", include_str!("../templates/letters/staff-notice.subject.j2")),
     ("staff-notice.txt.j2", include_str!("../templates/letters/staff-notice.txt.j2")),
     ("staff-closure-update.subject.j2", include_str!("../templates/letters/staff-closure-update.subject.j2")),
@@ -79,14 +97,14 @@ pub fn letter_name(purpose: MessagePurpose, child: bool) -> Option<&'static str>
         MessagePurpose::Stage1Response => ("stage1-response", Some("stage1-response-child")),
         MessagePurpose::Extension => ("extension", Some("extension-child")),
         MessagePurpose::Stage2Acknowledgement => ("stage2-acknowledgement", Some("stage2-acknowledgement-child")),
-        MessagePurpose::PointsAmended => ("points-amended", None),
+        MessagePurpose::PointsAmended => ("points-amended", Some("points-amended-child")),
         MessagePurpose::ProgressUpdate => ("progress-update", Some("progress-update-child")),
         MessagePurpose::FinalResponse => ("final-response", Some("final-response-child")),
-        MessagePurpose::WithdrawalConfirmation => ("withdrawal-confirmation", None),
-        MessagePurpose::NotAComplaint => ("not-a-complaint", None),
-        MessagePurpose::Reopened => ("reopened", None),
-        MessagePurpose::ContactRestriction => ("contact-restriction", None),
-        MessagePurpose::FinalResponseStands => ("final-response-stands", None),
+        MessagePurpose::WithdrawalConfirmation => ("withdrawal-confirmation", Some("withdrawal-confirmation-child")),
+        MessagePurpose::NotAComplaint => ("not-a-complaint", Some("not-a-complaint-child")),
+        MessagePurpose::Reopened => ("reopened", Some("reopened-child")),
+        MessagePurpose::ContactRestriction => ("contact-restriction", Some("contact-restriction-child")),
+        MessagePurpose::FinalResponseStands => ("final-response-stands", Some("final-response-stands-child")),
         MessagePurpose::StaffNotice => ("staff-notice", None),
         MessagePurpose::StaffClosureUpdate => ("staff-closure-update", None),
     };
@@ -410,6 +428,19 @@ You can contact the SPSO:
 - In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
 ";
 
+    /// The child-friendly SPSO block (R37, R56): the same facts and contact routes, word for word.
+    const SPSO_BLOCK_CHILD: &str = "THE OMBUDSMAN
+
+If you are still not happy, you can ask the Scottish Public Services Ombudsman (SPSO) to look at your complaint. The SPSO does not work for us. It is free. You need to ask them within 12 months of when you first knew about the problem. An adult you trust can help you do this.
+
+You can contact the SPSO:
+
+- Online: www.spso.org.uk/complain/form
+- Freephone: 0800 377 7330
+- Post: Freepost SPSO (you do not need a stamp)
+- In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
+";
+
     fn context() -> LetterContext {
         let mut samples = LetterContext::samples();
         let mut full = samples.pop().unwrap_or_else(|| unreachable!("two samples"));
@@ -433,6 +464,14 @@ You can contact the SPSO:
             let child = letter_name(purpose, true);
             if purpose.is_internal() {
                 assert_eq!(child, adult);
+            } else {
+                // R56: every letter to the complainant has its own child-friendly files.
+                let (Some(adult), Some(child)) = (adult, child) else { unreachable!("{purpose:?} has a letter") };
+                assert_eq!(child, format!("{adult}-child"), "{purpose:?}");
+                for part in ["subject", "txt"] {
+                    let file = format!("{child}.{part}.j2");
+                    assert!(LETTER_TEMPLATES.iter().any(|(name, _)| *name == file), "{file} is built in");
+                }
             }
         }
         assert_eq!(letter_name(MessagePurpose::Acknowledgement, false), None);
@@ -447,19 +486,21 @@ You can contact the SPSO:
         {
             let letter = render(&templates, purpose, &context());
             assert!(letter.text.contains(SPSO_BLOCK), "{purpose:?}:\n{}", letter.text);
-            assert!(letter.html.contains("Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS"));
+            assert!(letter.html.contains("<li>In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS</li>"));
+            assert!(letter.html.contains("How to contact us</h2>"), "{purpose:?}:\n{}", letter.html);
         }
         let mut child = context();
         child.child = true;
-        let letter = render(&templates, MessagePurpose::FinalResponse, &child);
-        assert!(letter.text.contains(
-            "- Online: www.spso.org.uk/complain/form
-- Freephone: 0800 377 7330
-- Post: Freepost SPSO (you do not need a stamp)
-- In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS
-"
-        ));
-        assert!(letter.text.contains("within 12 months"));
+        for purpose in
+            [MessagePurpose::FinalResponse, MessagePurpose::ContactRestriction, MessagePurpose::FinalResponseStands]
+        {
+            let letter = render(&templates, purpose, &child);
+            assert!(letter.text.contains(SPSO_BLOCK_CHILD), "{purpose:?}:\n{}", letter.text);
+            assert!(!letter.text.contains(SPSO_BLOCK), "{purpose:?} uses the child-friendly block");
+            // The block's contact routes are a list and the next heading its own heading in the HTML.
+            assert!(letter.html.contains("<li>In person: Bridgeside House, 99 McDonald Road, Edinburgh EH7 4NS</li>"));
+            assert!(letter.html.contains("How to contact us</h2>"), "{purpose:?}:\n{}", letter.html);
+        }
         assert_eq!(templates.spso_block_version(), SPSO_BLOCK_VERSION);
     }
 
@@ -474,6 +515,149 @@ You can contact the SPSO:
         ));
         assert!(letter.text.contains("We have decided that your complaint is not upheld."));
         assert_eq!(letter.subject, "Your complaint CMP-2025-00001: our stage 1 response");
+    }
+
+    fn child_context() -> LetterContext {
+        LetterContext { child: true, ..context() }
+    }
+
+    #[test]
+    fn a_child_is_told_in_short_sentences_what_changed_and_what_happens_next() {
+        let templates = Templates::builtin();
+        let child = child_context();
+        // Each letter: its subject, and the sentences that say what happened, who helps and what next.
+        let expected: [(MessagePurpose, &str, &[&str]); 6] = [
+            (
+                MessagePurpose::PointsAmended,
+                "Your complaint CMP-2025-00001: a change to what we are looking at",
+                &[
+                    "We have changed what we are looking at in your complaint. Your reference is CMP-2025-00001.",
+                    "WHY\n\nSample reason",
+                    "WHAT WE WILL LOOK AT NOW\n\n- Sample point (you would like: Sample outcome)",
+                    "If we have got anything wrong, please tell us. An adult you trust can help you do this.",
+                    "Complaints Team is looking into it. We will give you our answer by Thursday 4 December 2025.",
+                ],
+            ),
+            (
+                MessagePurpose::WithdrawalConfirmation,
+                "Your complaint CMP-2025-00001: we have stopped, as you asked",
+                &[
+                    "You asked us to stop looking at your complaint. We have done that. Your reference is CMP-2025-00001.",
+                    "We have closed your complaint. We will not do anything more about it.",
+                    "If you change your mind, please tell us. We will talk with you about what we can do. An adult you trust can help you do this.",
+                ],
+            ),
+            (
+                MessagePurpose::NotAComplaint,
+                "Your message CMP-2025-00001: what happens next",
+                &[
+                    "Our complaints team cannot deal with it, because it is a request for a service.",
+                    "Sample details",
+                    "WHAT HAPPENS NEXT\n\nSample service",
+                    "If you think we have got this wrong, please tell us. An adult you trust can help you do this.",
+                ],
+            ),
+            (
+                MessagePurpose::Reopened,
+                "Your complaint CMP-2025-00001: we are looking at it again",
+                &[
+                    "We are looking at your complaint again. Your reference is CMP-2025-00001.",
+                    "WHY\n\nSample reason",
+                    "Complaints Team is looking into it. We will give you our new answer by Thursday 4 December 2025.",
+                ],
+            ),
+            (
+                MessagePurpose::ContactRestriction,
+                "How you contact us about CMP-2025-00001",
+                &[
+                    "We have decided to limit how you contact us: contact only by email. A manager agreed to this.",
+                    "WHY\n\nSample reason",
+                    "We will look at this decision again by Thursday 4 December 2025. We will write to you then.",
+                    "You can ask us to look at this decision again. Please write to us and tell us why you think it is wrong.",
+                    "The ombudsman can also look at how we have dealt with you.",
+                ],
+            ),
+            (
+                MessagePurpose::FinalResponseStands,
+                "Your complaint CMP-2025-00001: our final answer has not changed",
+                &[
+                    "We have already given you our final answer. It has not changed. We cannot look at your complaint again.",
+                ],
+            ),
+        ];
+        for (purpose, subject, sentences) in expected {
+            let letter = render(&templates, purpose, &child);
+            assert_eq!(letter.subject, subject, "{purpose:?}");
+            assert!(letter.text.starts_with("Hello Sample Name,\n"), "{purpose:?}:\n{}", letter.text);
+            assert!(!letter.text.contains("Dear"), "{purpose:?}:\n{}", letter.text);
+            for sentence in sentences {
+                assert!(letter.text.contains(sentence), "{purpose:?}: expected {sentence:?} in:\n{}", letter.text);
+            }
+            // The adult letter says it differently: the child variant is really the one chosen.
+            let adult = render(&templates, purpose, &context());
+            assert_ne!(adult.text, letter.text, "{purpose:?}");
+            assert!(adult.text.starts_with("Dear Sample Name,\n"), "{purpose:?}");
+        }
+    }
+
+    #[test]
+    fn the_final_response_stands_letter_to_a_child_is_exactly_these_words() {
+        let mut child = child_context();
+        child.recipient_name = None;
+        let letter = render(&Templates::builtin(), MessagePurpose::FinalResponseStands, &child);
+        let expected = format!(
+            "Hello,
+
+Thank you for your message about your complaint. Your reference is CMP-2025-00001.
+
+We have already given you our final answer. It has not changed. We cannot look at your complaint again.
+
+{SPSO_BLOCK_CHILD}
+HOW TO CONTACT US
+
+Reply to this email, quoting your reference CMP-2025-00001.
+Phone: 0300 000 0000
+
+If you would like this letter in another format (for example large print, Braille or audio) or in another language, please tell us.
+
+Yours sincerely,
+
+Complaints Team, Sample Team
+Sample Council
+"
+        );
+        assert_eq!(letter.text, expected);
+    }
+
+    #[test]
+    fn staff_words_in_a_child_letter_are_escaped_in_the_html() {
+        let templates = Templates::builtin();
+        let hostile = "<script>alert(1)</script> & \u{202e}gnp.exe".to_owned();
+        let mut child = child_context();
+        child.reason = Some(hostile.clone());
+        child.details = Some(hostile.clone());
+        child.directed_to = Some(hostile.clone());
+        child.points[0].summary = hostile;
+        for purpose in [
+            MessagePurpose::PointsAmended,
+            MessagePurpose::WithdrawalConfirmation,
+            MessagePurpose::NotAComplaint,
+            MessagePurpose::Reopened,
+            MessagePurpose::ContactRestriction,
+            MessagePurpose::FinalResponseStands,
+        ] {
+            let letter = render(&templates, purpose, &child);
+            assert!(!letter.html.contains("<script>"), "{purpose:?}:\n{}", letter.html);
+            assert!(!letter.text.contains('\u{202e}') && !letter.html.contains('\u{202e}'), "{purpose:?}");
+        }
+        for purpose in [
+            MessagePurpose::PointsAmended,
+            MessagePurpose::NotAComplaint,
+            MessagePurpose::Reopened,
+            MessagePurpose::ContactRestriction,
+        ] {
+            assert!(render(&templates, purpose, &child).html.contains("&lt;script&gt;"), "{purpose:?}");
+        }
     }
 
     #[test]
@@ -500,6 +684,22 @@ You can contact the SPSO:
     }
 
     #[test]
+    fn a_printed_letter_without_an_organisation_email_asks_only_for_a_letter() {
+        let mut context = context();
+        context.printed = true;
+        context.organisation.email = String::new();
+        let letter = Templates::builtin()
+            .letter("withdrawal-confirmation", &context, None)
+            .unwrap_or_else(|error| unreachable!("{error}"));
+        assert!(
+            letter.text.contains("Write to us at 1 Sample Street, Sampletown, quoting your reference"),
+            "{}",
+            letter.text
+        );
+        assert!(!letter.text.contains("or email"), "{}", letter.text);
+    }
+
+    #[test]
     fn an_organisation_file_replaces_a_built_in_letter_and_its_own_spso_block_gets_its_own_version() {
         let dir = tempfile::tempdir().unwrap_or_else(|error| unreachable!("{error}"));
         let write = |name: &str, text: &str| {
@@ -510,6 +710,15 @@ You can contact the SPSO:
         let templates = Templates::with_overrides(dir.path()).unwrap_or_else(|error| unreachable!("{error}"));
         let letter = render(&templates, MessagePurpose::WithdrawalConfirmation, &context());
         assert_eq!(letter.text, "Closed as you asked: CMP-2025-00001.\n");
+        // A child-friendly variant is overridden by its own file name; the adult letter is untouched.
+        write("reopened-child.txt.j2", "Hi! We are looking again at {{ reference }}.\n");
+        let templates = Templates::with_overrides(dir.path()).unwrap_or_else(|error| unreachable!("{error}"));
+        let child = LetterContext { child: true, ..context() };
+        assert_eq!(
+            render(&templates, MessagePurpose::Reopened, &child).text,
+            "Hi! We are looking again at CMP-2025-00001.\n"
+        );
+        assert!(render(&templates, MessagePurpose::Reopened, &context()).text.starts_with("Dear Sample Name,"));
         let version = templates.spso_block_version();
         assert!(version.starts_with("org-") && version != SPSO_BLOCK_VERSION, "{version}");
         assert!(render(&templates, MessagePurpose::FinalResponse, &context()).text.contains("ASK THE SPSO"));

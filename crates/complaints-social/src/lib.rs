@@ -142,11 +142,23 @@ async fn x_crc(State(state): State<SocialState>, Query(query): Query<CrcQuery>) 
     let Some(x) = &state.secrets.x else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let Some(token) = query.crc_token.filter(|t| !t.is_empty() && t.len() <= 512) else {
+    // The answer is the same HMAC, under the same secret, that signs a delivery: a token that
+    // could be a delivery's body would make this endpoint sign forged deliveries. X's tokens are
+    // short base64-like strings; every delivery is a JSON object, which needs `{`, so allowing
+    // only these characters means no answer can ever be a delivery's signature.
+    let Some(token) = query.crc_token.filter(|t| crc_token_is_plain(t)) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
     let response_token = signature::x_signature(x.crc_key(), token.as_bytes());
     axum::Json(serde_json::json!({ "response_token": response_token })).into_response()
+}
+
+/// 1 to 512 characters of `A-Z a-z 0-9 . _ ~ + / = -`.
+fn crc_token_is_plain(token: &str) -> bool {
+    (1..=512).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-'))
 }
 
 async fn x_post(State(state): State<SocialState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -137,6 +137,18 @@ async fn the_x_crc_answer_is_the_hmac_of_the_token_with_the_consumer_secret() {
 }
 
 #[tokio::test]
+async fn the_crc_check_cannot_be_used_to_sign_a_forged_delivery() {
+    let h = Harness::without_platform(all_secrets());
+    let forged = r#"{"for_user_id":"100","direct_message_events":[{"type":"message_create","id":"66","message_create":{"sender_id":"7","target":{"recipient_id":"100"},"message_data":{"text":"forged"}}}]}"#;
+    let query: String = forged.bytes().map(|b| format!("%{b:02X}")).collect();
+    let (status, body) = h.get(&format!("/webhooks/x?crc_token={query}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a token that is not plain is refused: {body}");
+    assert_eq!(h.get("/webhooks/x?crc_token=abc%7B").await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(h.get(&format!("/webhooks/x?crc_token={}", "a".repeat(513))).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(h.get("/webhooks/x?crc_token=Zm9v-YmFy_b2s%2B%2F%3D").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_platform_without_its_secret_answers_404() {
     let h = Harness::without_platform(SocialSecrets::default());
     assert_eq!(
