@@ -185,7 +185,7 @@ impl StaffActions {
             }
             let plan = self.plan(actor, &stored.case, action.clone(), at)?;
             let Plan { case, mut events, letters } = plan;
-            let (letter_events, messages, queued) = self.letters().queue(&case, letters, at, actor);
+            let (letter_events, messages, queued) = self.letters().queue(&case, letters, at, actor)?;
             events.extend(letter_events);
             match self.store.update_with_messages(&case, stored.version, events.clone(), messages).await {
                 Ok(version) => {
@@ -330,7 +330,7 @@ impl StaffActions {
         let mut printed = Vec::new();
         if on_paper && letters::prints(&stored.case) {
             let plans = vec![LetterPlan::citizen(Letter::Acknowledgement)];
-            let (events, messages, queued) = self.letters().queue(&stored.case, plans, received_at, actor);
+            let (events, messages, queued) = self.letters().queue(&stored.case, plans, received_at, actor)?;
             stored.version = self.store.update_with_messages(&stored.case, stored.version, events, messages).await?;
             self.deliver(&queued).await;
             printed = queued;

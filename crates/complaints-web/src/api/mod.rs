@@ -209,6 +209,10 @@ fn action_problem(err: &ActionError) -> Response {
             problem
         }
         ActionError::Store(cause) => return store_unavailable(cause),
+        ActionError::LetterNotComposed { .. } => {
+            Problem::new(status, "letter-not-composed", "A letter this change sends could not be written")
+                .detail(err.to_string())
+        }
     };
     problem.into_response()
 }
