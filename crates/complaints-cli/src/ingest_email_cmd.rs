@@ -275,7 +275,7 @@ mod tests {
     use super::*;
 
     fn intake_in(dir: &Path) -> EmailIntake {
-        let store = SqliteCaseStore::open(&dir.join(DATABASE_FILE)).expect("store");
+        let store = SqliteCaseStore::open(dir.join(DATABASE_FILE)).expect("store");
         let config = OrgConfig::builtin();
         let calendar = config.calendar();
         let intake = IntakeService {
