@@ -471,6 +471,7 @@ impl EmailIntake {
                 complaints_email::token::reply_address(&key, &base, &reference.to_string())
             })),
             social: None,
+            mail: None,
         };
         let request = IntakeRequest { complaint, source_key: Some(source_key), possible_spam: quarantined };
         Ok(Ok(self.intake.submit_with(request, extras).await?))

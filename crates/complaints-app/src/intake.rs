@@ -82,6 +82,9 @@ pub struct IntakeExtras {
     pub reply_to: Option<Arc<ReplyToFn>>,
     /// A social media sender to acknowledge privately when the complaint has no email address.
     pub social: Option<crate::social::SocialAddress>,
+    /// Mail the caller writes with the case, in the same transaction, when intake queues no
+    /// acknowledgement of its own (a printed acknowledgement staff post, R55).
+    pub mail: Option<CaseMail>,
 }
 
 /// Makes the Reply-To address for a case (e.g. one carrying a signed token).
@@ -223,6 +226,7 @@ impl IntakeService {
             },
             None => None,
         };
+        let mail = mail.or(extras.mail);
 
         let stored = match self.store.create(NewCase { case, events, source_key, mail }).await {
             Ok(stored) => stored,

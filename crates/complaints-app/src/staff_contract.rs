@@ -917,6 +917,10 @@ pub async fn a_letter_preference_gets_a_printable_letter_and_an_anonymous_case_g
         (logged.letters[0].purpose, logged.letters[0].delivery),
         (MessagePurpose::Acknowledgement, LetterDelivery::Print)
     );
+    // Written with the case in its one create transaction, like an emailed acknowledgement: no
+    // second write that a crash could lose or a retry repeat.
+    let by_email = h.log(&handler, phoned(&unique_email("post-email")), at(2026, 2, 3, 10)).await;
+    assert_eq!(logged.version, by_email.version, "the printed acknowledgement is written with the case");
     let (text, html, delivery) = h.letter(&logged.letters[0].message_id).await;
     assert_eq!(delivery.as_deref(), Some(PRINT_DELIVERY));
     contains(&text, "Write to us or email complaints@example.org, quoting your reference");

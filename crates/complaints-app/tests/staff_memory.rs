@@ -248,3 +248,31 @@ async fn a_complainant_with_no_address_can_still_be_extended_and_is_recorded_as_
     let refused = h.perform(&user("m-phone", Role::Manager), &logged.reference, restrict, at(2026, 2, 5, 11)).await;
     assert!(matches!(&refused, Err(ActionError::Invalid(message)) if message.contains("in writing")), "{refused:?}");
 }
+
+#[tokio::test]
+async fn a_response_whose_signposting_letter_cannot_be_written_is_refused_and_saves_nothing() {
+    let store: Arc<dyn CaseStore> = Arc::new(MemoryCaseStore::new());
+    let h = Harness::new(Arc::clone(&store));
+    let handler = user("h-broken", Role::Handler);
+    let logged = h.log(&handler, phoned("broken@example.net"), at(2026, 2, 3, 10)).await;
+    // The same store, with the organisation's sender address broken.
+    let mut broken_config = (*h.actions.config).clone();
+    broken_config.mail.from = "not an address".to_owned();
+    let broken = Harness::with_config(store, broken_config);
+    let before = h.actions.store.get(&logged.reference).await.map(|stored| stored.version).ok();
+    let respond = StaffAction::Respond {
+        outcome: Outcome::NotUpheld,
+        note: "Checked.".to_owned(),
+        route_given_by: None,
+        staff_parts: Vec::new(),
+    };
+    let refused = broken.perform(&handler, &logged.reference, respond.clone(), at(2026, 2, 4, 10)).await;
+    let Err(error) = refused else { panic!("a response without its letter was saved") };
+    assert!(matches!(error, ActionError::LetterNotComposed { .. }), "{error:?}");
+    assert_eq!(error.kind().http_status(), 500);
+    let after = h.actions.store.get(&logged.reference).await.map(|stored| stored.version).ok();
+    assert_eq!(before, after, "R23: no record of signposting without the letter");
+    // With the configuration mended, the same response goes out with its letter.
+    let responded = h.must(&handler, &logged.reference, respond, at(2026, 2, 4, 11)).await;
+    assert_eq!(responded.letters.len(), 1);
+}

@@ -139,7 +139,8 @@ fn dispatch(opts: &StaffOpts, command: LearningCommand) -> Result<String, Failur
         }
         LearningCommand::List { done_from, done_to } => {
             let actions = block_on(async {
-                staff.actions.record_read(&staff.user, Permission::Learning, None, None).await?;
+                // Reading the register is a read like any other (auditors too), as in the API.
+                staff.actions.record_read(&staff.user, Permission::ListCases, None, None).await?;
                 Ok(match (done_from, done_to) {
                     (Some(from), Some(to)) => store.completed_between(from, to).await?,
                     _ => store.open_learning().await?,
@@ -159,7 +160,8 @@ fn dispatch(opts: &StaffOpts, command: LearningCommand) -> Result<String, Failur
         }
         LearningCommand::Show { id } => {
             let stored = block_on(async {
-                staff.actions.record_read(&staff.user, Permission::Learning, None, None).await?;
+                // Reading the register is a read like any other (auditors too), as in the API.
+                staff.actions.record_read(&staff.user, Permission::ListCases, None, None).await?;
                 Ok(store.learning(&id).await?)
             })?;
             shown(&staff, &stored.action)

@@ -516,6 +516,20 @@ fn a_learning_action_links_its_cases_and_is_listed_by_the_period_it_was_done_in(
     ))
     .expect("JSON");
     assert_eq!(quarter[0]["done_on"], "2026-04-20");
+    // An auditor reads the register, as through the API, but changes nothing in it.
+    add_user(&dir, "aud", "auditor");
+    let read: serde_json::Value = serde_json::from_str(&learning(
+        "aud",
+        "2026-07-01T10:00:00Z",
+        &["list", "--done-from", "2026-04-01", "--done-to", "2026-06-30"],
+    ))
+    .expect("JSON");
+    assert_eq!(read[0]["id"], id.as_str());
+    let one: serde_json::Value =
+        serde_json::from_str(&learning("aud", "2026-07-01T10:00:00Z", &["show", &id])).expect("JSON");
+    assert_eq!(one["id"], id.as_str());
+    let refused = run(&["learning", "complete", &id, "--data-dir", d, "--as", "aud", "--json"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     let shown = case_ok(&dir, "ahmed", "2026-07-01T10:00:00Z", &["show", &reference, "--json"]);
     assert!(shown.contains(&id), "the case's timeline records the link");
 }

@@ -1,6 +1,7 @@
 //! Why a staff action failed, classified once so the HTTP API (problem+json status) and the CLI
 //! (exit codes) never decide it again.
 
+use complaints_core::case::{MessagePurpose, NotQueuedReason};
 use complaints_core::command::Rejected;
 use complaints_core::rejection::RejectionKind;
 use complaints_core::roles::{Permission, Role};
@@ -27,6 +28,22 @@ pub enum ActionError {
     Invalid(String),
     #[error("case store unavailable")]
     Store(#[source] StoreError),
+    /// A letter that carries the signposting the change records (R23, R37) could not be written
+    /// (the organisation's sender address or a template is broken): the change is not saved, so
+    /// no case says its customer was signposted when nothing went out.
+    #[error("the {purpose} letter could not be written ({reason}); nothing was changed", purpose = .purpose.as_str(), reason = reason_text(.reason))]
+    LetterNotComposed { purpose: MessagePurpose, reason: NotQueuedReason },
+}
+
+/// Why a letter could not be written, for people who fix the configuration.
+fn reason_text(reason: &NotQueuedReason) -> &'static str {
+    match reason {
+        NotQueuedReason::SenderConfiguration => "the organisation's mail.from or mail.reply_to is not a valid address",
+        NotQueuedReason::Template => "its template failed to render",
+        NotQueuedReason::NoAddress => "there is no address to write to",
+        NotQueuedReason::RecipientCap => "the recipient cap was reached",
+        NotQueuedReason::PossibleSpam => "the case is flagged as possible spam",
+    }
 }
 
 /// The class of an [`ActionError`], with its HTTP status and CLI exit code.
@@ -44,6 +61,8 @@ pub enum ErrorKind {
     BadRequest,
     /// 503 (the store failed; may be retried); CLI exit 1.
     Unavailable,
+    /// 500 (the service is misconfigured: a letter cannot be written); CLI exit 1.
+    Internal,
 }
 
 impl ErrorKind {
@@ -57,6 +76,7 @@ impl ErrorKind {
             Self::Unprocessable => 422,
             Self::BadRequest => 400,
             Self::Unavailable => 503,
+            Self::Internal => 500,
         }
     }
 
@@ -84,6 +104,7 @@ impl ActionError {
             },
             Self::Invalid(_) => ErrorKind::BadRequest,
             Self::Store(_) => ErrorKind::Unavailable,
+            Self::LetterNotComposed { .. } => ErrorKind::Internal,
         }
     }
 

@@ -26,6 +26,7 @@ use complaints_mail::templates::{OrganisationContext, Templates};
 use complaints_mail::{DELIVERY_HEADER, Mailbox, OutboundEmail, PRINT_DELIVERY, QueuedMessage};
 use tracing::error;
 
+use super::error::ActionError;
 use super::service::{LetterDelivery, LetterQueued};
 use super::user::StaffUser;
 use crate::outbound::NewMessage;
@@ -69,6 +70,18 @@ pub(crate) enum Letter {
 }
 
 impl Letter {
+    /// Whether the letter is how the complainant is signposted, so that the change records the
+    /// signposting as given: the stage 1 route to stage 2 (R23), the SPSO (R37).
+    fn carries_signposting(&self) -> bool {
+        matches!(
+            self,
+            Self::Stage1Response { .. }
+                | Self::FinalResponse { .. }
+                | Self::ContactRestriction { .. }
+                | Self::FinalResponseStands
+        )
+    }
+
     fn purpose(&self) -> MessagePurpose {
         match self {
             Self::Acknowledgement => MessagePurpose::Acknowledgement,
@@ -138,7 +151,19 @@ impl Letters<'_> {
     }
 
     /// The timeline entries, pending messages and summaries for `plans` on `case` (after the change).
-    pub(crate) fn queue(&self, case: &Case, plans: Vec<LetterPlan>, at: DateTime<Utc>, actor: &StaffUser) -> Queued {
+    ///
+    /// # Errors
+    /// [`ActionError::LetterNotComposed`] when a letter to the complainant that carries the
+    /// signposting (R23, R37) has an address but cannot be written: the change records the
+    /// signposting as given, so it must not be saved without the letter. Other letters that
+    /// cannot be written are left on the timeline as not queued.
+    pub(crate) fn queue(
+        &self,
+        case: &Case,
+        plans: Vec<LetterPlan>,
+        at: DateTime<Utc>,
+        actor: &StaffUser,
+    ) -> Result<Queued, ActionError> {
         let mut queued: Queued = (Vec::new(), Vec::new(), Vec::new());
         let event = |what| TimelineEvent { at, actor: actor.actor(), what };
         for plan in plans {
@@ -183,13 +208,19 @@ impl Letters<'_> {
                     // per-recipient cap that protects intake from being used to flood an inbox.
                     queued.1.push(NewMessage { message, recipient_key: None });
                 }
+                Err(reason @ (NotQueuedReason::Template | NotQueuedReason::SenderConfiguration))
+                    if plan.staff_ref.is_none() && plan.letter.carries_signposting() =>
+                {
+                    error!(purpose = purpose.as_str(), kind = ?reason, "signposting letter not composed; change refused");
+                    return Err(ActionError::LetterNotComposed { purpose, reason });
+                }
                 Err(reason) => {
                     error!(purpose = purpose.as_str(), kind = ?reason, "letter not queued");
                     queued.0.push(event(CaseEvent::MessageNotQueued { purpose, reason }));
                 }
             }
         }
-        queued
+        Ok(queued)
     }
 
     fn compose(

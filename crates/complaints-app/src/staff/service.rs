@@ -185,7 +185,7 @@ impl StaffActions {
             }
             let plan = self.plan(actor, &stored.case, action.clone(), at)?;
             let Plan { case, mut events, letters } = plan;
-            let (letter_events, messages, queued) = self.letters().queue(&case, letters, at, actor);
+            let (letter_events, messages, queued) = self.letters().queue(&case, letters, at, actor)?;
             events.extend(letter_events);
             match self.store.update_with_messages(&case, stored.version, events.clone(), messages).await {
                 Ok(version) => {
@@ -311,30 +311,45 @@ impl StaffActions {
                 || (validated.complainant.as_ref().is_some_and(|person| person.email.is_none())
                     && postal_address.is_some()));
         let request = IntakeRequest { complaint: validated, source_key: None, possible_spam: false };
+        // The printed acknowledgement is written with the case, in the same transaction: a crash
+        // or a retry can neither lose it nor open a second case.
+        let printed_record: Arc<std::sync::Mutex<Vec<LetterQueued>>> = Arc::default();
+        let mut extras = crate::intake::IntakeExtras::default();
+        if on_paper {
+            let (config, templates) = (Arc::clone(&self.config), Arc::clone(&self.templates));
+            let (actor, record) = (actor.clone(), Arc::clone(&printed_record));
+            extras.mail = Some(crate::ports::CaseMail::new(move |case: &Case| {
+                let mut record = record.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                // The composer runs again on each attempt of the store: only the last counts.
+                record.clear();
+                if !letters::prints(case) {
+                    return (Vec::new(), Vec::new());
+                }
+                let plans = vec![LetterPlan::citizen(Letter::Acknowledgement)];
+                match (Letters { config: &config, templates: &templates }).queue(case, plans, received_at, &actor) {
+                    Ok((events, messages, queued)) => {
+                        *record = queued;
+                        (events, messages)
+                    }
+                    // Only signposting letters are refused; an acknowledgement never is.
+                    Err(error) => {
+                        warn!(error = %error, "printed acknowledgement not queued");
+                        (Vec::new(), Vec::new())
+                    }
+                }
+            }));
+        }
         let receipt = self
             .intake()
-            .submit_by(
-                request,
-                actor.actor(),
-                received_at,
-                Some(edit),
-                !on_paper,
-                crate::intake::IntakeExtras::default(),
-            )
+            .submit_by(request, actor.actor(), received_at, Some(edit), !on_paper, extras)
             .await
             .map_err(|error| match error {
                 IntakeError::Store(store) => ActionError::from(store),
                 IntakeError::Config(config) => ActionError::Invalid(format!("organisation configuration: {config}")),
             })?;
-        let mut stored = self.store.get(&receipt.reference).await?;
-        let mut printed = Vec::new();
-        if on_paper && letters::prints(&stored.case) {
-            let plans = vec![LetterPlan::citizen(Letter::Acknowledgement)];
-            let (events, messages, queued) = self.letters().queue(&stored.case, plans, received_at, actor);
-            stored.version = self.store.update_with_messages(&stored.case, stored.version, events, messages).await?;
-            self.deliver(&queued).await;
-            printed = queued;
-        }
+        let stored = self.store.get(&receipt.reference).await?;
+        let printed = std::mem::take(&mut *printed_record.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        self.deliver(&printed).await;
         let events = self.store.timeline(&receipt.reference).await?;
         let mut letters: Vec<LetterQueued> = events
             .iter()

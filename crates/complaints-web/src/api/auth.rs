@@ -31,6 +31,9 @@ pub enum AuthError {
     /// A verified identity in none of the four staff groups.
     #[error("the account has no staff role")]
     NoRole,
+    /// A verified identity in more than one staff group: which role it acts in is not guessed.
+    #[error("the account is in more than one staff group")]
+    AmbiguousRole,
 }
 
 /// Finds the member of staff behind a request.
@@ -146,14 +149,22 @@ pub fn claim_groups(claim: &str) -> Vec<&str> {
         .collect()
 }
 
-/// The role of an account in these groups. An account should be in one group; when it is in
-/// several, the one with the lowest precedence in the template counts: admin, manager, handler,
-/// auditor (Cognito's own order for `cognito:preferred_role`). Unknown groups are ignored.
-#[must_use]
-pub fn role_from_groups(groups: &[&str]) -> Option<Role> {
-    const PRECEDENCE: [Role; 4] = [Role::Admin, Role::Manager, Role::Handler, Role::Auditor];
-    let held: Vec<Role> = groups.iter().filter_map(|group| Role::parse(group)).collect();
-    PRECEDENCE.into_iter().find(|role| held.contains(role))
+/// The role of an account in these groups. An account must be in exactly one staff group
+/// (admin, manager, handler, auditor): in none it has no role, and in several it is refused
+/// rather than given the most powerful one, so a stray group never widens what someone may do.
+/// Unknown groups are ignored.
+///
+/// # Errors
+/// [`AuthError::NoRole`] in no staff group; [`AuthError::AmbiguousRole`] in more than one.
+pub fn role_from_groups(groups: &[&str]) -> Result<Role, AuthError> {
+    let mut held: Vec<Role> = groups.iter().filter_map(|group| Role::parse(group)).collect();
+    held.sort();
+    held.dedup();
+    match held.as_slice() {
+        [] => Err(AuthError::NoRole),
+        [role] => Ok(*role),
+        _ => Err(AuthError::AmbiguousRole),
+    }
 }
 
 /// The claim that names the member of staff: Cognito's `sub`, a stable opaque id (never a name
@@ -165,11 +176,12 @@ pub const GROUPS_CLAIM: &str = "cognito:groups";
 /// The member of staff for verified JWT claims: `sub` and the role of `cognito:groups`.
 ///
 /// # Errors
-/// [`AuthError::Missing`] without a subject; [`AuthError::NoRole`] when no group is a staff role.
+/// [`AuthError::Missing`] without a subject; [`AuthError::NoRole`] when no group is a staff role;
+/// [`AuthError::AmbiguousRole`] when more than one is.
 pub fn user_from_claims(claims: &std::collections::HashMap<String, String>) -> Result<StaffUser, AuthError> {
     let id = claims.get(SUBJECT_CLAIM).map(|s| s.trim()).filter(|s| !s.is_empty()).ok_or(AuthError::Missing)?;
     let groups = claims.get(GROUPS_CLAIM).map(|claim| claim_groups(claim)).unwrap_or_default();
-    let role = role_from_groups(&groups).ok_or(AuthError::NoRole)?;
+    let role = role_from_groups(&groups)?;
     let claim = |name: &str| claims.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     // The display name signs letters: the ID token's `name`, else given and family names, else
     // the id (an access token carries no name).
@@ -216,12 +228,14 @@ mod tests {
     }
 
     #[test]
-    fn the_group_with_the_lowest_precedence_wins_and_unknown_groups_give_no_role() {
-        assert_eq!(role_from_groups(&["auditor", "handler"]), Some(Role::Handler));
-        assert_eq!(role_from_groups(&["manager", "admin"]), Some(Role::Admin));
-        assert_eq!(role_from_groups(&["auditor"]), Some(Role::Auditor));
-        assert_eq!(role_from_groups(&["everyone", "superuser"]), None);
-        assert_eq!(role_from_groups(&[]), None);
+    fn exactly_one_staff_group_gives_a_role_and_several_are_refused() {
+        assert_eq!(role_from_groups(&["auditor"]), Ok(Role::Auditor));
+        assert_eq!(role_from_groups(&["everyone", "handler"]), Ok(Role::Handler));
+        assert_eq!(role_from_groups(&["manager", "manager"]), Ok(Role::Manager));
+        assert_eq!(role_from_groups(&["auditor", "handler"]), Err(AuthError::AmbiguousRole));
+        assert_eq!(role_from_groups(&["manager", "admin"]), Err(AuthError::AmbiguousRole));
+        assert_eq!(role_from_groups(&["everyone", "superuser"]), Err(AuthError::NoRole));
+        assert_eq!(role_from_groups(&[]), Err(AuthError::NoRole));
     }
 
     #[test]
@@ -240,6 +254,9 @@ mod tests {
         let mut no_group = claims.clone();
         no_group.remove("cognito:groups");
         assert_eq!(user_from_claims(&no_group).err(), Some(AuthError::NoRole));
+        let mut two_groups = claims.clone();
+        two_groups.insert("cognito:groups".to_owned(), "[auditor admin]".to_owned());
+        assert_eq!(user_from_claims(&two_groups).err(), Some(AuthError::AmbiguousRole));
         let mut no_subject = claims;
         no_subject.remove("sub");
         assert_eq!(user_from_claims(&no_subject).err(), Some(AuthError::Missing));

@@ -165,6 +165,11 @@ fn unauthenticated(err: AuthError) -> Response {
             .detail("Ask an administrator to put your account in one of the groups handler, manager, admin or auditor.")
             .into_response();
     }
+    if err == AuthError::AmbiguousRole {
+        return Problem::new(StatusCode::FORBIDDEN, "ambiguous-role", "Your account is in more than one staff group")
+            .detail("An account must be in exactly one of the groups handler, manager, admin or auditor: ask an administrator to remove the others.")
+            .into_response();
+    }
     let detail = match err {
         AuthError::Missing => "Send Authorization: Bearer <token>.",
         _ => "The token is not valid: it is unknown, revoked or expired.",
@@ -209,6 +214,10 @@ fn action_problem(err: &ActionError) -> Response {
             problem
         }
         ActionError::Store(cause) => return store_unavailable(cause),
+        ActionError::LetterNotComposed { .. } => {
+            Problem::new(status, "letter-not-composed", "A letter this change sends could not be written")
+                .detail(err.to_string())
+        }
     };
     problem.into_response()
 }
@@ -794,6 +803,14 @@ async fn complete_learning(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_in_several_staff_groups_is_refused_with_403_not_given_a_role() {
+        let response = unauthenticated(AuthError::AmbiguousRole);
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok());
+        assert_eq!(content_type, Some("application/problem+json"));
+    }
 
     #[test]
     fn invalid_messages_are_split_into_named_fields() {
