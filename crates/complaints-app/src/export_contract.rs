@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, MessagePurpose, Rules};
 use complaints_core::command::Command;
@@ -20,15 +20,16 @@ use complaints_core::signposting::Stage2Signposting;
 use complaints_core::timeline::Actor;
 use complaints_mail::QueuedMessage;
 
-use crate::escalations::EscalatedCases;
+use crate::escalations::{EscalatedCases, escalated_on};
+use crate::export_pages::{PageCursor, PeriodIndex, PeriodPages};
 use crate::notice_store::{MAX_NOTICE_MESSAGES, NoticeCommit, NoticeStore};
 use crate::outbound::{DeliveryState, NewMessage};
 use crate::ports::{CaseStore, NewCase};
 use crate::testing::sample_complaint;
 
 /// A store that keeps cases, export notices and the escalation index (every real store does).
-pub trait ExportStore: CaseStore + NoticeStore + EscalatedCases {}
-impl<T: CaseStore + NoticeStore + EscalatedCases> ExportStore for T {}
+pub trait ExportStore: CaseStore + NoticeStore + EscalatedCases + PeriodPages {}
+impl<T: CaseStore + NoticeStore + EscalatedCases + PeriodPages> ExportStore for T {}
 
 /// A contract over such a store.
 pub type ExportContract = fn(Arc<dyn ExportStore>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -48,6 +49,9 @@ pub const EXPORT_CONTRACTS: &[(&str, ExportContract)] = &[
     ("escalated_cases_are_found_by_the_month_of_their_escalation_only", |s| {
         Box::pin(escalated_cases_are_found_by_the_month_of_their_escalation_only(s))
     }),
+    ("period_pages_list_every_row_once_in_order_across_months", |s| {
+        Box::pin(period_pages_list_every_row_once_in_order_across_months(s))
+    }),
 ];
 
 /// Generates one `#[tokio::test]` per export store contract; `$make` is an async expression
@@ -61,6 +65,7 @@ macro_rules! export_store_contract_tests {
             concurrent_notices_with_one_marker_write_it_once,
             a_notice_over_the_message_limit_is_refused_and_places_no_marker,
             escalated_cases_are_found_by_the_month_of_their_escalation_only,
+            period_pages_list_every_row_once_in_order_across_months,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -235,4 +240,76 @@ pub async fn escalated_cases_are_found_by_the_month_of_their_escalation_only(sto
     assert!(found(store.as_ref(), day(2026, 9, 17), day(2026, 9, 30), &both).await.is_empty(), "after the day");
     assert!(found(store.as_ref(), day(2026, 8, 1), day(2026, 8, 31), &both).await.is_empty(), "August");
     assert!(found(store.as_ref(), day(2026, 6, 1), day(2026, 6, 30), &both).await.is_empty(), "receipt month");
+}
+
+/// Every row of `index` in `from..=to`, read page by page with `limit`: each page holds at most
+/// `limit` rows; only the rows of `wanted` cases are kept (other contracts share the table).
+async fn paged(
+    store: &dyn ExportStore,
+    index: PeriodIndex,
+    (from, to): (NaiveDate, NaiveDate),
+    limit: usize,
+    wanted: &[CaseRef],
+) -> Vec<(NaiveDate, String)> {
+    let mut rows = Vec::new();
+    let mut after: Option<PageCursor> = None;
+    for _ in 0..10_000 {
+        let page = ok(store.period_page(index, from, to, after.as_ref(), limit).await, "period_page");
+        assert!(page.cases.len() <= limit, "a page of {limit} held {}", page.cases.len());
+        for row in page.cases {
+            assert!((from..=to).contains(&row.on), "{} is outside the range", row.on);
+            if wanted.contains(row.stored.case.reference()) {
+                rows.push((row.on, row.stored.case.reference().to_string()));
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return rows,
+        }
+    }
+    panic!("the pages never ended");
+}
+
+/// Cases received, closed and escalated either side of a month boundary: reading each index in
+/// pages of 1, 2 and 500 rows lists every (date, case) row once, in date-then-reference order,
+/// the same as the cases themselves say.
+pub async fn period_pages_list_every_row_once_in_order_across_months(store: Arc<dyn ExportStore>) {
+    let plan = [
+        (day(2027, 1, 30), Some(day(2027, 2, 2))),
+        (day(2027, 1, 31), None),
+        (day(2027, 1, 31), Some(day(2027, 2, 3))),
+        (day(2027, 2, 1), None),
+        (day(2027, 2, 1), Some(day(2027, 2, 4))),
+    ];
+    let mut cases = Vec::new();
+    for (received, escalate) in plan {
+        let reference = stored_case(store.as_ref(), received, escalate).await;
+        cases.push(ok(store.get(&reference).await, "get").case);
+    }
+    let refs: Vec<CaseRef> = cases.iter().map(|c| c.reference().clone()).collect();
+    let range = (day(2027, 1, 1), day(2027, 2, 28));
+    for index in [PeriodIndex::Received, PeriodIndex::Closed, PeriodIndex::Escalated] {
+        let mut expected: Vec<(NaiveDate, String)> = Vec::new();
+        for case in &cases {
+            let dates: Vec<NaiveDate> = match index {
+                PeriodIndex::Received => vec![case.index().received_on],
+                PeriodIndex::Closed => case.index().closed_on,
+                PeriodIndex::Escalated => escalated_on(case).into_iter().collect(),
+            };
+            expected.extend(dates.into_iter().map(|on| (on, case.reference().to_string())));
+        }
+        expected.sort();
+        expected.dedup();
+        assert!(expected.len() >= 3, "{index:?}: the plan gives rows in both months");
+        for limit in [1, 2, 500] {
+            assert_eq!(
+                paged(store.as_ref(), index, range, limit, &refs).await,
+                expected,
+                "{index:?}, pages of {limit}"
+            );
+        }
+        let february = (day(2027, 2, 1), day(2027, 2, 28));
+        let in_february: Vec<_> = expected.iter().filter(|(on, _)| on.month() == 2).cloned().collect();
+        assert_eq!(paged(store.as_ref(), index, february, 2, &refs).await, in_february, "{index:?} in February");
+    }
 }
