@@ -10,19 +10,19 @@ use complaints_app::ports::StoreError;
 use crate::{SqliteCaseStore, db, stored_case, unavailable};
 
 const RECEIVED: &str = "SELECT received_on, reference, body, version FROM cases
-     WHERE received_on BETWEEN ?1 AND ?2 AND (received_on, reference) > (?3, ?4)
-     ORDER BY received_on, reference LIMIT ?5";
+     WHERE (received_on, reference) > (?2, ?3) AND received_on <= ?1
+     ORDER BY received_on, reference LIMIT ?4";
 
 const CLOSED: &str = "SELECT page.closed_on, page.reference, cases.body, cases.version FROM
      (SELECT DISTINCT closed_on, reference FROM stage_closures
-       WHERE closed_on BETWEEN ?1 AND ?2 AND (closed_on, reference) > (?3, ?4)
-       ORDER BY closed_on, reference LIMIT ?5) AS page
+       WHERE (closed_on, reference) > (?2, ?3) AND closed_on <= ?1
+       ORDER BY closed_on, reference LIMIT ?4) AS page
      JOIN cases ON cases.reference = page.reference
      ORDER BY page.closed_on, page.reference";
 
 const ESCALATED: &str = "SELECT escalated_on, reference, body, version FROM cases
-     WHERE escalated_on BETWEEN ?1 AND ?2 AND (escalated_on, reference) > (?3, ?4)
-     ORDER BY escalated_on, reference LIMIT ?5";
+     WHERE (escalated_on, reference) > (?2, ?3) AND escalated_on <= ?1
+     ORDER BY escalated_on, reference LIMIT ?4";
 
 #[async_trait]
 impl PeriodPages for SqliteCaseStore {
@@ -39,25 +39,28 @@ impl PeriodPages for SqliteCaseStore {
             PeriodIndex::Closed => CLOSED,
             PeriodIndex::Escalated => ESCALATED,
         };
-        // No cursor starts before every date ("" sorts first).
+        // The lower bound is a row-value seek on the index itself (a BETWEEN on the date would make
+        // SQLite walk from the start of the range on every page). No cursor starts at
+        // (`from`, ""): every reference sorts after "". A cursor before `from` is clamped to it.
+        let from = from.to_string();
         let (after_on, after_ref) = match after {
             Some(cursor) => {
                 let (on, reference) = cursor
                     .as_str()
                     .split_once('#')
                     .ok_or_else(|| unavailable(std::io::Error::other("malformed page cursor")))?;
-                (on.to_owned(), reference.to_owned())
+                if on < from.as_str() { (from, String::new()) } else { (on.to_owned(), reference.to_owned()) }
             }
-            None => (String::new(), String::new()),
+            None => (from, String::new()),
         };
         let limit = limit.max(1);
-        let (from, to) = (from.to_string(), to.to_string());
+        let to = to.to_string();
         let sql_limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self
             .call(move |conn| {
                 let mut statement = conn.prepare_cached(sql).map_err(db)?;
                 let rows = statement
-                    .query_map(rusqlite::params![from, to, after_on, after_ref, sql_limit], |row| {
+                    .query_map(rusqlite::params![to, after_on, after_ref, sql_limit], |row| {
                         Ok((
                             row.get::<_, String>(0)?,
                             row.get::<_, String>(1)?,
