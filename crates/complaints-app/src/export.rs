@@ -3,14 +3,14 @@
 //! `exports/<reporting year>/<quarter>/`.
 //!
 //! Reads: for each month of the period, the cases received in it, the cases with a stage ended
-//! (or a not-a-complaint decision) in it and the cases escalated in it (`received_between` /
-//! `closed_between` / `escalated_between`, per-month queries on every store). A case can come back
-//! from several of those queries; it is fed exactly once, decided from the case alone (no set of
-//! seen references is kept):
-//! - received in the period → fed by the received query of its receipt month;
-//! - else with an ending in the period → by the closed query of the month of its first ending;
+//! (or a not-a-complaint decision) in it and the cases escalated in it, each read in pages of
+//! [`EXPORT_PAGE_SIZE`] rows ([`PeriodPages::period_page`], keyset pages on every store), so one
+//! page is held at a time however busy the month. A case can come back from several of those
+//! reads; it is fed exactly once, decided from the case alone (no set of seen references is kept):
+//! - received in the period → fed by the received read of its receipt month;
+//! - else with an ending in the period → by the closed index's row of its first ending;
 //! - else escalated in the period (received before it, still open at its end) → by the
-//!   escalated query of its escalation month.
+//!   escalated read of its escalation month.
 
 use std::io::Write;
 
@@ -21,13 +21,14 @@ use complaints_reports::{
 };
 
 use crate::escalations::{EscalatedCases, escalated_on};
+use crate::export_pages::{PageCursor, PeriodIndex, PeriodPages};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::ports::{CaseStore, StoreError};
 
-/// What the export reads: a case store that also finds the cases escalated in a period (every
-/// real store is both).
-pub trait ExportSource: CaseStore + EscalatedCases {}
-impl<T: CaseStore + EscalatedCases> ExportSource for T {}
+/// What the export reads: a case store that also finds the cases escalated in a period and reads
+/// the period indexes in pages (every real store is all three).
+pub trait ExportSource: CaseStore + EscalatedCases + PeriodPages {}
+impl<T: CaseStore + EscalatedCases + PeriodPages> ExportSource for T {}
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,8 +46,8 @@ fn month_end(first: chrono::NaiveDate) -> chrono::NaiveDate {
     first.checked_add_months(chrono::Months::new(1)).and_then(|next| next.pred_opt()).unwrap_or(first)
 }
 
-/// The month of the first ending of `case` in `period` (a stage ended, or the not-a-complaint
-/// decision): the `closed_between` query of that month feeds a case not received in the period.
+/// The date of the first ending of `case` in `period` (a stage ended, or the not-a-complaint
+/// decision): the closed index's row of that date feeds a case not received in the period.
 fn first_ending_in(case: &ExportCase, period: Period) -> Option<chrono::NaiveDate> {
     case.reports
         .iter()
@@ -54,47 +55,73 @@ fn first_ending_in(case: &ExportCase, period: Period) -> Option<chrono::NaiveDat
         .chain(case.not_a_complaint_on)
         .filter(|on| period.contains(*on))
         .min()
-        .map(month_of)
 }
 
-/// Feeds every case of `period` to `feed`, once each, reading month by month. Returns the number
-/// of store queries made.
+/// Rows per page of the period reads: the export holds one page of cases at a time, so its
+/// memory does not grow with the busiest month (issue 16 §3).
+pub const EXPORT_PAGE_SIZE: usize = 500;
+
+/// Feeds every case of `period` to `feed`, once each, reading month by month in pages of
+/// [`EXPORT_PAGE_SIZE`]. Returns the number of store queries (pages) made.
 ///
 /// # Errors
 /// [`ExportError::Store`]; whatever `feed` returns.
-pub async fn feed_period<F>(store: &dyn ExportSource, period: Period, mut feed: F) -> Result<u32, ExportError>
+pub async fn feed_period<F>(store: &dyn ExportSource, period: Period, feed: F) -> Result<u32, ExportError>
+where
+    F: FnMut(&ExportCase) -> Result<(), ExportError>,
+{
+    feed_period_paged(store, period, EXPORT_PAGE_SIZE, feed).await
+}
+
+/// [`feed_period`] with pages of `page_size` rows.
+///
+/// # Errors
+/// [`ExportError::Store`]; whatever `feed` returns.
+pub async fn feed_period_paged<F>(
+    store: &dyn ExportSource,
+    period: Period,
+    page_size: usize,
+    mut feed: F,
+) -> Result<u32, ExportError>
 where
     F: FnMut(&ExportCase) -> Result<(), ExportError>,
 {
     let mut queries = 0;
     for month in period.months() {
         let end = month_end(month);
-        let mut received = store.received_between(month, end).await?;
-        queries += 1;
-        received.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
-        for stored in received {
-            feed(&ExportCase::from_case(&stored.case))?;
-        }
-        let mut closed = store.closed_between(month, end).await?;
-        queries += 1;
-        closed.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
-        for stored in closed {
-            let case = ExportCase::from_case(&stored.case);
-            if !period.contains(stored.case.received_on()) && first_ending_in(&case, period) == Some(month) {
-                feed(&case)?;
-            }
-        }
-        let mut escalated = store.escalated_between(month, end).await?;
-        queries += 1;
-        escalated.sort_by(|a, b| a.case.reference().cmp(b.case.reference()));
-        for stored in escalated {
-            let case = ExportCase::from_case(&stored.case);
-            let escalated_in_month = escalated_on(&stored.case).is_some_and(|on| month_of(on) == month);
-            if !period.contains(stored.case.received_on())
-                && first_ending_in(&case, period).is_none()
-                && escalated_in_month
-            {
-                feed(&case)?;
+        for index in [PeriodIndex::Received, PeriodIndex::Closed, PeriodIndex::Escalated] {
+            let mut after: Option<PageCursor> = None;
+            // The previous row: a store may list one (date, case) twice in a row; it is fed once.
+            let mut previous: Option<(chrono::NaiveDate, String)> = None;
+            loop {
+                let page = store.period_page(index, month, end, after.as_ref(), page_size).await?;
+                queries += 1;
+                for row in page.cases {
+                    let key = (row.on, row.stored.case.reference().to_string());
+                    if previous.as_ref() == Some(&key) {
+                        continue;
+                    }
+                    previous = Some(key);
+                    let case = ExportCase::from_case(&row.stored.case);
+                    let received_in_period = period.contains(row.stored.case.received_on());
+                    let feeds = match index {
+                        PeriodIndex::Received => true,
+                        // Fed at the row of its first ending in the period.
+                        PeriodIndex::Closed => !received_in_period && first_ending_in(&case, period) == Some(row.on),
+                        PeriodIndex::Escalated => {
+                            !received_in_period
+                                && first_ending_in(&case, period).is_none()
+                                && escalated_on(&row.stored.case).is_some_and(|on| month_of(on) == month)
+                        }
+                    };
+                    if feeds {
+                        feed(&case)?;
+                    }
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
             }
         }
     }

@@ -8,27 +8,29 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use complaints_core::calendar::Calendar;
-use complaints_core::case::{Case, MessagePurpose, Rules};
+use complaints_core::case::{Case, MessagePurpose, PointOfComplaint, Rules};
 use complaints_core::command::Command;
 use complaints_core::complaint::{Channel, EmailAddress};
 use complaints_core::outcome::Outcome;
 use complaints_core::policy::Policy;
 use complaints_core::reference::CaseRef;
-use complaints_core::signposting::Stage2Signposting;
+use complaints_core::signposting::{SpsoSignposting, Stage2Signposting};
 use complaints_core::timeline::Actor;
 use complaints_mail::QueuedMessage;
 
-use crate::escalations::EscalatedCases;
+use crate::escalations::escalated_on;
+use crate::export::{ExportSource, feed_period_paged};
+use crate::export_pages::{PageCursor, PeriodIndex};
 use crate::notice_store::{MAX_NOTICE_MESSAGES, NoticeCommit, NoticeStore};
 use crate::outbound::{DeliveryState, NewMessage};
-use crate::ports::{CaseStore, NewCase};
+use crate::ports::NewCase;
 use crate::testing::sample_complaint;
 
 /// A store that keeps cases, export notices and the escalation index (every real store does).
-pub trait ExportStore: CaseStore + NoticeStore + EscalatedCases {}
-impl<T: CaseStore + NoticeStore + EscalatedCases> ExportStore for T {}
+pub trait ExportStore: ExportSource + NoticeStore {}
+impl<T: ExportSource + NoticeStore> ExportStore for T {}
 
 /// A contract over such a store.
 pub type ExportContract = fn(Arc<dyn ExportStore>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -48,6 +50,12 @@ pub const EXPORT_CONTRACTS: &[(&str, ExportContract)] = &[
     ("escalated_cases_are_found_by_the_month_of_their_escalation_only", |s| {
         Box::pin(escalated_cases_are_found_by_the_month_of_their_escalation_only(s))
     }),
+    ("period_pages_list_every_row_once_in_order_across_months", |s| {
+        Box::pin(period_pages_list_every_row_once_in_order_across_months(s))
+    }),
+    ("the_export_feeds_each_case_of_the_period_once_whatever_the_page_size", |s| {
+        Box::pin(the_export_feeds_each_case_of_the_period_once_whatever_the_page_size(s))
+    }),
 ];
 
 /// Generates one `#[tokio::test]` per export store contract; `$make` is an async expression
@@ -61,6 +69,8 @@ macro_rules! export_store_contract_tests {
             concurrent_notices_with_one_marker_write_it_once,
             a_notice_over_the_message_limit_is_refused_and_places_no_marker,
             escalated_cases_are_found_by_the_month_of_their_escalation_only,
+            period_pages_list_every_row_once_in_order_across_months,
+            the_export_feeds_each_case_of_the_period_once_whatever_the_page_size,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -235,4 +245,154 @@ pub async fn escalated_cases_are_found_by_the_month_of_their_escalation_only(sto
     assert!(found(store.as_ref(), day(2026, 9, 17), day(2026, 9, 30), &both).await.is_empty(), "after the day");
     assert!(found(store.as_ref(), day(2026, 8, 1), day(2026, 8, 31), &both).await.is_empty(), "August");
     assert!(found(store.as_ref(), day(2026, 6, 1), day(2026, 6, 30), &both).await.is_empty(), "receipt month");
+}
+
+/// Every row of `index` in `from..=to`, read page by page with `limit`: each page holds at most
+/// `limit` rows; only the rows of `wanted` cases are kept (other contracts share the table).
+async fn paged(
+    store: &dyn ExportStore,
+    index: PeriodIndex,
+    (from, to): (NaiveDate, NaiveDate),
+    limit: usize,
+    wanted: &[CaseRef],
+) -> Vec<(NaiveDate, String)> {
+    let mut rows = Vec::new();
+    let mut after: Option<PageCursor> = None;
+    for _ in 0..10_000 {
+        let page = ok(store.period_page(index, from, to, after.as_ref(), limit).await, "period_page");
+        assert!(page.cases.len() <= limit, "a page of {limit} held {}", page.cases.len());
+        for row in page.cases {
+            assert!((from..=to).contains(&row.on), "{} is outside the range", row.on);
+            if wanted.contains(row.stored.case.reference()) {
+                rows.push((row.on, row.stored.case.reference().to_string()));
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return rows,
+        }
+    }
+    panic!("the pages never ended");
+}
+
+/// Cases received, closed and escalated either side of a month boundary: reading each index in
+/// pages of 1, 2 and 500 rows lists every (date, case) row once, in date-then-reference order,
+/// the same as the cases themselves say.
+pub async fn period_pages_list_every_row_once_in_order_across_months(store: Arc<dyn ExportStore>) {
+    let plan = [
+        (day(2027, 1, 30), Some(day(2027, 2, 2))),
+        (day(2027, 1, 31), None),
+        (day(2027, 1, 31), Some(day(2027, 2, 3))),
+        (day(2027, 2, 1), None),
+        (day(2027, 2, 1), Some(day(2027, 2, 4))),
+    ];
+    let mut cases = Vec::new();
+    for (received, escalate) in plan {
+        let reference = stored_case(store.as_ref(), received, escalate).await;
+        cases.push(ok(store.get(&reference).await, "get").case);
+    }
+    let refs: Vec<CaseRef> = cases.iter().map(|c| c.reference().clone()).collect();
+    let range = (day(2027, 1, 1), day(2027, 2, 28));
+    for index in [PeriodIndex::Received, PeriodIndex::Closed, PeriodIndex::Escalated] {
+        let mut expected: Vec<(NaiveDate, String)> = Vec::new();
+        for case in &cases {
+            let dates: Vec<NaiveDate> = match index {
+                PeriodIndex::Received => vec![case.index().received_on],
+                PeriodIndex::Closed => case.index().closed_on,
+                PeriodIndex::Escalated => escalated_on(case).into_iter().collect(),
+            };
+            expected.extend(dates.into_iter().map(|on| (on, case.reference().to_string())));
+        }
+        expected.sort();
+        expected.dedup();
+        assert!(expected.len() >= 3, "{index:?}: the plan gives rows in both months");
+        for limit in [1, 2, 500] {
+            assert_eq!(
+                paged(store.as_ref(), index, range, limit, &refs).await,
+                expected,
+                "{index:?}, pages of {limit}"
+            );
+        }
+        let february = (day(2027, 2, 1), day(2027, 2, 28));
+        let in_february: Vec<_> = expected.iter().filter(|(on, _)| on.month() == 2).cloned().collect();
+        assert_eq!(paged(store.as_ref(), index, february, 2, &refs).await, in_february, "{index:?} in February");
+    }
+}
+
+/// 2026-27 Q2 (July to September) read through the export's paged reads with pages of 1, 2 and
+/// 500 rows: each case of the period is fed exactly once (a case answered in the quarter and
+/// escalated in it too is fed once; one escalated in it and open at its end is fed), and cases
+/// wholly before or after the quarter are not.
+pub async fn the_export_feeds_each_case_of_the_period_once_whatever_the_page_size(store: Arc<dyn ExportStore>) {
+    let plan = [
+        // received before, answered before, escalated in the quarter and open at its end
+        ("escalated only", day(2026, 6, 1), Some(day(2026, 7, 10)), true),
+        // received before, answered on 1 July and escalated on 3 July (its stage 2 is answered
+        // on 3 August below: two closed rows in the quarter)
+        ("closed twice and escalated", day(2026, 6, 29), Some(day(2026, 7, 3)), true),
+        // received, answered and escalated in the quarter
+        ("received, closed, escalated", day(2026, 7, 30), Some(day(2026, 8, 3)), true),
+        ("received 10 August", day(2026, 8, 10), None, true),
+        ("received 11 August", day(2026, 8, 11), None, true),
+        ("received 12 August", day(2026, 8, 12), None, true),
+        // received on 29 September, answered on 1 October
+        ("received at the end", day(2026, 9, 29), None, true),
+        ("wholly before", day(2026, 3, 2), None, false),
+        ("wholly after", day(2026, 10, 2), None, false),
+    ];
+    let mut expected = Vec::new();
+    let mut own = Vec::new();
+    for (_, received, escalate, in_quarter) in plan {
+        let reference = stored_case(store.as_ref(), received, escalate).await;
+        if in_quarter {
+            expected.push(reference.to_string());
+        }
+        own.push(reference.to_string());
+    }
+    expected.sort();
+    close_stage2(store.as_ref(), &own[1], day(2026, 7, 3), day(2026, 8, 3)).await;
+    let period = ok(complaints_core::indicators::Period::parse("2026-27-Q2"), "period");
+    let source: &dyn ExportSource = store.as_ref();
+    for page_size in [1, 2, 500] {
+        let mut fed = Vec::new();
+        let queries = ok(
+            feed_period_paged(source, period, page_size, |case| {
+                fed.push(case.reference.clone());
+                Ok(())
+            })
+            .await,
+            "feed",
+        );
+        fed.retain(|reference| own.contains(reference));
+        fed.sort();
+        assert_eq!(fed, expected, "pages of {page_size}: {:?}", plan.map(|p| p.0));
+        assert!(queries >= 9, "three reads for each of three months, at least");
+    }
+}
+
+/// Acknowledges the escalated case `reference` on `acknowledged` and answers it at stage 2 on `on`.
+async fn close_stage2(store: &dyn ExportStore, reference: &str, acknowledged: NaiveDate, on: NaiveDate) {
+    let calendar = Calendar::scotland();
+    let policy = Policy::default();
+    let rules = Rules { calendar: &calendar, policy: &policy };
+    let reference: CaseRef = ok(reference.parse(), "reference");
+    let stored = ok(store.get(&reference).await, "get");
+    let staff = Actor::Staff("staff-1".to_owned());
+    let points = vec![PointOfComplaint {
+        summary: "Missed collection".to_owned(),
+        outcome_sought: "Collect the bin".to_owned(),
+    }];
+    let acknowledge = Command::AcknowledgeStage2 { acknowledged_on: acknowledged, points, agreed_on: acknowledged };
+    let noon = |day: NaiveDate| day.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc();
+    let (case, _) = ok(stored.case.apply(acknowledge, noon(acknowledged), staff.clone(), rules), "acknowledge");
+    let signposting = Some(SpsoSignposting { given_on: on, channel: Channel::Email, template_version: "1".to_owned() });
+    let close = Command::CloseStage2 {
+        responded_on: on,
+        point_outcomes: vec![Outcome::NotUpheld],
+        outcome_override: None,
+        signposting,
+    };
+    let (case, _) = ok(case.apply(close, noon(on), staff, rules), "close stage 2");
+    assert_eq!(case.index().closed_on.len(), 2, "both stages ended");
+    ok(store.update(&case, stored.version, Vec::new()).await, "update");
 }

@@ -8,6 +8,7 @@ pub mod email_intake;
 pub mod escalations;
 pub mod export;
 pub mod export_notice;
+pub mod export_pages;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;

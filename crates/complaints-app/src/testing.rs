@@ -17,6 +17,7 @@ use complaints_mail::templates::Templates;
 mod alert_memory;
 mod escalation_memory;
 mod notice_memory;
+mod period_pages_memory;
 
 use crate::intake::IntakeService;
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};

@@ -15,7 +15,7 @@ use crate::keys::{self, ATTR_REF, GSI2PK, GSI2SK, Item, PK, SK, s};
 use crate::{Cost, DynamoDbCaseStore};
 
 /// `ESCALATED#<yyyy-mm>` partition of the period index.
-fn escalated_partition(date: NaiveDate) -> String {
+pub(crate) fn escalated_partition(date: NaiveDate) -> String {
     format!("ESCALATED#{:04}-{:02}", date.year(), date.month())
 }
 

@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod escalations;
 mod notices;
+mod period_pages;
 pub mod schema;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
@@ -164,7 +165,7 @@ fn append_timeline(tx: &Transaction<'_>, reference: &str, events: &[TimelineEven
     Ok(())
 }
 
-fn stored_case(body: &str, version: i64) -> Result<StoredCase, StoreError> {
+pub(crate) fn stored_case(body: &str, version: i64) -> Result<StoredCase, StoreError> {
     let case: Case = serde_json::from_str(body).map_err(unavailable)?;
     let version = u64::try_from(version).map_err(unavailable)?;
     Ok(StoredCase { case, version })
