@@ -197,8 +197,7 @@ impl BreachScan {
             // Three attempts; a case still conflicting after them counts as failed, so the
             // calendar version is not marked applied and the next run tries it again (R13).
             let mut attempts_left = 3;
-            loop {
-                let Some((next, event)) = current.case.recompute(rules, at) else { break };
+            while let Some((next, event)) = current.case.recompute(rules, at) {
                 if attempts_left == 0 {
                     failed += 1;
                     break;
