@@ -1,0 +1,49 @@
+//! The staff workspace: server-rendered pages under `/staff/` (dashboard, case list, case page,
+//! a form for every staff action with the letter previewed, the registers, the quality check) and
+//! signing in. It works without JavaScript. `complaints serve` mounts [`router`] locally and the
+//! `staff-api` function serves the same router on AWS.
+//!
+//! Pages only translate: who is signed in comes from [`session::Sessions`], what a role may do and
+//! what an action changes are decided by `complaints_app::staff::StaffActions` (the core's role
+//! matrix and state machine), so a page and the API can never disagree.
+//!
+//! Modules, one job each: [`session`] (who is signed in, the CSRF check), [`auth`] (sign-in and
+//! sign-out routes), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
+//! (learning actions, SPSO referrals, flagged items, quality check).
+
+pub mod auth;
+pub mod cases;
+pub mod registers;
+pub mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use complaints_app::learning::LearningStore;
+use complaints_app::queries::CaseQueries;
+use complaints_app::staff::StaffActions;
+
+use crate::session::Sessions;
+
+/// Where the workspace is mounted.
+pub const PREFIX: &str = "/staff";
+
+/// Everything the workspace's handlers need, built once per process or cold start.
+#[derive(Clone)]
+pub struct WorkspaceState {
+    pub staff: StaffActions,
+    pub queries: Arc<dyn CaseQueries>,
+    pub learning: Arc<dyn LearningStore>,
+    pub sessions: Arc<dyn Sessions>,
+}
+
+impl std::fmt::Debug for WorkspaceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkspaceState").field("sessions", &self.sessions).finish_non_exhaustive()
+    }
+}
+
+/// The workspace's routes, all under [`PREFIX`].
+pub fn router(state: WorkspaceState) -> Router {
+    Router::new().merge(auth::routes()).merge(cases::routes()).merge(registers::routes()).with_state(state)
+}
