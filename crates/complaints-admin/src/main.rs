@@ -43,7 +43,8 @@ struct BackfillArgs {
 }
 
 fn parse_month(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d").map_err(|_| format!("{text:?} is not a month (YYYY-MM)"))
+    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a month (YYYY-MM)"))
 }
 
 /// A running line on a terminal's standard error.

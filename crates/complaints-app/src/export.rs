@@ -20,16 +20,16 @@ use complaints_reports::{
     ExportOptions, ExportWriter, Finished, INDICATORS_JSON, QuarterTotals, ReportError, export_prefix,
 };
 
-use crate::escalations::{EscalatedCases, escalated_on};
+use crate::escalations::escalated_on;
 use crate::export_pages::{PageCursor, PeriodIndex, PeriodPages};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::object_upload::FileUpload;
 use crate::ports::{CaseStore, StoreError};
 
-/// What the export reads: a case store that also finds the cases escalated in a period and reads
-/// the period indexes in pages (every real store is all three).
-pub trait ExportSource: CaseStore + EscalatedCases + PeriodPages {}
-impl<T: CaseStore + EscalatedCases + PeriodPages> ExportSource for T {}
+/// What the export reads: a case store that also reads its period indexes (received, closed,
+/// escalated) in pages (every real store is both).
+pub trait ExportSource: CaseStore + PeriodPages {}
+impl<T: CaseStore + PeriodPages> ExportSource for T {}
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]

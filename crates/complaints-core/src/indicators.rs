@@ -9,7 +9,7 @@
 //! - "closed": openings answered (a response given) in the period; K3–K6 count over those;
 //! - withdrawn and moved-to-stage-2 openings are counted apart and never in the outcome
 //!   percentages (R33); a contact decided not to be a complaint is counted once, apart (R4);
-//! - K1: learning actions completed in the period.
+//! - K1: learning actions completed in the period (see [`K1_BASIS`] for why this reading).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -451,6 +451,24 @@ pub struct HousingRegulatorView {
     pub stage1: BucketFigures,
     pub stage2: BucketFigures,
 }
+
+/// K1 "learning from complaints": the actions **completed** (`done_on`) in the period, each linked
+/// to the complaints it came from (a learning action always has at least one: R35).
+///
+/// Settled against the sources, where the issue ("the actions completed and recorded in the
+/// period") and mchp-rules §7 ("actions taken because of complaints closed in the period") differ:
+/// - R45 [C] (MCHP Part 4, §3.15): organisations publish "on a quarterly basis" information on
+///   complaint outcomes and "the actions taken to improve services": actions taken, per quarter;
+/// - R46 (SPSO KPI guidance, K1): "a narrative statement of changes made because of complaints":
+///   changes made, i.e. done, not planned;
+/// - the SPSO's own quarterly report (seed 004): "we publish on a quarterly basis the outcome of
+///   complaints and the actions we have taken in response".
+///
+/// Tying K1 to the complaints closed in the period instead would list, in that quarter, actions
+/// not yet taken (they are agreed at or after the closure and done later), and an action finished
+/// in a later quarter would never be published as taken. Completed-in-period counts each action
+/// once, in the quarter it was taken; the complaints behind it are linked on the action.
+pub const K1_BASIS: &str = "learning actions completed in the period";
 
 /// K1: a learning action completed in the period (no owner name: the report is published).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

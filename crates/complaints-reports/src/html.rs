@@ -417,7 +417,7 @@ pub fn render(
     let buckets: Vec<(&str, &BucketFigures)> = labelled(figures).chain([("Total", &figures.total)]).collect();
     let learning = Table {
         id: "learning".to_owned(),
-        caption: "K1: learning actions completed in the period".to_owned(),
+        caption: format!("K1: {}", complaints_core::indicators::K1_BASIS),
         headers: strings(["Action", "Root cause", "What we did", "Completed", "Complaints linked"]),
         rows: figures
             .learning

@@ -98,7 +98,8 @@ async fn load(count: u32, table: &str) -> Result<(), Box<dyn std::error::Error>>
         let mut items = vec![keys::case_item(&case, &index, 1)?];
         items.extend(keys::closure_items(case.reference(), &index));
         for item in items {
-            pending.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build());
+            pending
+                .push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build());
             if pending.len() == 25 {
                 running.push(tokio::spawn(flush(client.clone(), table.to_owned(), std::mem::take(&mut pending))));
             }

@@ -156,8 +156,9 @@ impl DynamoDbCaseStore {
             let mut done = MonthDone { month, cases_read: 0, escalated: 0, added: 0 };
             let mut after: Option<PageCursor> = None;
             loop {
-                let page =
-                    self.period_page(PeriodIndex::Received, month, month_end(month), after.as_ref(), BACKFILL_PAGE).await?;
+                let page = self
+                    .period_page(PeriodIndex::Received, month, month_end(month), after.as_ref(), BACKFILL_PAGE)
+                    .await?;
                 for row in &page.cases {
                     done.cases_read += 1;
                     if let Some(item) = escalation_item(&row.stored.case) {

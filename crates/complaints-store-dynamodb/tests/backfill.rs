@@ -85,7 +85,6 @@ impl BackfillProgress for Months {
     }
 }
 
-
 #[tokio::test]
 async fn old_escalations_are_found_after_the_backfill_and_a_second_run_adds_nothing() {
     let Some((client, store, table)) = fresh().await else { return };
@@ -94,10 +93,15 @@ async fn old_escalations_are_found_after_the_backfill_and_a_second_run_adds_noth
     let never = stored_case(&store, day(2025, 6, 3), None).await;
     make_old(&client, &table, &old).await;
     let september = (day(2025, 9, 1), day(2025, 9, 30));
-    assert_eq!(escalated_in(&store, september.0, september.1).await, std::slice::from_ref(&new), "the old one is missed");
+    assert_eq!(
+        escalated_in(&store, september.0, september.1).await,
+        std::slice::from_ref(&new),
+        "the old one is missed"
+    );
 
     let mut months = Months::default();
-    let summary = store.backfill_escalations(day(2025, 4, 1), day(2025, 10, 31), false, &mut months).await.expect("run");
+    let summary =
+        store.backfill_escalations(day(2025, 4, 1), day(2025, 10, 31), false, &mut months).await.expect("run");
     assert_eq!((summary.months_walked, summary.cases_read, summary.escalated, summary.added), (7, 3, 2, 1));
     let by_month: Vec<(u32, u64, u64, u64)> =
         months.0.iter().map(|m| (m.month.month(), m.cases_read, m.escalated, m.added)).collect();
@@ -116,7 +120,8 @@ async fn old_escalations_are_found_after_the_backfill_and_a_second_run_adds_noth
     let again = store.backfill_escalations(day(2025, 4, 1), day(2025, 10, 31), false, &mut Quiet).await.expect("rerun");
     assert_eq!((again.months_walked, again.months_already_done, again.cases_read, again.added), (0, 7, 0, 0));
     // --restart walks everything again and still adds nothing.
-    let restarted = store.backfill_escalations(day(2025, 4, 1), day(2025, 10, 31), true, &mut Quiet).await.expect("restart");
+    let restarted =
+        store.backfill_escalations(day(2025, 4, 1), day(2025, 10, 31), true, &mut Quiet).await.expect("restart");
     assert_eq!((restarted.months_walked, restarted.escalated, restarted.added), (7, 2, 0));
 }
 
@@ -130,7 +135,8 @@ async fn a_run_stopped_part_way_carries_on_after_the_last_month_it_finished() {
     // The first run ends after June (as a run that failed in July would have recorded).
     let first = store.backfill_escalations(day(2025, 4, 1), day(2025, 6, 30), false, &mut Quiet).await.expect("first");
     assert_eq!((first.months_walked, first.added), (3, 1));
-    let second = store.backfill_escalations(day(2025, 4, 1), day(2025, 9, 30), false, &mut Quiet).await.expect("second");
+    let second =
+        store.backfill_escalations(day(2025, 4, 1), day(2025, 9, 30), false, &mut Quiet).await.expect("second");
     assert_eq!((second.months_already_done, second.months_walked, second.cases_read, second.added), (3, 3, 1, 1));
     assert_eq!(escalated_in(&store, day(2025, 9, 1), day(2025, 9, 30)).await.len(), 2);
     // A run over another range does not use this range's progress.
