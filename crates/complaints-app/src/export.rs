@@ -20,15 +20,16 @@ use complaints_reports::{
     ExportOptions, ExportWriter, Finished, INDICATORS_JSON, QuarterTotals, ReportError, export_prefix,
 };
 
-use crate::escalations::{EscalatedCases, escalated_on};
+use crate::escalations::escalated_on;
 use crate::export_pages::{PageCursor, PeriodIndex, PeriodPages};
 use crate::object_store::{ObjectStore, ObjectStoreError};
+use crate::object_upload::FileUpload;
 use crate::ports::{CaseStore, StoreError};
 
-/// What the export reads: a case store that also finds the cases escalated in a period and reads
-/// the period indexes in pages (every real store is all three).
-pub trait ExportSource: CaseStore + EscalatedCases + PeriodPages {}
-impl<T: CaseStore + EscalatedCases + PeriodPages> ExportSource for T {}
+/// What the export reads: a case store that also reads its period indexes (received, closed,
+/// escalated) in pages (every real store is both).
+pub trait ExportSource: CaseStore + PeriodPages {}
+impl<T: CaseStore + PeriodPages> ExportSource for T {}
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -195,11 +196,43 @@ pub async fn publish(
     finished: &Finished,
     cases_csv: Vec<u8>,
 ) -> Result<Vec<String>, ExportError> {
+    let key = format!("{}{}", export_prefix(period), complaints_reports::CASES_CSV);
+    objects.put(&key, CASES_CSV_TYPE, cases_csv).await?;
+    let mut keys = vec![key];
+    keys.extend(publish_small_files(objects, period, finished).await?);
+    Ok(keys)
+}
+
+/// The content type `cases.csv` is stored with.
+const CASES_CSV_TYPE: &str = "text/csv; charset=utf-8";
+
+/// [`publish`] with `cases.csv` streamed from the local file at `cases_csv` (on AWS: a file in
+/// /tmp), a part at a time, so the export's memory does not grow with the period's cases.
+///
+/// # Errors
+/// [`ExportError::Objects`].
+pub async fn publish_streamed(
+    objects: &dyn ObjectStore,
+    uploads: &dyn FileUpload,
+    period: Period,
+    finished: &Finished,
+    cases_csv: &std::path::Path,
+) -> Result<Vec<String>, ExportError> {
+    let key = format!("{}{}", export_prefix(period), complaints_reports::CASES_CSV);
+    uploads.put_file(&key, CASES_CSV_TYPE, cases_csv).await?;
+    let mut keys = vec![key];
+    keys.extend(publish_small_files(objects, period, finished).await?);
+    Ok(keys)
+}
+
+/// indicators.json, indicators.csv, report.html and manifest.json (each a few kilobytes).
+async fn publish_small_files(
+    objects: &dyn ObjectStore,
+    period: Period,
+    finished: &Finished,
+) -> Result<Vec<String>, ExportError> {
     let prefix = export_prefix(period);
     let mut keys = Vec::new();
-    let key = format!("{prefix}{}", complaints_reports::CASES_CSV);
-    objects.put(&key, "text/csv; charset=utf-8", cases_csv).await?;
-    keys.push(key);
     for (name, content_type, bytes) in &finished.files {
         let key = format!("{prefix}{name}");
         objects.put(&key, content_type, bytes.clone()).await?;
@@ -228,6 +261,12 @@ pub fn headline_table(finished: &Finished) -> String {
             number(bucket.k3_within_timescale.percent),
             number(bucket.k4_average_working_days),
             number(bucket.upheld_any.percent),
+        ));
+    }
+    if figures.total.k3_timeliness_not_recorded > 0 {
+        text.push_str(&format!(
+            "in time%: of the closures with a recorded timing; {} closure(s) without one are left out\n",
+            figures.total.k3_timeliness_not_recorded
         ));
     }
     text.push_str(&format!(

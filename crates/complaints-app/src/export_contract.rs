@@ -1,5 +1,5 @@
 //! The export's store contract suite (feature `contract-tests`): the once-only staff notice
-//! ([`NoticeStore`]) and the cases escalated in a period ([`EscalatedCases`]). The memory, SQLite
+//! ([`NoticeStore`]) and the paged reads of the period indexes ([`crate::export_pages::PeriodPages`]). The memory, SQLite
 //! and DynamoDB stores each run it, so "told once per export" and "escalated in the period" mean
 //! the same on every store. Contracts use fresh markers, Message-IDs and reference prefixes, so
 //! they can share a table.
@@ -223,9 +223,10 @@ async fn stored_case(store: &dyn ExportStore, received: NaiveDate, escalate: Opt
 }
 
 async fn found(store: &dyn ExportStore, from: NaiveDate, to: NaiveDate, wanted: &[&CaseRef]) -> Vec<CaseRef> {
-    let cases = ok(store.escalated_between(from, to).await, "escalated_between");
+    let wanted: Vec<CaseRef> = wanted.iter().map(|r| (*r).clone()).collect();
+    let rows = paged(store, PeriodIndex::Escalated, (from, to), 500, &wanted).await;
     let mut refs: Vec<CaseRef> =
-        cases.into_iter().map(|c| c.case.reference().clone()).filter(|r| wanted.contains(&r)).collect();
+        wanted.into_iter().filter(|r| rows.iter().any(|(_, row)| *row == r.to_string())).collect();
     refs.sort();
     refs
 }

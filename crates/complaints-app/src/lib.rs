@@ -12,6 +12,7 @@ pub mod export_pages;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;
+pub mod object_upload;
 pub mod outbound;
 pub mod ports;
 // Staff reading: queries, the learning register, subject access, the local users file.

@@ -15,7 +15,6 @@ use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
 mod alert_memory;
-mod escalation_memory;
 mod notice_memory;
 mod period_pages_memory;
 

@@ -428,3 +428,13 @@ fn seed_004_table_3_timescales_met_total_and_average_days_cell_by_cell() {
     assert_eq!((figures.total.k3_within_timescale.n, figures.total.k3_not_within_timescale), (11, 10));
     assert_eq!(figures.buckets[0].k3_timeliness_not_recorded, 2, "the two timed elsewhere");
 }
+
+#[test]
+fn k3_percentage_is_of_the_timed_closures_as_seed_004_table_3_counts_them() {
+    let stage1 = &seed_004().buckets[0];
+    // 8 met of the 14 timed stage 1 closures (not of the 16 closed): 57.1 %, the two untimed
+    // counted beside it.
+    assert_eq!(stage1.closed, 16);
+    assert_eq!((stage1.k3_within_timescale.n, stage1.k3_within_timescale.percent), (8, Some(57.1)));
+    assert_eq!(stage1.k3_timeliness_not_recorded, 2);
+}

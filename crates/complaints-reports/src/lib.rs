@@ -378,8 +378,14 @@ fn bucket_measures(figures: &BucketFigures) -> Vec<(&'static str, &'static str, 
     rows.extend([
         ("K3", "within base timescale", n),
         ("K3", "within base timescale %", pct),
-        ("K3", "not within base timescale", figures.k3_not_within_timescale.to_string()),
+        // The % base (the closures whose timing is recorded) and what it leaves out, beside it.
+        (
+            "K3",
+            "within base timescale % base",
+            (figures.k3_within_timescale.n + figures.k3_not_within_timescale).to_string(),
+        ),
         ("K3", "timeliness not recorded", figures.k3_timeliness_not_recorded.to_string()),
+        ("K3", "not within base timescale", figures.k3_not_within_timescale.to_string()),
         ("K4", "total working days", figures.k4_total_working_days.to_string()),
         ("K4", "average working days", number(figures.k4_average_working_days)),
     ]);

@@ -121,3 +121,53 @@ fn html_in_a_service_area_name_is_escaped_in_the_report() {
     assert!(!html.contains("<script>"));
     assert!(html.contains("&lt;script&gt;"));
 }
+
+#[test]
+fn closures_without_a_timing_are_shown_beside_the_k3_percentage_in_the_csv_and_the_report() {
+    use complaints_core::case::Disposition;
+    let mut cases: Vec<ExportCase> = Generator::new(period(), 400, 11).collect();
+    // Take the timing off three responses given in the period, and count the timed ones apart.
+    let (mut cleared, mut within, mut not_within) = (0, 0, 0);
+    for report in cases.iter_mut().flat_map(|case| case.reports.iter_mut()) {
+        let answered = report.disposition == Some(Disposition::Responded)
+            && report.ended_on.is_some_and(|on| period().contains(on));
+        if !answered {
+            continue;
+        }
+        if cleared < 3 && report.within_base_timescale.is_some() {
+            report.within_base_timescale = None;
+            cleared += 1;
+        }
+        match report.within_base_timescale {
+            Some(true) => within += 1,
+            Some(false) => not_within += 1,
+            None => {}
+        }
+    }
+    assert_eq!(cleared, 3, "the generator gives responses in the period");
+    let (finished, _) = export(cases);
+    let csv_bytes = file(&finished, complaints_reports::INDICATORS_CSV);
+    let mut reader = csv::Reader::from_reader(csv_bytes);
+    let total: Vec<(String, String)> = reader
+        .records()
+        .map(|r| r.expect("row"))
+        .filter(|r| &r[2] == "total" && &r[3] == "K3")
+        .map(|r| (r[4].to_owned(), r[5].to_owned()))
+        .collect();
+    let value = |measure: &str| total.iter().find(|(m, _)| m == measure).map(|(_, v)| v.clone()).expect(measure);
+    assert_eq!(value("within base timescale"), within.to_string());
+    assert_eq!(value("within base timescale % base"), (within + not_within).to_string());
+    assert_eq!(value("timeliness not recorded"), "3");
+    let html = String::from_utf8(file(&finished, REPORT_HTML).to_vec()).expect("utf-8");
+    assert!(html.contains(&format!("of {}; 3 not timed, left out", within + not_within)), "K3 row names the base");
+    assert!(html.contains("Not included: 3 closure(s) with no recorded timing"), "Table 3 names what it leaves out");
+}
+
+#[test]
+fn a_report_with_every_closure_timed_says_nothing_about_untimed_ones() {
+    let (finished, _) = export(Generator::new(period(), 400, 11));
+    assert_eq!(finished.indicators.total.k3_timeliness_not_recorded, 0);
+    let html = String::from_utf8(file(&finished, REPORT_HTML).to_vec()).expect("utf-8");
+    assert!(!html.contains("not timed"));
+    assert!(!html.contains("Not included"));
+}

@@ -10,6 +10,9 @@ use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 
+mod upload;
+pub use upload::{PART_SIZE, UploadError};
+
 /// The environment variable that points the SDK at a local endpoint.
 pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL";
 
@@ -48,20 +51,31 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(error: E) -> Object
     ObjectStoreError::Unavailable(Box::new(error))
 }
 
+/// One `PutObject` of `bytes` at `key`.
+async fn put_bytes(
+    store: &S3ObjectStore,
+    key: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Result<(), ObjectStoreError> {
+    store
+        .client
+        .put_object()
+        .bucket(&store.bucket)
+        .key(key)
+        .content_type(content_type)
+        .body(ByteStream::from(bytes))
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
 #[async_trait]
 impl ObjectStore for S3ObjectStore {
     #[tracing::instrument(name = "s3.put", skip_all, fields(bytes = bytes.len()))]
     async fn put(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> Result<(), ObjectStoreError> {
-        self.client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type(content_type)
-            .body(ByteStream::from(bytes))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        put_bytes(self, key, content_type, bytes).await
     }
 
     #[tracing::instrument(name = "s3.get", skip_all)]

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod audit;
+pub mod backfill;
 pub mod error;
 mod escalations;
 pub mod keys;

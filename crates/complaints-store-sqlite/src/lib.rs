@@ -6,7 +6,6 @@
 
 mod alerts;
 mod audit;
-mod escalations;
 mod notices;
 mod period_pages;
 pub mod schema;

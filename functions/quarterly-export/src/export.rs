@@ -2,8 +2,10 @@
 //! event, which periods an event asks for, and the export of each: the files to S3, then the
 //! email to the reporting list (once per export).
 
+use std::io::BufWriter;
+
 use chrono::{DateTime, Utc};
-use complaints_app::export::{export_period, publish, read_history};
+use complaints_app::export::{export_period, publish_streamed, read_history};
 use complaints_app::export_notice::{NoticeError, NoticeSettings, Notified, notify_export};
 use complaints_app::learning::LearningStore;
 use complaints_app::ports::StoreError;
@@ -202,6 +204,8 @@ pub(crate) enum RunError {
     Learning(#[source] StoreError),
     #[error(transparent)]
     Notice(#[from] NoticeError),
+    #[error("could not write cases.csv to a temporary file")]
+    TempFile(#[source] std::io::Error),
 }
 
 /// Exports every period the event asks for.
@@ -228,9 +232,14 @@ pub(crate) async fn run(ready: &Ready, config: &Config, event: ExportEvent) -> R
         // K1: the learning register's actions done in the period (one Query of its done index).
         let learning = ready.store.completed_between(period.from(), period.to()).await.map_err(RunError::Learning)?;
         let history = read_history(&ready.objects, period).await?;
-        let (finished, cases_csv) =
-            export_period(&ready.store, period, Vec::new(), &learning, history, &options).await?;
-        let keys = publish(&ready.objects, period, &finished, cases_csv).await?;
+        // cases.csv grows with the period's cases: written to a file in /tmp, then uploaded a
+        // part at a time (issue 16 §3), so memory stays flat however many cases the period has.
+        let cases_csv = tempfile::NamedTempFile::new().map_err(RunError::TempFile)?;
+        let file = cases_csv.reopen().map_err(RunError::TempFile)?;
+        let (finished, writer) =
+            export_period(&ready.store, period, BufWriter::new(file), &learning, history, &options).await?;
+        writer.into_inner().map_err(|e| RunError::TempFile(e.into_error()))?;
+        let keys = publish_streamed(&ready.objects, &ready.objects, period, &finished, cases_csv.path()).await?;
         tracing::info!(period = %period, cases_read = finished.indicators.cases_read, "exported");
         // After the files are stored: a failure here fails the invocation, and the retry writes
         // the same files again and then the email, which the marker lets out only once.
