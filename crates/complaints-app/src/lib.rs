@@ -3,6 +3,7 @@
 
 pub mod alert_store;
 pub mod breach_scan;
+pub mod staff_directory;
 pub mod contact;
 pub mod email_intake;
 pub mod escalations;
