@@ -118,8 +118,12 @@ fn as_text(report: &ScanReport) -> String {
         report.digests.len(),
         report.recomputed
     );
+    if report.full_pass {
+        out.push_str("Every open case was read: the calendar or the alert levels changed since the last run.\n");
+    }
     for digest in &report.digests {
-        out.push_str(&format!("\nTo: {}\nSubject: {}\n", digest.to, digest.subject));
+        let recovered = if digest.recovered { " (left by an earlier run that stopped)" } else { "" };
+        out.push_str(&format!("\nTo: {}{recovered}\nSubject: {}\n", digest.to, digest.subject));
         for line in &digest.lines {
             out.push_str(&format!("  {line}\n"));
         }
