@@ -17,7 +17,9 @@ use complaints_core::reference::CaseRef;
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_mail::QueuedMessage;
 
-use crate::alert_store::{AlertBatch, AlertCommit, AlertEntry, AlertStore, DigestDraft, DigestSent, DraftKey, DraftLines};
+use crate::alert_store::{
+    AlertBatch, AlertCommit, AlertEntry, AlertStore, DigestDraft, DigestSent, DraftKey, DraftLines,
+};
 use crate::outbound::{DeliveryState, NewMessage};
 use crate::ports::{CaseStore, NewCase};
 use crate::testing::sample_complaint;
@@ -265,13 +267,16 @@ pub async fn batches_of_one_run_add_lines_to_one_draft_per_recipient(store: Arc<
         vec![entry(&reference, AlertLevel::DueSoon(2))],
         vec![draft_lines(&run, "team@example.org", &["a"]), draft_lines(&run, "alex@example.org", &["a"])],
     );
-    let second = batch(vec![entry(&reference, AlertLevel::DueToday)], vec![draft_lines(&run, "team@example.org", &["b"])]);
-    let third = batch(vec![entry(&reference, AlertLevel::Overdue)], vec![draft_lines(&other_run, "team@example.org", &["c"])]);
+    let second =
+        batch(vec![entry(&reference, AlertLevel::DueToday)], vec![draft_lines(&run, "team@example.org", &["b"])]);
+    let third =
+        batch(vec![entry(&reference, AlertLevel::Overdue)], vec![draft_lines(&other_run, "team@example.org", &["c"])]);
     for b in [first, second, third] {
         assert_eq!(ok(store.commit_alerts(b).await, "commit"), AlertCommit::Written);
     }
     let drafts = drafts_of(store.as_ref(), &run).await;
-    let summary: Vec<(&str, Vec<String>)> = drafts.iter().map(|d| (d.key.recipient.as_str(), d.lines.clone())).collect();
+    let summary: Vec<(&str, Vec<String>)> =
+        drafts.iter().map(|d| (d.key.recipient.as_str(), d.lines.clone())).collect();
     assert_eq!(
         summary,
         vec![("alex@example.org", vec!["a".to_owned()]), ("team@example.org", vec!["a".to_owned(), "b".to_owned()])]

@@ -133,8 +133,12 @@ pub trait AlertStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError::Unavailable`].
-    async fn set_alert_date(&self, reference: &CaseRef, version: u64, date: Option<NaiveDate>)
-    -> Result<(), StoreError>;
+    async fn set_alert_date(
+        &self,
+        reference: &CaseRef,
+        version: u64,
+        date: Option<NaiveDate>,
+    ) -> Result<(), StoreError>;
 
     /// True when the open cases were recomputed with this calendar version already (R13).
     ///

@@ -41,6 +41,12 @@ use crate::staff_directory::StaffDirectory;
 /// How often one batch is composed again after an overlapping run placed some of its markers.
 const MAX_BATCH_ATTEMPTS: usize = 5;
 
+/// The most lines one digest carries before the run starts another digest for the same recipient:
+/// keeps a draft far below DynamoDB's 400 KB item limit (a line is about 300 bytes) and a digest
+/// readable. Only a run with more alerts than this for one recipient (the first run after a
+/// calendar change, on a large backlog) sends that recipient more than one digest.
+pub const MAX_LINES_PER_DIGEST: usize = 500;
+
 /// How often the drafts are read again when one gained lines while being sent.
 const MAX_DRAFT_PASSES: usize = 3;
 
@@ -184,10 +190,11 @@ impl BreachScan {
         });
 
         let mut unsettled: BTreeSet<String> = BTreeSet::new();
+        let mut lines_so_far: BTreeMap<String, usize> = BTreeMap::new();
         for batch in self.batches(current) {
             report.batches += 1;
             let references: Vec<String> = batch.iter().map(|a| a.reference.clone()).collect();
-            if let Err(error) = self.write_batch(batch, &run, at, &mut report).await {
+            if let Err(error) = self.write_batch(batch, &run, at, &mut lines_so_far, &mut report).await {
                 report.failed_batches += 1;
                 unsettled.extend(references);
                 warn!(error = %crate::error_chain(&error), "alert batch not written; left for the next run");
@@ -373,15 +380,21 @@ impl BreachScan {
         mut batch: Vec<Alert>,
         run: &str,
         at: DateTime<Utc>,
+        lines_so_far: &mut BTreeMap<String, usize>,
         report: &mut ScanReport,
     ) -> Result<(), StoreError> {
         for _ in 0..MAX_BATCH_ATTEMPTS {
             if batch.is_empty() {
                 return Ok(());
             }
-            let store_batch = self.compose(&batch, run, at)?;
+            let store_batch = self.compose(&batch, run, at, lines_so_far)?;
+            let added: Vec<(String, usize)> =
+                store_batch.drafts.iter().map(|d| (d.key.recipient.clone(), d.lines.len())).collect();
             match self.alerts.commit_alerts(store_batch).await? {
                 AlertCommit::Written => {
+                    for (recipient, count) in added {
+                        *lines_so_far.entry(recipient).or_default() += count;
+                    }
                     report.alerts.extend(batch);
                     return Ok(());
                 }
@@ -408,7 +421,13 @@ impl BreachScan {
     }
 
     /// The markers, timeline entries and draft lines of one batch.
-    fn compose(&self, batch: &[Alert], run: &str, at: DateTime<Utc>) -> Result<AlertBatch, StoreError> {
+    fn compose(
+        &self,
+        batch: &[Alert],
+        run: &str,
+        at: DateTime<Utc>,
+        lines_so_far: &BTreeMap<String, usize>,
+    ) -> Result<AlertBatch, StoreError> {
         let (_, domain) = self.sender()?;
         let mut by_recipient: BTreeMap<String, Vec<&Alert>> = BTreeMap::new();
         for alert in batch {
@@ -419,7 +438,8 @@ impl BreachScan {
         let mut carried: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut drafts = Vec::new();
         for (to, lines) in &by_recipient {
-            let key = DraftKey { run: run.to_owned(), recipient: to.clone() };
+            let part = lines_so_far.get(to).copied().unwrap_or(0) / MAX_LINES_PER_DIGEST;
+            let key = DraftKey { run: draft_run(run, part), recipient: to.clone() };
             let message_id = digest_message_id(&key, &domain);
             let mut encoded = Vec::with_capacity(lines.len());
             for alert in lines {
@@ -463,7 +483,7 @@ impl BreachScan {
                 }
             };
             let ours: Vec<DigestDraft> =
-                drafts.into_iter().filter(|d| d.key.run == run || d.updated + lease <= at).collect();
+                drafts.into_iter().filter(|d| is_of_run(&d.key.run, run) || d.updated + lease <= at).collect();
             let mut changed = false;
             for draft in &ours {
                 match self.send_draft(draft, run, at, today).await {
@@ -521,7 +541,7 @@ impl BreachScan {
                 message_id,
                 subject,
                 lines: text_lines,
-                recovered: draft.key.run != run,
+                recovered: !is_of_run(&draft.key.run, run),
             }),
             DigestSent::Changed => None,
         })
@@ -574,6 +594,16 @@ struct FullPass {
     recomputed: usize,
     /// False when a case could not be recomputed: the version stays unapplied.
     complete: bool,
+}
+
+/// The draft run key of the `part`th digest of a run for one recipient (see [`MAX_LINES_PER_DIGEST`]).
+fn draft_run(run: &str, part: usize) -> String {
+    if part == 0 { run.to_owned() } else { format!("{run}/{part}") }
+}
+
+/// True when a draft's run key belongs to `run`.
+fn is_of_run(draft_run: &str, run: &str) -> bool {
+    draft_run == run || draft_run.strip_prefix(run).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The Message-ID of a recipient's digest of one run: fixed by the draft, so sending the draft

@@ -3,7 +3,6 @@
 
 pub mod alert_store;
 pub mod breach_scan;
-pub mod staff_directory;
 pub mod contact;
 pub mod email_intake;
 pub mod escalations;
@@ -15,6 +14,7 @@ pub mod notice_store;
 pub mod object_store;
 pub mod outbound;
 pub mod ports;
+pub mod staff_directory;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
 pub mod queries;

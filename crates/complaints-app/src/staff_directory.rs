@@ -57,7 +57,8 @@ impl DirectoryMap {
         let raw: BTreeMap<String, String> = serde_json::from_str(text).map_err(DirectoryError::Shape)?;
         let mut addresses = BTreeMap::new();
         for (handler, address) in raw {
-            let parsed = EmailAddress::parse(&address).map_err(|_| DirectoryError::Address { handler: handler.clone() })?;
+            let parsed =
+                EmailAddress::parse(&address).map_err(|_| DirectoryError::Address { handler: handler.clone() })?;
             addresses.insert(handler, parsed);
         }
         Ok(Self { addresses })

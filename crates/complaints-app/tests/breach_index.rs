@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+use complaints_app::alert_store::AlertStore;
 use complaints_app::breach_scan::{BreachScan, ScanReport};
 use complaints_app::ports::{CaseStore, NewCase, StoredCase};
 use complaints_app::staff_directory::DirectoryMap;
@@ -96,9 +97,8 @@ async fn an_overdue_case_whose_levels_have_all_fired_is_not_read_again_until_it_
 
 #[tokio::test]
 async fn handlers_get_their_own_cases_at_the_address_in_the_users_file_with_the_config_as_fallback() {
-    let config = Arc::new(config(
-        "[alerts.handlers]\n\"sam\" = \"sam.old@example.org\"\n\"Pat Jones\" = \"pat@example.org\"\n",
-    ));
+    let config =
+        Arc::new(config("[alerts.handlers]\n\"sam\" = \"sam.old@example.org\"\n\"Pat Jones\" = \"pat@example.org\"\n"));
     let dir = tempfile::tempdir().expect("dir");
     let mut users = UsersFile::load(dir.path()).expect("users");
     let at = morning(d(2026, 1, 5));
@@ -134,4 +134,25 @@ async fn handlers_get_their_own_cases_at_the_address_in_the_users_file_with_the_
             assert!(line.ends_with(&format!("| https://staff.example.org/staff/cases/{reference}")), "{line}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_run_with_more_alerts_than_a_digest_holds_splits_them_over_digests_each_line_once() {
+    use complaints_app::breach_scan::MAX_LINES_PER_DIGEST;
+    let config = Arc::new(config(""));
+    let store = Arc::new(MemoryCaseStore::new());
+    let count = MAX_LINES_PER_DIGEST + 40;
+    for _ in 0..count {
+        open_case(&store, &config, "Complaints Team", d(2026, 1, 12)).await;
+    }
+    let scan = BreachScan::new(store.clone(), store.clone(), Arc::clone(&config));
+    let report = scan.run(morning(d(2026, 1, 14))).await.expect("scan");
+    assert_eq!(report.alerts.len(), count);
+    let team: Vec<&complaints_app::breach_scan::DigestSummary> =
+        report.digests.iter().filter(|d| d.to == "team@example.org").collect();
+    assert_eq!(team.len(), 2, "two digests for the team mailbox, not one too large for a draft");
+    assert!(team.iter().all(|d| d.lines.len() < MAX_LINES_PER_DIGEST + 30 && !d.recovered));
+    let lines: std::collections::BTreeSet<&String> = team.iter().flat_map(|d| d.lines.iter()).collect();
+    assert_eq!(lines.len(), count, "every alert once across them");
+    assert!(store.digest_drafts().await.expect("drafts").is_empty(), "every draft was sent");
 }

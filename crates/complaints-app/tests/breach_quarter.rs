@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc, Weekday};
 use complaints_app::alert_store::{AlertBatch, AlertCommit, AlertStore, DigestDraft, DigestSent};
-use complaints_app::outbound::NewMessage;
 use complaints_app::breach_scan::{BreachScan, ScanError, ScanReport};
+use complaints_app::outbound::NewMessage;
 use complaints_app::ports::{CaseStore, NewCase, StoreError, StoredCase};
 use complaints_app::testing::{MemoryCaseStore, sample_complaint};
 use complaints_core::actor::{Authoriser, StaffRole};
@@ -618,7 +618,12 @@ impl AlertStore for FailingOnce {
     async fn alert_due_by(&self, horizon: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
         self.inner.alert_due_by(horizon).await
     }
-    async fn set_alert_date(&self, reference: &CaseRef, version: u64, date: Option<NaiveDate>) -> Result<(), StoreError> {
+    async fn set_alert_date(
+        &self,
+        reference: &CaseRef,
+        version: u64,
+        date: Option<NaiveDate>,
+    ) -> Result<(), StoreError> {
         self.inner.set_alert_date(reference, version, date).await
     }
     async fn calendar_applied(&self, version: &str) -> Result<bool, StoreError> {
@@ -645,7 +650,12 @@ async fn a_run_that_fails_half_way_leaves_the_rest_for_the_next_run_which_sends_
             Case::open(reference, complaint, at, "Complaints Team".to_owned(), None, rules, Actor::System);
         store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create");
     }
-    let failing = Arc::new(FailingOnce { inner: Arc::clone(&store), commits: AtomicUsize::new(0), fail_at: 2, fail_digests: Default::default() });
+    let failing = Arc::new(FailingOnce {
+        inner: Arc::clone(&store),
+        commits: AtomicUsize::new(0),
+        fail_at: 2,
+        fail_digests: Default::default(),
+    });
     let scan = BreachScan::new(store.clone(), failing, Arc::clone(&config));
 
     let first = scan.run(local(d(2026, 4, 7), 8)).await;

@@ -137,7 +137,8 @@ async fn main() {
         let store = Arc::new(DynamoDbCaseStore::new(client.clone(), table));
         let calendar = org.calendar();
         // Today's run dates every case it read (here: every case the due index gives today).
-        let read_today = store.open_due_by(alerts::scan_horizon(&org.alerts, &calendar, today)).await.expect("due index");
+        let read_today =
+            store.open_due_by(alerts::scan_horizon(&org.alerts, &calendar, today)).await.expect("due index");
         for chunk in read_today.chunks(16) {
             let mut running = Vec::new();
             for stored in chunk {

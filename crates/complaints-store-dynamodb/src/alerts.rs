@@ -11,7 +11,9 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Delete, Put, ReturnConsumedCapacity, TransactWriteItem, Update,
+};
 use chrono::NaiveDate;
 use complaints_app::alert_store::{
     AlertBatch, AlertCommit, AlertStore, DigestDraft, DigestSent, DraftKey, MAX_BATCH_ACTIONS,
@@ -23,8 +25,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::unavailable;
 use crate::keys::{
-    self, ALERT_PARTITION, ATTR_EVENT, ATTR_REF, ATTR_VERSION, EVENT_PREFIX, GSI_ALERT, GSI1PK, GSI4PK, GSI4SK, Item, PK,
-    RANGE_END, SK, n, s,
+    self, ALERT_PARTITION, ATTR_EVENT, ATTR_REF, ATTR_VERSION, EVENT_PREFIX, GSI_ALERT, GSI1PK, GSI4PK, GSI4SK, Item,
+    PK, RANGE_END, SK, n, s,
 };
 use crate::{CONDITION_FAILED, Cost, DynamoDbCaseStore, DynamoError, Transaction, cancelled};
 
@@ -52,7 +54,10 @@ fn decode_draft(item: &Item) -> Result<DigestDraft, DynamoError> {
     };
     let updated = keys::get_s(item, ATTR_UPDATED)?;
     Ok(DigestDraft {
-        key: DraftKey { run: keys::get_s(item, ATTR_RUN)?.to_owned(), recipient: keys::get_s(item, ATTR_TO)?.to_owned() },
+        key: DraftKey {
+            run: keys::get_s(item, ATTR_RUN)?.to_owned(),
+            recipient: keys::get_s(item, ATTR_TO)?.to_owned(),
+        },
         lines,
         version: keys::get_n(item, ATTR_VERSION)?,
         updated: chrono::DateTime::parse_from_rfc3339(updated)

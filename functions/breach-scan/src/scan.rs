@@ -141,11 +141,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let names: Vec<&str> =
         [&config.org_config_param, &config.staff_directory_param].into_iter().flatten().map(String::as_str).collect();
-    let parameters = if names.is_empty() {
-        None
-    } else {
-        Some(Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?)
-    };
+    let parameters =
+        if names.is_empty() { None } else { Some(Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?) };
     let text = |name: &Option<String>| -> Result<Option<String>, ParameterError> {
         match (name, &parameters) {
             (Some(name), Some(parameters)) => Ok(Some(parameters.text(name)?.to_owned())),
