@@ -221,10 +221,9 @@ impl BreachScan {
             && pass.complete
             && report.failed_batches == 0
             && dating_failed == 0
+            && let Err(error) = self.alerts.mark_calendar_applied(&schedule).await
         {
-            if let Err(error) = self.alerts.mark_calendar_applied(&schedule).await {
-                warn!(error = %crate::error_chain(&error), "could not record the applied calendar and levels");
-            }
+            warn!(error = %crate::error_chain(&error), "could not record the applied calendar and levels");
         }
         info!(
             %today,
