@@ -1,15 +1,19 @@
 //! The breach scan: tells staff, in one digest per recipient per run, which complaints are about to
 //! miss or have missed an MCHP deadline (R19–R29), each alert at most once per (case, clock,
 //! level, deadline version). On a working day it (1) recomputes the open cases once per calendar
-//! version (R13), (2) reads the open cases due within the longest alert lead through the due index
-//! (never the closed ones), (3) asks the core which alert is current for each clock and (4) writes
-//! markers, timeline entries and digests in batches, each one transaction, through the durable
-//! outbound path. Delivery follows from the outbound sweep. Docs: docs/breach-scan.md.
+//! version (R13) — and reads every open case once whenever the calendar or the levels change —,
+//! (2) otherwise reads only the open cases whose alert index date is due (never the closed ones,
+//! nor an overdue case whose every level has fired), (3) asks the core which alert is current for
+//! each clock, (4) writes markers, timeline entries and the lines of each recipient's digest draft
+//! in batches, each one transaction, (5) dates each case read again in the alert index, and (6)
+//! turns each recipient's draft into one pending digest (a deterministic Message-ID, written in one
+//! transaction with the draft's removal) through the durable outbound path. Drafts a run left
+//! behind when it stopped are sent by the next run. Docs: docs/breach-scan.md.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use complaints_core::alerts::{self, Alert, AlertLevel, AlertRecord, AlertSettings};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{CaseEvent, MessagePurpose, Stage};
@@ -26,12 +30,30 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
-use crate::alert_store::{AlertBatch, AlertCommit, AlertEntry, AlertStore, MAX_ALERTS_PER_BATCH, MAX_BATCH_ACTIONS};
+use crate::alert_store::{
+    AlertBatch, AlertCommit, AlertEntry, AlertStore, DigestDraft, DigestSent, DraftKey, DraftLines,
+    MAX_ALERTS_PER_BATCH, MAX_BATCH_ACTIONS,
+};
 use crate::outbound::NewMessage;
-use crate::ports::{CaseStore, StoreError};
+use crate::ports::{CaseStore, StoreError, StoredCase};
+use crate::staff_directory::StaffDirectory;
 
 /// How often one batch is composed again after an overlapping run placed some of its markers.
 const MAX_BATCH_ATTEMPTS: usize = 5;
+
+/// The most lines one digest carries before the run starts another digest for the same recipient:
+/// keeps a draft far below DynamoDB's 400 KB item limit (a line is about 300 bytes) and a digest
+/// readable. Only a run with more alerts than this for one recipient (the first run after a
+/// calendar change, on a large backlog) sends that recipient more than one digest.
+pub const MAX_LINES_PER_DIGEST: usize = 500;
+
+/// How often the drafts are read again when one gained lines while being sent.
+const MAX_DRAFT_PASSES: usize = 3;
+
+/// A draft left by another run is sent once it has had no lines for this long: longer than any
+/// run lasts (a Lambda invocation stops at 15 minutes), so a draft still being written by an
+/// overlapping run is never taken from it.
+const DRAFT_LEASE_MINUTES: i64 = 15;
 
 /// A date after every deadline: reading the due index up to it gives every open case with a running
 /// clock (the R13 pass, once per calendar version).
@@ -45,9 +67,10 @@ pub enum ScanError {
     /// The due cases could not be read: nothing was sent.
     #[error("could not read the due cases")]
     Read(#[source] StoreError),
-    /// Some batches could not be written; the alerts they carried are left for the next run.
-    #[error("{failed} of {batches} alert batches could not be written")]
-    Incomplete { failed: usize, batches: usize, report: Box<ScanReport> },
+    /// Some batches or digests could not be written; the alerts they carried are left for the
+    /// next run (unwritten batches), or their drafts are sent by it (unsent digests).
+    #[error("{failed} of {batches} alert batches and {digests_failed} digests could not be written")]
+    Incomplete { failed: usize, batches: usize, digests_failed: usize, report: Box<ScanReport> },
 }
 
 /// One digest as written.
@@ -57,6 +80,8 @@ pub struct DigestSummary {
     pub message_id: String,
     pub subject: String,
     pub lines: Vec<String>,
+    /// True for the draft of an earlier run that stopped before sending it.
+    pub recovered: bool,
 }
 
 /// What one run did.
@@ -68,7 +93,9 @@ pub struct ScanReport {
     pub working_day: bool,
     /// Open cases recomputed with a new calendar version (R13).
     pub recomputed: usize,
-    /// Cases read from the due index.
+    /// True when the calendar or the levels changed, so every open case was read and dated again.
+    pub full_pass: bool,
+    /// Cases read (from the alert index, or every open case on a full pass).
     pub cases_read: usize,
     /// Alerts written this run (each once).
     pub alerts: Vec<Alert>,
@@ -77,6 +104,8 @@ pub struct ScanReport {
     pub digests: Vec<DigestSummary>,
     pub batches: usize,
     pub failed_batches: usize,
+    /// Digests that could not be written (their drafts wait for the next run).
+    pub failed_digests: usize,
 }
 
 /// The breach scan use case.
@@ -86,6 +115,9 @@ pub struct BreachScan {
     pub alerts: Arc<dyn AlertStore>,
     pub config: Arc<OrgConfig>,
     pub calendar: Calendar,
+    /// Handlers' addresses (the users file, or the staff directory on AWS); `[alerts] handlers`
+    /// answers for handlers it does not know.
+    pub directory: Option<Arc<dyn StaffDirectory>>,
 }
 
 impl std::fmt::Debug for BreachScan {
@@ -99,7 +131,14 @@ impl BreachScan {
     #[must_use]
     pub fn new(cases: Arc<dyn CaseStore>, alerts: Arc<dyn AlertStore>, config: Arc<OrgConfig>) -> Self {
         let calendar = config.calendar();
-        Self { cases, alerts, config, calendar }
+        Self { cases, alerts, config, calendar, directory: None }
+    }
+
+    /// The same scan, finding handlers' addresses in `directory` first.
+    #[must_use]
+    pub fn with_directory(mut self, directory: Arc<dyn StaffDirectory>) -> Self {
+        self.directory = Some(directory);
+        self
     }
 
     fn settings(&self) -> &AlertSettings {
@@ -110,7 +149,7 @@ impl BreachScan {
     ///
     /// # Errors
     /// [`ScanError::Read`] when the due cases cannot be read; [`ScanError::Incomplete`] when some
-    /// batches failed (what was written stays written; the rest waits for the next run).
+    /// batches or digests failed (what was written stays written; the rest waits for the next run).
     #[tracing::instrument(skip_all, fields(date = tracing::field::Empty))]
     pub async fn run(&self, at: DateTime<Utc>) -> Result<ScanReport, ScanError> {
         let today = local_date_time(at).date();
@@ -121,12 +160,23 @@ impl BreachScan {
             return Ok(report);
         }
         report.working_day = true;
-        report.recomputed = self.apply_calendar(at).await;
+        // Overlapping runs (two deliveries of one schedule, or `complaints scan` beside `serve`)
+        // each get their own drafts.
+        let run = format!("{}~{}", at.to_rfc3339_opts(SecondsFormat::Secs, true), uuid::Uuid::new_v4().simple());
 
-        let horizon = alerts::scan_horizon(self.settings(), &self.calendar, today);
-        let due = self.cases.open_due_by(horizon).await.map_err(ScanError::Read)?;
-        report.cases_read = due.len();
-        let mut current: Vec<Alert> = due
+        let schedule = alerts::schedule_version(self.settings(), &self.calendar);
+        let pass = self.apply_schedule(&schedule, at).await;
+        report.recomputed = pass.as_ref().map_or(0, |p| p.recomputed);
+        let read = match &pass {
+            Some(pass) => pass.open.clone(),
+            None => {
+                let horizon = alerts::scan_horizon(self.settings(), &self.calendar, today);
+                self.alerts.alert_due_by(horizon).await.map_err(ScanError::Read)?
+            }
+        };
+        report.full_pass = pass.is_some();
+        report.cases_read = read.len();
+        let mut current: Vec<Alert> = read
             .iter()
             .flat_map(|stored| alerts::current_alerts(&stored.case, self.settings(), &self.calendar, today))
             .collect();
@@ -139,59 +189,89 @@ impl BreachScan {
             ))
         });
 
+        let mut unsettled: BTreeSet<String> = BTreeSet::new();
+        let mut lines_so_far: BTreeMap<String, usize> = BTreeMap::new();
         for batch in self.batches(current) {
             report.batches += 1;
-            match self.write_batch(batch, at, today, &mut report).await {
-                Ok(()) => {}
-                Err(error) => {
-                    report.failed_batches += 1;
-                    warn!(error = %crate::error_chain(&error), "alert batch not written; left for the next run");
-                }
+            let references: Vec<String> = batch.iter().map(|a| a.reference.clone()).collect();
+            if let Err(error) = self.write_batch(batch, &run, at, &mut lines_so_far, &mut report).await {
+                report.failed_batches += 1;
+                unsettled.extend(references);
+                warn!(error = %crate::error_chain(&error), "alert batch not written; left for the next run");
             }
+        }
+
+        // Each case whose alerts are all written is dated again: the next run reads it only when
+        // a new level is current. A case whose batch failed keeps its date and is read again.
+        let mut dating_failed = 0usize;
+        for stored in &read {
+            if unsettled.contains(&stored.case.reference().to_string()) {
+                continue;
+            }
+            let date = alerts::alert_index_date(&stored.case, self.settings(), &self.calendar, today);
+            if let Err(error) = self.alerts.set_alert_date(stored.case.reference(), stored.version, date).await {
+                dating_failed += 1;
+                warn!(error = %crate::error_chain(&error), "could not date a case in the alert index; read again next run");
+            }
+        }
+
+        self.send_drafts(&run, at, today, &mut report).await;
+
+        if let Some(pass) = &pass
+            && pass.complete
+            && report.failed_batches == 0
+            && dating_failed == 0
+            && let Err(error) = self.alerts.mark_calendar_applied(&schedule).await
+        {
+            warn!(error = %crate::error_chain(&error), "could not record the applied calendar and levels");
         }
         info!(
             %today,
+            full_pass = report.full_pass,
             cases_read = report.cases_read,
             alerts = report.alerts.len(),
             already_sent = report.already_sent,
             digests = report.digests.len(),
             recomputed = report.recomputed,
             failed_batches = report.failed_batches,
+            failed_digests = report.failed_digests,
             "breach scan done"
         );
-        if report.failed_batches > 0 {
+        if report.failed_batches > 0 || report.failed_digests > 0 {
             return Err(ScanError::Incomplete {
                 failed: report.failed_batches,
                 batches: report.batches,
+                digests_failed: report.failed_digests,
                 report: Box::new(report),
             });
         }
         Ok(report)
     }
 
-    /// R13: once per calendar version, recomputes every open case computed with another version
-    /// and records it on its timeline. A failure leaves the version unmarked, so the next run tries
-    /// again (recomputing is idempotent). Returns how many cases changed.
-    async fn apply_calendar(&self, at: DateTime<Utc>) -> usize {
-        let version = self.calendar.version().as_str().to_owned();
-        match self.alerts.calendar_applied(&version).await {
-            Ok(true) => return 0,
+    /// Once per calendar version and set of levels: recomputes every open case computed with
+    /// another calendar (R13, recorded on its timeline) and gives back every open case, to be read
+    /// and dated again in the alert index. `None` when this version was applied already or the
+    /// open cases cannot be read (the run then reads the index; the next run tries again).
+    async fn apply_schedule(&self, schedule: &str, at: DateTime<Utc>) -> Option<FullPass> {
+        match self.alerts.calendar_applied(schedule).await {
+            Ok(true) => return None,
             Ok(false) => {}
             Err(error) => {
                 warn!(error = %crate::error_chain(&error), "could not read the applied calendar version");
-                return 0;
+                return None;
             }
         }
         let open = match self.cases.open_due_by(end_of_time()).await {
             Ok(open) => open,
             Err(error) => {
                 warn!(error = %crate::error_chain(&error), "could not read the open cases to recompute");
-                return 0;
+                return None;
             }
         };
         let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
-        let mut changed = 0;
+        let mut recomputed = 0;
         let mut failed = 0;
+        let mut after = Vec::with_capacity(open.len());
         for stored in open {
             let mut current = stored;
             // Three attempts; a case still conflicting after them counts as failed, so the
@@ -204,8 +284,9 @@ impl BreachScan {
                 }
                 attempts_left -= 1;
                 match self.cases.update(&next, current.version, vec![event]).await {
-                    Ok(_) => {
-                        changed += 1;
+                    Ok(version) => {
+                        recomputed += 1;
+                        current = StoredCase { case: next, version };
                         break;
                     }
                     Err(StoreError::VersionConflict { .. }) => match self.cases.get(current.case.reference()).await {
@@ -222,16 +303,14 @@ impl BreachScan {
                     }
                 }
             }
+            after.push(current);
         }
         if failed == 0 {
-            if let Err(error) = self.alerts.mark_calendar_applied(&version).await {
-                warn!(error = %crate::error_chain(&error), "could not record the applied calendar version");
-            }
-            info!(calendar_version = %version, recomputed = changed, "open cases recomputed with the calendar (R13)");
+            info!(schedule, recomputed, "open cases recomputed with the calendar (R13) and read for the alert index");
         } else {
-            warn!(calendar_version = %version, failed, "some open cases not recomputed; next run tries again");
+            warn!(schedule, failed, "some open cases not recomputed; next run tries again");
         }
-        changed
+        Some(FullPass { open: after, recomputed, complete: failed == 0 })
     }
 
     /// The recipients of one alert: the team mailbox always, the handler for their own cases, the
@@ -240,8 +319,8 @@ impl BreachScan {
         let settings = self.settings();
         let mut to = BTreeSet::new();
         to.insert(self.team_mailbox());
-        if let Some(address) = settings.handlers.get(&alert.handler) {
-            to.insert(address.clone());
+        if let Some(address) = self.handler_address(&alert.handler) {
+            to.insert(address);
         }
         if alert.level == AlertLevel::Overdue
             && let Some(manager) = &settings.complaints_manager
@@ -249,6 +328,15 @@ impl BreachScan {
             to.insert(manager.clone());
         }
         to
+    }
+
+    /// The handler's address: the staff directory (users file / SSM), else `[alerts] handlers`.
+    fn handler_address(&self, handler: &str) -> Option<String> {
+        self.directory
+            .as_ref()
+            .and_then(|directory| directory.address_of(handler))
+            .map(|address| address.as_str().to_owned())
+            .or_else(|| self.settings().handlers.get(handler).cloned())
     }
 
     /// `alerts.team_mailbox`, else the organisation's contact address, else the sender address.
@@ -289,19 +377,24 @@ impl BreachScan {
     async fn write_batch(
         &self,
         mut batch: Vec<Alert>,
+        run: &str,
         at: DateTime<Utc>,
-        today: NaiveDate,
+        lines_so_far: &mut BTreeMap<String, usize>,
         report: &mut ScanReport,
     ) -> Result<(), StoreError> {
         for _ in 0..MAX_BATCH_ATTEMPTS {
             if batch.is_empty() {
                 return Ok(());
             }
-            let (store_batch, summaries) = self.compose(&batch, at, today)?;
+            let store_batch = self.compose(&batch, run, at, lines_so_far)?;
+            let added: Vec<(String, usize)> =
+                store_batch.drafts.iter().map(|d| (d.key.recipient.clone(), d.lines.len())).collect();
             match self.alerts.commit_alerts(store_batch).await? {
                 AlertCommit::Written => {
+                    for (recipient, count) in added {
+                        *lines_so_far.entry(recipient).or_default() += count;
+                    }
                     report.alerts.extend(batch);
-                    report.digests.extend(summaries);
                     return Ok(());
                 }
                 AlertCommit::AlreadyPlaced { markers } => {
@@ -319,57 +412,40 @@ impl BreachScan {
         Err(StoreError::Unavailable("alert batch kept conflicting with other runs".into()))
     }
 
-    /// The markers, timeline entries and digests of one batch.
+    /// The sender and the domain of digest Message-IDs.
+    fn sender(&self) -> Result<(EmailAddress, String), StoreError> {
+        let from = EmailAddress::parse(&self.config.mail.from).map_err(|e| StoreError::Unavailable(e.into()))?;
+        let domain = from.as_str().rsplit_once('@').map_or("localhost", |(_, domain)| domain).to_owned();
+        Ok((from, domain))
+    }
+
+    /// The markers, timeline entries and draft lines of one batch.
     fn compose(
         &self,
         batch: &[Alert],
+        run: &str,
         at: DateTime<Utc>,
-        today: NaiveDate,
-    ) -> Result<(AlertBatch, Vec<DigestSummary>), StoreError> {
+        lines_so_far: &BTreeMap<String, usize>,
+    ) -> Result<AlertBatch, StoreError> {
+        let (_, domain) = self.sender()?;
         let mut by_recipient: BTreeMap<String, Vec<&Alert>> = BTreeMap::new();
         for alert in batch {
             for to in self.recipients(alert) {
                 by_recipient.entry(to).or_default().push(alert);
             }
         }
-        let from = EmailAddress::parse(&self.config.mail.from).map_err(|e| StoreError::Unavailable(e.into()))?;
-        let domain = from.as_str().rsplit_once('@').map_or("localhost", |(_, domain)| domain).to_owned();
         let mut carried: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut digests = Vec::new();
-        let mut summaries = Vec::new();
+        let mut drafts = Vec::new();
         for (to, lines) in &by_recipient {
-            let address = EmailAddress::parse(to).map_err(|e| StoreError::Unavailable(e.into()))?;
-            let mut hasher = Sha256::new();
-            hasher.update(to.as_bytes());
-            for alert in lines {
-                hasher.update([0]);
-                hasher.update(alert.marker().as_bytes());
-            }
-            let hash = hex::encode(hasher.finalize());
-            let message_id = format!("deadlines.{today}.{}@{domain}", &hash[..24]);
+            let part = lines_so_far.get(to).copied().unwrap_or(0) / MAX_LINES_PER_DIGEST;
+            let key = DraftKey { run: draft_run(run, part), recipient: to.clone() };
+            let message_id = digest_message_id(&key, &domain);
+            let mut encoded = Vec::with_capacity(lines.len());
             for alert in lines {
                 carried.entry(alert.marker()).or_default().push(message_id.clone());
+                encoded.push(serde_json::to_string(alert).map_err(|e| StoreError::Unavailable(e.into()))?);
             }
-            let (subject, text_lines, text, html) = self.digest_body(lines, today);
-            let organisation = Some(self.config.organisation.name.clone());
-            let email = OutboundEmail {
-                message_id: message_id.clone(),
-                date: at,
-                from: Mailbox { name: organisation, address: from.clone() },
-                reply_to: None,
-                to: vec![Mailbox { name: None, address }],
-                subject: subject.clone(),
-                text,
-                html,
-                auto_submitted: true,
-                in_reply_to: None,
-                case_ref: None,
-            };
-            digests.push(NewMessage {
-                message: QueuedMessage::from_email(&email, MessagePurpose::DeadlineDigest),
-                recipient_key: None,
-            });
-            summaries.push(DigestSummary { to: to.clone(), message_id, subject, lines: text_lines });
+            drafts.push(DraftLines { key, lines: encoded });
         }
         let mut entries = Vec::new();
         for alert in batch {
@@ -388,7 +464,86 @@ impl BreachScan {
                 },
             });
         }
-        Ok((AlertBatch { alerts: entries, digests }, summaries))
+        Ok(AlertBatch { at, alerts: entries, drafts })
+    }
+
+    /// Sends this run's drafts, one digest per recipient, and any draft an earlier run left when it
+    /// stopped (unchanged for [`DRAFT_LEASE_MINUTES`]). A draft that gained lines meanwhile is
+    /// read again; one that cannot be sent waits for the next run.
+    async fn send_drafts(&self, run: &str, at: DateTime<Utc>, today: NaiveDate, report: &mut ScanReport) {
+        let lease = chrono::Duration::minutes(DRAFT_LEASE_MINUTES);
+        for _ in 0..MAX_DRAFT_PASSES {
+            let drafts = match self.alerts.digest_drafts().await {
+                Ok(drafts) => drafts,
+                Err(error) => {
+                    report.failed_digests += 1;
+                    warn!(error = %crate::error_chain(&error), "could not read the digest drafts; the next run sends them");
+                    return;
+                }
+            };
+            let ours: Vec<DigestDraft> =
+                drafts.into_iter().filter(|d| is_of_run(&d.key.run, run) || d.updated + lease <= at).collect();
+            let mut changed = false;
+            for draft in &ours {
+                match self.send_draft(draft, run, at, today).await {
+                    Ok(Some(summary)) => report.digests.push(summary),
+                    Ok(None) => changed = true,
+                    Err(error) => {
+                        report.failed_digests += 1;
+                        warn!(error = %crate::error_chain(&error), "digest not written; its draft waits for the next run");
+                    }
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
+    }
+
+    /// One draft as one pending digest (`None` when it changed meanwhile).
+    async fn send_draft(
+        &self,
+        draft: &DigestDraft,
+        run: &str,
+        at: DateTime<Utc>,
+        today: NaiveDate,
+    ) -> Result<Option<DigestSummary>, StoreError> {
+        let (from, domain) = self.sender()?;
+        let mut alerts: Vec<Alert> = Vec::with_capacity(draft.lines.len());
+        for line in &draft.lines {
+            alerts.push(serde_json::from_str(line).map_err(|e| StoreError::Unavailable(e.into()))?);
+        }
+        let address = EmailAddress::parse(&draft.key.recipient).map_err(|e| StoreError::Unavailable(e.into()))?;
+        let message_id = digest_message_id(&draft.key, &domain);
+        let lines: Vec<&Alert> = alerts.iter().collect();
+        let (subject, text_lines, text, html) = self.digest_body(&lines, today);
+        let email = OutboundEmail {
+            message_id: message_id.clone(),
+            date: at,
+            from: Mailbox { name: Some(self.config.organisation.name.clone()), address: from },
+            reply_to: None,
+            to: vec![Mailbox { name: None, address }],
+            subject: subject.clone(),
+            text,
+            html,
+            auto_submitted: true,
+            in_reply_to: None,
+            case_ref: None,
+        };
+        let message = NewMessage {
+            message: QueuedMessage::from_email(&email, MessagePurpose::DeadlineDigest),
+            recipient_key: None,
+        };
+        Ok(match self.alerts.send_digest(draft, message).await? {
+            DigestSent::Sent => Some(DigestSummary {
+                to: draft.key.recipient.clone(),
+                message_id,
+                subject,
+                lines: text_lines,
+                recovered: !is_of_run(&draft.key.run, run),
+            }),
+            DigestSent::Changed => None,
+        })
     }
 
     /// Subject, lines, text and HTML of one digest: reference, stage, clock, due date, working days
@@ -411,7 +566,7 @@ impl BreachScan {
         let rows: String = ordered
             .iter()
             .map(|alert| {
-                let link = format!("{base}/staff/cases/{}", alert.reference);
+                let link = case_link(base, &alert.reference);
                 format!(
                     "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     escape(&link),
@@ -432,9 +587,45 @@ impl BreachScan {
     }
 }
 
+/// Every open case read on a full pass, after recomputing.
+struct FullPass {
+    open: Vec<StoredCase>,
+    recomputed: usize,
+    /// False when a case could not be recomputed: the version stays unapplied.
+    complete: bool,
+}
+
+/// The draft run key of the `part`th digest of a run for one recipient (see [`MAX_LINES_PER_DIGEST`]).
+fn draft_run(run: &str, part: usize) -> String {
+    if part == 0 { run.to_owned() } else { format!("{run}/{part}") }
+}
+
+/// True when a draft's run key belongs to `run`.
+fn is_of_run(draft_run: &str, run: &str) -> bool {
+    draft_run == run || draft_run.strip_prefix(run).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The Message-ID of a recipient's digest of one run: fixed by the draft, so sending the draft
+/// again (after a crash between the write and its report) can never make a second message.
+#[must_use]
+pub fn digest_message_id(key: &DraftKey, domain: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(key.run.as_bytes());
+    hasher.update([0]);
+    hasher.update(key.recipient.as_bytes());
+    let hash = hex::encode(hasher.finalize());
+    format!("deadlines.{}@{domain}", &hash[..32])
+}
+
+/// The staff workspace page of a case: `<base>/staff/cases/<REF>`.
+#[must_use]
+pub fn case_link(base: &str, reference: &str) -> String {
+    format!("{}/staff/cases/{reference}", base.trim_end_matches('/'))
+}
+
 fn digest_line(alert: &Alert, base: &str) -> String {
     format!(
-        "{} | {} | {} | due {} | {} | {} | {} | {}/staff/cases/{}",
+        "{} | {} | {} | due {} | {} | {} | {} | {}",
         alert.reference,
         stage_name(alert.stage),
         clock_name(alert.clock),
@@ -442,8 +633,7 @@ fn digest_line(alert: &Alert, base: &str) -> String {
         days_text(alert.working_days_left),
         alert.service_area.as_deref().unwrap_or("-"),
         level_name(alert.level),
-        base,
-        alert.reference
+        case_link(base, &alert.reference)
     )
 }
 

@@ -15,6 +15,7 @@ pub mod object_store;
 pub mod object_upload;
 pub mod outbound;
 pub mod ports;
+pub mod staff_directory;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
 pub mod queries;

@@ -111,6 +111,10 @@ struct Memory {
     messages: HashMap<String, CaseRef>,
     markers: HashSet<String>,
     outgoing: BTreeMap<String, Outgoing>,
+    /// The breach scan's alert index dates, each valid while its case is at that version.
+    alert_dates: HashMap<CaseRef, (u64, Option<NaiveDate>)>,
+    /// The breach scan's digest drafts.
+    drafts: BTreeMap<crate::alert_store::DraftKey, crate::alert_store::DigestDraft>,
 }
 
 /// A stored message and its claim.

@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc, Weekday};
-use complaints_app::alert_store::{AlertBatch, AlertCommit, AlertStore};
+use complaints_app::alert_store::{AlertBatch, AlertCommit, AlertStore, DigestDraft, DigestSent};
 use complaints_app::breach_scan::{BreachScan, ScanError, ScanReport};
+use complaints_app::outbound::NewMessage;
 use complaints_app::ports::{CaseStore, NewCase, StoreError, StoredCase};
 use complaints_app::testing::{MemoryCaseStore, sample_complaint};
 use complaints_core::actor::{Authoriser, StaffRole};
@@ -291,6 +292,8 @@ async fn a_simulated_quarter_sends_exactly_the_expected_alerts_once_each() {
     let mut received = 0usize;
     let mut sent: Vec<Key> = Vec::new();
     let mut nothing_on_non_working_days = true;
+    // The recipients of each run's digests.
+    let mut runs: Vec<Vec<String>> = Vec::new();
     let mut day = first;
     while day <= last {
         let working = sim.days.working(day);
@@ -306,6 +309,7 @@ async fn a_simulated_quarter_sends_exactly_the_expected_alerts_once_each() {
                 nothing_on_non_working_days = false;
             }
             sent.extend(keys_of(&report));
+            runs.push(report.digests.iter().map(|d| d.to.clone()).collect());
         }
 
         // Receipts at 10:00 UTC, 300 over the first 60 calendar days (weekends too).
@@ -337,6 +341,7 @@ async fn a_simulated_quarter_sends_exactly_the_expected_alerts_once_each() {
                 nothing_on_non_working_days = false;
             }
             sent.extend(keys_of(&report));
+            runs.push(report.digests.iter().map(|d| d.to.clone()).collect());
         }
 
         // 17:00: staff actions, on working days.
@@ -398,6 +403,15 @@ async fn a_simulated_quarter_sends_exactly_the_expected_alerts_once_each() {
         to_manager > 0 && to_alex > 0 && to_team >= to_manager,
         "team {to_team}, manager {to_manager}, alex {to_alex}"
     );
+    // One digest per recipient per run, and every line reaches the team mailbox exactly once.
+    for recipients in &runs {
+        let distinct: BTreeSet<&String> = recipients.iter().collect();
+        assert_eq!(distinct.len(), recipients.len(), "a run sent one recipient two digests: {recipients:?}");
+    }
+    assert_eq!(to_team, runs.iter().filter(|r| r.iter().any(|t| t == "complaints-team@example.org")).count());
+    let lines = team_lines(&store).await;
+    assert_eq!(lines.len(), unique.len(), "the team mailbox got every alert");
+    assert_eq!(lines.iter().collect::<BTreeSet<_>>().len(), lines.len(), "and none twice");
 }
 
 /// The staff actions of day `day` on one case, following its plan.
@@ -580,6 +594,8 @@ struct FailingOnce {
     inner: Arc<MemoryCaseStore>,
     commits: AtomicUsize,
     fail_at: usize,
+    /// While set, sending a digest fails (a run stopping after its batches, before its digests).
+    fail_digests: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -589,6 +605,26 @@ impl AlertStore for FailingOnce {
             return Err(StoreError::Unavailable("induced failure".into()));
         }
         self.inner.commit_alerts(batch).await
+    }
+    async fn digest_drafts(&self) -> Result<Vec<DigestDraft>, StoreError> {
+        self.inner.digest_drafts().await
+    }
+    async fn send_digest(&self, draft: &DigestDraft, message: NewMessage) -> Result<DigestSent, StoreError> {
+        if self.fail_digests.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("induced failure after the batches".into()));
+        }
+        self.inner.send_digest(draft, message).await
+    }
+    async fn alert_due_by(&self, horizon: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
+        self.inner.alert_due_by(horizon).await
+    }
+    async fn set_alert_date(
+        &self,
+        reference: &CaseRef,
+        version: u64,
+        date: Option<NaiveDate>,
+    ) -> Result<(), StoreError> {
+        self.inner.set_alert_date(reference, version, date).await
     }
     async fn calendar_applied(&self, version: &str) -> Result<bool, StoreError> {
         self.inner.calendar_applied(version).await
@@ -614,24 +650,110 @@ async fn a_run_that_fails_half_way_leaves_the_rest_for_the_next_run_which_sends_
             Case::open(reference, complaint, at, "Complaints Team".to_owned(), None, rules, Actor::System);
         store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create");
     }
-    let failing = Arc::new(FailingOnce { inner: Arc::clone(&store), commits: AtomicUsize::new(0), fail_at: 2 });
+    let failing = Arc::new(FailingOnce {
+        inner: Arc::clone(&store),
+        commits: AtomicUsize::new(0),
+        fail_at: 2,
+        fail_digests: Default::default(),
+    });
     let scan = BreachScan::new(store.clone(), failing, Arc::clone(&config));
 
     let first = scan.run(local(d(2026, 4, 7), 8)).await;
-    let Err(ScanError::Incomplete { failed, batches, report }) = first else {
+    let Err(ScanError::Incomplete { failed, batches, digests_failed, report }) = first else {
         panic!("the run should report the failed batch")
     };
-    assert_eq!((failed, batches), (1, 3), "80 alerts make three batches; the second failed");
+    assert_eq!((failed, batches, digests_failed), (1, 3, 0), "80 alerts make three batches; the second failed");
     assert_eq!(report.alerts.len(), 50, "the first and third batches were written");
+    // One digest per recipient for the whole run, carrying both written batches.
+    assert_eq!(digests_to(&report, "complaints-team@example.org"), vec![50]);
 
     let second = scan.run(local(d(2026, 4, 7), 13)).await.expect("the next run");
     assert_eq!(second.alerts.len(), 30, "the next run sends what the failed batch carried");
+    assert!(second.full_pass, "the first run stopped short, so the next one reads every open case again");
+    assert_eq!(digests_to(&second, "complaints-team@example.org"), vec![30]);
     let third = scan.run(local(d(2026, 4, 7), 13)).await.expect("a repeat");
-    assert!(third.alerts.is_empty(), "and nothing is sent twice");
+    assert!(third.alerts.is_empty() && third.digests.is_empty(), "and nothing is sent twice");
+    assert_eq!(third.cases_read, 0, "every case is dated past today in the alert index");
 
     let all: BTreeSet<String> = report.alerts.iter().chain(&second.alerts).map(|a| a.marker()).collect();
     assert_eq!(all.len(), 80);
     assert!(report.alerts.iter().chain(&second.alerts).all(|a| a.level == AlertLevel::DueSoon(2)));
+    let lines = team_lines(&store).await;
+    assert_eq!(lines.len(), 80, "80 lines reached the team mailbox");
+    assert_eq!(lines.iter().collect::<BTreeSet<_>>().len(), 80, "each once");
+}
+
+/// How many lines each digest of `report` to `to` carried.
+fn digests_to(report: &ScanReport, to: &str) -> Vec<usize> {
+    report.digests.iter().filter(|d| d.to == to).map(|d| d.lines.len()).collect()
+}
+
+/// Every digest line queued for the team mailbox (from the messages themselves).
+async fn team_lines(store: &MemoryCaseStore) -> Vec<String> {
+    let far = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).single().expect("instant");
+    let pending = store.pending_messages(far, 100_000).await.expect("pending");
+    pending
+        .iter()
+        .filter(|p| p.message.to.iter().any(|a| a.as_str() == "complaints-team@example.org"))
+        .flat_map(|p| {
+            let parsed = mail_parser::MessageParser::default().parse(&p.message.raw).expect("a digest parses");
+            let text = parsed.body_text(0).expect("a text part").into_owned();
+            text.lines().filter(|l| l.contains(" | ")).map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A run that stops after writing its alerts and before turning its drafts into digests (the
+/// crash window between the markers and the mail): an overlapping run leaves its drafts alone, the
+/// next run sends them, once, and nothing is lost or doubled.
+#[tokio::test]
+async fn drafts_of_a_run_that_stopped_before_its_digests_are_sent_once_by_the_next_run() {
+    let config = Arc::new(config());
+    let store = Arc::new(MemoryCaseStore::new());
+    let calendar = config.calendar();
+    let rules = Rules { calendar: &calendar, policy: &config.procedure };
+    for _ in 0..40 {
+        let at = d(2026, 4, 1).and_hms_opt(10, 0, 0).expect("time").and_utc();
+        let complaint = sample_complaint(Channel::WebForm, Some(COMPLAINANT_EMAIL));
+        let reference = CaseRef::new("CRSH", 2026, 0).expect("prefix");
+        let (case, events) =
+            Case::open(reference, complaint, at, "Complaints Team".to_owned(), None, rules, Actor::System);
+        store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create");
+    }
+    let failing = Arc::new(FailingOnce {
+        inner: Arc::clone(&store),
+        commits: AtomicUsize::new(0),
+        fail_at: 0,
+        fail_digests: std::sync::atomic::AtomicBool::new(true),
+    });
+    let crashing = BreachScan::new(store.clone(), failing.clone(), Arc::clone(&config));
+    let morning = local(d(2026, 4, 7), 8);
+    let Err(ScanError::Incomplete { failed: 0, digests_failed, report, .. }) = crashing.run(morning).await else {
+        panic!("the run should report its unsent digests")
+    };
+    assert!(digests_failed > 0);
+    assert_eq!(report.alerts.len(), 40, "the alerts were written (markers, timeline, drafts)");
+    assert!(team_lines(&store).await.is_empty(), "but no digest yet");
+
+    // An overlapping run of the same slot finds every alert sent and leaves the drafts (their
+    // run may still be sending them).
+    let scan = BreachScan::new(store.clone(), store.clone(), Arc::clone(&config));
+    let overlapping = scan.run(morning).await.expect("overlapping run");
+    assert!(overlapping.alerts.is_empty() && overlapping.digests.is_empty());
+    assert_eq!(store.digest_drafts().await.expect("drafts").len(), 1, "the team mailbox's draft waits");
+
+    // The next run sends the stopped run's digest: one message with the 40 lines.
+    let next = scan.run(local(d(2026, 4, 7), 13)).await.expect("next run");
+    assert!(next.alerts.is_empty(), "no alert is sent again");
+    assert_eq!(digests_to(&next, "complaints-team@example.org"), vec![40]);
+    assert!(next.digests.iter().all(|d| d.recovered));
+    assert!(store.digest_drafts().await.expect("drafts").is_empty());
+    let again = scan.run(local(d(2026, 4, 8), 8)).await.expect("the day after");
+    assert!(again.digests.iter().all(|d| !d.recovered), "a draft is sent once");
+    let lines = team_lines(&store).await;
+    let on_seventh: Vec<&String> = lines.iter().filter(|l| l.contains("due soon")).collect();
+    assert_eq!(on_seventh.len(), 40);
+    assert_eq!(on_seventh.iter().collect::<BTreeSet<_>>().len(), 40, "each line once");
 }
 
 #[tokio::test]
@@ -788,7 +910,7 @@ async fn a_case_that_keeps_conflicting_leaves_the_calendar_version_unapplied_for
     let racing = Arc::new(AlwaysConflicting(Arc::clone(&store)));
     let scan = BreachScan::new(racing, store.clone(), Arc::clone(&after));
     let _ = scan.run(local(d(2026, 6, 3), 8)).await;
-    let version = after.calendar().version().as_str().to_owned();
+    let version = complaints_core::alerts::schedule_version(&after.alerts, &after.calendar());
     assert!(
         !store.calendar_applied(&version).await.expect("read"),
         "a case never recomputed must leave the calendar version for the next run (R13)"

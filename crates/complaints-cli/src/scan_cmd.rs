@@ -2,7 +2,7 @@
 //! it writes and delivering them to the mail folder; and the schedule `complaints serve` runs it
 //! on (08:00 and 13:00 Europe/London, Monday to Friday; the scan itself skips holidays).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -13,6 +13,8 @@ use complaints_app::alert_store::AlertStore;
 use complaints_app::breach_scan::{BreachScan, ScanError, ScanReport};
 use complaints_app::outbound::Delivery;
 use complaints_app::ports::{CaseStore, FixedClock, Mailer};
+use complaints_app::staff_directory::{DirectoryMap, StaffDirectory};
+use complaints_app::users::UsersFile;
 use complaints_core::config::OrgConfig;
 use complaints_core::workdays::ORGANISATION_TIME_ZONE;
 use complaints_mail_folder::MailFolder;
@@ -68,7 +70,7 @@ fn scan(args: &ScanArgs) -> anyhow::Result<String> {
             SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?,
         );
         let mailer: Arc<dyn Mailer> = Arc::new(MailFolder::new(args.data_dir.join(MAIL_DIR)));
-        let report = run_once(store.clone(), store, mailer, Arc::new(config), at).await?;
+        let report = run_once(store.clone(), store, mailer, Arc::new(config), &args.data_dir, at).await?;
         if args.json { Ok(format!("{}\n", serde_json::to_string_pretty(&report)?)) } else { Ok(as_text(&report)) }
     })
 }
@@ -80,9 +82,15 @@ async fn run_once(
     alerts: Arc<dyn AlertStore>,
     mailer: Arc<dyn Mailer>,
     config: Arc<OrgConfig>,
+    data_dir: &Path,
     at: DateTime<Utc>,
 ) -> anyhow::Result<ScanReport> {
-    let scan = BreachScan::new(Arc::clone(&cases), alerts, config);
+    let mut scan = BreachScan::new(Arc::clone(&cases), alerts, config);
+    // Handlers' addresses from the users file (`complaints users add NAME --email …`), read at
+    // each run so a user added meanwhile counts; `[alerts] handlers` answers for the rest.
+    let users = UsersFile::load(data_dir).context("could not read the users file")?;
+    let directory: Arc<dyn StaffDirectory> = Arc::new(DirectoryMap::from_users(&users));
+    scan = scan.with_directory(directory);
     let outcome = scan.run(at).await;
     // The digests are dated `at`: deliver as at the later of `at` and now.
     let delivery = Delivery::new(cases, mailer, Arc::new(FixedClock(at.max(Utc::now()))));
@@ -90,7 +98,7 @@ async fn run_once(
     match outcome {
         Ok(report) => Ok(report),
         Err(ScanError::Incomplete { report, .. }) => {
-            eprintln!("complaints: some alert batches could not be written; the next run sends them");
+            eprintln!("complaints: some alert batches or digests could not be written; the next run sends them");
             Ok(*report)
         }
         Err(error) => Err(error).context("the breach scan failed"),
@@ -110,8 +118,12 @@ fn as_text(report: &ScanReport) -> String {
         report.digests.len(),
         report.recomputed
     );
+    if report.full_pass {
+        out.push_str("Every open case was read: the calendar or the alert levels changed since the last run.\n");
+    }
     for digest in &report.digests {
-        out.push_str(&format!("\nTo: {}\nSubject: {}\n", digest.to, digest.subject));
+        let recovered = if digest.recovered { " (left by an earlier run that stopped)" } else { "" };
+        out.push_str(&format!("\nTo: {}{recovered}\nSubject: {}\n", digest.to, digest.subject));
         for line in &digest.lines {
             out.push_str(&format!("  {line}\n"));
         }
@@ -144,13 +156,19 @@ pub fn next_run_after(now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Runs the scan at every scheduled time while `serve` runs (a failure is logged; the next run
 /// picks up what was left).
-pub async fn scheduled(store: Arc<SqliteCaseStore>, mailer: Arc<dyn Mailer>, config: Arc<OrgConfig>) {
+pub async fn scheduled(
+    store: Arc<SqliteCaseStore>,
+    mailer: Arc<dyn Mailer>,
+    config: Arc<OrgConfig>,
+    data_dir: PathBuf,
+) {
     loop {
         let now = Utc::now();
         let next = next_run_after(now);
         let wait = (next - now).to_std().unwrap_or_default();
         tokio::time::sleep(wait).await;
-        let result = run_once(store.clone(), store.clone(), Arc::clone(&mailer), Arc::clone(&config), next).await;
+        let result =
+            run_once(store.clone(), store.clone(), Arc::clone(&mailer), Arc::clone(&config), &data_dir, next).await;
         if let Err(error) = result {
             tracing::error!(error = %format!("{error:#}"), "breach scan failed");
         }

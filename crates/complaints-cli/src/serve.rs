@@ -216,8 +216,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let calendar = config.calendar();
     // The breach scan on its schedule (docs/breach-scan.md).
-    let scanner =
-        tokio::spawn(crate::scan_cmd::scheduled(Arc::clone(&sqlite), Arc::clone(&mailer), Arc::new(config.clone())));
+    let scanner = tokio::spawn(crate::scan_cmd::scheduled(
+        Arc::clone(&sqlite),
+        Arc::clone(&mailer),
+        Arc::new(config.clone()),
+        args.data_dir.clone(),
+    ));
     let org_name = config.organisation.name.clone();
     let intake = IntakeService {
         store: Arc::clone(&store),

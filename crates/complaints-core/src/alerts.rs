@@ -367,6 +367,36 @@ pub fn scan_horizon(settings: &AlertSettings, calendar: &Calendar, today: NaiveD
     day
 }
 
+/// The alert index date of `case` after a scan on `today` dealt with it: the horizon date (see
+/// [`scan_horizon`]) of its next alert date, so the scan reads it again on exactly the first run
+/// on or after that date (the horizon grows with each working day), or `None` when no level is
+/// left to fire until the case changes. Every write of a case resets its index date to its next
+/// due date, which is never later than this.
+#[must_use]
+pub fn alert_index_date(
+    case: &Case,
+    settings: &AlertSettings,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    next_alert_date(case, settings, calendar, today).map(|date| scan_horizon(settings, calendar, date))
+}
+
+/// What the alert index dates depend on beside the cases: the calendar version and the levels.
+/// When it changes, the scan reads every open case once and dates each again.
+#[must_use]
+pub fn schedule_version(settings: &AlertSettings, calendar: &Calendar) -> String {
+    let leads = |days: &[u32]| days.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    format!(
+        "{}+s1:{};a2:{};s2:{};p2:{}",
+        calendar.version().as_str(),
+        leads(&settings.stage1_response_due_soon),
+        leads(&settings.stage2_acknowledgement_due_soon),
+        leads(&settings.stage2_response_due_soon),
+        leads(&settings.progress_update_due_soon)
+    )
+}
+
 /// What the case timeline records of an alert sent (the digest's Message-ID with it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertRecord {

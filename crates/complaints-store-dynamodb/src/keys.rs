@@ -38,6 +38,16 @@ pub const GSI_CONTACT: &str = "gsi3-contact";
 pub const GSI3PK: &str = "gsi3pk";
 pub const GSI3SK: &str = "gsi3sk";
 
+/// Sparse index of open cases by the date the breach scan next needs them (issue 14): written as
+/// the next due date with every case put, moved later (or removed) by the scan itself once the
+/// case's current alert levels have fired, so an overdue case is not read on every run.
+pub const GSI_ALERT: &str = "gsi4-alert";
+pub const GSI4PK: &str = "gsi4pk";
+pub const GSI4SK: &str = "gsi4sk";
+
+/// The single partition of the alert index (sized like the due index: open cases only).
+pub const ALERT_PARTITION: &str = "ALERTDUE";
+
 /// Non-key attributes.
 pub const ATTR_REF: &str = "ref";
 pub const ATTR_VERSION: &str = "version";
@@ -176,6 +186,8 @@ pub fn case_item(case: &Case, index: &CaseIndex, version: u64) -> Result<Item, D
     if let (true, Some(due)) = (index.open, index.next_due) {
         item.insert(GSI1PK.to_owned(), s(DUE_PARTITION));
         item.insert(GSI1SK.to_owned(), s(format!("{due}#{reference}")));
+        item.insert(GSI4PK.to_owned(), s(ALERT_PARTITION));
+        item.insert(GSI4SK.to_owned(), s(format!("{due}#{reference}")));
     }
     item.insert(GSI2PK.to_owned(), s(received_partition(index.received_on)));
     item.insert(GSI2SK.to_owned(), s(format!("{}#{reference}", index.received_on)));

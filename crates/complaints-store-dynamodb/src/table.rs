@@ -10,7 +10,9 @@ use aws_sdk_dynamodb::types::{
 };
 
 use crate::error::DynamoError;
-use crate::keys::{GSI_CONTACT, GSI_DUE, GSI_PERIOD, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK, PK, SK};
+use crate::keys::{
+    GSI_ALERT, GSI_CONTACT, GSI_DUE, GSI_PERIOD, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK, GSI4PK, GSI4SK, PK, SK,
+};
 
 /// Creates the case table (on-demand billing) and waits until it is active.
 ///
@@ -18,7 +20,7 @@ use crate::keys::{GSI_CONTACT, GSI_DUE, GSI_PERIOD, GSI1PK, GSI1SK, GSI2PK, GSI2
 /// [`DynamoError::Request`] when DynamoDB refuses (for example, the table exists);
 /// [`DynamoError::TableNotActive`] when it is still being created after two minutes.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), DynamoError> {
-    let attributes = [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK]
+    let attributes = [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK, GSI4PK, GSI4SK]
         .into_iter()
         .map(|name| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build())
         .collect::<Result<Vec<_>, _>>()?;
@@ -28,6 +30,8 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), DynamoErro
         (GSI_PERIOD, GSI2PK, GSI2SK, ProjectionType::All),
         // Contact lookups only need the reference, which is the index sort key.
         (GSI_CONTACT, GSI3PK, GSI3SK, ProjectionType::KeysOnly),
+        // The breach scan's alert index: whole cases, like the due index.
+        (GSI_ALERT, GSI4PK, GSI4SK, ProjectionType::All),
     ]
     .into_iter()
     .map(|(name, hash, range, projection)| {

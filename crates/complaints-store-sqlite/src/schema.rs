@@ -170,6 +170,28 @@ const MIGRATIONS: &[&str] = &[
         END) VIRTUAL;
     CREATE INDEX IF NOT EXISTS cases_by_escalated ON cases (escalated_on, reference) WHERE escalated_on IS NOT NULL;
     ",
+    // Breach scan: the alert index (the date the scan next needs an open case: its next due date
+    // after every write, set later by the scan once its levels have fired, NULL when none is
+    // left) and the digest drafts (one per recipient per run, sent as one message).
+    "
+    ALTER TABLE cases ADD COLUMN alert_due TEXT;
+    UPDATE cases SET alert_due = next_due;
+    CREATE INDEX IF NOT EXISTS cases_by_alert_due ON cases (alert_due, reference) WHERE alert_due IS NOT NULL;
+    CREATE TRIGGER IF NOT EXISTS cases_alert_due_on_insert AFTER INSERT ON cases BEGIN
+        UPDATE cases SET alert_due = NEW.next_due WHERE reference = NEW.reference;
+    END;
+    CREATE TRIGGER IF NOT EXISTS cases_alert_due_on_write AFTER UPDATE OF version, next_due ON cases BEGIN
+        UPDATE cases SET alert_due = NEW.next_due WHERE reference = NEW.reference;
+    END;
+    CREATE TABLE IF NOT EXISTS alert_digest_drafts (
+        run       TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        lines     TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        updated   TEXT NOT NULL,
+        PRIMARY KEY (run, recipient)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use complaints_app::breach_scan::{BreachScan, ScanError};
+use complaints_app::staff_directory::DirectoryMap;
 use complaints_aws::TrustRoots;
 use complaints_core::config::OrgConfig;
 use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
@@ -16,6 +17,7 @@ pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
 pub(crate) const SENDER: &str = "SENDER";
 pub(crate) const ORG_NAME: &str = "ORG_NAME";
 pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+pub(crate) const STAFF_DIRECTORY_PARAM: &str = "STAFF_DIRECTORY_PARAM";
 
 /// What the function reads from its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,10 @@ pub(crate) struct Config {
     /// Optional SSM parameter holding the organisation configuration (its `[alerts]` section
     /// names the recipients and the staff workspace URL; its calendar, the holidays).
     pub(crate) org_config_param: Option<String>,
+    /// Optional SSM parameter holding the staff directory: a JSON object of handler (as cases
+    /// name them) to address. Staff sign in through Cognito, so there is no users file on AWS;
+    /// handlers it does not know fall back to `[alerts] handlers`.
+    pub(crate) staff_directory_param: Option<String>,
 }
 
 impl Config {
@@ -38,6 +44,7 @@ impl Config {
             sender: env.required(SENDER)?,
             org_name: env.required(ORG_NAME)?,
             org_config_param: env.optional(ORG_CONFIG_PARAM),
+            staff_directory_param: env.optional(STAFF_DIRECTORY_PARAM),
         })
     }
 
@@ -113,13 +120,15 @@ pub(crate) enum PrepareError {
     Parameter(#[from] ParameterError),
     #[error("the organisation configuration in SSM is invalid: {0}")]
     Config(#[from] complaints_core::config::ConfigError),
+    #[error("the staff directory in SSM is invalid: {0}")]
+    Directory(#[from] complaints_app::staff_directory::DirectoryError),
 }
 
 impl StartupError for PrepareError {
     fn is_transient(&self) -> bool {
         match self {
             Self::Parameter(error) => error.is_transient(),
-            Self::Sdk(_) | Self::Config(_) => false,
+            Self::Sdk(_) | Self::Config(_) | Self::Directory(_) => false,
         }
     }
 }
@@ -130,16 +139,26 @@ impl StartupError for PrepareError {
 /// [`PrepareError`].
 pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
     let aws = complaints_aws::lambda_sdk_config(roots)?;
-    let toml = match &config.org_config_param {
-        Some(name) => {
-            let parameters = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &[name.as_str()]).await?;
-            Some(parameters.text(name)?.to_owned())
+    let names: Vec<&str> =
+        [&config.org_config_param, &config.staff_directory_param].into_iter().flatten().map(String::as_str).collect();
+    let parameters =
+        if names.is_empty() { None } else { Some(Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?) };
+    let text = |name: &Option<String>| -> Result<Option<String>, ParameterError> {
+        match (name, &parameters) {
+            (Some(name), Some(parameters)) => Ok(Some(parameters.text(name)?.to_owned())),
+            _ => Ok(None),
         }
-        None => None,
     };
+    let toml = text(&config.org_config_param)?;
     let org = config.org_config(toml.as_deref())?;
     let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
-    Ok(Ready { scan: BreachScan::new(store.clone(), store, Arc::new(org)) })
+    let mut scan = BreachScan::new(store.clone(), store, Arc::new(org));
+    if let Some(json) = text(&config.staff_directory_param)? {
+        let directory = DirectoryMap::from_json(&json)?;
+        tracing::info!(handlers = directory.len(), "staff directory read");
+        scan = scan.with_directory(Arc::new(directory));
+    }
+    Ok(Ready { scan })
 }
 
 /// One scan as at the event's scheduled time.
@@ -174,6 +193,7 @@ mod tests {
             sender: "complaints@council.example.org".to_owned(),
             org_name: "Example Council".to_owned(),
             org_config_param: None,
+            staff_directory_param: None,
         }
     }
 
@@ -223,6 +243,7 @@ mod tests {
         let first = run_scan(&scan, &tuesday).await.expect("scan");
         assert_eq!((first.alerts, first.digests), (1, 1), "due soon: one working day left");
         let retried = run_scan(&scan, &tuesday).await.expect("scan");
-        assert_eq!((retried.alerts, retried.already_sent), (0, 1), "a retried invocation finds it sent");
+        assert_eq!((retried.alerts, retried.digests), (0, 0), "a retried invocation sends nothing again");
+        assert_eq!(retried.cases_read, 0, "the case is dated past today in the alert index");
     }
 }

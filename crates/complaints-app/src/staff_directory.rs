@@ -1,0 +1,106 @@
+//! Where the breach scan finds a handler's address (issue 14: "handlers get their own cases"): the
+//! staff directory. Locally it is the users file (`complaints users add … --email`); on AWS, where
+//! staff sign in through Cognito and no users file exists, a JSON object in an SSM parameter
+//! (`{"handler": "address"}`); `[alerts] handlers` in the organisation file stays as the fallback
+//! for handlers the directory does not know.
+
+use std::collections::BTreeMap;
+
+use complaints_core::complaint::EmailAddress;
+
+use crate::users::UsersFile;
+
+/// Looks up the address of the member of staff a case names as its handler (R42).
+pub trait StaffDirectory: Send + Sync {
+    /// The handler's address, when the directory knows one.
+    fn address_of(&self, handler: &str) -> Option<EmailAddress>;
+}
+
+/// A directory held in memory: handler (a user name, a staff id or a display name, as cases
+/// name their handler) → address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryMap {
+    addresses: BTreeMap<String, EmailAddress>,
+}
+
+/// A directory document that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("the staff directory is not a JSON object of names to addresses")]
+    Shape(#[source] serde_json::Error),
+    #[error("the staff directory's entry for {handler:?} is not an email address")]
+    Address { handler: String },
+}
+
+impl DirectoryMap {
+    /// Every user of the users file with an address, under their user name and, when it differs,
+    /// their full name (a case may name its handler either way).
+    #[must_use]
+    pub fn from_users(users: &UsersFile) -> Self {
+        let mut addresses = BTreeMap::new();
+        for record in users.users() {
+            if let Some(email) = &record.email {
+                if let Some(full) = &record.full_name {
+                    addresses.entry(full.clone()).or_insert_with(|| email.clone());
+                }
+                addresses.insert(record.name.clone(), email.clone());
+            }
+        }
+        Self { addresses }
+    }
+
+    /// A directory from its JSON document: `{"handler": "address", …}` (the SSM parameter on AWS).
+    ///
+    /// # Errors
+    /// [`DirectoryError`] when it is not an object of strings or an address is malformed.
+    pub fn from_json(text: &str) -> Result<Self, DirectoryError> {
+        let raw: BTreeMap<String, String> = serde_json::from_str(text).map_err(DirectoryError::Shape)?;
+        let mut addresses = BTreeMap::new();
+        for (handler, address) in raw {
+            let parsed =
+                EmailAddress::parse(&address).map_err(|_| DirectoryError::Address { handler: handler.clone() })?;
+            addresses.insert(handler, parsed);
+        }
+        Ok(Self { addresses })
+    }
+
+    /// How many handlers it knows.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.addresses.len()
+    }
+
+    /// True when it knows nobody.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.addresses.is_empty()
+    }
+}
+
+impl StaffDirectory for DirectoryMap {
+    fn address_of(&self, handler: &str) -> Option<EmailAddress> {
+        self.addresses.get(handler.trim()).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_directory_maps_handlers_to_addresses_and_refuses_a_bad_address() {
+        let directory = DirectoryMap::from_json(r#"{"alex": "alex@example.org", "Sam Smith": "sam@example.org"}"#)
+            .expect("a valid directory");
+        assert_eq!(directory.address_of("alex").map(|a| a.as_str().to_owned()), Some("alex@example.org".to_owned()));
+        assert_eq!(
+            directory.address_of(" Sam Smith ").map(|a| a.as_str().to_owned()),
+            Some("sam@example.org".to_owned())
+        );
+        assert_eq!(directory.address_of("nobody"), None);
+        assert!(matches!(
+            DirectoryMap::from_json(r#"{"alex": "not an address"}"#),
+            Err(DirectoryError::Address { handler }) if handler == "alex"
+        ));
+        assert!(matches!(DirectoryMap::from_json("[1, 2]"), Err(DirectoryError::Shape(_))));
+    }
+}
