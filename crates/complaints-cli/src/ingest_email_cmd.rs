@@ -15,7 +15,6 @@ use complaints_app::email_intake::{EmailIntake, EmailOutcome, Envelope, Ingested
 use complaints_app::intake::IntakeService;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_app::ports::{CaseStore, Mailer, SystemClock};
-use complaints_email::Limits;
 use complaints_mail::templates::Templates;
 use complaints_mail_folder::MailFolder;
 use complaints_store_sqlite::SqliteCaseStore;
@@ -101,18 +100,24 @@ async fn ingest_files(args: &IngestEmailArgs) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-/// Email intake over `intake`, keeping objects in `data_dir/objects`.
+/// Email intake over `intake`, keeping objects in `data_dir/objects`, with the limits of the
+/// organisation's `[email]` settings. Mail held for staff without a case is recorded in the data
+/// folder's database (its own connection) and kept for good, as the raw mail is.
 ///
 /// # Errors
-/// When the objects folder cannot be made.
+/// When the objects folder cannot be made or the database opened.
 pub fn email_intake(intake: IntakeService, data_dir: &Path, contact_secret: &[u8]) -> anyhow::Result<EmailIntake> {
     let objects = data_dir.join(OBJECTS_DIR);
     private_writable_dir(&objects)?;
+    let database = data_dir.join(DATABASE_FILE);
+    let held = SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?;
     Ok(EmailIntake {
+        limits: complaints_app::email_intake::limits(&intake.config.email),
         intake,
         objects: Arc::new(FolderObjectStore { root: objects }),
-        limits: Limits::default(),
         reply_token_key: Arc::from(reply_token_key(contact_secret).as_slice()),
+        held: Arc::new(held),
+        raw_retention_days: None,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod command;
 pub mod complaint;
 pub mod config;
 pub mod dates;
+pub mod email_settings;
 pub mod deadlines;
 pub mod indicators;
 pub mod learning;

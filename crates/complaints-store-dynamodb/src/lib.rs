@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 pub mod error;
 mod escalations;
+mod held_mail;
 pub mod keys;
 pub mod meter;
 mod notices;

@@ -7,6 +7,7 @@
 mod alerts;
 mod audit;
 mod escalations;
+mod held_mail;
 mod notices;
 mod period_pages;
 pub mod schema;
