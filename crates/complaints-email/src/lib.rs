@@ -117,10 +117,11 @@ impl<'x> Parsed<'x> {
     #[must_use]
     pub fn new(raw: &'x [u8], limits: &Limits) -> Self {
         // mail-parser 0.11.9 can still panic on some malformed multiparts (our fuzz target found
-        // "Invalid part ID, could not find multipart."): such a message is unreadable, never a
-        // crash. Builds with panic = "abort" (the Lambda functions) cannot catch it; there the
-        // invocation fails, is retried, and lands in the dead-letter queue with the raw message
-        // kept in S3.
+        // "Invalid part ID, could not find multipart.", a `debug_assert!`, so only where debug
+        // assertions are on; the test `the_fuzzers_nested_rfc822_message_...` replays it): such a
+        // message is unreadable, never a crash. Builds with panic = "abort" (the Lambda
+        // functions, built by cargo-lambda) cannot catch a panic; there the invocation fails, is
+        // retried, and lands in the dead-letter queue with the raw message kept in S3.
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let message = MessageParser::default().parse(raw);
             let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
@@ -420,6 +421,29 @@ Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quo
         assert_eq!(email.thread_ids[1], "r4999@mail.example");
         assert!(email.thread_ids.contains(&"r0@mail.example".to_owned()), "the thread's first message");
         assert!(!email.thread_ids.contains(&"r2500@mail.example".to_owned()));
+    }
+
+    /// Found by the fuzz target, reduced and rewritten by hand: a message/rfc822 part whose
+    /// body is another bare message/rfc822 header block, inside a multipart that then ends.
+    /// mail-parser 0.11.9 reaches `debug_assert!(false, "Invalid part ID, could not find
+    /// multipart.")` (src/parsers/message.rs) on it: a panic in builds with debug assertions
+    /// (tests, the fuzzer), nothing in release builds (the Lambda functions and `complaints
+    /// serve` built with --release), where the message parses as far as it can.
+    const NESTED_RFC822_IN_MULTIPART: &[u8] = b"From: a@b.example\r\n\
+Content-Type: multipart/mixed; boundary=\"A\"\r\n\r\n--A\r\nContent-Type: message/rfc822\r\n\r\n\
+Content-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n--A--\r\n";
+
+    #[test]
+    fn the_fuzzers_nested_rfc822_message_gives_a_model_instead_of_a_panic() {
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let direct = std::panic::catch_unwind(|| MessageParser::default().parse(NESTED_RFC822_IN_MULTIPART).is_some());
+        std::panic::set_hook(quiet);
+        // The input reproduces the library's panic wherever debug assertions are on.
+        assert_eq!(direct.is_err(), cfg!(debug_assertions), "mail-parser's behaviour on this input changed");
+        // Ours never panics: unreadable where the library panicked, else what it could read.
+        let email = parse(NESTED_RFC822_IN_MULTIPART, &Limits::default());
+        assert_eq!(email.readable, !cfg!(debug_assertions));
     }
 
     proptest::proptest! {
