@@ -191,7 +191,12 @@ impl EmailIntake {
 
     /// Records a `robot`, `rejected` or case-less `bounce` outcome for staff (the others are on a
     /// case already).
-    async fn hold_for_staff(&self, outcome: &EmailOutcome, raw_key: &str, seen: Option<Seen>) -> Result<(), StoreError> {
+    async fn hold_for_staff(
+        &self,
+        outcome: &EmailOutcome,
+        raw_key: &str,
+        seen: Option<Seen>,
+    ) -> Result<(), StoreError> {
         let reason = match outcome {
             EmailOutcome::Robot { reason } | EmailOutcome::Rejected { reason } => reason,
             EmailOutcome::Bounce { kind, reference: None } => kind,
@@ -376,7 +381,8 @@ impl EmailIntake {
     /// The case a reply belongs to: through a Message-ID we sent, or a valid Reply-To token.
     async fn thread(&self, email: &InboundEmail, envelope: &Envelope) -> Result<Option<CaseRef>, StoreError> {
         for id in &email.thread_ids {
-            if let Some(reference) = self.intake.store.case_for_message(&complaints_email::index_message_id(id)).await? {
+            if let Some(reference) = self.intake.store.case_for_message(&complaints_email::index_message_id(id)).await?
+            {
                 return Ok(Some(reference));
             }
         }
@@ -448,7 +454,8 @@ impl EmailIntake {
         report: &complaints_email::Report,
     ) -> Result<Option<CaseRef>, EmailIntakeError> {
         for id in &report.about {
-            let Some(reference) = self.intake.store.case_for_message(&complaints_email::index_message_id(id)).await? else {
+            let Some(reference) = self.intake.store.case_for_message(&complaints_email::index_message_id(id)).await?
+            else {
                 continue;
             };
             let purpose = self

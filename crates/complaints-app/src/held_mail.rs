@@ -93,7 +93,11 @@ impl HeldMailStore for MemoryHeldMail {
 
 /// The records not expired at `now`, newest first (then by id), at most `limit`.
 #[must_use]
-pub fn newest_unexpired(records: impl IntoIterator<Item = HeldMail>, now: DateTime<Utc>, limit: usize) -> Vec<HeldMail> {
+pub fn newest_unexpired(
+    records: impl IntoIterator<Item = HeldMail>,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Vec<HeldMail> {
     let mut list: Vec<HeldMail> = records.into_iter().filter(|r| r.expires_at.is_none_or(|at| at > now)).collect();
     list.sort_by(|a, b| b.received_at.cmp(&a.received_at).then_with(|| a.id.cmp(&b.id)));
     list.truncate(limit);

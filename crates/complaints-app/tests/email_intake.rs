@@ -188,8 +188,13 @@ async fn a_subject_reference_from_an_unverified_sender_never_joins_even_with_the
     // Anyone can write jo's address in From: without SES's verdicts passing, or with none at all
     // (the local inbox folder), the subject reference only flags the new case.
     for (n, verified) in [Some(false), None].into_iter().enumerate() {
-        let spoof =
-            mail("jo@example.net", &format!("spoof.5b.{n}@evil.example"), "", &format!("Re: {reference}"), "Send it all.");
+        let spoof = mail(
+            "jo@example.net",
+            &format!("spoof.5b.{n}@evil.example"),
+            "",
+            &format!("Re: {reference}"),
+            "Send it all.",
+        );
         let envelope = Envelope { sender_verified: verified, ..Envelope::default() };
         let new = match w.take_with(&spoof, &envelope).await.outcome {
             EmailOutcome::Case { reference: new, .. } => new,
@@ -334,24 +339,23 @@ async fn a_second_delivery_for_another_of_our_addresses_adds_its_recipients_to_t
     let mut second_copy = b"Received: from mx2.example.org\r\n".to_vec();
     second_copy.extend_from_slice(&bytes);
     let second = w.take_with(&second_copy, &at("ses-b", "Housing@example.org")).await;
-    assert_eq!(second.outcome, EmailOutcome::Case { reference: reference.clone(), duplicate: true, acknowledged: false });
+    assert_eq!(
+        second.outcome,
+        EmailOutcome::Case { reference: reference.clone(), duplicate: true, acknowledged: false }
+    );
     assert_eq!(
         recipients_recorded(&w.events(&reference).await, "dup.10@mail.example.net"),
         ["complaints@example.org", "housing@example.org"]
     );
     // Lambda's retry of the second delivery adds nothing more.
     w.take_with(&second_copy, &at("ses-b", "housing@example.org")).await;
-    let records = w
-        .events(&reference)
-        .await
-        .iter()
-        .filter(|e| matches!(e, CaseEvent::EmailReceived { .. }))
-        .count();
+    let records = w.events(&reference).await.iter().filter(|e| matches!(e, CaseEvent::EmailReceived { .. })).count();
     assert_eq!(records, 2, "the message and the one record of its second address");
 
     // Correspondence delivered twice does the same.
     let ours = w.ack_message_id();
-    let reply = mail("jo@example.net", "reply.10@mail.example.net", &format!("In-Reply-To: <{ours}>\r\n"), "Re", "More.");
+    let reply =
+        mail("jo@example.net", "reply.10@mail.example.net", &format!("In-Reply-To: <{ours}>\r\n"), "Re", "More.");
     w.take_with(&reply, &at("ses-c", "complaints@example.org")).await;
     let again = w.take_with(&reply, &at("ses-d", "housing@example.org")).await;
     assert!(matches!(again.outcome, EmailOutcome::Correspondence { duplicate: true, .. }), "{:?}", again.outcome);
@@ -501,7 +505,8 @@ async fn the_per_recipient_cap_applies_to_email_acknowledgements() {
 #[tokio::test]
 async fn robots_rejected_mail_and_bounces_naming_no_case_are_held_for_staff_until_their_raw_mail_expires() {
     let w = world();
-    let robot = mail("jo@example.net", "away.12@mail.example.net", "Auto-Submitted: auto-replied\r\n", "Out of office", "Away");
+    let robot =
+        mail("jo@example.net", "away.12@mail.example.net", "Auto-Submitted: auto-replied\r\n", "Out of office", "Away");
     let robot_key = w.take(&robot).await.raw_key;
     let rejected_key = w.take(b"").await.raw_key;
     let bounce = "From: MAILER-DAEMON@mx.example.net\r\nTo: complaints@example.org\r\nSubject: Undelivered\r\n\

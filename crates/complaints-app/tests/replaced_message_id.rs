@@ -52,7 +52,8 @@ async fn a_reply_and_a_bounce_naming_the_id_ses_gave_our_acknowledgement_find_it
         held: Arc::new(MemoryHeldMail::new()),
         raw_retention_days: None,
     };
-    let first = b"From: Jo <jo@example.net>\r\nTo: complaints@example.org\r\nMessage-ID: <first.ses@mail.example.net>\r\n\
+    let first =
+        b"From: Jo <jo@example.net>\r\nTo: complaints@example.org\r\nMessage-ID: <first.ses@mail.example.net>\r\n\
 Subject: Bins\r\n\r\nThe bins were missed.\r\n";
     let EmailOutcome::Case { reference, acknowledged: true, .. } = take(&intake, first).await else {
         panic!("a new, acknowledged case")

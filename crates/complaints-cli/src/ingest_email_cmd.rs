@@ -377,7 +377,9 @@ mod tests {
         let file = inbox.join("mail.eml");
         let mut moved = Vec::new();
         for n in 1..=3 {
-            let body = format!("From: jo@example.net\r\nMessage-ID: <same.{n}@example.net>\r\nSubject: Bins {n}\r\n\r\nMissed.\r\n");
+            let body = format!(
+                "From: jo@example.net\r\nMessage-ID: <same.{n}@example.net>\r\nSubject: Bins {n}\r\n\r\nMissed.\r\n"
+            );
             std::fs::write(&file, &body).expect("write");
             moved.push(process_inbox_file(&intake, &inbox, &file).await.expect("moved"));
             assert_eq!(std::fs::read_to_string(moved.last().expect("moved")).expect("kept"), body);

@@ -27,7 +27,12 @@ pub struct EmailSettings {
 
 impl Default for EmailSettings {
     fn default() -> Self {
-        Self { max_message_mb: MAX_MESSAGE_MB, max_attachment_mb: 25, max_attachments: 50, extra_blocked_extensions: Vec::new() }
+        Self {
+            max_message_mb: MAX_MESSAGE_MB,
+            max_attachment_mb: 25,
+            max_attachments: 50,
+            extra_blocked_extensions: Vec::new(),
+        }
     }
 }
 
@@ -66,9 +71,15 @@ mod tests {
         let cases = [
             (EmailSettings { max_message_mb: 41, ..EmailSettings::default() }, "email.max_message_mb"),
             (EmailSettings { max_message_mb: 0, ..EmailSettings::default() }, "email.max_message_mb"),
-            (EmailSettings { max_message_mb: 10, max_attachment_mb: 11, ..EmailSettings::default() }, "email.max_attachment_mb"),
+            (
+                EmailSettings { max_message_mb: 10, max_attachment_mb: 11, ..EmailSettings::default() },
+                "email.max_attachment_mb",
+            ),
             (EmailSettings { max_attachments: 1_001, ..EmailSettings::default() }, "email.max_attachments"),
-            (EmailSettings { extra_blocked_extensions: vec![".docm".to_owned()], ..EmailSettings::default() }, "email.extra_blocked_extensions"),
+            (
+                EmailSettings { extra_blocked_extensions: vec![".docm".to_owned()], ..EmailSettings::default() },
+                "email.extra_blocked_extensions",
+            ),
         ];
         for (settings, field) in cases {
             assert_eq!(settings.validate().map_err(|(f, _)| f), Err(field), "{settings:?}");

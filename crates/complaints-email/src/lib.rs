@@ -320,7 +320,10 @@ pub fn clean_id(id: &str) -> Option<String> {
 #[must_use]
 pub fn index_message_id(id: &str) -> String {
     match id.rsplit_once('@') {
-        Some((local, domain)) if domain.eq_ignore_ascii_case("amazonses.com") || domain.to_ascii_lowercase().ends_with(".amazonses.com") => {
+        Some((local, domain))
+            if domain.eq_ignore_ascii_case("amazonses.com")
+                || domain.to_ascii_lowercase().ends_with(".amazonses.com") =>
+        {
             format!("{local}@amazonses.com")
         }
         _ => id.to_owned(),
@@ -414,7 +417,8 @@ Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quo
     #[test]
     fn thousands_of_references_keep_in_reply_to_the_newest_and_the_first_only() {
         let refs = (0..5_000).map(|n| format!("<r{n}@mail.example>")).collect::<Vec<_>>().join(" ");
-        let raw = format!("From: a@b.example\r\nIn-Reply-To: <answered@council.example>\r\nReferences: {refs}\r\n\r\nHi");
+        let raw =
+            format!("From: a@b.example\r\nIn-Reply-To: <answered@council.example>\r\nReferences: {refs}\r\n\r\nHi");
         let email = parse(raw.as_bytes(), &Limits::default());
         assert_eq!(email.thread_ids.len(), MAX_THREAD_IDS);
         assert_eq!(email.thread_ids[0], "answered@council.example");

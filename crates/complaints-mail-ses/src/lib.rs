@@ -65,7 +65,9 @@ fn classify(error: SdkError<SendEmailError>) -> MailError {
 #[must_use]
 pub fn ses_header_message_id(ses_message_id: &str, region: Option<&str>) -> String {
     match region {
-        Some(region) if !region.is_empty() && region != "us-east-1" => format!("{ses_message_id}@{region}.amazonses.com"),
+        Some(region) if !region.is_empty() && region != "us-east-1" => {
+            format!("{ses_message_id}@{region}.amazonses.com")
+        }
         _ => format!("{ses_message_id}@email.amazonses.com"),
     }
 }
@@ -140,7 +142,10 @@ mod tests {
 
     #[test]
     fn the_message_id_ses_writes_names_its_region_or_email_in_us_east_1() {
-        assert_eq!(ses_header_message_id("0102abc-000000", Some("eu-west-2")), "0102abc-000000@eu-west-2.amazonses.com");
+        assert_eq!(
+            ses_header_message_id("0102abc-000000", Some("eu-west-2")),
+            "0102abc-000000@eu-west-2.amazonses.com"
+        );
         assert_eq!(ses_header_message_id("0100abc-000000", Some("us-east-1")), "0100abc-000000@email.amazonses.com");
         assert_eq!(ses_header_message_id("0100abc-000000", None), "0100abc-000000@email.amazonses.com");
     }

@@ -249,7 +249,8 @@ pub(crate) async fn handle(
 /// record gets `GRAY` for DMARC, so SPF and DKIM together stand in for it).
 pub(crate) fn sender_verified(receipt: &aws_lambda_events::event::ses::SimpleEmailReceipt) -> bool {
     let passed = |status: &Option<String>| status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("PASS"));
-    passed(&receipt.dmarc_verdict.status) || (passed(&receipt.spf_verdict.status) && passed(&receipt.dkim_verdict.status))
+    passed(&receipt.dmarc_verdict.status)
+        || (passed(&receipt.spf_verdict.status) && passed(&receipt.dkim_verdict.status))
 }
 
 #[cfg(test)]
