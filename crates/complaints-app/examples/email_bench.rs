@@ -49,6 +49,8 @@ fn intake(objects: Arc<dyn ObjectStore>) -> EmailIntake {
         objects,
         limits: Limits::default(),
         reply_token_key: Arc::from(&b"benchmark-reply-token-key-32-bytes"[..]),
+        held: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        raw_retention_days: None,
     }
 }
 

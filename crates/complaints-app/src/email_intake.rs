@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
 use crate::contact::contact_key;
+use crate::held_mail::{HeldMail, HeldMailStore, MAX_HELD_SUBJECT_CHARS, held_mail_id};
 use crate::intake::{IntakeError, IntakeExtras, IntakeRequest, IntakeService};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::ports::StoreError;
@@ -45,6 +46,11 @@ pub struct EmailIntake {
     pub limits: Limits,
     /// Signs and checks the Reply-To token (from the secrets store on AWS, configuration locally).
     pub reply_token_key: Arc<[u8]>,
+    /// Where `robot`, `rejected` and case-less `bounce` outcomes are recorded for staff.
+    pub held: Arc<dyn HeldMailStore>,
+    /// How long raw messages are kept (the bucket's `RawMailRetentionDays`), so a held record
+    /// expires with its message; `None`: raw mail is kept for good (the local data folder).
+    pub raw_retention_days: Option<u32>,
 }
 
 impl std::fmt::Debug for EmailIntake {
@@ -64,6 +70,11 @@ pub struct Envelope {
     pub spam_failed: bool,
     /// The virus scan said FAIL.
     pub virus_failed: bool,
+    /// The receiving service checked the sender: `Some(true)` when DMARC passed, or SPF and DKIM
+    /// both did (SES's verdicts); `Some(false)` when they did not; `None` when nothing checked
+    /// (the local inbox folder). Only a verified sender can join a case by a reference in the
+    /// subject.
+    pub sender_verified: Option<bool>,
 }
 
 /// One message to take in.
@@ -166,7 +177,9 @@ impl EmailIntake {
                 key
             }
         };
-        let outcome = self.decide(raw.bytes, &raw_key, envelope).await?;
+        let mut seen = None;
+        let outcome = self.decide(raw.bytes, &raw_key, envelope, &mut seen).await?;
+        self.hold_for_staff(&outcome, &raw_key, seen).await?;
         let span = tracing::Span::current();
         span.record("outcome", outcome.kind());
         if let Some(reference) = outcome.reference() {
@@ -176,7 +189,42 @@ impl EmailIntake {
         Ok(Ingested { outcome, raw_key })
     }
 
-    async fn decide(&self, bytes: &[u8], raw_key: &str, envelope: &Envelope) -> Result<EmailOutcome, EmailIntakeError> {
+    /// Records a `robot`, `rejected` or case-less `bounce` outcome for staff (the others are on a
+    /// case already).
+    async fn hold_for_staff(
+        &self,
+        outcome: &EmailOutcome,
+        raw_key: &str,
+        seen: Option<Seen>,
+    ) -> Result<(), StoreError> {
+        let reason = match outcome {
+            EmailOutcome::Robot { reason } | EmailOutcome::Rejected { reason } => reason,
+            EmailOutcome::Bounce { kind, reference: None } => kind,
+            _ => return Ok(()),
+        };
+        let seen = seen.unwrap_or_default();
+        let received_at = self.intake.clock.now();
+        let mail = HeldMail {
+            id: held_mail_id(raw_key),
+            received_at,
+            outcome: outcome.kind().to_owned(),
+            reason: reason.clone(),
+            raw_key: raw_key.to_owned(),
+            message_id: seen.message_id,
+            from: seen.from,
+            subject: truncate_chars(&seen.subject, MAX_HELD_SUBJECT_CHARS),
+            expires_at: self.raw_retention_days.map(|days| received_at + chrono::Duration::days(i64::from(days))),
+        };
+        self.held.hold_mail(&mail).await
+    }
+
+    async fn decide(
+        &self,
+        bytes: &[u8],
+        raw_key: &str,
+        envelope: &Envelope,
+        seen: &mut Option<Seen>,
+    ) -> Result<EmailOutcome, EmailIntakeError> {
         if bytes.len() > self.limits.max_message_bytes {
             return Ok(EmailOutcome::Rejected { reason: "too-large".to_owned() });
         }
@@ -184,6 +232,11 @@ impl EmailIntake {
         let normalised = complaints_email::bare_cr_to_crlf(bytes);
         let (email, mut contents) = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits).split();
         let email = &email;
+        *seen = Some(Seen {
+            message_id: email.message_id.clone(),
+            from: email.from.as_ref().and_then(|f| f.address.clone()),
+            subject: email.subject.clone(),
+        });
         if !email.readable {
             return Ok(EmailOutcome::Rejected { reason: "unreadable".to_owned() });
         }
@@ -228,14 +281,18 @@ impl EmailIntake {
         if let Some(reference) = self.thread(email, envelope).await? {
             return self.correspondence(email, &mut contents, raw_key, envelope, &reference).await;
         }
-        // A reference in the subject joins only when the sender is a party to that case.
+        // A reference in the subject joins only when the sender is a party to that case and the
+        // receiving service verified the sender (anyone can write someone else's From).
         let mut extras = Vec::new();
         for named in subject_references(&email.subject, &self.intake.config.organisation.reference_prefix) {
             match self.intake.store.get(&named).await {
                 Ok(stored) => {
                     let sender_key = complainant(email)
                         .and_then(|person| contact_key(&self.intake.contact_key_secret, Channel::Email, &person));
-                    if sender_key.is_some() && sender_key == stored.case.index().contact_key {
+                    if envelope.sender_verified == Some(true)
+                        && sender_key.is_some()
+                        && sender_key == stored.case.index().contact_key
+                    {
                         return self.correspondence(email, &mut contents, raw_key, envelope, &named).await;
                     }
                     extras.push(CaseEvent::PossiblyAbout { reference: named.to_string() });
@@ -248,25 +305,84 @@ impl EmailIntake {
         }
 
         let attachments = self.keep_attachments(email, &mut contents).await?;
+        let held = attachments.iter().any(|a| a.held.is_some());
         let record = record(email, attachments, raw_key, envelope, None, false);
-        if record.attachments.iter().any(|a| a.held.is_some()) {
+        if held {
             extras.push(CaseEvent::FlaggedForStaff { reason: StaffFlag::AttachmentHeld });
         }
         extras.insert(0, CaseEvent::EmailReceived { email: record });
         match self.open_case(email, source_key, extras, false).await? {
-            Ok(receipt) => Ok(EmailOutcome::Case {
-                reference: receipt.reference,
-                duplicate: receipt.duplicate,
-                acknowledged: receipt.acknowledged,
-            }),
+            Ok(receipt) => {
+                if receipt.duplicate {
+                    self.add_recipients(&receipt.reference, email, raw_key, envelope).await?;
+                }
+                Ok(EmailOutcome::Case {
+                    reference: receipt.reference,
+                    duplicate: receipt.duplicate,
+                    acknowledged: receipt.acknowledged,
+                })
+            }
             Err(reason) => Ok(EmailOutcome::Rejected { reason }),
         }
+    }
+
+    /// The same message delivered again for other of our addresses (SES delivers once per receipt
+    /// rule match): the case records those addresses too, in a short `EmailReceived` record with
+    /// the same Message-ID, no text and no attachments. Nothing is added when every address is
+    /// already recorded (a replay of the same delivery).
+    async fn add_recipients(
+        &self,
+        reference: &CaseRef,
+        email: &InboundEmail,
+        raw_key: &str,
+        envelope: &Envelope,
+    ) -> Result<(), StoreError> {
+        let Some(message_id) = &email.message_id else { return Ok(()) };
+        for _ in 0..5 {
+            let stored = self.intake.store.get(reference).await?;
+            let timeline = self.intake.store.timeline(reference).await?;
+            let mut known = Vec::new();
+            for event in &timeline {
+                if let CaseEvent::EmailReceived { email: seen } = &event.what
+                    && seen.message_id.as_ref() == Some(message_id)
+                {
+                    known.extend(seen.recipients.iter().cloned());
+                }
+            }
+            let mut new = Vec::new();
+            for recipient in envelope.recipients.iter().map(|r| r.to_lowercase()) {
+                if !known.contains(&recipient) && !new.contains(&recipient) {
+                    new.push(recipient);
+                }
+            }
+            if new.is_empty() {
+                return Ok(());
+            }
+            new.truncate(MAX_LISTED_RECIPIENTS);
+            let record = ReceivedEmail {
+                message_id: Some(message_id.clone()),
+                raw_key: raw_key.to_owned(),
+                recipients: new,
+                reply_text: None,
+                attachments: Vec::new(),
+                on_closed_case: !stored.case.is_open(),
+                attachments_not_listed: 0,
+            };
+            let events = vec![system_event(self.intake.clock.now(), CaseEvent::EmailReceived { email: record })];
+            match self.intake.store.update(&stored.case, stored.version, events).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::VersionConflict { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Err(StoreError::VersionConflict { expected: 0 })
     }
 
     /// The case a reply belongs to: through a Message-ID we sent, or a valid Reply-To token.
     async fn thread(&self, email: &InboundEmail, envelope: &Envelope) -> Result<Option<CaseRef>, StoreError> {
         for id in &email.thread_ids {
-            if let Some(reference) = self.intake.store.case_for_message(id).await? {
+            if let Some(reference) = self.intake.store.case_for_message(&complaints_email::index_message_id(id)).await?
+            {
                 return Ok(Some(reference));
             }
         }
@@ -295,16 +411,17 @@ impl EmailIntake {
     ) -> Result<EmailOutcome, EmailIntakeError> {
         // Kept once, before the retries: each attachment's bytes are moved out as they are stored.
         let attachments = self.keep_attachments(email, contents).await?;
+        let held = attachments.iter().any(|a| a.held.is_some());
         for _ in 0..5 {
             let stored = self.intake.store.get(reference).await?;
             let closed_case = !stored.case.is_open();
             if self.already_recorded(reference, email, raw_key).await? {
+                self.add_recipients(reference, email, raw_key, envelope).await?;
                 return Ok(EmailOutcome::Correspondence { reference: reference.clone(), closed_case, duplicate: true });
             }
             let record =
                 record(email, attachments.clone(), raw_key, envelope, Some(email.reply_text.clone()), closed_case);
             let now = self.intake.clock.now();
-            let held = record.attachments.iter().any(|a| a.held.is_some());
             let mut events = vec![system_event(now, CaseEvent::EmailReceived { email: record })];
             if closed_case {
                 // R40: post-closure contact, or a request to escalate: staff decide.
@@ -337,7 +454,8 @@ impl EmailIntake {
         report: &complaints_email::Report,
     ) -> Result<Option<CaseRef>, EmailIntakeError> {
         for id in &report.about {
-            let Some(reference) = self.intake.store.case_for_message(id).await? else {
+            let Some(reference) = self.intake.store.case_for_message(&complaints_email::index_message_id(id)).await?
+            else {
                 continue;
             };
             let purpose = self
@@ -485,6 +603,34 @@ impl EmailIntake {
     }
 }
 
+/// What a held record shows of a message (nothing of its text).
+#[derive(Debug, Default)]
+struct Seen {
+    message_id: Option<String>,
+    from: Option<String>,
+    subject: String,
+}
+
+/// The parsing limits of an organisation's `[email]` settings: the built-in list of blocked
+/// file types plus its own.
+#[must_use]
+pub fn limits(settings: &complaints_core::email_settings::EmailSettings) -> Limits {
+    const MB: usize = 1024 * 1024;
+    let mut limits = Limits {
+        max_message_bytes: usize::try_from(settings.max_message_mb).unwrap_or(usize::MAX).saturating_mul(MB),
+        max_attachment_bytes: usize::try_from(settings.max_attachment_mb).unwrap_or(usize::MAX).saturating_mul(MB),
+        max_attachments: usize::try_from(settings.max_attachments).unwrap_or(usize::MAX),
+        ..Limits::default()
+    };
+    for extension in &settings.extra_blocked_extensions {
+        let extension = extension.to_ascii_lowercase();
+        if !limits.blocked_extensions.contains(&extension) {
+            limits.blocked_extensions.push(extension);
+        }
+    }
+    limits
+}
+
 /// Every attachment described and none stored (quarantined mail, reports): `why` says why.
 fn held_all(email: &InboundEmail, why: &str) -> Vec<EmailAttachment> {
     email
@@ -509,10 +655,21 @@ fn describe_attachment(
     }
 }
 
-/// The timeline record of a message.
+/// A record lists at most this many attachments and counts the rest: with names of up to 200
+/// characters, 100 entries stay well under 128 KB, so a record with its reply text always fits a
+/// DynamoDB item (400 KB) however many parts the message has. The attachments past the list are
+/// still stored (or held) by their hash; the raw message names them all.
+pub const MAX_LISTED_ATTACHMENTS: usize = 100;
+/// A record lists at most this many recipients (our addresses, or the message's own To and Cc
+/// when the receiving service gave none, which a mass mailing can make thousands long).
+pub const MAX_LISTED_RECIPIENTS: usize = 50;
+/// Content types are recorded to this many characters (a header can make one any length).
+const MAX_CONTENT_TYPE_CHARS: usize = 100;
+
+/// The timeline record of a message, bounded in size (see [`MAX_LISTED_ATTACHMENTS`]).
 fn record(
     email: &InboundEmail,
-    attachments: Vec<EmailAttachment>,
+    mut attachments: Vec<EmailAttachment>,
     raw_key: &str,
     envelope: &Envelope,
     reply_text: Option<String>,
@@ -522,6 +679,12 @@ fn record(
     if recipients.is_empty() {
         recipients.clone_from(&email.recipients);
     }
+    recipients.truncate(MAX_LISTED_RECIPIENTS);
+    let not_listed = attachments.len().saturating_sub(MAX_LISTED_ATTACHMENTS);
+    attachments.truncate(MAX_LISTED_ATTACHMENTS);
+    for attachment in &mut attachments {
+        attachment.content_type = truncate_chars(&attachment.content_type, MAX_CONTENT_TYPE_CHARS);
+    }
     ReceivedEmail {
         message_id: email.message_id.clone(),
         raw_key: raw_key.to_owned(),
@@ -529,6 +692,7 @@ fn record(
         reply_text: reply_text.map(|t| truncate_chars(&t, MAX_COMPLAINT_TEXT_CHARS)),
         attachments,
         on_closed_case,
+        attachments_not_listed: u64::try_from(not_listed).unwrap_or(u64::MAX),
     }
 }
 

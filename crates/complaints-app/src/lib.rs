@@ -9,6 +9,7 @@ pub mod escalations;
 pub mod export;
 pub mod export_notice;
 pub mod export_pages;
+pub mod held_mail;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;
@@ -48,6 +49,9 @@ pub mod staff_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod export_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod held_mail_contract;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

@@ -186,8 +186,8 @@ impl Delivery {
             return Ok(Delivered::Skipped);
         };
         let message = &pending.message;
-        match self.mailer.send(message).await {
-            Ok(()) => {
+        match self.mailer.send_and_identify(message).await {
+            Ok(replaced_id) => {
                 let at = self.clock.now();
                 let event = message.case_ref.as_ref().map(|_| TimelineEvent {
                     at,
@@ -207,6 +207,9 @@ impl Delivery {
                     recorded = self.store.finish_message(message_id, DeliveryResult::Sent { at }, event.clone()).await;
                 }
                 recorded?;
+                if let (Some(id), Some(reference)) = (replaced_id, &message.case_ref) {
+                    self.record_replaced_id(&id, reference).await;
+                }
                 info!(purpose = message.purpose.as_str(), attempts = pending.attempts, "message sent");
                 Ok(Delivered::Sent)
             }
@@ -249,6 +252,24 @@ impl Delivery {
                     Ok(Delivered::WillRetry)
                 }
             }
+        }
+    }
+
+    /// Remembers the Message-ID the mail service gave a sent message (SES replaces ours), so a
+    /// reply or bounce naming it finds the case. The message has gone whatever happens here: a
+    /// failure is logged, never retried by sending again (the signed Reply-To still threads).
+    async fn record_replaced_id(&self, id: &str, reference: &complaints_core::reference::CaseRef) {
+        let key = complaints_email::index_message_id(id);
+        let mut result = self.store.record_message(&key, reference).await;
+        for pause in [50, 200] {
+            if result.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            result = self.store.record_message(&key, reference).await;
+        }
+        if let Err(error) = result {
+            warn!(cause = %crate::error_chain(&error), "the mail service's Message-ID was not recorded; replies thread by the Reply-To token only");
         }
     }
 

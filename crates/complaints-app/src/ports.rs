@@ -266,6 +266,17 @@ pub trait Mailer: Send + Sync {
     /// # Errors
     /// [`MailError::Rejected`] (permanent) or [`MailError::Unavailable`] (retryable).
     async fn send(&self, message: &QueuedMessage) -> Result<(), MailError>;
+
+    /// Sends like [`Mailer::send`] and returns the Message-ID the recipient sees when the service
+    /// replaced ours (SES does, with `<its message id>@<region>.amazonses.com`), without angle
+    /// brackets, so replies and bounces that name it can still be matched; `None` when our own
+    /// Message-ID went out as written (the mail folder, SMTP).
+    ///
+    /// # Errors
+    /// As [`Mailer::send`].
+    async fn send_and_identify(&self, message: &QueuedMessage) -> Result<Option<String>, MailError> {
+        self.send(message).await.map(|()| None)
+    }
 }
 
 /// The current time. Scheduled functions take it from the event; tests and `--at` fix it.

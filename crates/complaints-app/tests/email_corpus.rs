@@ -53,6 +53,8 @@ async fn every_corpus_message_gets_one_outcome_without_a_panic_and_its_raw_bytes
         objects: objects.clone(),
         limits: Limits::default(),
         reply_token_key: Arc::from(&b"corpus-test-reply-token-key-32-bytes"[..]),
+        held: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        raw_retention_days: None,
     };
     let files = messages(&dir);
     assert!(files.len() >= 300, "the corpus has its 308 messages, found {}", files.len());

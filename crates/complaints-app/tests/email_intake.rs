@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use complaints_app::email_intake::{EmailIntake, EmailOutcome, Envelope, Ingested, RawEmail};
+use complaints_app::held_mail::{HeldMailStore, MemoryHeldMail};
 use complaints_app::memory_objects::MemoryObjectStore;
 use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service};
 use complaints_core::case::{CaseEvent, StaffFlag};
@@ -19,6 +20,7 @@ struct World {
     store: Arc<MemoryCaseStore>,
     mailer: Arc<RecordingMailer>,
     objects: Arc<MemoryObjectStore>,
+    held: Arc<MemoryHeldMail>,
     intake: EmailIntake,
 }
 
@@ -30,13 +32,16 @@ fn world() -> World {
     let store = Arc::new(MemoryCaseStore::new());
     let mailer = Arc::new(RecordingMailer::new());
     let objects = Arc::new(MemoryObjectStore::new());
+    let held = Arc::new(MemoryHeldMail::new());
     let intake = EmailIntake {
         intake: intake_service(store.clone(), mailer.clone(), monday()),
         objects: objects.clone(),
         limits: Limits::default(),
         reply_token_key: Arc::from(TOKEN_KEY),
+        held: held.clone(),
+        raw_retention_days: Some(30),
     };
-    World { store, mailer, objects, intake }
+    World { store, mailer, objects, held, intake }
 }
 
 fn mail(from: &str, message_id: &str, extra_headers: &str, subject: &str, body: &str) -> Vec<u8> {
@@ -168,9 +173,56 @@ async fn a_subject_reference_from_a_stranger_opens_a_new_case_flagged_possibly_a
     assert!(events.contains(&CaseEvent::PossiblyAbout { reference: reference.to_string() }));
     assert!(events.contains(&CaseEvent::FlaggedForStaff { reason: StaffFlag::PossiblyAboutAnotherCase }));
 
-    // The complainant themself, with only the reference in the subject, joins their case.
+    // The complainant themself, with only the reference in the subject, joins their case when
+    // the receiving service verified the sender (SES: DMARC, or SPF and DKIM).
     let own = mail("jo@example.net", "own.5@mail.example.net", "", &format!("About {reference}"), "An update.");
-    assert!(matches!(w.take(&own).await.outcome, EmailOutcome::Correspondence { reference: r, .. } if r == reference));
+    let verified = Envelope { sender_verified: Some(true), ..Envelope::default() };
+    let outcome = w.take_with(&own, &verified).await.outcome;
+    assert!(matches!(&outcome, EmailOutcome::Correspondence { reference: r, .. } if *r == reference), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn a_subject_reference_from_an_unverified_sender_never_joins_even_with_the_partys_address() {
+    let w = world();
+    let reference = w.new_case("jo@example.net", "first.5b@mail.example.net").await;
+    // Anyone can write jo's address in From: without SES's verdicts passing, or with none at all
+    // (the local inbox folder), the subject reference only flags the new case.
+    for (n, verified) in [Some(false), None].into_iter().enumerate() {
+        let spoof = mail(
+            "jo@example.net",
+            &format!("spoof.5b.{n}@evil.example"),
+            "",
+            &format!("Re: {reference}"),
+            "Send it all.",
+        );
+        let envelope = Envelope { sender_verified: verified, ..Envelope::default() };
+        let new = match w.take_with(&spoof, &envelope).await.outcome {
+            EmailOutcome::Case { reference: new, .. } => new,
+            other => panic!("expected a new case for {verified:?}, got {other:?}"),
+        };
+        assert_ne!(new, reference);
+        assert!(w.events(&new).await.contains(&CaseEvent::PossiblyAbout { reference: reference.to_string() }));
+    }
+}
+
+#[tokio::test]
+async fn a_reply_naming_the_message_id_ses_gave_our_acknowledgement_threads_to_its_case() {
+    use complaints_app::ports::CaseStore;
+    let w = world();
+    let reference = w.new_case("jo@example.net", "first.ses@mail.example.net").await;
+    // What delivery records after SES's SendEmail (outbound tests cover that it does).
+    let ses_id = "0102018c-abcdef-000000@eu-west-2.amazonses.com";
+    w.store.record_message(&complaints_email::index_message_id(ses_id), &reference).await.expect("record");
+    // The reply's client quotes the header it saw, in whichever SES domain form.
+    let reply = mail(
+        "jo@example.net",
+        "reply.ses@mail.example.net",
+        "In-Reply-To: <0102018c-abcdef-000000@email.amazonses.com>\r\n",
+        "Re: your complaint",
+        "Still not fixed.",
+    );
+    let outcome = w.take(&reply).await.outcome;
+    assert!(matches!(&outcome, EmailOutcome::Correspondence { reference: r, .. } if *r == reference), "{outcome:?}");
 }
 
 #[tokio::test]
@@ -260,6 +312,89 @@ async fn one_email_sent_to_two_addresses_or_delivered_twice_makes_one_case() {
     assert_eq!(w.mailer.sent().len(), 1, "acknowledged once");
 }
 
+fn recipients_recorded(events: &[CaseEvent], message_id: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            CaseEvent::EmailReceived { email } if email.message_id.as_deref() == Some(message_id) => {
+                Some(email.recipients.clone())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_second_delivery_for_another_of_our_addresses_adds_its_recipients_to_the_case() {
+    let w = world();
+    let bytes = mail("jo@example.net", "dup.10@mail.example.net", "Cc: housing@example.org\r\n", "Damp", "Damp flat.");
+    let at = |ses: &str, to: &str| Envelope {
+        ses_message_id: Some(ses.into()),
+        recipients: vec![to.to_owned()],
+        ..Envelope::default()
+    };
+    let first = w.take_with(&bytes, &at("ses-a", "complaints@example.org")).await;
+    let EmailOutcome::Case { reference, .. } = first.outcome else { panic!("{:?}", first.outcome) };
+    let mut second_copy = b"Received: from mx2.example.org\r\n".to_vec();
+    second_copy.extend_from_slice(&bytes);
+    let second = w.take_with(&second_copy, &at("ses-b", "Housing@example.org")).await;
+    assert_eq!(
+        second.outcome,
+        EmailOutcome::Case { reference: reference.clone(), duplicate: true, acknowledged: false }
+    );
+    assert_eq!(
+        recipients_recorded(&w.events(&reference).await, "dup.10@mail.example.net"),
+        ["complaints@example.org", "housing@example.org"]
+    );
+    // Lambda's retry of the second delivery adds nothing more.
+    w.take_with(&second_copy, &at("ses-b", "housing@example.org")).await;
+    let records = w.events(&reference).await.iter().filter(|e| matches!(e, CaseEvent::EmailReceived { .. })).count();
+    assert_eq!(records, 2, "the message and the one record of its second address");
+
+    // Correspondence delivered twice does the same.
+    let ours = w.ack_message_id();
+    let reply =
+        mail("jo@example.net", "reply.10@mail.example.net", &format!("In-Reply-To: <{ours}>\r\n"), "Re", "More.");
+    w.take_with(&reply, &at("ses-c", "complaints@example.org")).await;
+    let again = w.take_with(&reply, &at("ses-d", "housing@example.org")).await;
+    assert!(matches!(again.outcome, EmailOutcome::Correspondence { duplicate: true, .. }), "{:?}", again.outcome);
+    assert_eq!(
+        recipients_recorded(&w.events(&reference).await, "reply.10@mail.example.net"),
+        ["complaints@example.org", "housing@example.org"]
+    );
+}
+
+#[tokio::test]
+async fn a_message_with_a_thousand_attachments_records_the_first_hundred_and_a_count() {
+    let w = world();
+    let mut raw = String::from(
+        "From: jo@example.net\r\nTo: complaints@example.org\r\nMessage-ID: <many.11@mail.example.net>\r\n\
+Subject: photos\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nAll the photos.\r\n",
+    );
+    for n in 0..1_000 {
+        let name = format!("{n:04}-{}.jpg", "x".repeat(190));
+        raw.push_str(&format!(
+            "--XX\r\nContent-Type: image/jpeg; name=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8{n:04}\r\n"
+        ));
+    }
+    raw.push_str("--XX--\r\n");
+    let EmailOutcome::Case { reference, .. } = w.take(raw.as_bytes()).await.outcome else { panic!("a case") };
+    let record = w
+        .events(&reference)
+        .await
+        .into_iter()
+        .find_map(|e| match e {
+            CaseEvent::EmailReceived { email } => Some(email),
+            _ => None,
+        })
+        .expect("recorded");
+    assert_eq!(record.attachments.len(), complaints_app::email_intake::MAX_LISTED_ATTACHMENTS);
+    assert_eq!(record.attachments_not_listed, 900);
+    let size = serde_json::to_vec(&record).expect("json").len();
+    assert!(size < 200 * 1024, "the record is {size} bytes");
+}
+
 #[tokio::test]
 async fn a_failed_spam_or_virus_scan_is_quarantined_on_a_flagged_case_and_never_acknowledged() {
     let w = world();
@@ -338,6 +473,8 @@ async fn the_per_recipient_cap_applies_to_email_acknowledgements() {
         objects: Arc::new(MemoryObjectStore::new()),
         limits: Limits::default(),
         reply_token_key: Arc::from(TOKEN_KEY),
+        held: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        raw_retention_days: None,
     };
     let mut outcomes = Vec::new();
     for id in ["cap.1@mail.example.net", "cap.2@mail.example.net"] {
@@ -363,4 +500,64 @@ async fn the_per_recipient_cap_applies_to_email_acknowledgements() {
     use complaints_app::ports::CaseStore;
     let events: Vec<_> = store.timeline(&second).await.expect("timeline").into_iter().map(|e| e.what).collect();
     assert!(events.contains(&CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap }));
+}
+
+#[tokio::test]
+async fn robots_rejected_mail_and_bounces_naming_no_case_are_held_for_staff_until_their_raw_mail_expires() {
+    let w = world();
+    let robot =
+        mail("jo@example.net", "away.12@mail.example.net", "Auto-Submitted: auto-replied\r\n", "Out of office", "Away");
+    let robot_key = w.take(&robot).await.raw_key;
+    let rejected_key = w.take(b"").await.raw_key;
+    let bounce = "From: MAILER-DAEMON@mx.example.net\r\nTo: complaints@example.org\r\nSubject: Undelivered\r\n\
+Message-ID: <bounce.12@mx.example.net>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n\
+--B\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\n\
+Reporting-MTA: dns; mx.example.net\r\n\r\nFinal-Recipient: rfc822; x@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <not-ours@elsewhere.example>\r\n--B--\r\n";
+    let bounce_key = w.take(bounce.as_bytes()).await.raw_key;
+    // A case is not held: it is on the case already.
+    w.new_case("jo@example.net", "case.12@mail.example.net").await;
+    // Lambda's retry of the robot records nothing twice.
+    w.take(&robot).await;
+
+    let held = w.held.held_mail(monday(), 100).await.expect("held");
+    let mut seen: Vec<_> = held.iter().map(|h| (h.raw_key.clone(), h.outcome.as_str(), h.reason.as_str())).collect();
+    seen.sort();
+    let mut expected = vec![
+        (robot_key, "robot", "auto-submitted"),
+        (rejected_key, "rejected", "unreadable"),
+        (bounce_key, "bounce", "bounce"),
+    ];
+    expected.sort();
+    assert_eq!(seen, expected);
+    let robot_record = held.iter().find(|h| h.outcome == "robot").expect("robot");
+    assert_eq!(robot_record.from.as_deref(), Some("jo@example.net"));
+    assert_eq!(robot_record.subject, "Out of office");
+    assert_eq!(robot_record.message_id.as_deref(), Some("away.12@mail.example.net"));
+    // The records expire with the raw mail (RawMailRetentionDays, 30 here).
+    assert_eq!(robot_record.expires_at, Some(monday() + chrono::Duration::days(30)));
+    assert!(w.held.held_mail(monday() + chrono::Duration::days(31), 100).await.expect("held").is_empty());
+}
+
+#[tokio::test]
+async fn the_organisations_email_settings_set_the_limits() {
+    let settings = complaints_core::email_settings::EmailSettings {
+        max_message_mb: 5,
+        max_attachment_mb: 2,
+        max_attachments: 3,
+        extra_blocked_extensions: vec!["DOCM".to_owned()],
+    };
+    let limits = complaints_app::email_intake::limits(&settings);
+    assert_eq!((limits.max_message_bytes, limits.max_attachment_bytes, limits.max_attachments), (5 << 20, 2 << 20, 3));
+    assert!(limits.blocked_extensions.contains(&"docm".to_owned()));
+    assert!(limits.blocked_extensions.contains(&"exe".to_owned()), "the built-in list stays");
+    let defaults = complaints_app::email_intake::limits(&complaints_core::email_settings::EmailSettings::default());
+    assert_eq!(defaults, Limits::default());
+
+    // And they apply: a 6 MB message is over a 5 MB limit.
+    let w = world();
+    let small = EmailIntake { limits, ..w.intake.clone() };
+    let big = mail("jo@example.net", "big.13@mail.example.net", "", "Big", &"x".repeat(6 << 20));
+    let outcome = small.ingest(RawEmail { bytes: &big, stored_at: None }, &Envelope::default()).await.expect("ingest");
+    assert_eq!(outcome.outcome, EmailOutcome::Rejected { reason: "too-large".to_owned() });
 }

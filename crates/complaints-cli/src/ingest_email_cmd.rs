@@ -15,7 +15,6 @@ use complaints_app::email_intake::{EmailIntake, EmailOutcome, Envelope, Ingested
 use complaints_app::intake::IntakeService;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_app::ports::{CaseStore, Mailer, SystemClock};
-use complaints_email::Limits;
 use complaints_mail::templates::Templates;
 use complaints_mail_folder::MailFolder;
 use complaints_store_sqlite::SqliteCaseStore;
@@ -101,18 +100,24 @@ async fn ingest_files(args: &IngestEmailArgs) -> anyhow::Result<bool> {
     Ok(all_ok)
 }
 
-/// Email intake over `intake`, keeping objects in `data_dir/objects`.
+/// Email intake over `intake`, keeping objects in `data_dir/objects`, with the limits of the
+/// organisation's `[email]` settings. Mail held for staff without a case is recorded in the data
+/// folder's database (its own connection) and kept for good, as the raw mail is.
 ///
 /// # Errors
-/// When the objects folder cannot be made.
+/// When the objects folder cannot be made or the database opened.
 pub fn email_intake(intake: IntakeService, data_dir: &Path, contact_secret: &[u8]) -> anyhow::Result<EmailIntake> {
     let objects = data_dir.join(OBJECTS_DIR);
     private_writable_dir(&objects)?;
+    let database = data_dir.join(DATABASE_FILE);
+    let held = SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?;
     Ok(EmailIntake {
+        limits: complaints_app::email_intake::limits(&intake.config.email),
         intake,
         objects: Arc::new(FolderObjectStore { root: objects }),
-        limits: Limits::default(),
         reply_token_key: Arc::from(reply_token_key(contact_secret).as_slice()),
+        held: Arc::new(held),
+        raw_retention_days: None,
     })
 }
 
@@ -173,12 +178,56 @@ pub async fn watch_inbox(intake: EmailIntake, data_dir: PathBuf) {
     }
     let mut tick = tokio::time::interval(INBOX_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sizes = Sightings::default();
     loop {
         tick.tick().await;
-        for file in inbox_files(&inbox) {
+        for file in sizes.complete(&inbox_files(&inbox)) {
             process_inbox_file(&intake, &inbox, &file).await;
         }
     }
+}
+
+/// What the watcher saw of each inbox file on its last look. A file is taken only when its size
+/// and modification time are the same on two looks a tick apart, so a file still being copied in
+/// is left alone; writers that can should write to a name not ending `.eml` (`x.eml.tmp`) and
+/// rename it when complete, which the watcher never sees half-written.
+#[derive(Debug, Default)]
+pub struct Sightings {
+    seen: std::collections::HashMap<PathBuf, (u64, Option<std::time::SystemTime>)>,
+}
+
+impl Sightings {
+    /// The files of `files` that have not changed since the last call (forgetting files gone).
+    pub fn complete(&mut self, files: &[PathBuf]) -> Vec<PathBuf> {
+        let mut now = std::collections::HashMap::new();
+        let mut ready = Vec::new();
+        for file in files {
+            let Ok(meta) = std::fs::metadata(file) else { continue };
+            let look = (meta.len(), meta.modified().ok());
+            if self.seen.get(file) == Some(&look) {
+                ready.push(file.clone());
+            }
+            now.insert(file.clone(), look);
+        }
+        self.seen = now;
+        ready
+    }
+}
+
+/// A name in `folder` that no file has: `name`, else `stem-2.ext`, `stem-3.ext`…, so a second
+/// message with the same file name never replaces the first in `done/` or `failed/`.
+fn unused_name(folder: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    let first = folder.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let path = Path::new(name);
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let extension = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    (2u64..)
+        .map(|n| folder.join(format!("{stem}-{n}{extension}")))
+        .find(|candidate| !candidate.exists())
+        .unwrap_or(first)
 }
 
 fn inbox_files(inbox: &Path) -> Vec<PathBuf> {
@@ -208,7 +257,7 @@ pub async fn process_inbox_file(intake: &EmailIntake, inbox: &Path, file: &Path)
             }
         },
     };
-    let target = inbox.join(folder).join(&name);
+    let target = unused_name(&inbox.join(folder), &name);
     if let Some(reason) = reason {
         let mut note = target.clone().into_os_string();
         note.push(".reason.txt");
@@ -315,6 +364,45 @@ mod tests {
         // The raw message of the rejected file is kept too.
         let raw_key = complaints_app::email_intake::raw_key_for(b"");
         assert!(dir.path().join(OBJECTS_DIR).join(raw_key).is_file());
+    }
+
+    #[tokio::test]
+    async fn a_second_file_of_the_same_name_never_replaces_the_first_in_done() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let intake = intake_in(dir.path());
+        let inbox = dir.path().join(INBOX_DIR);
+        for sub in ["done", "failed"] {
+            std::fs::create_dir_all(inbox.join(sub)).expect("inbox");
+        }
+        let file = inbox.join("mail.eml");
+        let mut moved = Vec::new();
+        for n in 1..=3 {
+            let body = format!(
+                "From: jo@example.net\r\nMessage-ID: <same.{n}@example.net>\r\nSubject: Bins {n}\r\n\r\nMissed.\r\n"
+            );
+            std::fs::write(&file, &body).expect("write");
+            moved.push(process_inbox_file(&intake, &inbox, &file).await.expect("moved"));
+            assert_eq!(std::fs::read_to_string(moved.last().expect("moved")).expect("kept"), body);
+        }
+        assert_eq!(moved, [inbox.join("done/mail.eml"), inbox.join("done/mail-2.eml"), inbox.join("done/mail-3.eml")]);
+    }
+
+    #[test]
+    fn a_file_is_taken_only_once_its_size_has_stayed_the_same_for_a_tick() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let growing = dir.path().join("growing.eml");
+        let still = dir.path().join("still.eml");
+        std::fs::write(&growing, "From: jo@").expect("write");
+        std::fs::write(&still, "From: jo@example.net\r\n\r\nHello").expect("write");
+        let mut sightings = Sightings::default();
+        let files = [growing.clone(), still.clone()];
+        assert!(sightings.complete(&files).is_empty(), "nothing is taken on first sight");
+        std::fs::write(&growing, "From: jo@example.net\r\n\r\nStill being written").expect("append");
+        assert_eq!(sightings.complete(&files), [still.clone()], "the growing file waits");
+        assert_eq!(sightings.complete(&files), [growing, still], "now both are complete");
+        // A temporary name is never an inbox file.
+        std::fs::write(dir.path().join("x.eml.tmp"), "From: a@b").expect("write");
+        assert!(!inbox_files(dir.path()).iter().any(|p| p.ends_with("x.eml.tmp")));
     }
 
     #[tokio::test]

@@ -599,6 +599,15 @@ pub struct ReceivedEmail {
     /// Arrived on a case that was already closed.
     #[serde(default)]
     pub on_closed_case: bool,
+    /// Attachments of the message not listed in `attachments` (a record names the first few
+    /// hundred at most, so one record always fits a store item; the raw message has them all).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attachments_not_listed: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// An attachment of a received email.

@@ -137,6 +137,8 @@ pub struct OrgConfig {
     pub reporting: crate::reporting::ReportingSettings,
     /// Breach alerts: levels per clock and recipients (`[alerts]`, docs/breach-scan.md).
     pub alerts: crate::alerts::AlertSettings,
+    /// Email intake limits (`[email]`, docs/email.md).
+    pub email: crate::email_settings::EmailSettings,
 }
 
 impl Default for OrgConfig {
@@ -161,6 +163,7 @@ impl Default for OrgConfig {
             calendar: Vec::new(),
             reporting: crate::reporting::ReportingSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
+            email: crate::email_settings::EmailSettings::default(),
         }
     }
 }
@@ -240,6 +243,7 @@ impl OrgConfig {
         }
         self.validate_intake()?;
         self.alerts.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
+        self.email.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {

@@ -16,6 +16,7 @@ pub mod complaint;
 pub mod config;
 pub mod dates;
 pub mod deadlines;
+pub mod email_settings;
 pub mod indicators;
 pub mod learning;
 pub mod limits;

@@ -25,6 +25,7 @@ fn example_file_loads_and_sets_every_section() {
     assert_eq!(config.procedure.categories, complaints_core::policy::default_categories());
     assert_eq!(config.mail.reply_to.as_deref(), Some("complaints@example.org"));
     assert!(!config.service_areas.is_empty());
+    assert_eq!(config.email.extra_blocked_extensions, ["docm", "xlsm"]);
 
     let calendar = config.calendar();
     assert!(!calendar.is_working_day(date("2026-04-06")), "Easter Monday added as a local holiday");

@@ -117,10 +117,11 @@ impl<'x> Parsed<'x> {
     #[must_use]
     pub fn new(raw: &'x [u8], limits: &Limits) -> Self {
         // mail-parser 0.11.9 can still panic on some malformed multiparts (our fuzz target found
-        // "Invalid part ID, could not find multipart."): such a message is unreadable, never a
-        // crash. Builds with panic = "abort" (the Lambda functions) cannot catch it; there the
-        // invocation fails, is retried, and lands in the dead-letter queue with the raw message
-        // kept in S3.
+        // "Invalid part ID, could not find multipart.", a `debug_assert!`, so only where debug
+        // assertions are on; the test `the_fuzzers_nested_rfc822_message_...` replays it): such a
+        // message is unreadable, never a crash. Builds with panic = "abort" (the Lambda
+        // functions, built by cargo-lambda) cannot catch a panic; there the invocation fails, is
+        // retried, and lands in the dead-letter queue with the raw message kept in S3.
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let message = MessageParser::default().parse(raw);
             let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
@@ -171,14 +172,7 @@ impl Contents<'_> {
 
 fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
     let message_id = message.message_id().and_then(clean_id);
-    let mut thread_ids = Vec::new();
-    for value in [message.in_reply_to(), message.references()] {
-        for id in header_ids(value) {
-            if !thread_ids.contains(&id) {
-                thread_ids.push(id);
-            }
-        }
-    }
+    let thread_ids = thread_ids(&header_ids(message.in_reply_to()), &header_ids(message.references()));
     let from = message.from().and_then(first_sender);
     let mut recipients = Vec::new();
     for address in [message.to(), message.cc()].into_iter().flatten() {
@@ -282,6 +276,27 @@ fn push_address(list: &mut Vec<String>, address: Option<&str>) {
     }
 }
 
+/// At most this many thread ids are kept from one message: each is a store lookup, and a message
+/// with thousands of References must not cost thousands of reads (or fill a record).
+pub const MAX_THREAD_IDS: usize = 20;
+
+/// In-Reply-To ids, then References from the newest back (the message a reply answers is last in
+/// References, RFC 5322 3.6.4), then the thread's first message; each once, at most
+/// [`MAX_THREAD_IDS`].
+fn thread_ids(in_reply_to: &[String], references: &[String]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let newest_first = references.iter().rev();
+    for id in in_reply_to.iter().chain(newest_first.take(MAX_THREAD_IDS - 2)).chain(references.first()) {
+        if ids.len() == MAX_THREAD_IDS {
+            break;
+        }
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
+}
+
 /// The message ids in an In-Reply-To or References value, cleaned.
 fn header_ids(value: &HeaderValue<'_>) -> Vec<String> {
     match value {
@@ -297,6 +312,22 @@ pub fn clean_id(id: &str) -> Option<String> {
     let id = id.trim().trim_start_matches('<').trim_end_matches('>').trim();
     (!id.is_empty() && id.len() <= 998 && !id.chars().any(|c| c.is_whitespace() || c.is_control()))
         .then(|| id.to_owned())
+}
+
+/// The form a Message-ID is indexed under: as written, except ids SES wrote
+/// (`<id>@<region>.amazonses.com`, `<id>@email.amazonses.com`), which are indexed as
+/// `<id>@amazonses.com` so a reply matches whichever of SES's domains its headers carry.
+#[must_use]
+pub fn index_message_id(id: &str) -> String {
+    match id.rsplit_once('@') {
+        Some((local, domain))
+            if domain.eq_ignore_ascii_case("amazonses.com")
+                || domain.to_ascii_lowercase().ends_with(".amazonses.com") =>
+        {
+            format!("{local}@amazonses.com")
+        }
+        _ => id.to_owned(),
+    }
 }
 
 /// The content type of a part as `type/subtype`, lower case; `text/plain` when it has none.
@@ -373,6 +404,50 @@ Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quo
         assert_eq!(email.from.and_then(|f| f.name).as_deref(), Some("André"));
         assert_eq!(email.subject, "Привет");
         assert_eq!(email.text.trim(), "café");
+    }
+
+    #[test]
+    fn ses_message_ids_are_indexed_without_their_region_and_others_as_written() {
+        assert_eq!(index_message_id("0102abc-0@eu-west-2.amazonses.com"), "0102abc-0@amazonses.com");
+        assert_eq!(index_message_id("0100abc-0@email.amazonses.com"), "0100abc-0@amazonses.com");
+        assert_eq!(index_message_id("cmp.ack.1@council.example"), "cmp.ack.1@council.example");
+        assert_eq!(index_message_id("x@notamazonses.com"), "x@notamazonses.com");
+    }
+
+    #[test]
+    fn thousands_of_references_keep_in_reply_to_the_newest_and_the_first_only() {
+        let refs = (0..5_000).map(|n| format!("<r{n}@mail.example>")).collect::<Vec<_>>().join(" ");
+        let raw =
+            format!("From: a@b.example\r\nIn-Reply-To: <answered@council.example>\r\nReferences: {refs}\r\n\r\nHi");
+        let email = parse(raw.as_bytes(), &Limits::default());
+        assert_eq!(email.thread_ids.len(), MAX_THREAD_IDS);
+        assert_eq!(email.thread_ids[0], "answered@council.example");
+        assert_eq!(email.thread_ids[1], "r4999@mail.example");
+        assert!(email.thread_ids.contains(&"r0@mail.example".to_owned()), "the thread's first message");
+        assert!(!email.thread_ids.contains(&"r2500@mail.example".to_owned()));
+    }
+
+    /// Found by the fuzz target, reduced and rewritten by hand: a message/rfc822 part whose
+    /// body is another bare message/rfc822 header block, inside a multipart that then ends.
+    /// mail-parser 0.11.9 reaches `debug_assert!(false, "Invalid part ID, could not find
+    /// multipart.")` (src/parsers/message.rs) on it: a panic in builds with debug assertions
+    /// (tests, the fuzzer), nothing in release builds (the Lambda functions and `complaints
+    /// serve` built with --release), where the message parses as far as it can.
+    const NESTED_RFC822_IN_MULTIPART: &[u8] = b"From: a@b.example\r\n\
+Content-Type: multipart/mixed; boundary=\"A\"\r\n\r\n--A\r\nContent-Type: message/rfc822\r\n\r\n\
+Content-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n--A--\r\n";
+
+    #[test]
+    fn the_fuzzers_nested_rfc822_message_gives_a_model_instead_of_a_panic() {
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let direct = std::panic::catch_unwind(|| MessageParser::default().parse(NESTED_RFC822_IN_MULTIPART).is_some());
+        std::panic::set_hook(quiet);
+        // The input reproduces the library's panic wherever debug assertions are on.
+        assert_eq!(direct.is_err(), cfg!(debug_assertions), "mail-parser's behaviour on this input changed");
+        // Ours never panics: unreadable where the library panicked, else what it could read.
+        let email = parse(NESTED_RFC822_IN_MULTIPART, &Limits::default());
+        assert_eq!(email.readable, !cfg!(debug_assertions));
     }
 
     proptest::proptest! {

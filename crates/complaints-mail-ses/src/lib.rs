@@ -1,7 +1,7 @@
 //! `Mailer` on SES v2 `SendEmail` with raw content: the MIME is ours (rendered once when the message
-//! was queued, `QueuedMessage::raw`),
-//! so the Message-ID that replies thread on, Reply-To and Auto-Submitted reach the recipient as
-//! we wrote them. SES failures become the port's two kinds: permanent (`Rejected`) or retryable
+//! was queued, `QueuedMessage::raw`), so Reply-To (with its signed token) and Auto-Submitted reach
+//! the recipient as we wrote them. SES replaces the Message-ID with its own, so a send returns
+//! that one (`Mailer::send_and_identify`) and delivery records it for threading and bounces. SES failures become the port's two kinds: permanent (`Rejected`) or retryable
 //! (`Unavailable`).
 
 use async_trait::async_trait;
@@ -60,10 +60,27 @@ fn classify(error: SdkError<SendEmailError>) -> MailError {
     }
 }
 
+/// The Message-ID header SES writes in place of ours: `<id>@<region>.amazonses.com`, and
+/// `<id>@email.amazonses.com` in us-east-1 (SES replaces any Message-ID it is given).
+#[must_use]
+pub fn ses_header_message_id(ses_message_id: &str, region: Option<&str>) -> String {
+    match region {
+        Some(region) if !region.is_empty() && region != "us-east-1" => {
+            format!("{ses_message_id}@{region}.amazonses.com")
+        }
+        _ => format!("{ses_message_id}@email.amazonses.com"),
+    }
+}
+
 #[async_trait]
 impl Mailer for SesMailer {
-    #[tracing::instrument(name = "ses.send", skip_all, fields(recipients = message.to.len(), ses_message_id = tracing::field::Empty))]
     async fn send(&self, message: &QueuedMessage) -> Result<(), MailError> {
+        self.send_and_identify(message).await.map(|_| ())
+    }
+
+    /// Returns the Message-ID SES gave the message (see [`ses_header_message_id`]).
+    #[tracing::instrument(name = "ses.send", skip_all, fields(recipients = message.to.len(), ses_message_id = tracing::field::Empty))]
+    async fn send_and_identify(&self, message: &QueuedMessage) -> Result<Option<String>, MailError> {
         let raw = RawMessage::builder()
             .data(Blob::new(message.raw.clone()))
             .build()
@@ -82,10 +99,10 @@ impl Mailer for SesMailer {
             .send()
             .await
             .map_err(classify)?;
-        if let Some(id) = sent.message_id() {
-            tracing::Span::current().record("ses_message_id", id);
-        }
-        Ok(())
+        let Some(id) = sent.message_id().filter(|id| !id.is_empty()) else { return Ok(None) };
+        tracing::Span::current().record("ses_message_id", id);
+        let region = self.client.config().region().map(ToString::to_string);
+        Ok(Some(ses_header_message_id(id, region.as_deref())))
     }
 }
 
@@ -121,6 +138,16 @@ mod tests {
         for (error, expected) in cases {
             assert_eq!(permanent_code(&error), expected, "{error:?}");
         }
+    }
+
+    #[test]
+    fn the_message_id_ses_writes_names_its_region_or_email_in_us_east_1() {
+        assert_eq!(
+            ses_header_message_id("0102abc-000000", Some("eu-west-2")),
+            "0102abc-000000@eu-west-2.amazonses.com"
+        );
+        assert_eq!(ses_header_message_id("0100abc-000000", Some("us-east-1")), "0100abc-000000@email.amazonses.com");
+        assert_eq!(ses_header_message_id("0100abc-000000", None), "0100abc-000000@email.amazonses.com");
     }
 
     #[test]

@@ -84,8 +84,10 @@ async fn a_sent_message_arrives_as_our_own_mime_with_our_headers() {
     verify(&client, &sender).await;
     let outbound = email(&sender);
 
-    SesMailer::new(client, None).send(&queued(&outbound)).await.expect("send");
+    let ses_id = SesMailer::new(client, None).send_and_identify(&queued(&outbound)).await.expect("send");
 
+    let ses_id = ses_id.expect("SES returns its message id");
+    assert!(ses_id.ends_with(&format!("@{}.amazonses.com", complaints_testkit::MOTO_REGION)), "{ses_id}");
     let raw = sent_raw(&sender).await;
     assert_eq!(raw.len(), 1, "exactly one message from this sender");
     let parsed = MessageParser::default().parse(raw[0].as_bytes()).expect("the raw message parses");

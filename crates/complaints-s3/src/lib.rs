@@ -88,10 +88,22 @@ impl ObjectStore for S3ObjectStore {
             }
             Err(other) => return Err(unavailable(other)),
         };
-        let body = out.body.collect().await.map_err(|e| unavailable(BodyError(e)))?;
-        Ok(body.into_bytes().to_vec())
+        // Chunk by chunk into one buffer of the object's size: collecting the body and then
+        // converting it copied a 40 MB message twice (the segments into one `Bytes`, that into a
+        // `Vec`), for a peak of twice the message.
+        let expected = out.content_length().and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(expected.min(MAX_PREALLOCATE));
+        let mut body = out.body;
+        while let Some(chunk) = body.try_next().await.map_err(|e| unavailable(BodyError(e)))? {
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 }
+
+/// The most a read reserves up front from the object's stated length (SES's 40 MB messages and
+/// some headroom); a larger object still reads, growing as it comes.
+const MAX_PREALLOCATE: usize = 48 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {

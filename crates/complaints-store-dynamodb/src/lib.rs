@@ -7,6 +7,7 @@ mod audit;
 pub mod backfill;
 pub mod error;
 mod escalations;
+mod held_mail;
 pub mod keys;
 pub mod meter;
 mod notices;

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod audit;
+mod held_mail;
 mod notices;
 mod period_pages;
 pub mod schema;

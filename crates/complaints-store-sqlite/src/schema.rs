@@ -192,6 +192,17 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run, recipient)
     ) WITHOUT ROWID;
     ",
+    // Email intake: mail kept for staff without a case (robot, rejected, bounces naming no
+    // message of ours), listed newest first until it expires with its raw message.
+    "
+    CREATE TABLE IF NOT EXISTS held_mail (
+        id          TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        expires_at  TEXT,
+        body        TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS held_mail_by_received ON held_mail (received_at);
+    ",
 ];
 
 /// The schema version this build writes.

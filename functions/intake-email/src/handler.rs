@@ -11,7 +11,6 @@ use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
-use complaints_email::Limits;
 use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
@@ -30,6 +29,7 @@ pub(crate) const REPLY_TOKEN_KEY_PARAM: &str = "REPLY_TOKEN_KEY_PARAM";
 pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 pub(crate) const MAIL_BUCKET: &str = "MAIL_BUCKET";
 pub(crate) const MAIL_PREFIX: &str = "MAIL_PREFIX";
+pub(crate) const RAW_MAIL_RETENTION_DAYS: &str = "RAW_MAIL_RETENTION_DAYS";
 
 /// Shortest key accepted from SSM: 256 bits.
 const MIN_KEY_LEN: usize = 32;
@@ -50,6 +50,8 @@ pub(crate) struct Config {
     /// The receipt rule's object key prefix: the raw message is at `<prefix><SES message id>`.
     /// A Lambda-action event carries no bucket or key, so this must match the rule's S3 action.
     pub(crate) mail_prefix: String,
+    /// Days the bucket keeps raw mail (its lifecycle rule): held records expire with it.
+    pub(crate) raw_retention_days: Option<u32>,
 }
 
 impl Config {
@@ -69,6 +71,10 @@ impl Config {
             org_config_param: env.optional(ORG_CONFIG_PARAM),
             mail_bucket: env.required(MAIL_BUCKET)?,
             mail_prefix: env.optional(MAIL_PREFIX).unwrap_or_default(),
+            raw_retention_days: match env.optional(RAW_MAIL_RETENTION_DAYS) {
+                Some(_) => Some(env.parsed(RAW_MAIL_RETENTION_DAYS, |days| days.trim().parse::<u32>())?),
+                None => None,
+            },
         })
     }
 
@@ -148,8 +154,10 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     };
     let org = config.org_config(toml.as_deref())?;
     let calendar = org.calendar();
+    let limits = complaints_app::email_intake::limits(&org.email);
+    let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
     let intake = IntakeService {
-        store: Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())),
+        store: Arc::clone(&store) as Arc<dyn complaints_app::ports::CaseStore>,
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
         clock: Arc::new(SystemClock),
         config: Arc::new(org),
@@ -161,8 +169,10 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let intake = EmailIntake {
         intake,
         objects: Arc::clone(&objects),
-        limits: Limits::default(),
+        limits,
         reply_token_key: found.key(&config.reply_token_key_param, MIN_KEY_LEN)?.into(),
+        held: store,
+        raw_retention_days: config.raw_retention_days,
     };
     Ok(Ready { intake, objects })
 }
@@ -181,6 +191,11 @@ pub(crate) struct RecordOutcome {
 pub(crate) enum HandleError {
     #[error("the record names no message (no SES message id)")]
     NoMessage,
+    /// The receipt rule wrote the message to another bucket than the one configured: a deployment
+    /// error. Reading the configured bucket instead could take in another message under this
+    /// key, so the invocation fails (and the alarm fires) until the configuration agrees.
+    #[error("the receipt rule wrote to bucket {actual}, not the configured MAIL_BUCKET")]
+    WrongBucket { actual: String },
     #[error("could not read the raw message from S3")]
     Raw(#[source] ObjectStoreError),
     #[error(transparent)]
@@ -203,8 +218,8 @@ pub(crate) async fn handle(
     for record in &event.records {
         let (bucket, key) = config.object_of(record).ok_or(HandleError::NoMessage)?;
         if bucket != config.mail_bucket {
-            // The function may read only its own bucket; a rule writing elsewhere is a deployment error.
             tracing::error!("the receipt rule wrote to another bucket than MAIL_BUCKET");
+            return Err(HandleError::WrongBucket { actual: bucket });
         }
         let bytes = objects.get(&key).await.map_err(|error| {
             tracing::error!(error.message = %complaints_lambda::error_chain(&error), "raw message not readable");
@@ -217,6 +232,7 @@ pub(crate) async fn handle(
             recipients: receipt.recipients.clone(),
             spam_failed: failed(&receipt.spam_verdict.status),
             virus_failed: failed(&receipt.virus_verdict.status),
+            sender_verified: Some(sender_verified(receipt)),
         };
         let ingested = intake.ingest(RawEmail { bytes: &bytes, stored_at: Some(&key) }, &envelope).await?;
         outcomes.push(RecordOutcome {
@@ -227,6 +243,14 @@ pub(crate) async fn handle(
         });
     }
     Ok(outcomes)
+}
+
+/// SES checked the sender: DMARC passed, or both SPF and DKIM did (a From domain without a DMARC
+/// record gets `GRAY` for DMARC, so SPF and DKIM together stand in for it).
+pub(crate) fn sender_verified(receipt: &aws_lambda_events::event::ses::SimpleEmailReceipt) -> bool {
+    let passed = |status: &Option<String>| status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("PASS"));
+    passed(&receipt.dmarc_verdict.status)
+        || (passed(&receipt.spf_verdict.status) && passed(&receipt.dkim_verdict.status))
 }
 
 #[cfg(test)]

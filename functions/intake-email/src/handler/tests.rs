@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use complaints_app::memory_objects::MemoryObjectStore;
 use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service};
 
+use complaints_email::Limits;
+
 use super::*;
 
 const OWN_EVENT: &str = include_str!("../../tests/data/ses-lambda-event.json");
@@ -37,6 +39,8 @@ fn email_intake(objects: Arc<dyn ObjectStore>) -> EmailIntake {
         objects,
         limits: Limits::default(),
         reply_token_key: Arc::from(&b"handler-test-reply-token-key-32-bytes"[..]),
+        held: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        raw_retention_days: None,
     }
 }
 
@@ -106,6 +110,43 @@ async fn a_message_missing_from_the_bucket_fails_the_invocation_for_a_retry() {
     assert!(matches!(handle(&intake, &objects, &config(), &event).await, Err(HandleError::Raw(_))));
 }
 
+#[tokio::test]
+async fn an_event_naming_another_bucket_fails_and_nothing_is_read_from_ours() {
+    let objects = Arc::new(MemoryObjectStore::new());
+    objects.put("inbound/elsewhere", "message/rfc822", RAW.to_vec()).await.expect("put");
+    let objects: Arc<dyn ObjectStore> = objects;
+    let intake = email_intake(Arc::clone(&objects));
+    let mut event: SimpleEmailEvent = serde_json::from_str(OWN_EVENT).expect("our SES event");
+    event.records[0].ses.receipt.action.bucket_name = Some("someone-elses-bucket".to_owned());
+    event.records[0].ses.receipt.action.object_key = Some("inbound/elsewhere".to_owned());
+    match handle(&intake, &objects, &config(), &event).await {
+        Err(HandleError::WrongBucket { actual }) => assert_eq!(actual, "someone-elses-bucket"),
+        other => panic!("expected WrongBucket, got {other:?}"),
+    }
+    event.records[0].ses.receipt.action.bucket_name = Some("complaints-mail".to_owned());
+    let outcomes = handle(&intake, &objects, &config(), &event).await.expect("our own bucket is read");
+    assert_eq!(outcomes[0].outcome, "case");
+}
+
+#[test]
+fn the_sender_is_verified_by_dmarc_or_by_spf_and_dkim_together() {
+    let event: SimpleEmailEvent = serde_json::from_str(OWN_EVENT).expect("our SES event");
+    let cases = [
+        (("PASS", "FAIL", "FAIL"), true),
+        (("GRAY", "PASS", "PASS"), true),
+        (("GRAY", "PASS", "FAIL"), false),
+        (("FAIL", "FAIL", "PASS"), false),
+        (("GRAY", "GRAY", "GRAY"), false),
+    ];
+    for ((dmarc, spf, dkim), verified) in cases {
+        let mut receipt = event.records[0].ses.receipt.clone();
+        receipt.dmarc_verdict.status = Some(dmarc.to_owned());
+        receipt.spf_verdict.status = Some(spf.to_owned());
+        receipt.dkim_verdict.status = Some(dkim.to_owned());
+        assert_eq!(sender_verified(&receipt), verified, "DMARC {dmarc}, SPF {spf}, DKIM {dkim}");
+    }
+}
+
 fn corpus_ses_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/events/ses")
 }
@@ -132,13 +173,21 @@ async fn every_ses_receipt_fixture_of_the_corpus_is_handled() {
             Some((store, bucket)) => (store, Config { mail_bucket: bucket, ..config() }),
             None => (Arc::new(MemoryObjectStore::new()) as Arc<dyn ObjectStore>, config()),
         };
+        let mut elsewhere = false;
         for record in &event.records {
-            let (_, key) = config.object_of(record).expect("every fixture names its message");
+            let (bucket, key) = config.object_of(record).expect("every fixture names its message");
+            elsewhere |= bucket != config.mail_bucket;
             objects.put(&key, "message/rfc822", RAW.to_vec()).await.expect("put");
         }
         let intake = email_intake(Arc::clone(&objects));
-        let outcomes = handle(&intake, &objects, &config, &event).await.expect("handled");
-        assert_eq!(outcomes.len(), event.records.len(), "{}", path.display());
+        let handled_event = handle(&intake, &objects, &config, &event).await;
+        if elsewhere {
+            // An S3-action event naming another bucket than ours is refused, never read from ours.
+            assert!(matches!(handled_event, Err(HandleError::WrongBucket { .. })), "{}", path.display());
+        } else {
+            let outcomes = handled_event.expect("handled");
+            assert_eq!(outcomes.len(), event.records.len(), "{}", path.display());
+        }
         handled += 1;
     }
     assert!(handled >= 4, "the corpus has its SES receipt events, handled {handled}");
@@ -170,4 +219,59 @@ Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/pla
     // "hello" by its SHA-256.
     let key = "mail/attachments/2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
     assert_eq!(objects.get(key).await.expect("attachment in S3"), b"hello");
+}
+
+/// A message with `count` attachments, each with a 200-character name (the most a name keeps).
+fn many_attachments(count: usize) -> Vec<u8> {
+    let mut raw = String::from(
+        "From: jo@example.net\r\nTo: complaints@example.org\r\nMessage-ID: <many.moto@mail.example.net>\r\n\
+Subject: photos\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nAll the photos.\r\n",
+    );
+    for n in 0..count {
+        let name = format!("{n:04}-{}.jpg", "é".repeat(191));
+        raw.push_str(&format!(
+            "--XX\r\nContent-Type: image/jpeg; name=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n"
+        ));
+    }
+    raw.push_str("--XX--\r\n");
+    raw.into_bytes()
+}
+
+#[tokio::test]
+async fn a_message_with_a_thousand_attachments_is_one_case_in_dynamodb_on_moto() {
+    use complaints_app::ports::CaseStore;
+    let Some(sdk) = complaints_testkit::moto_sdk_config() else { return };
+    let (objects, bucket) = moto_bucket().await.expect("moto runs");
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = format!("email-{}", uuid::Uuid::new_v4().simple());
+    complaints_store_dynamodb::create_table(&dynamodb, &table).await.expect("table");
+    let store: Arc<dyn CaseStore> = Arc::new(DynamoDbCaseStore::new(dynamodb, table));
+    let now = "2026-03-02T10:00:00Z".parse().expect("instant");
+    let intake = EmailIntake {
+        intake: intake_service(Arc::clone(&store), Arc::new(RecordingMailer::new()), now),
+        objects: Arc::clone(&objects),
+        limits: Limits::default(),
+        reply_token_key: Arc::from(&b"handler-test-reply-token-key-32-bytes"[..]),
+        held: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        raw_retention_days: None,
+    };
+    objects.put("inbound/test0message0id0one", "message/rfc822", many_attachments(1_000)).await.expect("raw in S3");
+    let config = Config { mail_bucket: bucket, ..config() };
+    let event: SimpleEmailEvent = serde_json::from_str(OWN_EVENT).expect("our SES event");
+
+    let outcomes = handle(&intake, &objects, &config, &event).await.expect("handled: the record fits one item");
+    assert_eq!(outcomes[0].outcome, "case");
+    let reference = outcomes[0].reference.as_deref().expect("a reference").parse().expect("valid");
+    let record = store
+        .timeline(&reference)
+        .await
+        .expect("timeline")
+        .into_iter()
+        .find_map(|e| match e.what {
+            complaints_core::case::CaseEvent::EmailReceived { email } => Some(email),
+            _ => None,
+        })
+        .expect("the email is recorded");
+    assert_eq!(record.attachments.len(), complaints_app::email_intake::MAX_LISTED_ATTACHMENTS);
+    assert_eq!(record.attachments_not_listed, 900);
 }
