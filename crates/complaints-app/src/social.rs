@@ -19,7 +19,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use complaints_core::case::{Case, CaseEvent, MessagePurpose, NotQueuedReason};
 use complaints_core::complaint::{
-    Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute, MAX_COMPLAINT_TEXT_CHARS,
+    Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute, MAX_COMPLAINT_SHORT_CHARS,
+    MAX_COMPLAINT_TEXT_CHARS,
 };
 use complaints_core::config::OrgConfig;
 use complaints_core::timeline::{Actor, TimelineEvent};
@@ -31,6 +32,9 @@ use crate::contact::contact_key;
 use crate::intake::{IntakeError, IntakeRequest, IntakeService};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::ports::{Clock, MailError, Mailer, StoreError};
+use crate::social_accounts::{AccountCheck, SocialAccounts};
+use crate::social_health::{ChannelHealth, SEND_FAILURE_LOG, SendTrouble};
+use crate::staff_items::{StaffItem, StaffItemKind, StaffItemStore};
 
 /// The reserved domain under which social recipients are written (RFC 2606 `.invalid`).
 pub const SOCIAL_DOMAIN: &str = "social.invalid";
@@ -78,6 +82,17 @@ impl SocialTransport {
             Self::Instagram => "instagram",
             Self::WhatsApp => "whatsapp",
             Self::X => "x",
+        }
+    }
+
+    /// The platform's name as people know it.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Messenger => "Messenger",
+            Self::Instagram => "Instagram",
+            Self::WhatsApp => "WhatsApp",
+            Self::X => "X",
         }
     }
 
@@ -222,6 +237,10 @@ pub enum SocialError {
 pub struct SocialIntake {
     pub intake: IntakeService,
     pub objects: Arc<dyn ObjectStore>,
+    /// Where quarantine and triage items are listed for staff (beside their records in `objects`).
+    pub items: Arc<dyn StaffItemStore>,
+    /// Our accounts: messages for any other account are quarantined, not taken in.
+    pub accounts: SocialAccounts,
 }
 
 impl std::fmt::Debug for SocialIntake {
@@ -279,6 +298,16 @@ impl SocialIntake {
         };
         for event in events {
             match event {
+                SocialEvent::Message(message) if self.not_ours(message.transport, &message.account).is_some() => {
+                    let reason = self.not_ours(message.transport, &message.account).unwrap_or_default();
+                    self.keep_for_staff("quarantine", platform, raw_key, &reason).await?;
+                    outcome.quarantined += 1;
+                }
+                SocialEvent::Deleted { transport, ref account, .. } if self.not_ours(transport, account).is_some() => {
+                    let reason = self.not_ours(transport, account).unwrap_or_default();
+                    self.keep_for_staff("quarantine", platform, raw_key, &reason).await?;
+                    outcome.quarantined += 1;
+                }
                 SocialEvent::Message(message) => match self.message(message, raw_key).await? {
                     Taken::Opened => outcome.cases_opened += 1,
                     Taken::Correspondence => outcome.correspondence += 1,
@@ -288,8 +317,12 @@ impl SocialIntake {
                     self.deleted(transport, &sender, &message_id).await?;
                     outcome.deleted += 1;
                 }
-                SocialEvent::Mention { transport, account: _, item_id: _ } => {
-                    let reason = format!("{} mention", transport.as_str());
+                SocialEvent::Mention { transport, account, item_id: _ } => {
+                    // The Activity API's mention envelope names no account: still only triage.
+                    let reason = match self.not_ours(transport, &account).filter(|_| !account.is_empty()) {
+                        Some(reason) => reason,
+                        None => format!("{} mention", transport.as_str()),
+                    };
                     self.keep_for_staff("triage", platform, raw_key, &reason).await?;
                     outcome.triage += 1;
                 }
@@ -306,7 +339,16 @@ impl SocialIntake {
         Ok(outcome)
     }
 
-    /// Writes a quarantine or triage record for staff beside the raw delivery.
+    /// Why a message for `account` is not ours to take in, if it is not.
+    fn not_ours(&self, transport: SocialTransport, account: &str) -> Option<String> {
+        match self.accounts.check(transport, account) {
+            AccountCheck::Ours => None,
+            other => other.reason(transport),
+        }
+    }
+
+    /// Writes a quarantine or triage record for staff beside the raw delivery, and lists it for
+    /// staff ([`StaffItemStore`]).
     async fn keep_for_staff(
         &self,
         kind: &str,
@@ -316,9 +358,22 @@ impl SocialIntake {
     ) -> Result<(), SocialError> {
         let now = self.intake.clock.now();
         let record = StaffRecord { kind, platform: platform.as_str(), raw_key, reason, received_at: now };
-        let key = format!("social/{kind}/{}/{}.json", now.format("%Y/%m/%d"), uuid::Uuid::new_v4().simple());
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let key = format!("social/{kind}/{}/{id}.json", now.format("%Y/%m/%d"));
         let bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
         self.objects.put(&key, "application/json", bytes).await?;
+        let item = StaffItem {
+            id: format!("social-{id}"),
+            kind: if kind == "triage" { StaffItemKind::Triage } else { StaffItemKind::Quarantine },
+            source: platform.as_str().to_owned(),
+            reason: reason.to_owned(),
+            object_key: raw_key.to_owned(),
+            case_ref: None,
+            received_at: now,
+            resolved_at: None,
+            resolved_by: None,
+        };
+        self.items.record_staff_item(&item).await?;
         // A clear line for whoever watches the logs; the record itself is for staff.
         warn!(kind, platform = platform.as_str(), reason, raw_key, record_key = %key, "social delivery kept for staff");
         Ok(())
@@ -331,9 +386,12 @@ impl SocialIntake {
         let complainant = Complainant {
             name: message
                 .sender_name
-                .clone()
-                .filter(|name| !name.trim().is_empty())
-                .unwrap_or_else(|| format!("{} user {}", channel_label(message.transport), message.sender)),
+                .as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                // A display name longer than a name may be is cut, never a refused delivery.
+                .map(|name| name.chars().take(MAX_COMPLAINT_SHORT_CHARS).collect::<String>())
+                .unwrap_or_else(|| format!("{} user {}", message.transport.label(), message.sender)),
             email: None,
             phone: None,
             handle: Some(message.sender.clone()),
@@ -430,6 +488,7 @@ impl SocialIntake {
                 channel,
                 message_ref: message.message_id.clone(),
                 raw_key: raw_key.to_owned(),
+                text: Some(description(message)),
             },
         };
         self.intake.store.update(&stored.case, stored.version, vec![event]).await?;
@@ -491,15 +550,6 @@ enum Taken {
     Opened,
     Correspondence,
     Duplicate,
-}
-
-fn channel_label(transport: SocialTransport) -> &'static str {
-    match transport {
-        SocialTransport::Messenger => "Messenger",
-        SocialTransport::Instagram => "Instagram",
-        SocialTransport::WhatsApp => "WhatsApp",
-        SocialTransport::X => "X",
-    }
 }
 
 /// The complaint's text: the message, with a line per attachment; never blank, never over the
@@ -584,11 +634,31 @@ pub struct TransportMailer {
     /// given up for staff after the retries.
     pub social: Option<Arc<dyn SocialSender>>,
     pub clock: Arc<dyn Clock>,
+    /// Tells staff when a platform's sends keep failing; `None` logs (and alarms) only.
+    pub health: Option<Arc<ChannelHealth>>,
 }
 
 impl std::fmt::Debug for TransportMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransportMailer").field("social", &self.social.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// The mailer of a function that only takes deliveries in (intake-social): it sends nothing, so
+/// every message stays pending for the sweep, which holds the platform tokens. Social intake
+/// never delivers inline ([`crate::intake::IntakeExtras::deliver_later`]); should anything try,
+/// the message is kept and retried by the sweep.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeaveForSweep;
+
+#[derive(Debug, thiserror::Error)]
+#[error("this function does not send; the delivery sweep does")]
+struct SweepSends;
+
+#[async_trait]
+impl Mailer for LeaveForSweep {
+    async fn send(&self, _message: &QueuedMessage) -> Result<(), MailError> {
+        Err(MailError::Unavailable(Box::new(SweepSends)))
     }
 }
 
@@ -619,14 +689,36 @@ impl Mailer for TransportMailer {
             return Err(MailError::Unavailable(Box::new(NotConfigured)));
         };
         let text = String::from_utf8_lossy(&message.raw);
-        match sender.send(&to, &text, &message.message_id).await {
+        let transport = to.transport.as_str();
+        let result = sender.send(&to, &text, &message.message_id).await;
+        let trouble = match &result {
+            Ok(()) => {
+                if let Some(health) = &self.health {
+                    health.succeeded(to.transport);
+                }
+                return Ok(());
+            }
+            Err(SocialSendError::Rejected(kind)) => {
+                // Refused for this person (blocked us, left, outside a window): not the channel's health.
+                warn!(metric = "SocialSendRejected", transport, kind = %kind, "{SEND_FAILURE_LOG}");
+                None
+            }
+            Err(SocialSendError::Auth(kind)) => {
+                error!(metric = "SocialAuthFailure", transport, kind = %kind, "{AUTH_FAILURE_LOG}");
+                Some(SendTrouble::Auth)
+            }
+            Err(SocialSendError::Unavailable(err)) => {
+                warn!(metric = "SocialSendFailure", transport, error = %err, "{SEND_FAILURE_LOG}");
+                Some(SendTrouble::Unavailable)
+            }
+        };
+        if let (Some(trouble), Some(health)) = (trouble, &self.health) {
+            health.failed(to.transport, trouble, self.clock.now()).await;
+        }
+        match result {
             Ok(()) => Ok(()),
             Err(SocialSendError::Rejected(kind)) => Err(MailError::Rejected(kind)),
-            Err(SocialSendError::Auth(kind)) => {
-                error!(metric = "SocialAuthFailure", transport = to.transport.as_str(), kind = %kind, "{AUTH_FAILURE_LOG}");
-                Err(MailError::Unavailable(Box::new(SocialSendError::Auth(kind))))
-            }
-            Err(err @ SocialSendError::Unavailable(_)) => Err(MailError::Unavailable(Box::new(err))),
+            Err(err) => Err(MailError::Unavailable(Box::new(err))),
         }
     }
 }

@@ -18,6 +18,7 @@ mod alert_memory;
 mod escalation_memory;
 mod notice_memory;
 mod period_pages_memory;
+mod staff_items_memory;
 
 use crate::intake::IntakeService;
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};
@@ -112,6 +113,7 @@ struct Memory {
     messages: HashMap<String, CaseRef>,
     markers: HashSet<String>,
     outgoing: BTreeMap<String, Outgoing>,
+    staff_items: BTreeMap<String, crate::staff_items::StaffItem>,
 }
 
 /// A stored message and its claim.

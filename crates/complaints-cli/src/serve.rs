@@ -212,6 +212,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         email: Arc::new(MailFolder::new(&mail_dir)),
         social: social_sender(&social_secrets)?,
         clock: Arc::clone(&clock),
+        health: social_health(&sqlite, &config),
     });
 
     let calendar = config.calendar();
@@ -238,6 +239,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let social = complaints_app::social::SocialIntake {
         intake: intake.clone(),
         objects: Arc::new(complaints_social::folder::FolderObjectStore::new(args.data_dir.join(OBJECTS_DIR))),
+        items: sqlite.clone(),
+        accounts: complaints_app::social_accounts::SocialAccounts::from_lookup(|name| std::env::var(name).ok()),
     };
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
@@ -303,6 +306,16 @@ fn social_sender(
     let sender = complaints_social::sender::HttpSocialSender::new(endpoints, tokens.clone())
         .context("could not build the HTTPS client for the social media platforms")?;
     Ok(Some(Arc::new(sender)))
+}
+
+/// Staff are told by email when a platform's replies keep failing (the team mailbox and the
+/// complaints manager of `[alerts]`; nobody configured: logs only).
+fn social_health(
+    store: &Arc<SqliteCaseStore>,
+    config: &complaints_core::config::OrgConfig,
+) -> Option<Arc<complaints_app::social_health::ChannelHealth>> {
+    let settings = complaints_app::social_health::HealthSettings::from_config(config)?;
+    Some(Arc::new(complaints_app::social_health::ChannelHealth::new(store.clone(), settings)))
 }
 
 /// The dev `/mail` page (every complainant's name, address and complaint) is served only when

@@ -470,6 +470,9 @@ pub enum CaseEvent {
         channel: crate::complaint::Channel,
         message_ref: String,
         raw_key: String,
+        /// The message's text (with a line per attachment), as on the complaint for the first one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
     },
     /// R50: the complainant deleted (unsent) a private message we had taken in; what we took in
     /// stays on record, and staff know the platform no longer shows it.

@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use common::{APP_SECRET, Harness, VERIFY_TOKEN, X_CONSUMER, all_secrets, messenger, signed_meta};
 use complaints_app::outbound::{Delivered, Delivery};
 use complaints_app::ports::CaseStore;
+use complaints_app::staff_items::{StaffItemKind, StaffItemStore};
 use complaints_core::case::{CaseEvent, StaffFlag};
 use complaints_core::complaint::Channel;
 use complaints_social::config::SocialSecrets;
@@ -29,6 +30,11 @@ async fn a_messenger_message_opens_a_case_and_the_acknowledgement_goes_back_priv
     assert_eq!(case.complaint().channel, Channel::Messenger);
     assert_eq!(case.complaint().description, "My bin was not collected");
     assert_eq!(case.complaint().source_ref.as_deref(), Some("m-1"));
+    // The webhook answered without calling the platform: the reply waits, pending, for the sweep.
+    assert!(h.platform.as_ref().unwrap().sent().is_empty(), "no platform call inside the webhook");
+    let pending = h.store.pending_messages(common::now(), 10).await.unwrap();
+    assert_eq!(pending.len(), 1, "the acknowledgement is pending in the case's transaction");
+    assert_eq!(h.sweep().await.sent, 1);
     let sent = h.platform.as_ref().unwrap().sent();
     assert_eq!(sent.len(), 1, "one private reply: {sent:?}");
     assert_eq!(sent[0].path, "/v99.0/111/messages");
@@ -53,6 +59,7 @@ async fn a_replayed_delivery_makes_one_case_and_one_reply() {
     for _ in 0..3 {
         assert_eq!(h.meta(&body).await.0, StatusCode::OK);
     }
+    h.sweep().await;
 
     assert_eq!(h.cases().await.len(), 1);
     assert_eq!(h.platform.as_ref().unwrap().sent().len(), 1);
@@ -106,6 +113,7 @@ async fn the_legacy_x_signature_with_the_consumer_secret_is_accepted() {
         .unwrap();
 
     assert_eq!(h.request(request).await.0, StatusCode::OK);
+    h.sweep().await;
 
     let cases = h.cases().await;
     assert_eq!(cases.len(), 1);
@@ -166,6 +174,7 @@ async fn a_second_message_from_the_same_sender_is_correspondence_on_the_open_cas
 
     let (status, _) = h.meta(&messenger("5678", "m-2", "It is still not collected")).await;
     h.meta(&messenger("5678", "m-2", "It is still not collected")).await;
+    h.sweep().await;
 
     assert_eq!(status, StatusCode::OK);
     let cases = h.cases().await;
@@ -174,6 +183,10 @@ async fn a_second_message_from_the_same_sender_is_correspondence_on_the_open_cas
     let received: Vec<_> =
         timeline.iter().filter(|e| matches!(&e.what, CaseEvent::SocialMessageReceived { .. })).collect();
     assert_eq!(received.len(), 1, "recorded once despite the replay");
+    assert!(
+        matches!(&received[0].what, CaseEvent::SocialMessageReceived { text: Some(text), .. } if text == "It is still not collected"),
+        "the follow-up's text is on the case: {received:?}"
+    );
     assert_eq!(h.platform.as_ref().unwrap().sent().len(), 1, "no second acknowledgement");
 
     h.meta(&messenger("9999", "m-3", "Another person")).await;
@@ -206,10 +219,15 @@ async fn an_instagram_comment_is_a_triage_item_and_never_answered() {
     let comment = br#"{"object":"instagram","entry":[{"id":"178","time":1,"changes":[{"field":"comments","value":{"id":"c1","text":"@council my street is flooded","from":{"id":"42","username":"someone"}}}]}]}"#;
 
     assert_eq!(h.meta(comment).await.0, StatusCode::OK);
+    h.sweep().await;
 
     assert!(h.cases().await.is_empty());
     assert!(h.platform.as_ref().unwrap().sent().is_empty(), "no public (or private) reply");
     assert_eq!(h.objects.keys("social/triage/").len(), 1);
+    let items = h.store.open_staff_items(10).await.unwrap();
+    assert_eq!(items.len(), 1, "listed for staff");
+    assert_eq!((items[0].kind, items[0].source.as_str()), (StaffItemKind::Triage, "meta"));
+    assert!(items[0].object_key.starts_with("social/raw/meta/"), "{:?}", items[0]);
 }
 
 #[tokio::test]
@@ -222,6 +240,9 @@ async fn a_genuine_payload_we_cannot_read_is_kept_for_staff_with_a_200() {
     }
     assert_eq!(h.objects.keys("social/quarantine/").len(), 3);
     assert!(h.cases().await.is_empty());
+    let items = h.store.open_staff_items(10).await.unwrap();
+    assert_eq!(items.len(), 3, "each listed for staff");
+    assert!(items.iter().all(|i| i.kind == StaffItemKind::Quarantine));
 }
 
 #[tokio::test]
@@ -250,12 +271,14 @@ async fn an_expired_token_keeps_the_reply_pending_and_outside_the_window_a_reply
             "messages": [{"from": "4470000", "id": "wamid.1", "timestamp": "1", "type": "text", "text": {"body": "Noise at night"}}]
         }}]}]
     })).unwrap())).await;
+    assert!(platform.sent().is_empty(), "nothing is sent inside the webhook");
+    h.sweep().await;
 
     let cases = h.cases().await;
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0].case.complaint().complainant.as_ref().unwrap().name, "Kerry");
     let sent = platform.sent();
-    assert_eq!(sent.len(), 1, "tried once at intake");
+    assert_eq!(sent.len(), 1, "tried once by the sweep");
     assert_eq!(sent[0].path, "/v99.0/555/messages");
     assert_eq!(sent[0].body["to"], "4470000");
     let pending = h.store.pending_messages(common::now() + chrono::Duration::days(2), 10).await.unwrap();
@@ -281,6 +304,7 @@ async fn social_replies_go_through_the_per_recipient_cap() {
     let h = Harness::with_platform_and_config(all_secrets(), config).await;
 
     h.meta(&messenger("5678", "m-1", "My bin was not collected")).await;
+    h.sweep().await;
 
     let cases = h.cases().await;
     assert_eq!(cases.len(), 1);
@@ -290,4 +314,60 @@ async fn social_replies_go_through_the_per_recipient_cap() {
         e.what,
         CaseEvent::MessageNotQueued { reason: complaints_core::case::NotQueuedReason::RecipientCap, .. }
     )));
+}
+
+#[tokio::test]
+async fn a_message_for_an_account_that_is_not_ours_is_quarantined_visibly_and_never_answered() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let other_page = serde_json::to_vec(&serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "999", "time": 1, "messaging": [{
+            "sender": {"id": "5678"}, "recipient": {"id": "999"}, "timestamp": 1,
+            "message": {"mid": "m-9", "text": "For another page"}
+        }]}]
+    }))
+    .unwrap();
+    let other_x = br#"{"for_user_id":"4242","direct_message_events":[{"type":"message_create","id":"77","message_create":{"sender_id":"7","target":{"recipient_id":"4242"},"message_data":{"text":"Not for us"}}}]}"#;
+
+    assert_eq!(h.meta(&other_page).await.0, StatusCode::OK);
+    assert_eq!(h.x(other_x).await.0, StatusCode::OK);
+    h.sweep().await;
+
+    assert!(h.cases().await.is_empty(), "no case for another account's messages");
+    assert!(h.platform.as_ref().unwrap().sent().is_empty(), "nobody is answered from an account we do not own");
+    let items = h.store.open_staff_items(10).await.unwrap();
+    let mut reasons: Vec<_> = items.iter().map(|i| (i.kind, i.reason.as_str())).collect();
+    reasons.sort_by_key(|(_, reason)| *reason);
+    assert_eq!(
+        reasons,
+        [
+            (StaffItemKind::Quarantine, "messenger delivery for an account that is not ours"),
+            (StaffItemKind::Quarantine, "x delivery for an account that is not ours"),
+        ]
+    );
+    assert_eq!(h.objects.keys("social/quarantine/").len(), 2);
+}
+
+#[tokio::test]
+async fn a_very_long_display_name_is_cut_and_the_message_still_opens_a_case() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let long_name = "K".repeat(5_000);
+    let body = serde_json::to_vec(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "880", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"phone_number_id": "555"},
+            "contacts": [{"profile": {"name": long_name}, "wa_id": "4470000"}],
+            "messages": [{"from": "4470000", "id": "wamid.long", "timestamp": "1", "type": "text", "text": {"body": "Noise"}}]
+        }}]}]
+    }))
+    .unwrap();
+
+    assert_eq!(h.meta(&body).await.0, StatusCode::OK);
+
+    let cases = h.cases().await;
+    assert_eq!(cases.len(), 1);
+    let name = &cases[0].case.complaint().complainant.as_ref().unwrap().name;
+    assert_eq!(name.chars().count(), complaints_core::complaint::MAX_COMPLAINT_SHORT_CHARS);
+    assert!(name.chars().all(|c| c == 'K'));
 }

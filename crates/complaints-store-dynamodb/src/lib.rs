@@ -9,6 +9,7 @@ mod escalations;
 pub mod keys;
 pub mod meter;
 mod notices;
+mod staff_items;
 mod period_pages;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.

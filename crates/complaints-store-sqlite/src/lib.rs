@@ -8,6 +8,7 @@ mod alerts;
 mod audit;
 mod escalations;
 mod notices;
+mod staff_items;
 mod period_pages;
 pub mod schema;
 // Staff reading (issue 11): lists and search, and the learning register.

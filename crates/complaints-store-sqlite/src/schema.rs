@@ -170,6 +170,17 @@ const MIGRATIONS: &[&str] = &[
         END) VIRTUAL;
     CREATE INDEX IF NOT EXISTS cases_by_escalated ON cases (escalated_on, reference) WHERE escalated_on IS NOT NULL;
     ",
+    // Items kept for staff that belong to no case (social quarantine and triage, failed
+    // attachments): the open ones are listed newest first.
+    "
+    CREATE TABLE IF NOT EXISTS staff_items (
+        id          TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        resolved_at TEXT,
+        body        TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS staff_items_open ON staff_items (received_at DESC, id DESC) WHERE resolved_at IS NULL;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -12,7 +12,9 @@ use axum::http::{HeaderMap, Request, StatusCode, Uri};
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::{CaseStore, Clock, StoredCase};
-use complaints_app::social::{SocialIntake, TransportMailer};
+use complaints_app::outbound::{Delivery, SweepReport};
+use complaints_app::social::{SocialIntake, SocialTransport, TransportMailer};
+use complaints_app::social_accounts::SocialAccounts;
 use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, TEST_CONTACT_KEY_SECRET};
 use complaints_app::testing_objects::MemoryObjectStore;
 use complaints_core::config::OrgConfig;
@@ -134,12 +136,19 @@ impl Harness {
             _ => None,
         });
         let sender = HttpSocialSender::new(endpoints, secrets.tokens.clone()).expect("client");
-        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config)
+        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config, our_accounts())
     }
 
-    /// Without any platform to send to (corpus runs: only the intake side matters).
+    /// Without any platform to send to, every account taken as ours (corpus runs: recorded
+    /// payloads name other people's accounts; only the intake side matters).
     pub fn without_platform(secrets: SocialSecrets) -> Self {
-        Self::build(secrets, None, None, OrgConfig::builtin())
+        Self::build(secrets, None, None, OrgConfig::builtin(), SocialAccounts::any())
+    }
+
+    /// Delivers what is pending, as the sweep does.
+    pub async fn sweep(&self) -> SweepReport {
+        let delivery = Delivery::new(self.store.clone(), self.intake.mailer.clone(), self.intake.clock.clone());
+        delivery.sweep().await.expect("sweep")
     }
 
     fn build(
@@ -147,13 +156,14 @@ impl Harness {
         social: Option<Arc<dyn complaints_app::social::SocialSender>>,
         platform: Option<FakePlatform>,
         config: OrgConfig,
+        accounts: SocialAccounts,
     ) -> Self {
         let store = Arc::new(MemoryCaseStore::new());
         let objects = Arc::new(MemoryObjectStore::new());
         let email = Arc::new(RecordingMailer::new());
         let clock = Arc::new(ManualClock::new(now()));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let mailer = Arc::new(TransportMailer { email: email.clone(), social, clock: Arc::clone(&dyn_clock) });
+        let mailer = Arc::new(TransportMailer { email: email.clone(), social, clock: Arc::clone(&dyn_clock), health: None });
         let intake = IntakeService {
             store: store.clone(),
             mailer,
@@ -163,7 +173,7 @@ impl Harness {
             templates: Arc::new(Templates::builtin()),
             contact_key_secret: Arc::from(TEST_CONTACT_KEY_SECRET),
         };
-        let state = SocialState::new(secrets, SocialIntake { intake: intake.clone(), objects: objects.clone() });
+        let state = SocialState::new(secrets, SocialIntake { intake: intake.clone(), objects: objects.clone(), items: store.clone(), accounts });
         let app = router(state.clone());
         Self { state, app, store, objects, email, clock, intake, platform }
     }
@@ -208,6 +218,16 @@ pub fn signed_x(body: &[u8]) -> Request<Body> {
         .header("x-twitter-webhooks-signature-oauth2", x_signature(X_OAUTH2.as_bytes(), body))
         .body(Body::from(body.to_vec()))
         .unwrap()
+}
+
+/// The accounts the tests' payloads are addressed to: page 111, Instagram account 178, WhatsApp
+/// phone number id 555, X user 100.
+pub fn our_accounts() -> SocialAccounts {
+    SocialAccounts::default()
+        .with(SocialTransport::Messenger, "111")
+        .with(SocialTransport::Instagram, "178")
+        .with(SocialTransport::WhatsApp, "555")
+        .with(SocialTransport::X, "100")
 }
 
 /// A Messenger text message from `sender` to page 111.
