@@ -19,9 +19,10 @@ pub mod learning;
 pub mod queries;
 pub mod social;
 pub mod social_accounts;
+pub mod social_attachments;
 pub mod social_health;
-pub mod staff_items;
 pub mod staff;
+pub mod staff_items;
 pub mod subject_access;
 pub mod users;
 

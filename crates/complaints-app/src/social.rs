@@ -23,6 +23,7 @@ use complaints_core::complaint::{
     MAX_COMPLAINT_TEXT_CHARS,
 };
 use complaints_core::config::OrgConfig;
+use complaints_core::reference::CaseRef;
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_mail::QueuedMessage;
 use serde::Serialize;
@@ -33,6 +34,7 @@ use crate::intake::{IntakeError, IntakeRequest, IntakeService};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::ports::{Clock, MailError, Mailer, StoreError};
 use crate::social_accounts::{AccountCheck, SocialAccounts};
+use crate::social_attachments::{AttachmentFetcher, AttachmentJob, MediaRef};
 use crate::social_health::{ChannelHealth, SEND_FAILURE_LOG, SendTrouble};
 use crate::staff_items::{StaffItem, StaffItemKind, StaffItemStore};
 
@@ -190,6 +192,8 @@ pub struct InboundMessage {
     pub text: Option<String>,
     /// Kinds of the attachments (`image`, `audio`, `location`…).
     pub attachments: Vec<String>,
+    /// The attachments that have content to fetch, and where it is.
+    pub media: Vec<MediaRef>,
 }
 
 /// One thing a delivery told us.
@@ -308,11 +312,28 @@ impl SocialIntake {
                     self.keep_for_staff("quarantine", platform, raw_key, &reason).await?;
                     outcome.quarantined += 1;
                 }
-                SocialEvent::Message(message) => match self.message(message, raw_key).await? {
-                    Taken::Opened => outcome.cases_opened += 1,
-                    Taken::Correspondence => outcome.correspondence += 1,
-                    Taken::Duplicate => outcome.duplicates += 1,
-                },
+                SocialEvent::Message(message) => {
+                    let taken = self.message(&message, raw_key).await?;
+                    let reference = match taken {
+                        Taken::Opened(reference) => {
+                            outcome.cases_opened += 1;
+                            Some(reference)
+                        }
+                        Taken::Correspondence(reference) => {
+                            outcome.correspondence += 1;
+                            Some(reference)
+                        }
+                        Taken::Duplicate(reference) => {
+                            outcome.duplicates += 1;
+                            reference
+                        }
+                    };
+                    // Also on a repeat: a delivery retried after a crash between the case and
+                    // its fetch jobs gets them now.
+                    if let Some(reference) = reference {
+                        self.queue_attachments(&reference, &message).await?;
+                    }
+                }
                 SocialEvent::Deleted { transport, account: _, sender, message_id } => {
                     self.deleted(transport, &sender, &message_id).await?;
                     outcome.deleted += 1;
@@ -379,8 +400,51 @@ impl SocialIntake {
         Ok(())
     }
 
+    /// Queues the fetch of `message`'s attachments on the case `reference`, unless they were
+    /// queued before (the case's timeline says so).
+    async fn queue_attachments(&self, reference: &CaseRef, message: &InboundMessage) -> Result<(), SocialError> {
+        if message.media.is_empty() {
+            return Ok(());
+        }
+        let Ok(from) = EmailAddress::parse(&self.intake.config.mail.from) else {
+            error!("attachments not fetched: [mail] from is not an address");
+            return Ok(());
+        };
+        for _ in 0..3 {
+            let timeline = self.intake.store.timeline(reference).await?;
+            let queued = timeline.iter().any(|event| {
+                matches!(&event.what, CaseEvent::SocialAttachmentsQueued { message_ref, .. } if *message_ref == message.message_id)
+            });
+            if queued {
+                return Ok(());
+            }
+            let now = self.intake.clock.now();
+            let Some((event, jobs)) = crate::social_attachments::plan(
+                reference,
+                message.transport,
+                &message.message_id,
+                &message.media,
+                &from,
+                now,
+            ) else {
+                return Ok(());
+            };
+            let stored = self.intake.store.get(reference).await?;
+            let entry = TimelineEvent { at: now, actor: Actor::System, what: event };
+            match self.intake.store.update_with_messages(&stored.case, stored.version, vec![entry], jobs).await {
+                Ok(_) => {
+                    info!(case_ref = %reference, count = message.media.len(), "social attachments queued for fetching");
+                    return Ok(());
+                }
+                Err(StoreError::VersionConflict { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(SocialError::Store(StoreError::VersionConflict { expected: 0 }))
+    }
+
     /// A private message: correspondence on the sender's open case, or a new case.
-    async fn message(&self, message: InboundMessage, raw_key: &str) -> Result<Taken, SocialError> {
+    async fn message(&self, message: &InboundMessage, raw_key: &str) -> Result<Taken, SocialError> {
         let channel = message.transport.channel();
         let source_key = format!("social:{}:{}", message.transport.as_str(), message.message_id);
         let complainant = Complainant {
@@ -399,7 +463,7 @@ impl SocialIntake {
         let key = contact_key(&self.intake.contact_key_secret, channel, &complainant);
         if let Some(key) = &key {
             for _ in 0..3 {
-                match self.correspondence(key, &message, raw_key).await {
+                match self.correspondence(key, message, raw_key).await {
                     Ok(Some(taken)) => return Ok(taken),
                     Ok(None) => break,
                     Err(StoreError::VersionConflict { .. }) => {}
@@ -416,7 +480,7 @@ impl SocialIntake {
             channel,
             complainant: Some(complainant),
             service_area: SOCIAL_SERVICE_AREA.to_owned(),
-            description: description(&message),
+            description: description(message),
             event_date: None,
             awareness_date: None,
             outcome_sought: None,
@@ -442,9 +506,9 @@ impl SocialIntake {
             .await?;
         if receipt.duplicate {
             info!(transport = message.transport.as_str(), "repeated social message; nothing new");
-            Ok(Taken::Duplicate)
+            Ok(Taken::Duplicate(Some(receipt.reference)))
         } else {
-            Ok(Taken::Opened)
+            Ok(Taken::Opened(receipt.reference))
         }
     }
 
@@ -461,7 +525,7 @@ impl SocialIntake {
         for reference in self.intake.store.find_by_contact(key).await? {
             let stored = self.intake.store.get(&reference).await?;
             if stored.case.complaint().source_ref.as_deref() == Some(message.message_id.as_str()) {
-                return Ok(Some(Taken::Duplicate));
+                return Ok(Some(Taken::Duplicate(Some(reference))));
             }
             if stored.case.is_open() && stored.case.complaint().channel == channel {
                 let newer = open.as_ref().is_none_or(|(current, _): &(complaints_core::reference::CaseRef, _)| {
@@ -479,7 +543,7 @@ impl SocialIntake {
             matches!(&event.what, CaseEvent::SocialMessageReceived { message_ref, .. } if *message_ref == message.message_id)
         });
         if seen {
-            return Ok(Some(Taken::Duplicate));
+            return Ok(Some(Taken::Duplicate(Some(reference))));
         }
         let event = TimelineEvent {
             at: self.intake.clock.now(),
@@ -493,7 +557,7 @@ impl SocialIntake {
         };
         self.intake.store.update(&stored.case, stored.version, vec![event]).await?;
         info!(case_ref = %reference, transport = message.transport.as_str(), "social message added to the open case");
-        Ok(Some(Taken::Correspondence))
+        Ok(Some(Taken::Correspondence(reference)))
     }
 
     /// A deleted message: recorded on the case that holds it; otherwise only logged (we never
@@ -547,9 +611,10 @@ impl SocialIntake {
 }
 
 enum Taken {
-    Opened,
-    Correspondence,
-    Duplicate,
+    Opened(CaseRef),
+    Correspondence(CaseRef),
+    /// A repeat; the case that holds the message, when known.
+    Duplicate(Option<CaseRef>),
 }
 
 /// The complaint's text: the message, with a line per attachment; never blank, never over the
@@ -636,6 +701,9 @@ pub struct TransportMailer {
     pub clock: Arc<dyn Clock>,
     /// Tells staff when a platform's sends keep failing; `None` logs (and alarms) only.
     pub health: Option<Arc<ChannelHealth>>,
+    /// Fetches social media attachments (`attachment-fetch` jobs); `None`: they wait
+    /// (retryable) and are given up for staff after the retries.
+    pub attachments: Option<Arc<dyn AttachmentFetcher>>,
 }
 
 impl std::fmt::Debug for TransportMailer {
@@ -670,9 +738,36 @@ pub const AUTH_FAILURE_LOG: &str = "social channel auth failure";
 #[error("no sender is configured for this platform")]
 struct NotConfigured;
 
+impl TransportMailer {
+    /// An attachment fetch job: never email, never a message to anyone.
+    async fn fetch(&self, message: &QueuedMessage) -> Result<(), MailError> {
+        let Ok(job) = serde_json::from_slice::<AttachmentJob>(&message.raw) else {
+            return Err(MailError::Rejected("attachment job is not readable".to_owned()));
+        };
+        let Some(fetcher) = &self.attachments else {
+            return Err(MailError::Unavailable(Box::new(NotConfigured)));
+        };
+        let transport = job.transport.as_str();
+        match fetcher.fetch(&job).await {
+            Ok(()) => Ok(()),
+            Err(SocialSendError::Rejected(kind)) => {
+                warn!(metric = "SocialAttachmentRefused", transport, kind = %kind, "social attachment not fetched");
+                Err(MailError::Rejected(kind))
+            }
+            Err(err) => {
+                warn!(metric = "SocialAttachmentRetry", transport, error = %err, "social attachment fetch failed; retried");
+                Err(MailError::Unavailable(Box::new(err)))
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Mailer for TransportMailer {
     async fn send(&self, message: &QueuedMessage) -> Result<(), MailError> {
+        if message.purpose == MessagePurpose::AttachmentFetch {
+            return self.fetch(message).await;
+        }
         let social = message.to.first().and_then(SocialAddress::from_email_address);
         let Some(to) = social else {
             return self.email.send(message).await;
@@ -767,6 +862,7 @@ mod tests {
             message_id: "m".to_owned(),
             text: None,
             attachments: vec!["image".to_owned()],
+            media: Vec::new(),
         };
         assert_eq!(description(&message), "[attachment: image]");
         let empty = InboundMessage { attachments: Vec::new(), ..message };

@@ -150,19 +150,23 @@ impl ChannelHealth {
             ),
         };
         let text = format!("{what}\n\nThis notice is sent at most once a day for each platform.\n");
-        let html = format!("<!doctype html><html lang=\"en\"><body><p>{what}</p><p>This notice is sent at most once a day for each platform.</p></body></html>");
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><body><p>{what}</p><p>This notice is sent at most once a day for each platform.</p></body></html>"
+        );
         let domain = self.settings.from.as_str().rsplit_once('@').map_or("localhost", |(_, d)| d).to_owned();
         self.settings
             .recipients
             .iter()
             .enumerate()
             .map(|(n, to)| {
-                let message_id =
-                    format!("social-health.{}.{}.{n}@{domain}", transport.as_str(), at.format("%Y%m%d"));
+                let message_id = format!("social-health.{}.{}.{n}@{domain}", transport.as_str(), at.format("%Y%m%d"));
                 let email = OutboundEmail {
                     message_id,
                     date: at,
-                    from: Mailbox { name: Some(self.settings.organisation.clone()), address: self.settings.from.clone() },
+                    from: Mailbox {
+                        name: Some(self.settings.organisation.clone()),
+                        address: self.settings.from.clone(),
+                    },
                     reply_to: None,
                     to: vec![Mailbox { name: None, address: to.clone() }],
                     subject: subject.clone(),

@@ -49,7 +49,11 @@ pub async fn staff_items_contract(store: Arc<dyn StaffItemStore>) {
     assert!(!store.resolve_staff_item("b2", "u-manager", at(21)).await.expect("again"), "already dealt with");
     assert!(!store.resolve_staff_item("nope", "u-manager", at(21)).await.expect("unknown"), "no such item");
     let open = store.open_staff_items(10).await.expect("list");
-    assert_eq!(open.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["c3", "a1"], "a dealt-with item leaves the list");
+    assert_eq!(
+        open.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        ["c3", "a1"],
+        "a dealt-with item leaves the list"
+    );
     assert_eq!(
         store.record_staff_item(&second).await.expect("rewrite"),
         ItemWrite::AlreadyThere,

@@ -85,7 +85,7 @@ pub fn allowed_base(base: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-type Https = hyper_util::client::legacy::Client<
+pub(crate) type Https = hyper_util::client::legacy::Client<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
     http_body_util::Full<axum::body::Bytes>,
 >;
@@ -123,26 +123,7 @@ impl HttpSocialSender {
                 return Err(ClientError::NotHttps(name));
             }
         }
-        let mut roots = rustls::RootCertStore::empty();
-        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-            // A root rustls cannot parse is skipped, as every client does.
-            let _ = roots.add(der.clone());
-        }
-        let tls =
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(ClientError::Tls)?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(Duration::from_secs(3)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        let client = https_client()?;
         Ok(Self { client, endpoints, tokens })
     }
 
@@ -178,9 +159,37 @@ impl HttpSocialSender {
     }
 }
 
+/// The platforms' HTTPS client: rustls on ring, Mozilla's public roots only; plain HTTP only where
+/// the caller allowed it ([`allowed_base`], loopback).
+///
+/// # Errors
+/// [`ClientError::Tls`] when the TLS configuration cannot be built.
+pub(crate) fn https_client() -> Result<Https, ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        // A root rustls cannot parse is skipped, as every client does.
+        let _ = roots.add(der.clone());
+    }
+    let tls =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(ClientError::Tls)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(Duration::from_secs(3)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https))
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 #[async_trait]
 impl SocialSender for HttpSocialSender {
@@ -223,7 +232,7 @@ impl SocialSender for HttpSocialSender {
 /// closed): a refusal for that reply, not a broken channel. Retry: 429, 5xx, Meta rate limits (4,
 /// 17, 32, 613, 80007). Everything else is a refusal for good. The kind never holds the
 /// platform's message text (it may quote the person).
-fn classify(transport: SocialTransport, status: u16, detail: &Value) -> SocialSendError {
+pub(crate) fn classify(transport: SocialTransport, status: u16, detail: &Value) -> SocialSendError {
     let error = detail.get("error");
     let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
     let subcode = error.and_then(|e| e.get("error_subcode")).and_then(Value::as_i64);
@@ -298,7 +307,13 @@ mod tests {
 
     #[test]
     fn plain_http_is_allowed_only_to_loopback() {
-        for ok in ["https://graph.facebook.com", "http://127.0.0.1:9", "http://127.8.0.1", "http://[::1]:80", "http://localhost:3000/x"] {
+        for ok in [
+            "https://graph.facebook.com",
+            "http://127.0.0.1:9",
+            "http://127.8.0.1",
+            "http://[::1]:80",
+            "http://localhost:3000/x",
+        ] {
             assert!(allowed_base(ok), "{ok}");
         }
         for refused in [
@@ -313,10 +328,7 @@ mod tests {
             assert!(!allowed_base(refused), "{refused}");
         }
         let plain = Endpoints::from_lookup(|name| (name == X_API_BASE).then(|| "http://api.x.com".to_owned()));
-        assert!(matches!(
-            HttpSocialSender::new(plain, SendTokens::default()),
-            Err(ClientError::NotHttps(X_API_BASE))
-        ));
+        assert!(matches!(HttpSocialSender::new(plain, SendTokens::default()), Err(ClientError::NotHttps(X_API_BASE))));
     }
 
     #[test]

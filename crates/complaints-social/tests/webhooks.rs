@@ -9,6 +9,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{APP_SECRET, Harness, VERIFY_TOKEN, X_CONSUMER, all_secrets, messenger, signed_meta};
+use complaints_app::object_store::ObjectStore as _;
 use complaints_app::outbound::{Delivered, Delivery};
 use complaints_app::ports::CaseStore;
 use complaints_app::staff_items::{StaffItemKind, StaffItemStore};
@@ -370,4 +371,95 @@ async fn a_very_long_display_name_is_cut_and_the_message_still_opens_a_case() {
     let name = &cases[0].case.complaint().complainant.as_ref().unwrap().name;
     assert_eq!(name.chars().count(), complaints_core::complaint::MAX_COMPLAINT_SHORT_CHARS);
     assert!(name.chars().all(|c| c == 'K'));
+}
+
+#[tokio::test]
+async fn attachments_are_fetched_by_the_sweep_and_stored_with_the_case() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let base = h.platform.as_ref().unwrap().base.clone();
+    let with_image = serde_json::to_vec(&serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "111", "time": 1, "messaging": [{
+            "sender": {"id": "5678"}, "recipient": {"id": "111"}, "timestamp": 1,
+            "message": {"mid": "m-img", "text": "The broken swing", "attachments": [
+                {"type": "image", "payload": {"url": format!("{base}/media/photo")}},
+                {"type": "location", "payload": {"coordinates": {"lat": 55.9, "long": -3.2}}}
+            ]}
+        }]}]
+    }))
+    .unwrap();
+
+    assert_eq!(h.meta(&with_image).await.0, StatusCode::OK);
+    assert!(h.objects.keys("social/attachments/").is_empty(), "nothing is fetched inside the webhook");
+    let cases = h.cases().await;
+    let reference = cases[0].case.reference().clone();
+    assert_eq!(cases[0].case.complaint().description, "The broken swing\n[attachment: image]\n[attachment: location]");
+
+    h.sweep().await;
+
+    let timeline = h.store.timeline(&reference).await.unwrap();
+    let queued: Vec<_> = timeline
+        .iter()
+        .filter_map(|e| match &e.what {
+            CaseEvent::SocialAttachmentsQueued { message_ref, attachments, .. } => Some((message_ref, attachments)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queued.len(), 1, "{timeline:?}");
+    let (message_ref, attachments) = queued[0];
+    assert_eq!((message_ref.as_str(), attachments.len()), ("m-img", 1), "only the image has content");
+    let stored = h.objects.get(&attachments[0].stored_key).await.expect("stored with the case");
+    assert_eq!(String::from_utf8_lossy(&stored), "content of photo (no token)", "no token is sent to Meta's CDN");
+    assert!(timeline.iter().any(
+        |e| matches!(&e.what, CaseEvent::MessageSent { message_id, .. } if *message_id == attachments[0].fetch_id)
+    ));
+
+    // A repeat of the delivery queues nothing twice.
+    h.meta(&with_image).await;
+    h.sweep().await;
+    let timeline = h.store.timeline(&reference).await.unwrap();
+    assert_eq!(timeline.iter().filter(|e| matches!(e.what, CaseEvent::SocialAttachmentsQueued { .. })).count(), 1);
+}
+
+#[tokio::test]
+async fn a_whatsapp_media_id_is_looked_up_with_the_token_and_an_oversized_file_is_flagged_not_lost() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let base = h.platform.as_ref().unwrap().base.clone();
+    let whatsapp = |id: &str, media: serde_json::Value| {
+        serde_json::to_vec(&serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "880", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"phone_number_id": "555"},
+                "contacts": [{"profile": {"name": "Kerry"}, "wa_id": "4470000"}],
+                "messages": [{"from": "4470000", "id": id, "timestamp": "1", "type": "image", "image": media}]
+            }}]}]
+        }))
+        .unwrap()
+    };
+    h.meta(&whatsapp("wamid.a", serde_json::json!({"id": "abc", "mime_type": "image/jpeg", "caption": "Fly-tipping"})))
+        .await;
+    h.sweep().await;
+
+    let cases = h.cases().await;
+    let reference = cases[0].case.reference().clone();
+    let stored = h.objects.keys("social/attachments/");
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let content = h.objects.get(&stored[0]).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&content), "content of wa-abc (Bearer whatsapp-token)");
+
+    // A Messenger image over the limit: refused for good, recorded, and the case flagged.
+    let big = serde_json::to_vec(&serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "111", "messaging": [{"sender": {"id": "4470000"}, "recipient": {"id": "111"},
+            "message": {"mid": "m-big", "attachments": [{"type": "video", "payload": {"url": format!("{base}/media/big")}}]}}]}]
+    }))
+    .unwrap();
+    h.meta(&big).await;
+    h.sweep().await;
+    let big_case = h.cases().await.into_iter().find(|c| c.case.reference() != &reference).expect("a Messenger case");
+    let timeline = h.store.timeline(big_case.case.reference()).await.unwrap();
+    assert!(timeline.iter().any(|e| matches!(e.what, CaseEvent::MessageUndeliverable { .. })), "{timeline:?}");
+    assert!(timeline.iter().any(|e| e.what == CaseEvent::FlaggedForStaff { reason: StaffFlag::UndeliverableMail }));
+    assert_eq!(h.objects.keys("social/attachments/").len(), 1, "nothing partial is stored");
 }

@@ -9,8 +9,8 @@ mod escalations;
 pub mod keys;
 pub mod meter;
 mod notices;
-mod staff_items;
 mod period_pages;
+mod staff_items;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;

@@ -59,13 +59,7 @@ impl StaffItemStore for DynamoDbCaseStore {
             return Ok(Vec::new());
         }
         let query = self
-            .index_range(
-                GSI_DUE,
-                (GSI1PK, GSI1SK),
-                OPEN_PARTITION.to_owned(),
-                "0".to_owned(),
-                RANGE_END.to_string(),
-            )
+            .index_range(GSI_DUE, (GSI1PK, GSI1SK), OPEN_PARTITION.to_owned(), "0".to_owned(), RANGE_END.to_string())
             .scan_index_forward(false)
             .limit(i32::try_from(limit).unwrap_or(i32::MAX));
         let mut found = Vec::new();

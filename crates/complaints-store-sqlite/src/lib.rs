@@ -8,9 +8,9 @@ mod alerts;
 mod audit;
 mod escalations;
 mod notices;
-mod staff_items;
 mod period_pages;
 pub mod schema;
+mod staff_items;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;

@@ -54,7 +54,9 @@ impl StaffItemStore for SqliteCaseStore {
         self.call(move |conn| {
             let tx = immediate(conn)?;
             let body: Option<String> = tx
-                .query_row("SELECT body FROM staff_items WHERE id = ?1 AND resolved_at IS NULL", [&id], |row| row.get(0))
+                .query_row("SELECT body FROM staff_items WHERE id = ?1 AND resolved_at IS NULL", [&id], |row| {
+                    row.get(0)
+                })
                 .optional()
                 .map_err(db)?;
             let Some(body) = body else {

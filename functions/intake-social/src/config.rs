@@ -62,7 +62,9 @@ impl Config {
     pub(crate) fn parameter_names(&self) -> Vec<String> {
         let mut names = vec![self.contact_key_param.clone()];
         names.extend(self.org_config_param.clone());
-        names.extend(complaints_social::config::WEBHOOK.iter().map(|name| format!("{}{name}", self.social_param_prefix)));
+        names.extend(
+            complaints_social::config::WEBHOOK.iter().map(|name| format!("{}{name}", self.social_param_prefix)),
+        );
         names
     }
 
@@ -111,7 +113,10 @@ mod tests {
         assert!(names.len() <= 10, "{names:?}");
         assert!(names.contains(&"/c/social/META_APP_SECRET".to_owned()));
         assert!(names.contains(&"/c/contact".to_owned()));
-        assert!(!names.iter().any(|n| n.ends_with("TOKEN") && !n.ends_with("VERIFY_TOKEN")), "no send token: {names:?}");
+        assert!(
+            !names.iter().any(|n| n.ends_with("TOKEN") && !n.ends_with("VERIFY_TOKEN")),
+            "no send token: {names:?}"
+        );
     }
 
     #[test]

@@ -67,7 +67,8 @@ impl Ready {
         let org = self.org_config(&found)?;
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
+        let store =
+            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
         let intake = IntakeService {
             store: store.clone(),
             mailer: Arc::new(LeaveForSweep),

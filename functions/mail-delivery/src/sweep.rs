@@ -12,14 +12,16 @@ use std::time::{Duration, SystemTime};
 
 use complaints_app::outbound::{Delivery, SweepReport};
 use complaints_app::ports::SystemClock;
-use complaints_aws::TrustRoots;
 use complaints_app::social::TransportMailer;
 use complaints_app::social_health::{ChannelHealth, HealthSettings};
+use complaints_aws::TrustRoots;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
 use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
-use complaints_social::sender::HttpSocialSender;
 use complaints_mail_ses::SesMailer;
+use complaints_s3::S3ObjectStore;
+use complaints_social::attachments::HttpAttachmentFetcher;
+use complaints_social::sender::HttpSocialSender;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,8 @@ pub(crate) const SOCIAL_PARAM_PREFIX: &str = "SOCIAL_PARAM_PREFIX";
 pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 /// The sending address, as the other functions' (`[mail] from` of the staff notices).
 pub(crate) const SENDER: &str = "SENDER";
+/// The bucket social media attachments are stored in (under `social/attachments/`).
+pub(crate) const RAW_BUCKET: &str = "RAW_BUCKET";
 
 /// How long before the invocation's deadline the sweep stops taking another message: one SES
 /// call's operation timeout (8 s) and the record of its result fit in it.
@@ -46,6 +50,7 @@ pub(crate) struct Config {
     pub(crate) social_param_prefix: Option<String>,
     pub(crate) org_config_param: Option<String>,
     pub(crate) sender: Option<String>,
+    pub(crate) raw_bucket: Option<String>,
     /// The send APIs' base URLs and Graph API version (production defaults).
     pub(crate) endpoints: complaints_social::sender::Endpoints,
 }
@@ -60,6 +65,7 @@ impl Config {
             social_param_prefix: env.optional(SOCIAL_PARAM_PREFIX),
             org_config_param: env.optional(ORG_CONFIG_PARAM),
             sender: env.optional(SENDER),
+            raw_bucket: env.optional(RAW_BUCKET),
             endpoints: complaints_social::sender::Endpoints::from_lookup(|name| env.optional(name)),
         })
     }
@@ -70,7 +76,8 @@ impl Config {
         let Some(prefix) = &self.social_param_prefix else {
             return Vec::new();
         };
-        let mut names: Vec<String> = complaints_social::config::SEND.iter().map(|name| format!("{prefix}{name}")).collect();
+        let mut names: Vec<String> =
+            complaints_social::config::SEND.iter().map(|name| format!("{prefix}{name}")).collect();
         names.extend(self.org_config_param.clone());
         names
     }
@@ -79,8 +86,10 @@ impl Config {
     /// pending, retried, then given up for staff).
     pub(crate) fn send_tokens(&self, found: &Parameters) -> complaints_social::config::SendTokens {
         let prefix = self.social_param_prefix.as_deref().unwrap_or_default();
-        complaints_social::SocialSecrets::from_lookup(|name| found.text(&format!("{prefix}{name}")).ok().map(str::to_owned))
-            .tokens
+        complaints_social::SocialSecrets::from_lookup(|name| {
+            found.text(&format!("{prefix}{name}")).ok().map(str::to_owned)
+        })
+        .tokens
     }
 
     /// Who is told when a platform keeps failing: `[alerts]` of the organisation configuration,
@@ -169,22 +178,32 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     // platforms with the tokens from SSM; without SOCIAL_PARAM_PREFIX they are retried, then
     // given up for staff.
     let names = config.parameter_names();
-    let (social, health) = if names.is_empty() {
-        (None, None)
+    let (social, health, attachments) = if names.is_empty() {
+        (None, None, None)
     } else {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
-        let sender = HttpSocialSender::new(config.endpoints.clone(), config.send_tokens(&found))?;
+        let tokens = config.send_tokens(&found);
+        // Attachments go to the raw bucket under social/attachments/ (kept with the cases).
+        let attachments = match &config.raw_bucket {
+            Some(bucket) => {
+                let objects = Arc::new(S3ObjectStore::new(aws_sdk_s3::Client::new(&aws), bucket.clone()));
+                let fetcher = HttpAttachmentFetcher::new(config.endpoints.clone(), tokens.clone(), objects)?;
+                Some(Arc::new(fetcher) as Arc<dyn complaints_app::social_attachments::AttachmentFetcher>)
+            }
+            None => None,
+        };
+        let sender = HttpSocialSender::new(config.endpoints.clone(), tokens)?;
         let social: Arc<dyn complaints_app::social::SocialSender> = Arc::new(sender);
         let health = config.health_settings(&found).map(|settings| {
             let notices: Arc<dyn complaints_app::notice_store::NoticeStore> = store.clone();
             Arc::new(ChannelHealth::new(notices, settings))
         });
-        tracing::info!(staff_told = health.is_some(), "social replies on");
-        (Some(social), health)
+        tracing::info!(staff_told = health.is_some(), attachments = attachments.is_some(), "social replies on");
+        (Some(social), health, attachments)
     };
     let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
-    let mailer = TransportMailer { email: Arc::new(mailer), social, clock: Arc::clone(&clock), health };
+    let mailer = TransportMailer { email: Arc::new(mailer), social, clock: Arc::clone(&clock), health, attachments };
     Ok(Ready { delivery: Delivery::new(store, Arc::new(mailer), clock) })
 }
 
@@ -222,7 +241,7 @@ mod tests {
     fn the_table_is_required_and_the_configuration_set_optional() {
         let env = Env::from_lookup(|name| (name == TABLE_NAME).then(|| "complaints-dev".to_owned()));
         let config = Config::from_env(&env).expect("config");
-        assert_eq!((config.table_name.as_str(), config.config_set), ("complaints-dev", None));
+        assert_eq!((config.table_name.as_str(), config.config_set.as_deref()), ("complaints-dev", None));
         assert!(config.parameter_names().is_empty(), "no social path, no parameters");
         let missing = Config::from_env(&Env::from_lookup(|_| None)).expect_err("no table");
         assert!(missing.to_string().contains(TABLE_NAME), "{missing}");

@@ -20,7 +20,8 @@ impl StaffItemStore for MemoryCaseStore {
 
     async fn open_staff_items(&self, limit: usize) -> Result<Vec<StaffItem>, StoreError> {
         let memory = self.memory();
-        let mut open: Vec<StaffItem> = memory.staff_items.values().filter(|i| i.resolved_at.is_none()).cloned().collect();
+        let mut open: Vec<StaffItem> =
+            memory.staff_items.values().filter(|i| i.resolved_at.is_none()).cloned().collect();
         open.sort_by(|a, b| (b.received_at, &b.id).cmp(&(a.received_at, &a.id)));
         open.truncate(limit.min(MAX_STAFF_ITEMS_PAGE));
         Ok(open)
