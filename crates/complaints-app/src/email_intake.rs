@@ -590,6 +590,7 @@ impl EmailIntake {
             })),
             social: None,
             mail: None,
+            deliver_later: false,
         };
         let request = IntakeRequest { complaint, source_key: Some(source_key), possible_spam: quarantined };
         Ok(Ok(self.intake.submit_with(request, extras).await?))

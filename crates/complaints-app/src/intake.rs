@@ -85,6 +85,9 @@ pub struct IntakeExtras {
     /// Mail the caller writes with the case, in the same transaction, when intake queues no
     /// acknowledgement of its own (a printed acknowledgement staff post, R55).
     pub mail: Option<CaseMail>,
+    /// Leave the acknowledgement pending for the sweep instead of delivering it inside the
+    /// request (social webhooks: the platform's 200 must not wait for its own send API).
+    pub deliver_later: bool,
 }
 
 /// Makes the Reply-To address for a case (e.g. one carrying a signed token).
@@ -142,7 +145,8 @@ impl IntakeService {
         request: IntakeRequest,
         reply_to: crate::social::SocialAddress,
     ) -> Result<IntakeReceipt, IntakeError> {
-        let extras = IntakeExtras { social: Some(reply_to), ..IntakeExtras::default() };
+        // The webhook answers as soon as the case is stored; the sweep sends the reply.
+        let extras = IntakeExtras { social: Some(reply_to), deliver_later: true, ..IntakeExtras::default() };
         self.submit_by(request, Actor::System, self.clock.now(), None, true, extras).await
     }
 
@@ -256,7 +260,7 @@ impl IntakeService {
         // Deliver now when we can; whatever happens here, the message is safe in the store and
         // the sweep delivers it later.
         let delivery = Delivery::new(Arc::clone(&self.store), Arc::clone(&self.mailer), Arc::clone(&self.clock));
-        for message_id in &queued {
+        for message_id in queued.iter().filter(|_| !extras.deliver_later) {
             if let Err(error) = delivery.deliver(message_id).await {
                 warn!(error = %crate::error_chain(&error), "acknowledgement left pending for the next sweep");
             }

@@ -21,7 +21,11 @@ pub mod staff_directory;
 pub mod learning;
 pub mod queries;
 pub mod social;
+pub mod social_accounts;
+pub mod social_attachments;
+pub mod social_health;
 pub mod staff;
+pub mod staff_items;
 pub mod subject_access;
 pub mod users;
 
@@ -52,6 +56,9 @@ pub mod export_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod held_mail_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod staff_items_contract;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

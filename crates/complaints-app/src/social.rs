@@ -19,9 +19,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use complaints_core::case::{Case, CaseEvent, MessagePurpose, NotQueuedReason};
 use complaints_core::complaint::{
-    Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute, MAX_COMPLAINT_TEXT_CHARS,
+    Channel, Complainant, ComplaintDraft, EmailAddress, IntakeRoute, MAX_COMPLAINT_SHORT_CHARS,
+    MAX_COMPLAINT_TEXT_CHARS,
 };
 use complaints_core::config::OrgConfig;
+use complaints_core::reference::CaseRef;
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_mail::QueuedMessage;
 use serde::Serialize;
@@ -31,6 +33,10 @@ use crate::contact::contact_key;
 use crate::intake::{IntakeError, IntakeRequest, IntakeService};
 use crate::object_store::{ObjectStore, ObjectStoreError};
 use crate::ports::{Clock, MailError, Mailer, StoreError};
+use crate::social_accounts::{AccountCheck, SocialAccounts};
+use crate::social_attachments::{AttachmentFetcher, AttachmentJob, MediaRef};
+use crate::social_health::{ChannelHealth, SEND_FAILURE_LOG, SendTrouble};
+use crate::staff_items::{StaffItem, StaffItemKind, StaffItemStore};
 
 /// The reserved domain under which social recipients are written (RFC 2606 `.invalid`).
 pub const SOCIAL_DOMAIN: &str = "social.invalid";
@@ -78,6 +84,17 @@ impl SocialTransport {
             Self::Instagram => "instagram",
             Self::WhatsApp => "whatsapp",
             Self::X => "x",
+        }
+    }
+
+    /// The platform's name as people know it.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Messenger => "Messenger",
+            Self::Instagram => "Instagram",
+            Self::WhatsApp => "WhatsApp",
+            Self::X => "X",
         }
     }
 
@@ -175,6 +192,8 @@ pub struct InboundMessage {
     pub text: Option<String>,
     /// Kinds of the attachments (`image`, `audio`, `location`…).
     pub attachments: Vec<String>,
+    /// The attachments that have content to fetch, and where it is.
+    pub media: Vec<MediaRef>,
 }
 
 /// One thing a delivery told us.
@@ -222,6 +241,10 @@ pub enum SocialError {
 pub struct SocialIntake {
     pub intake: IntakeService,
     pub objects: Arc<dyn ObjectStore>,
+    /// Where quarantine and triage items are listed for staff (beside their records in `objects`).
+    pub items: Arc<dyn StaffItemStore>,
+    /// Our accounts: messages for any other account are quarantined, not taken in.
+    pub accounts: SocialAccounts,
 }
 
 impl std::fmt::Debug for SocialIntake {
@@ -279,17 +302,48 @@ impl SocialIntake {
         };
         for event in events {
             match event {
-                SocialEvent::Message(message) => match self.message(message, raw_key).await? {
-                    Taken::Opened => outcome.cases_opened += 1,
-                    Taken::Correspondence => outcome.correspondence += 1,
-                    Taken::Duplicate => outcome.duplicates += 1,
-                },
+                SocialEvent::Message(message) if self.not_ours(message.transport, &message.account).is_some() => {
+                    let reason = self.not_ours(message.transport, &message.account).unwrap_or_default();
+                    self.keep_for_staff("quarantine", platform, raw_key, &reason).await?;
+                    outcome.quarantined += 1;
+                }
+                SocialEvent::Deleted { transport, ref account, .. } if self.not_ours(transport, account).is_some() => {
+                    let reason = self.not_ours(transport, account).unwrap_or_default();
+                    self.keep_for_staff("quarantine", platform, raw_key, &reason).await?;
+                    outcome.quarantined += 1;
+                }
+                SocialEvent::Message(message) => {
+                    let taken = self.message(&message, raw_key).await?;
+                    let reference = match taken {
+                        Taken::Opened(reference) => {
+                            outcome.cases_opened += 1;
+                            Some(reference)
+                        }
+                        Taken::Correspondence(reference) => {
+                            outcome.correspondence += 1;
+                            Some(reference)
+                        }
+                        Taken::Duplicate(reference) => {
+                            outcome.duplicates += 1;
+                            reference
+                        }
+                    };
+                    // Also on a repeat: a delivery retried after a crash between the case and
+                    // its fetch jobs gets them now.
+                    if let Some(reference) = reference {
+                        self.queue_attachments(&reference, &message).await?;
+                    }
+                }
                 SocialEvent::Deleted { transport, account: _, sender, message_id } => {
                     self.deleted(transport, &sender, &message_id).await?;
                     outcome.deleted += 1;
                 }
-                SocialEvent::Mention { transport, account: _, item_id: _ } => {
-                    let reason = format!("{} mention", transport.as_str());
+                SocialEvent::Mention { transport, account, item_id: _ } => {
+                    // The Activity API's mention envelope names no account: still only triage.
+                    let reason = match self.not_ours(transport, &account).filter(|_| !account.is_empty()) {
+                        Some(reason) => reason,
+                        None => format!("{} mention", transport.as_str()),
+                    };
                     self.keep_for_staff("triage", platform, raw_key, &reason).await?;
                     outcome.triage += 1;
                 }
@@ -306,7 +360,16 @@ impl SocialIntake {
         Ok(outcome)
     }
 
-    /// Writes a quarantine or triage record for staff beside the raw delivery.
+    /// Why a message for `account` is not ours to take in, if it is not.
+    fn not_ours(&self, transport: SocialTransport, account: &str) -> Option<String> {
+        match self.accounts.check(transport, account) {
+            AccountCheck::Ours => None,
+            other => other.reason(transport),
+        }
+    }
+
+    /// Writes a quarantine or triage record for staff beside the raw delivery, and lists it for
+    /// staff ([`StaffItemStore`]).
     async fn keep_for_staff(
         &self,
         kind: &str,
@@ -316,24 +379,83 @@ impl SocialIntake {
     ) -> Result<(), SocialError> {
         let now = self.intake.clock.now();
         let record = StaffRecord { kind, platform: platform.as_str(), raw_key, reason, received_at: now };
-        let key = format!("social/{kind}/{}/{}.json", now.format("%Y/%m/%d"), uuid::Uuid::new_v4().simple());
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let key = format!("social/{kind}/{}/{id}.json", now.format("%Y/%m/%d"));
         let bytes = serde_json::to_vec_pretty(&record).unwrap_or_default();
         self.objects.put(&key, "application/json", bytes).await?;
+        let item = StaffItem {
+            id: format!("social-{id}"),
+            kind: if kind == "triage" { StaffItemKind::Triage } else { StaffItemKind::Quarantine },
+            source: platform.as_str().to_owned(),
+            reason: reason.to_owned(),
+            object_key: raw_key.to_owned(),
+            case_ref: None,
+            received_at: now,
+            resolved_at: None,
+            resolved_by: None,
+        };
+        self.items.record_staff_item(&item).await?;
         // A clear line for whoever watches the logs; the record itself is for staff.
         warn!(kind, platform = platform.as_str(), reason, raw_key, record_key = %key, "social delivery kept for staff");
         Ok(())
     }
 
+    /// Queues the fetch of `message`'s attachments on the case `reference`, unless they were
+    /// queued before (the case's timeline says so).
+    async fn queue_attachments(&self, reference: &CaseRef, message: &InboundMessage) -> Result<(), SocialError> {
+        if message.media.is_empty() {
+            return Ok(());
+        }
+        let Ok(from) = EmailAddress::parse(&self.intake.config.mail.from) else {
+            error!("attachments not fetched: [mail] from is not an address");
+            return Ok(());
+        };
+        for _ in 0..3 {
+            let timeline = self.intake.store.timeline(reference).await?;
+            let queued = timeline.iter().any(|event| {
+                matches!(&event.what, CaseEvent::SocialAttachmentsQueued { message_ref, .. } if *message_ref == message.message_id)
+            });
+            if queued {
+                return Ok(());
+            }
+            let now = self.intake.clock.now();
+            let Some((event, jobs)) = crate::social_attachments::plan(
+                reference,
+                message.transport,
+                &message.message_id,
+                &message.media,
+                &from,
+                now,
+            ) else {
+                return Ok(());
+            };
+            let stored = self.intake.store.get(reference).await?;
+            let entry = TimelineEvent { at: now, actor: Actor::System, what: event };
+            match self.intake.store.update_with_messages(&stored.case, stored.version, vec![entry], jobs).await {
+                Ok(_) => {
+                    info!(case_ref = %reference, count = message.media.len(), "social attachments queued for fetching");
+                    return Ok(());
+                }
+                Err(StoreError::VersionConflict { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(SocialError::Store(StoreError::VersionConflict { expected: 0 }))
+    }
+
     /// A private message: correspondence on the sender's open case, or a new case.
-    async fn message(&self, message: InboundMessage, raw_key: &str) -> Result<Taken, SocialError> {
+    async fn message(&self, message: &InboundMessage, raw_key: &str) -> Result<Taken, SocialError> {
         let channel = message.transport.channel();
         let source_key = format!("social:{}:{}", message.transport.as_str(), message.message_id);
         let complainant = Complainant {
             name: message
                 .sender_name
-                .clone()
-                .filter(|name| !name.trim().is_empty())
-                .unwrap_or_else(|| format!("{} user {}", channel_label(message.transport), message.sender)),
+                .as_deref()
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                // A display name longer than a name may be is cut, never a refused delivery.
+                .map(|name| name.chars().take(MAX_COMPLAINT_SHORT_CHARS).collect::<String>())
+                .unwrap_or_else(|| format!("{} user {}", message.transport.label(), message.sender)),
             email: None,
             phone: None,
             handle: Some(message.sender.clone()),
@@ -341,7 +463,7 @@ impl SocialIntake {
         let key = contact_key(&self.intake.contact_key_secret, channel, &complainant);
         if let Some(key) = &key {
             for _ in 0..3 {
-                match self.correspondence(key, &message, raw_key).await {
+                match self.correspondence(key, message, raw_key).await {
                     Ok(Some(taken)) => return Ok(taken),
                     Ok(None) => break,
                     Err(StoreError::VersionConflict { .. }) => {}
@@ -358,7 +480,7 @@ impl SocialIntake {
             channel,
             complainant: Some(complainant),
             service_area: SOCIAL_SERVICE_AREA.to_owned(),
-            description: description(&message),
+            description: description(message),
             event_date: None,
             awareness_date: None,
             outcome_sought: None,
@@ -384,9 +506,9 @@ impl SocialIntake {
             .await?;
         if receipt.duplicate {
             info!(transport = message.transport.as_str(), "repeated social message; nothing new");
-            Ok(Taken::Duplicate)
+            Ok(Taken::Duplicate(Some(receipt.reference)))
         } else {
-            Ok(Taken::Opened)
+            Ok(Taken::Opened(receipt.reference))
         }
     }
 
@@ -403,7 +525,7 @@ impl SocialIntake {
         for reference in self.intake.store.find_by_contact(key).await? {
             let stored = self.intake.store.get(&reference).await?;
             if stored.case.complaint().source_ref.as_deref() == Some(message.message_id.as_str()) {
-                return Ok(Some(Taken::Duplicate));
+                return Ok(Some(Taken::Duplicate(Some(reference))));
             }
             if stored.case.is_open() && stored.case.complaint().channel == channel {
                 let newer = open.as_ref().is_none_or(|(current, _): &(complaints_core::reference::CaseRef, _)| {
@@ -421,7 +543,7 @@ impl SocialIntake {
             matches!(&event.what, CaseEvent::SocialMessageReceived { message_ref, .. } if *message_ref == message.message_id)
         });
         if seen {
-            return Ok(Some(Taken::Duplicate));
+            return Ok(Some(Taken::Duplicate(Some(reference))));
         }
         let event = TimelineEvent {
             at: self.intake.clock.now(),
@@ -430,11 +552,12 @@ impl SocialIntake {
                 channel,
                 message_ref: message.message_id.clone(),
                 raw_key: raw_key.to_owned(),
+                text: Some(description(message)),
             },
         };
         self.intake.store.update(&stored.case, stored.version, vec![event]).await?;
         info!(case_ref = %reference, transport = message.transport.as_str(), "social message added to the open case");
-        Ok(Some(Taken::Correspondence))
+        Ok(Some(Taken::Correspondence(reference)))
     }
 
     /// A deleted message: recorded on the case that holds it; otherwise only logged (we never
@@ -488,18 +611,10 @@ impl SocialIntake {
 }
 
 enum Taken {
-    Opened,
-    Correspondence,
-    Duplicate,
-}
-
-fn channel_label(transport: SocialTransport) -> &'static str {
-    match transport {
-        SocialTransport::Messenger => "Messenger",
-        SocialTransport::Instagram => "Instagram",
-        SocialTransport::WhatsApp => "WhatsApp",
-        SocialTransport::X => "X",
-    }
+    Opened(CaseRef),
+    Correspondence(CaseRef),
+    /// A repeat; the case that holds the message, when known.
+    Duplicate(Option<CaseRef>),
 }
 
 /// The complaint's text: the message, with a line per attachment; never blank, never over the
@@ -584,11 +699,34 @@ pub struct TransportMailer {
     /// given up for staff after the retries.
     pub social: Option<Arc<dyn SocialSender>>,
     pub clock: Arc<dyn Clock>,
+    /// Tells staff when a platform's sends keep failing; `None` logs (and alarms) only.
+    pub health: Option<Arc<ChannelHealth>>,
+    /// Fetches social media attachments (`attachment-fetch` jobs); `None`: they wait
+    /// (retryable) and are given up for staff after the retries.
+    pub attachments: Option<Arc<dyn AttachmentFetcher>>,
 }
 
 impl std::fmt::Debug for TransportMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransportMailer").field("social", &self.social.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// The mailer of a function that only takes deliveries in (intake-social): it sends nothing, so
+/// every message stays pending for the sweep, which holds the platform tokens. Social intake
+/// never delivers inline ([`crate::intake::IntakeExtras::deliver_later`]); should anything try,
+/// the message is kept and retried by the sweep.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeaveForSweep;
+
+#[derive(Debug, thiserror::Error)]
+#[error("this function does not send; the delivery sweep does")]
+struct SweepSends;
+
+#[async_trait]
+impl Mailer for LeaveForSweep {
+    async fn send(&self, _message: &QueuedMessage) -> Result<(), MailError> {
+        Err(MailError::Unavailable(Box::new(SweepSends)))
     }
 }
 
@@ -600,9 +738,36 @@ pub const AUTH_FAILURE_LOG: &str = "social channel auth failure";
 #[error("no sender is configured for this platform")]
 struct NotConfigured;
 
+impl TransportMailer {
+    /// An attachment fetch job: never email, never a message to anyone.
+    async fn fetch(&self, message: &QueuedMessage) -> Result<(), MailError> {
+        let Ok(job) = serde_json::from_slice::<AttachmentJob>(&message.raw) else {
+            return Err(MailError::Rejected("attachment job is not readable".to_owned()));
+        };
+        let Some(fetcher) = &self.attachments else {
+            return Err(MailError::Unavailable(Box::new(NotConfigured)));
+        };
+        let transport = job.transport.as_str();
+        match fetcher.fetch(&job).await {
+            Ok(()) => Ok(()),
+            Err(SocialSendError::Rejected(kind)) => {
+                warn!(metric = "SocialAttachmentRefused", transport, kind = %kind, "social attachment not fetched");
+                Err(MailError::Rejected(kind))
+            }
+            Err(err) => {
+                warn!(metric = "SocialAttachmentRetry", transport, error = %err, "social attachment fetch failed; retried");
+                Err(MailError::Unavailable(Box::new(err)))
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl Mailer for TransportMailer {
     async fn send(&self, message: &QueuedMessage) -> Result<(), MailError> {
+        if message.purpose == MessagePurpose::AttachmentFetch {
+            return self.fetch(message).await;
+        }
         let social = message.to.first().and_then(SocialAddress::from_email_address);
         let Some(to) = social else {
             return self.email.send(message).await;
@@ -619,14 +784,36 @@ impl Mailer for TransportMailer {
             return Err(MailError::Unavailable(Box::new(NotConfigured)));
         };
         let text = String::from_utf8_lossy(&message.raw);
-        match sender.send(&to, &text, &message.message_id).await {
+        let transport = to.transport.as_str();
+        let result = sender.send(&to, &text, &message.message_id).await;
+        let trouble = match &result {
+            Ok(()) => {
+                if let Some(health) = &self.health {
+                    health.succeeded(to.transport);
+                }
+                return Ok(());
+            }
+            Err(SocialSendError::Rejected(kind)) => {
+                // Refused for this person (blocked us, left, outside a window): not the channel's health.
+                warn!(metric = "SocialSendRejected", transport, kind = %kind, "{SEND_FAILURE_LOG}");
+                None
+            }
+            Err(SocialSendError::Auth(kind)) => {
+                error!(metric = "SocialAuthFailure", transport, kind = %kind, "{AUTH_FAILURE_LOG}");
+                Some(SendTrouble::Auth)
+            }
+            Err(SocialSendError::Unavailable(err)) => {
+                warn!(metric = "SocialSendFailure", transport, error = %err, "{SEND_FAILURE_LOG}");
+                Some(SendTrouble::Unavailable)
+            }
+        };
+        if let (Some(trouble), Some(health)) = (trouble, &self.health) {
+            health.failed(to.transport, trouble, self.clock.now()).await;
+        }
+        match result {
             Ok(()) => Ok(()),
             Err(SocialSendError::Rejected(kind)) => Err(MailError::Rejected(kind)),
-            Err(SocialSendError::Auth(kind)) => {
-                error!(metric = "SocialAuthFailure", transport = to.transport.as_str(), kind = %kind, "{AUTH_FAILURE_LOG}");
-                Err(MailError::Unavailable(Box::new(SocialSendError::Auth(kind))))
-            }
-            Err(err @ SocialSendError::Unavailable(_)) => Err(MailError::Unavailable(Box::new(err))),
+            Err(err) => Err(MailError::Unavailable(Box::new(err))),
         }
     }
 }
@@ -675,6 +862,7 @@ mod tests {
             message_id: "m".to_owned(),
             text: None,
             attachments: vec!["image".to_owned()],
+            media: Vec::new(),
         };
         assert_eq!(description(&message), "[attachment: image]");
         let empty = InboundMessage { attachments: Vec::new(), ..message };

@@ -17,6 +17,7 @@ use complaints_mail::templates::Templates;
 mod alert_memory;
 mod notice_memory;
 mod period_pages_memory;
+mod staff_items_memory;
 
 use crate::intake::IntakeService;
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage, PendingMessage};
@@ -115,6 +116,7 @@ struct Memory {
     alert_dates: HashMap<CaseRef, (u64, Option<NaiveDate>)>,
     /// The breach scan's digest drafts.
     drafts: BTreeMap<crate::alert_store::DraftKey, crate::alert_store::DigestDraft>,
+    staff_items: BTreeMap<String, crate::staff_items::StaffItem>,
 }
 
 /// A stored message and its claim.

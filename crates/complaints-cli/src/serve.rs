@@ -212,6 +212,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         email: Arc::new(MailFolder::new(&mail_dir)),
         social: social_sender(&social_secrets)?,
         clock: Arc::clone(&clock),
+        health: social_health(&sqlite, &config),
+        attachments: social_attachments(&social_secrets, &args.data_dir)?,
     });
 
     let calendar = config.calendar();
@@ -236,12 +238,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Every read and change is recorded with its actor in the store's audit log (R57).
     let staff = StaffActions::from_intake(&intake, sqlite.clone());
     let users = BearerUsers::from_data_dir(&args.data_dir).context("the users file is not valid")?;
+    let staff_items: Arc<dyn complaints_app::staff_items::StaffItemStore> = sqlite.clone();
     let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
     // Email intake watches data/inbox for .eml files (crate::ingest_email_cmd).
     let email_intake = crate::ingest_email_cmd::email_intake(intake.clone(), &args.data_dir, &secret)?;
     let social = complaints_app::social::SocialIntake {
         intake: intake.clone(),
         objects: Arc::new(complaints_social::folder::FolderObjectStore::new(args.data_dir.join(OBJECTS_DIR))),
+        items: staff_items,
+        accounts: complaints_app::social_accounts::SocialAccounts::from_lookup(|name| std::env::var(name).ok()),
     };
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
@@ -307,6 +312,33 @@ fn social_sender(
     let sender = complaints_social::sender::HttpSocialSender::new(endpoints, tokens.clone())
         .context("could not build the HTTPS client for the social media platforms")?;
     Ok(Some(Arc::new(sender)))
+}
+
+/// Fetches social media attachments into `data/objects/social/attachments/` (Messenger and
+/// Instagram need no token; WhatsApp and X use theirs).
+fn social_attachments(
+    secrets: &complaints_social::SocialSecrets,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Option<Arc<dyn complaints_app::social_attachments::AttachmentFetcher>>> {
+    if !secrets.any() {
+        return Ok(None);
+    }
+    let endpoints = complaints_social::sender::Endpoints::from_lookup(|name| std::env::var(name).ok());
+    let objects = Arc::new(complaints_social::folder::FolderObjectStore::new(data_dir.join(OBJECTS_DIR)));
+    let fetcher =
+        complaints_social::attachments::HttpAttachmentFetcher::new(endpoints, secrets.tokens.clone(), objects)
+            .context("could not build the HTTPS client for the social media platforms")?;
+    Ok(Some(Arc::new(fetcher)))
+}
+
+/// Staff are told by email when a platform's replies keep failing (the team mailbox and the
+/// complaints manager of `[alerts]`; nobody configured: logs only).
+fn social_health(
+    store: &Arc<SqliteCaseStore>,
+    config: &complaints_core::config::OrgConfig,
+) -> Option<Arc<complaints_app::social_health::ChannelHealth>> {
+    let settings = complaints_app::social_health::HealthSettings::from_config(config)?;
+    Some(Arc::new(complaints_app::social_health::ChannelHealth::new(store.clone(), settings)))
 }
 
 /// The dev `/mail` page (every complainant's name, address and complaint) is served only when

@@ -470,6 +470,9 @@ pub enum CaseEvent {
         channel: crate::complaint::Channel,
         message_ref: String,
         raw_key: String,
+        /// The message's text (with a line per attachment), as on the complaint for the first one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
     },
     /// R50: the complainant deleted (unsent) a private message we had taken in; what we took in
     /// stays on record, and staff know the platform no longer shows it.
@@ -491,6 +494,26 @@ pub enum CaseEvent {
         alert: crate::alerts::AlertRecord,
         message_ids: Vec<String>,
     },
+    /// R50: the attachments of a private message (`message_ref`) are being fetched from the
+    /// platform and stored with the case, each at its `stored_key`; each fetch is a pending
+    /// `attachment-fetch` message of the durable outbound path (sent = stored; undeliverable =
+    /// could not be fetched, and the case is flagged).
+    SocialAttachmentsQueued {
+        channel: crate::complaint::Channel,
+        message_ref: String,
+        attachments: Vec<SocialAttachment>,
+    },
+}
+
+/// An attachment of a private social media message, stored with its case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialAttachment {
+    /// The platform's kind (`image`, `video`, `audio`, `file`, `document`…).
+    pub kind: String,
+    /// Where the content is stored in the object store once fetched.
+    pub stored_key: String,
+    /// The Message-ID of the fetch (its `attachment-fetch` message).
+    pub fetch_id: String,
 }
 
 /// What an automatic message is for.
@@ -530,6 +553,9 @@ pub enum MessagePurpose {
     /// A quarterly or annual export is ready: its headline figures and where its files are, to
     /// the reporting list (`[reporting] notify`), once per export.
     ExportReady,
+    /// Not a message: fetching a social media attachment into the object store, queued through
+    /// the durable outbound path for its retries (`SocialAttachmentsQueued`).
+    AttachmentFetch,
 }
 
 impl MessagePurpose {
@@ -553,13 +579,21 @@ impl MessagePurpose {
             Self::FinalResponseStands => "stands",
             Self::DeadlineDigest => "deadlines",
             Self::ExportReady => "export-ready",
+            Self::AttachmentFetch => "fetch",
         }
     }
 
     /// True for messages to staff rather than the complainant (R59).
     #[must_use]
     pub fn is_internal(self) -> bool {
-        matches!(self, Self::StaffNotice | Self::StaffClosureUpdate | Self::DeadlineDigest | Self::ExportReady)
+        matches!(
+            self,
+            Self::StaffNotice
+                | Self::StaffClosureUpdate
+                | Self::DeadlineDigest
+                | Self::ExportReady
+                | Self::AttachmentFetch
+        )
     }
 }
 

@@ -93,7 +93,10 @@ pub fn letter_name(purpose: MessagePurpose, child: bool) -> Option<&'static str>
     let (adult, young) = match purpose {
         // The deadline digest is composed by the breach scan, the export notice by the export,
         // not from a letter template.
-        MessagePurpose::Acknowledgement | MessagePurpose::DeadlineDigest | MessagePurpose::ExportReady => return None,
+        MessagePurpose::Acknowledgement
+        | MessagePurpose::DeadlineDigest
+        | MessagePurpose::ExportReady
+        | MessagePurpose::AttachmentFetch => return None,
         MessagePurpose::Stage1Response => ("stage1-response", Some("stage1-response-child")),
         MessagePurpose::Extension => ("extension", Some("extension-child")),
         MessagePurpose::Stage2Acknowledgement => ("stage2-acknowledgement", Some("stage2-acknowledgement-child")),

@@ -13,7 +13,13 @@ pub const X_CONSUMER_SECRET: &str = "X_CONSUMER_SECRET";
 pub const X_OAUTH2_CLIENT_SECRET: &str = "X_OAUTH2_CLIENT_SECRET";
 pub const X_BEARER_TOKEN: &str = "X_BEARER_TOKEN";
 
-/// Every secret name, in one list (the function fetches them in one call).
+/// What the webhooks need (intake-social): signatures and Meta's verification.
+pub const WEBHOOK: [&str; 4] = [META_APP_SECRET, META_VERIFY_TOKEN, X_CONSUMER_SECRET, X_OAUTH2_CLIENT_SECRET];
+
+/// What the replies need (the mail-delivery sweep): the send APIs' tokens.
+pub const SEND: [&str; 3] = [META_PAGE_TOKEN, WHATSAPP_TOKEN, X_BEARER_TOKEN];
+
+/// Every secret name, in one list (`complaints serve` reads them all).
 pub const ALL: [&str; 7] = [
     META_APP_SECRET,
     META_VERIFY_TOKEN,

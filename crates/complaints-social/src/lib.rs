@@ -7,6 +7,7 @@
 //! a genuine delivery is never lost and a forged one is never read. Genuine deliveries we cannot
 //! read are kept for staff and answered 200, so the platform does not retry them for days.
 
+pub mod attachments;
 pub mod config;
 pub mod folder;
 pub mod parse;

@@ -8,6 +8,7 @@
 //! API's `{"data":{"event_type":…}}` envelope.
 
 use complaints_app::social::{InboundMessage, SocialAddress, SocialEvent, SocialTransport};
+use complaints_app::social_attachments::{AttachmentSource, MediaRef};
 use serde_json::Value;
 
 /// Longest platform message id we keep (WhatsApp's `wamid.` ids are about 60 characters).
@@ -45,6 +46,12 @@ fn whatsapp_user_id(id: &str) -> bool {
 /// One of our account ids as a reply address can hold it (digits, letters, `-`).
 fn plain_account(id: &str) -> bool {
     SocialAddress::new(SocialTransport::X, id, "1").is_some()
+}
+
+/// A URL we will fetch an attachment from: `https://`, of sane length. (The fetcher checks it
+/// again; plain `http://` is allowed there only to loopback, for tests.)
+fn fetchable(url: &str) -> bool {
+    url.len() <= 2048 && (url.starts_with("https://") || url.starts_with("http://127.0.0.1"))
 }
 
 fn unknown(reason: &str) -> SocialEvent {
@@ -147,6 +154,22 @@ fn messaging_item(transport: SocialTransport, account: &str, item: &Value) -> So
             return SocialEvent::Mention { transport, account: account.to_owned(), item_id: mid };
         }
         let attachments: Vec<String> = kinds.into_iter().filter(|k| k != "like_heart").collect();
+        // Content we can fetch: the URL the platform gives for images, video, audio and files.
+        let media: Vec<MediaRef> = message
+            .get("attachments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| {
+                let kind = a.get("type").and_then(Value::as_str)?;
+                if !matches!(kind, "image" | "video" | "audio" | "file") {
+                    return None;
+                }
+                let url = a.get("payload")?.get("url")?.as_str()?;
+                fetchable(url)
+                    .then(|| MediaRef { kind: kind.to_owned(), source: AttachmentSource::Url(url.to_owned()) })
+            })
+            .collect();
         if text.is_none() && attachments.is_empty() {
             return ignored("reaction or empty message");
         }
@@ -158,6 +181,7 @@ fn messaging_item(transport: SocialTransport, account: &str, item: &Value) -> So
             message_id: mid,
             text,
             attachments,
+            media,
         });
     }
     for kind in ["delivery", "read", "reaction", "postback", "referral", "optin", "message_edit", "policy_enforcement"]
@@ -263,6 +287,15 @@ fn whatsapp_message(account: &str, value: &Value, message: &Value) -> SocialEven
     if text.is_none() && attachments.is_empty() {
         return unknown("WhatsApp message without text");
     }
+    let media: Vec<MediaRef> = match kind {
+        "image" | "video" | "document" | "audio" | "voice" | "sticker" => message
+            .get(kind)
+            .and_then(|m| id_of(m.get("id")))
+            .filter(|id| id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            .map(|id| vec![MediaRef { kind: kind.to_owned(), source: AttachmentSource::WhatsAppMedia(id) }])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let sender_name = value
         .get("contacts")
         .and_then(Value::as_array)
@@ -281,6 +314,7 @@ fn whatsapp_message(account: &str, value: &Value, message: &Value) -> SocialEven
         message_id: id,
         text,
         attachments,
+        media,
     })
 }
 
@@ -383,9 +417,14 @@ fn x_dm(account: &str, event: &Value, users: Option<&Value>, envelope: bool) -> 
         .and_then(|c| c.get("message_data")?.get("text")?.as_str())
         .map(str::to_owned)
         .filter(|t| !t.trim().is_empty());
-    let attachments = create
-        .and_then(|c| c.get("message_data")?.get("attachment")?.get("type")?.as_str())
-        .map(|kind| vec![kind.to_owned()])
+    let attachment = create.and_then(|c| c.get("message_data")?.get("attachment"));
+    let attachments =
+        attachment.and_then(|a| a.get("type")?.as_str()).map(|kind| vec![kind.to_owned()]).unwrap_or_default();
+    let media: Vec<MediaRef> = attachment
+        .and_then(|a| a.get("media"))
+        .and_then(|m| m.get("media_url_https").and_then(Value::as_str))
+        .filter(|url| fetchable(url))
+        .map(|url| vec![MediaRef { kind: "media".to_owned(), source: AttachmentSource::Url(url.to_owned()) }])
         .unwrap_or_default();
     if text.is_none() && attachments.is_empty() {
         return unknown("X DM without text");
@@ -402,6 +441,7 @@ fn x_dm(account: &str, event: &Value, users: Option<&Value>, envelope: bool) -> 
         message_id: id,
         text,
         attachments,
+        media,
     })
 }
 

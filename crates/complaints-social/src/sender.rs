@@ -56,10 +56,36 @@ impl Endpoints {
 
 /// Why the HTTPS client could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot build the HTTPS client for the platforms")]
-pub struct ClientError(#[source] rustls::Error);
+pub enum ClientError {
+    #[error("cannot build the HTTPS client for the platforms")]
+    Tls(#[source] rustls::Error),
+    /// Tokens never travel in clear: plain HTTP only to a stand-in on this machine (tests).
+    #[error("{0} must be an https:// URL (plain http only to a loopback address)")]
+    NotHttps(&'static str),
+}
 
-type Https = hyper_util::client::legacy::Client<
+/// True for `https://…`, and for `http://` to a loopback address (127.0.0.0/8, `[::1]`,
+/// `localhost`), where tests and the benchmark run their fake platform.
+#[must_use]
+pub fn allowed_base(base: &str) -> bool {
+    if base.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = base.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+pub(crate) type Https = hyper_util::client::legacy::Client<
     hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
     http_body_util::Full<axum::body::Bytes>,
 >;
@@ -92,26 +118,12 @@ impl HttpSocialSender {
     /// # Errors
     /// [`ClientError`] when the TLS configuration cannot be built.
     pub fn new(endpoints: Endpoints, tokens: SendTokens) -> Result<Self, ClientError> {
-        let mut roots = rustls::RootCertStore::empty();
-        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-            // A root rustls cannot parse is skipped, as every client does.
-            let _ = roots.add(der.clone());
+        for (name, base) in [(META_GRAPH_BASE, &endpoints.graph_base), (X_API_BASE, &endpoints.x_base)] {
+            if !allowed_base(base) {
+                return Err(ClientError::NotHttps(name));
+            }
         }
-        let tls =
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(ClientError)?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(Duration::from_secs(3)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        let client = https_client()?;
         Ok(Self { client, endpoints, tokens })
     }
 
@@ -147,9 +159,37 @@ impl HttpSocialSender {
     }
 }
 
+/// The platforms' HTTPS client: rustls on ring, Mozilla's public roots only; plain HTTP only where
+/// the caller allowed it ([`allowed_base`], loopback).
+///
+/// # Errors
+/// [`ClientError::Tls`] when the TLS configuration cannot be built.
+pub(crate) fn https_client() -> Result<Https, ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
+        // A root rustls cannot parse is skipped, as every client does.
+        let _ = roots.add(der.clone());
+    }
+    let tls =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(ClientError::Tls)?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_connect_timeout(Some(Duration::from_secs(3)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https))
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 #[async_trait]
 impl SocialSender for HttpSocialSender {
@@ -184,11 +224,15 @@ impl SocialSender for HttpSocialSender {
     }
 }
 
-/// Meta's Graph errors carry `error.code` (and `error_subcode`); X's carry only the status.
-/// Auth: 401/403 and Meta codes 190 (token expired or revoked), 102 (session), 10 and 200–299
-/// (permissions). Retry: 429, 5xx, Meta rate limits (4, 17, 32, 613, 80007). Everything else is
-/// a refusal for good. The kind never holds the platform's message text (it may quote the person).
-fn classify(transport: SocialTransport, status: u16, detail: &Value) -> SocialSendError {
+/// Meta's Graph errors carry `error.code` (and `error_subcode`); X's are problem documents with a
+/// `type` URL. Auth: 401; Meta 403 and codes 190 (token expired or revoked), 102 (session), 10
+/// and 200–299 (permissions); X 403 only when its problem type says the app or token is not
+/// allowed (`unsupported-authentication`, `client-forbidden`). An X 403 otherwise means this
+/// person cannot be sent a DM (they do not accept DMs from us, blocked us, or the conversation is
+/// closed): a refusal for that reply, not a broken channel. Retry: 429, 5xx, Meta rate limits (4,
+/// 17, 32, 613, 80007). Everything else is a refusal for good. The kind never holds the
+/// platform's message text (it may quote the person).
+pub(crate) fn classify(transport: SocialTransport, status: u16, detail: &Value) -> SocialSendError {
     let error = detail.get("error");
     let code = error.and_then(|e| e.get("code")).and_then(Value::as_i64);
     let subcode = error.and_then(|e| e.get("error_subcode")).and_then(Value::as_i64);
@@ -202,6 +246,15 @@ fn classify(transport: SocialTransport, status: u16, detail: &Value) -> SocialSe
     const OUTSIDE_WINDOW_SUBCODE: i64 = 2_018_278;
     if subcode == Some(OUTSIDE_WINDOW_SUBCODE) {
         return SocialSendError::Rejected(kind);
+    }
+    if transport == SocialTransport::X && status == 403 {
+        let problem = detail.get("type").and_then(Value::as_str).unwrap_or_default();
+        let app_refused = ["unsupported-authentication", "client-forbidden", "not-authorized-for-resource"]
+            .iter()
+            .any(|kind| problem.ends_with(kind));
+        let problem_kind = problem.rsplit('/').next().filter(|k| k.len() <= 64 && !k.is_empty()).unwrap_or("none");
+        let kind = format!("{kind} problem {problem_kind}");
+        return if app_refused { SocialSendError::Auth(kind) } else { SocialSendError::Rejected(kind) };
     }
     let auth = status == 401
         || status == 403
@@ -235,6 +288,47 @@ mod tests {
             SocialSendError::Rejected(kind) => assert!(!kind.contains("Jo"), "{kind}"),
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_x_403_is_a_refusal_of_that_dm_unless_x_says_the_app_is_not_allowed() {
+        let closed = json!({"title": "Forbidden", "status": 403, "type": "about:blank", "detail": "You cannot send messages to this user."});
+        match classify(SocialTransport::X, 403, &closed) {
+            SocialSendError::Rejected(kind) => assert!(!kind.contains("cannot send"), "{kind}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(matches!(classify(SocialTransport::X, 403, &Value::Null), SocialSendError::Rejected(_)));
+        let app = json!({"title": "Client Forbidden", "status": 403, "type": "https://api.twitter.com/2/problems/client-forbidden", "reason": "client-not-enrolled"});
+        assert!(matches!(classify(SocialTransport::X, 403, &app), SocialSendError::Auth(_)));
+        let auth = json!({"title": "Unsupported Authentication", "status": 403, "type": "https://api.twitter.com/2/problems/unsupported-authentication"});
+        assert!(matches!(classify(SocialTransport::X, 403, &auth), SocialSendError::Auth(_)));
+        assert!(matches!(classify(SocialTransport::Messenger, 403, &Value::Null), SocialSendError::Auth(_)));
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_to_loopback() {
+        for ok in [
+            "https://graph.facebook.com",
+            "http://127.0.0.1:9",
+            "http://127.8.0.1",
+            "http://[::1]:80",
+            "http://localhost:3000/x",
+        ] {
+            assert!(allowed_base(ok), "{ok}");
+        }
+        for refused in [
+            "http://graph.facebook.com",
+            "http://10.0.0.1",
+            "http://127.0.0.1.example.org",
+            "http://localhost.example.org",
+            "http://127.0.0.1@evil.example",
+            "ftp://127.0.0.1",
+            "graph.facebook.com",
+        ] {
+            assert!(!allowed_base(refused), "{refused}");
+        }
+        let plain = Endpoints::from_lookup(|name| (name == X_API_BASE).then(|| "http://api.x.com".to_owned()));
+        assert!(matches!(HttpSocialSender::new(plain, SendTokens::default()), Err(ClientError::NotHttps(X_API_BASE))));
     }
 
     #[test]

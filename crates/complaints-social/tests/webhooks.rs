@@ -9,8 +9,10 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{APP_SECRET, Harness, VERIFY_TOKEN, X_CONSUMER, all_secrets, messenger, signed_meta};
+use complaints_app::object_store::ObjectStore as _;
 use complaints_app::outbound::{Delivered, Delivery};
 use complaints_app::ports::CaseStore;
+use complaints_app::staff_items::{StaffItemKind, StaffItemStore};
 use complaints_core::case::{CaseEvent, StaffFlag};
 use complaints_core::complaint::Channel;
 use complaints_social::config::SocialSecrets;
@@ -29,6 +31,11 @@ async fn a_messenger_message_opens_a_case_and_the_acknowledgement_goes_back_priv
     assert_eq!(case.complaint().channel, Channel::Messenger);
     assert_eq!(case.complaint().description, "My bin was not collected");
     assert_eq!(case.complaint().source_ref.as_deref(), Some("m-1"));
+    // The webhook answered without calling the platform: the reply waits, pending, for the sweep.
+    assert!(h.platform.as_ref().unwrap().sent().is_empty(), "no platform call inside the webhook");
+    let pending = h.store.pending_messages(common::now(), 10).await.unwrap();
+    assert_eq!(pending.len(), 1, "the acknowledgement is pending in the case's transaction");
+    assert_eq!(h.sweep().await.sent, 1);
     let sent = h.platform.as_ref().unwrap().sent();
     assert_eq!(sent.len(), 1, "one private reply: {sent:?}");
     assert_eq!(sent[0].path, "/v99.0/111/messages");
@@ -53,6 +60,7 @@ async fn a_replayed_delivery_makes_one_case_and_one_reply() {
     for _ in 0..3 {
         assert_eq!(h.meta(&body).await.0, StatusCode::OK);
     }
+    h.sweep().await;
 
     assert_eq!(h.cases().await.len(), 1);
     assert_eq!(h.platform.as_ref().unwrap().sent().len(), 1);
@@ -106,6 +114,7 @@ async fn the_legacy_x_signature_with_the_consumer_secret_is_accepted() {
         .unwrap();
 
     assert_eq!(h.request(request).await.0, StatusCode::OK);
+    h.sweep().await;
 
     let cases = h.cases().await;
     assert_eq!(cases.len(), 1);
@@ -166,6 +175,7 @@ async fn a_second_message_from_the_same_sender_is_correspondence_on_the_open_cas
 
     let (status, _) = h.meta(&messenger("5678", "m-2", "It is still not collected")).await;
     h.meta(&messenger("5678", "m-2", "It is still not collected")).await;
+    h.sweep().await;
 
     assert_eq!(status, StatusCode::OK);
     let cases = h.cases().await;
@@ -174,6 +184,10 @@ async fn a_second_message_from_the_same_sender_is_correspondence_on_the_open_cas
     let received: Vec<_> =
         timeline.iter().filter(|e| matches!(&e.what, CaseEvent::SocialMessageReceived { .. })).collect();
     assert_eq!(received.len(), 1, "recorded once despite the replay");
+    assert!(
+        matches!(&received[0].what, CaseEvent::SocialMessageReceived { text: Some(text), .. } if text == "It is still not collected"),
+        "the follow-up's text is on the case: {received:?}"
+    );
     assert_eq!(h.platform.as_ref().unwrap().sent().len(), 1, "no second acknowledgement");
 
     h.meta(&messenger("9999", "m-3", "Another person")).await;
@@ -206,10 +220,15 @@ async fn an_instagram_comment_is_a_triage_item_and_never_answered() {
     let comment = br#"{"object":"instagram","entry":[{"id":"178","time":1,"changes":[{"field":"comments","value":{"id":"c1","text":"@council my street is flooded","from":{"id":"42","username":"someone"}}}]}]}"#;
 
     assert_eq!(h.meta(comment).await.0, StatusCode::OK);
+    h.sweep().await;
 
     assert!(h.cases().await.is_empty());
     assert!(h.platform.as_ref().unwrap().sent().is_empty(), "no public (or private) reply");
     assert_eq!(h.objects.keys("social/triage/").len(), 1);
+    let items = h.store.open_staff_items(10).await.unwrap();
+    assert_eq!(items.len(), 1, "listed for staff");
+    assert_eq!((items[0].kind, items[0].source.as_str()), (StaffItemKind::Triage, "meta"));
+    assert!(items[0].object_key.starts_with("social/raw/meta/"), "{:?}", items[0]);
 }
 
 #[tokio::test]
@@ -222,6 +241,9 @@ async fn a_genuine_payload_we_cannot_read_is_kept_for_staff_with_a_200() {
     }
     assert_eq!(h.objects.keys("social/quarantine/").len(), 3);
     assert!(h.cases().await.is_empty());
+    let items = h.store.open_staff_items(10).await.unwrap();
+    assert_eq!(items.len(), 3, "each listed for staff");
+    assert!(items.iter().all(|i| i.kind == StaffItemKind::Quarantine));
 }
 
 #[tokio::test]
@@ -250,12 +272,14 @@ async fn an_expired_token_keeps_the_reply_pending_and_outside_the_window_a_reply
             "messages": [{"from": "4470000", "id": "wamid.1", "timestamp": "1", "type": "text", "text": {"body": "Noise at night"}}]
         }}]}]
     })).unwrap())).await;
+    assert!(platform.sent().is_empty(), "nothing is sent inside the webhook");
+    h.sweep().await;
 
     let cases = h.cases().await;
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0].case.complaint().complainant.as_ref().unwrap().name, "Kerry");
     let sent = platform.sent();
-    assert_eq!(sent.len(), 1, "tried once at intake");
+    assert_eq!(sent.len(), 1, "tried once by the sweep");
     assert_eq!(sent[0].path, "/v99.0/555/messages");
     assert_eq!(sent[0].body["to"], "4470000");
     let pending = h.store.pending_messages(common::now() + chrono::Duration::days(2), 10).await.unwrap();
@@ -281,6 +305,7 @@ async fn social_replies_go_through_the_per_recipient_cap() {
     let h = Harness::with_platform_and_config(all_secrets(), config).await;
 
     h.meta(&messenger("5678", "m-1", "My bin was not collected")).await;
+    h.sweep().await;
 
     let cases = h.cases().await;
     assert_eq!(cases.len(), 1);
@@ -290,4 +315,151 @@ async fn social_replies_go_through_the_per_recipient_cap() {
         e.what,
         CaseEvent::MessageNotQueued { reason: complaints_core::case::NotQueuedReason::RecipientCap, .. }
     )));
+}
+
+#[tokio::test]
+async fn a_message_for_an_account_that_is_not_ours_is_quarantined_visibly_and_never_answered() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let other_page = serde_json::to_vec(&serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "999", "time": 1, "messaging": [{
+            "sender": {"id": "5678"}, "recipient": {"id": "999"}, "timestamp": 1,
+            "message": {"mid": "m-9", "text": "For another page"}
+        }]}]
+    }))
+    .unwrap();
+    let other_x = br#"{"for_user_id":"4242","direct_message_events":[{"type":"message_create","id":"77","message_create":{"sender_id":"7","target":{"recipient_id":"4242"},"message_data":{"text":"Not for us"}}}]}"#;
+
+    assert_eq!(h.meta(&other_page).await.0, StatusCode::OK);
+    assert_eq!(h.x(other_x).await.0, StatusCode::OK);
+    h.sweep().await;
+
+    assert!(h.cases().await.is_empty(), "no case for another account's messages");
+    assert!(h.platform.as_ref().unwrap().sent().is_empty(), "nobody is answered from an account we do not own");
+    let items = h.store.open_staff_items(10).await.unwrap();
+    let mut reasons: Vec<_> = items.iter().map(|i| (i.kind, i.reason.as_str())).collect();
+    reasons.sort_by_key(|(_, reason)| *reason);
+    assert_eq!(
+        reasons,
+        [
+            (StaffItemKind::Quarantine, "messenger delivery for an account that is not ours"),
+            (StaffItemKind::Quarantine, "x delivery for an account that is not ours"),
+        ]
+    );
+    assert_eq!(h.objects.keys("social/quarantine/").len(), 2);
+}
+
+#[tokio::test]
+async fn a_very_long_display_name_is_cut_and_the_message_still_opens_a_case() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let long_name = "K".repeat(5_000);
+    let body = serde_json::to_vec(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "880", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"phone_number_id": "555"},
+            "contacts": [{"profile": {"name": long_name}, "wa_id": "4470000"}],
+            "messages": [{"from": "4470000", "id": "wamid.long", "timestamp": "1", "type": "text", "text": {"body": "Noise"}}]
+        }}]}]
+    }))
+    .unwrap();
+
+    assert_eq!(h.meta(&body).await.0, StatusCode::OK);
+
+    let cases = h.cases().await;
+    assert_eq!(cases.len(), 1);
+    let name = &cases[0].case.complaint().complainant.as_ref().unwrap().name;
+    assert_eq!(name.chars().count(), complaints_core::complaint::MAX_COMPLAINT_SHORT_CHARS);
+    assert!(name.chars().all(|c| c == 'K'));
+}
+
+#[tokio::test]
+async fn attachments_are_fetched_by_the_sweep_and_stored_with_the_case() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let base = h.platform.as_ref().unwrap().base.clone();
+    let with_image = serde_json::to_vec(&serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "111", "time": 1, "messaging": [{
+            "sender": {"id": "5678"}, "recipient": {"id": "111"}, "timestamp": 1,
+            "message": {"mid": "m-img", "text": "The broken swing", "attachments": [
+                {"type": "image", "payload": {"url": format!("{base}/media/photo")}},
+                {"type": "location", "payload": {"coordinates": {"lat": 55.9, "long": -3.2}}}
+            ]}
+        }]}]
+    }))
+    .unwrap();
+
+    assert_eq!(h.meta(&with_image).await.0, StatusCode::OK);
+    assert!(h.objects.keys("social/attachments/").is_empty(), "nothing is fetched inside the webhook");
+    let cases = h.cases().await;
+    let reference = cases[0].case.reference().clone();
+    assert_eq!(cases[0].case.complaint().description, "The broken swing\n[attachment: image]\n[attachment: location]");
+
+    h.sweep().await;
+
+    let timeline = h.store.timeline(&reference).await.unwrap();
+    let queued: Vec<_> = timeline
+        .iter()
+        .filter_map(|e| match &e.what {
+            CaseEvent::SocialAttachmentsQueued { message_ref, attachments, .. } => Some((message_ref, attachments)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queued.len(), 1, "{timeline:?}");
+    let (message_ref, attachments) = queued[0];
+    assert_eq!((message_ref.as_str(), attachments.len()), ("m-img", 1), "only the image has content");
+    let stored = h.objects.get(&attachments[0].stored_key).await.expect("stored with the case");
+    assert_eq!(String::from_utf8_lossy(&stored), "content of photo (no token)", "no token is sent to Meta's CDN");
+    assert!(timeline.iter().any(
+        |e| matches!(&e.what, CaseEvent::MessageSent { message_id, .. } if *message_id == attachments[0].fetch_id)
+    ));
+
+    // A repeat of the delivery queues nothing twice.
+    h.meta(&with_image).await;
+    h.sweep().await;
+    let timeline = h.store.timeline(&reference).await.unwrap();
+    assert_eq!(timeline.iter().filter(|e| matches!(e.what, CaseEvent::SocialAttachmentsQueued { .. })).count(), 1);
+}
+
+#[tokio::test]
+async fn a_whatsapp_media_id_is_looked_up_with_the_token_and_an_oversized_file_is_flagged_not_lost() {
+    let h = Harness::with_platform(all_secrets()).await;
+    let base = h.platform.as_ref().unwrap().base.clone();
+    let whatsapp = |id: &str, media: serde_json::Value| {
+        serde_json::to_vec(&serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "880", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"phone_number_id": "555"},
+                "contacts": [{"profile": {"name": "Kerry"}, "wa_id": "4470000"}],
+                "messages": [{"from": "4470000", "id": id, "timestamp": "1", "type": "image", "image": media}]
+            }}]}]
+        }))
+        .unwrap()
+    };
+    h.meta(&whatsapp("wamid.a", serde_json::json!({"id": "abc", "mime_type": "image/jpeg", "caption": "Fly-tipping"})))
+        .await;
+    h.sweep().await;
+
+    let cases = h.cases().await;
+    let reference = cases[0].case.reference().clone();
+    let stored = h.objects.keys("social/attachments/");
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let content = h.objects.get(&stored[0]).await.unwrap();
+    assert_eq!(String::from_utf8_lossy(&content), "content of wa-abc (Bearer whatsapp-token)");
+
+    // A Messenger image over the limit: refused for good, recorded, and the case flagged.
+    let big = serde_json::to_vec(&serde_json::json!({
+        "object": "page",
+        "entry": [{"id": "111", "messaging": [{"sender": {"id": "4470000"}, "recipient": {"id": "111"},
+            "message": {"mid": "m-big", "attachments": [{"type": "video", "payload": {"url": format!("{base}/media/big")}}]}}]}]
+    }))
+    .unwrap();
+    h.meta(&big).await;
+    h.sweep().await;
+    let big_case = h.cases().await.into_iter().find(|c| c.case.reference() != &reference).expect("a Messenger case");
+    let timeline = h.store.timeline(big_case.case.reference()).await.unwrap();
+    assert!(timeline.iter().any(|e| matches!(e.what, CaseEvent::MessageUndeliverable { .. })), "{timeline:?}");
+    assert!(timeline.iter().any(|e| e.what == CaseEvent::FlaggedForStaff { reason: StaffFlag::UndeliverableMail }));
+    assert_eq!(h.objects.keys("social/attachments/").len(), 1, "nothing partial is stored");
 }

@@ -203,6 +203,17 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS held_mail_by_received ON held_mail (received_at);
     ",
+    // Items kept for staff that belong to no case (social quarantine and triage, failed
+    // attachments): the open ones are listed newest first.
+    "
+    CREATE TABLE IF NOT EXISTS staff_items (
+        id          TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        resolved_at TEXT,
+        body        TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS staff_items_open ON staff_items (received_at DESC, id DESC) WHERE resolved_at IS NULL;
+    ",
 ];
 
 /// The schema version this build writes.

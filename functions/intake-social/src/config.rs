@@ -9,7 +9,6 @@ pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
 pub(crate) const SENDER: &str = "SENDER";
 pub(crate) const ORG_NAME: &str = "ORG_NAME";
 pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
-pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
 pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
 pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 pub(crate) const RAW_BUCKET: &str = "RAW_BUCKET";
@@ -26,13 +25,12 @@ pub(crate) struct Config {
     pub(crate) sender: EmailAddress,
     pub(crate) org_name: String,
     pub(crate) reference_prefix: String,
-    pub(crate) config_set: Option<String>,
     pub(crate) contact_key_param: String,
     pub(crate) org_config_param: Option<String>,
     pub(crate) raw_bucket: String,
     pub(crate) social_param_prefix: String,
-    /// The send APIs' base URLs and Graph API version (production defaults).
-    pub(crate) endpoints: complaints_social::sender::Endpoints,
+    /// Our account ids by variable (`META_PAGE_IDS`…; `complaints_app::social_accounts`).
+    pub(crate) accounts: std::collections::BTreeMap<String, String>,
 }
 
 impl Config {
@@ -48,21 +46,25 @@ impl Config {
             reference_prefix: env.parsed(REFERENCE_PREFIX, |prefix| {
                 complaints_core::reference::validate_prefix(prefix).map(|()| prefix.to_owned())
             })?,
-            config_set: env.optional(CONFIG_SET),
             contact_key_param: env.required(CONTACT_KEY_PARAM)?,
             org_config_param: env.optional(ORG_CONFIG_PARAM),
             raw_bucket: env.required(RAW_BUCKET)?,
             social_param_prefix: env.required(SOCIAL_PARAM_PREFIX)?,
-            endpoints: complaints_social::sender::Endpoints::from_lookup(|name| env.optional(name)),
+            accounts: complaints_app::social_accounts::VARIABLES
+                .iter()
+                .filter_map(|(name, _)| env.optional(name).map(|ids| ((*name).to_owned(), ids)))
+                .collect(),
         })
     }
 
     /// Every parameter to fetch in one call: the contact key, the organisation configuration
-    /// (when named) and the seven platform secrets (nine, under SSM's ten per call).
+    /// (when named) and the four webhook secrets (the send tokens are the sweep's, not ours).
     pub(crate) fn parameter_names(&self) -> Vec<String> {
         let mut names = vec![self.contact_key_param.clone()];
         names.extend(self.org_config_param.clone());
-        names.extend(complaints_social::config::ALL.iter().map(|name| format!("{}{name}", self.social_param_prefix)));
+        names.extend(
+            complaints_social::config::WEBHOOK.iter().map(|name| format!("{}{name}", self.social_param_prefix)),
+        );
         names
     }
 
@@ -111,6 +113,10 @@ mod tests {
         assert!(names.len() <= 10, "{names:?}");
         assert!(names.contains(&"/c/social/META_APP_SECRET".to_owned()));
         assert!(names.contains(&"/c/contact".to_owned()));
+        assert!(
+            !names.iter().any(|n| n.ends_with("TOKEN") && !n.ends_with("VERIFY_TOKEN")),
+            "no send token: {names:?}"
+        );
     }
 
     #[test]

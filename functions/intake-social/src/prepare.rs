@@ -1,20 +1,21 @@
 //! What a request needs and init does not build: the secrets from SSM, the AWS clients and
-//! adapters, the platforms' HTTPS client and the router. Built once, by the first request, in
-//! the shared shell's [`Prepared`] cell.
+//! adapters and the router. Built once, by the first request, in the shared shell's [`Prepared`]
+//! cell. This function never calls the platforms: it answers as soon as a delivery is kept and
+//! its case written; the replies wait, pending, for the mail-delivery sweep, which holds the send
+//! tokens (so no platform HTTPS client and no SES client are linked here).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::{Clock, SystemClock};
-use complaints_app::social::{SocialIntake, TransportMailer};
+use complaints_app::social::{LeaveForSweep, SocialIntake};
+use complaints_app::social_accounts::SocialAccounts;
 use complaints_aws::TrustRoots;
 use complaints_core::config::OrgConfig;
 use complaints_lambda::{ParameterError, Parameters, Prepared, StartupError};
 use complaints_mail::templates::Templates;
-use complaints_mail_ses::SesMailer;
 use complaints_s3::S3ObjectStore;
-use complaints_social::sender::HttpSocialSender;
 use complaints_social::{SocialState, router};
 use complaints_store_dynamodb::DynamoDbCaseStore;
 
@@ -29,8 +30,6 @@ pub(crate) enum StartError {
     OrgConfig(#[source] complaints_core::config::ConfigError),
     #[error(transparent)]
     Aws(#[from] complaints_aws::LambdaSdkError),
-    #[error(transparent)]
-    Client(#[from] complaints_social::sender::ClientError),
 }
 
 impl StartupError for StartError {
@@ -68,18 +67,11 @@ impl Ready {
         let org = self.org_config(&found)?;
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let sender = HttpSocialSender::new(self.config.endpoints.clone(), secrets.tokens.clone())?;
-        let mailer = TransportMailer {
-            email: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
-            social: Some(Arc::new(sender)),
-            clock: Arc::clone(&clock),
-        };
+        let store =
+            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
         let intake = IntakeService {
-            store: Arc::new(DynamoDbCaseStore::new(
-                aws_sdk_dynamodb::Client::new(&aws),
-                self.config.table_name.clone(),
-            )),
-            mailer: Arc::new(mailer),
+            store: store.clone(),
+            mailer: Arc::new(LeaveForSweep),
             clock,
             calendar: Arc::new(org.calendar()),
             config: Arc::new(org),
@@ -87,12 +79,14 @@ impl Ready {
             contact_key_secret: contact_key.into(),
         };
         let objects = Arc::new(S3ObjectStore::new(aws_sdk_s3::Client::new(&aws), self.config.raw_bucket.clone()));
+        let accounts = SocialAccounts::from_lookup(|name| self.config.accounts.get(name).cloned());
         tracing::info!(
             prepare_ms = started.elapsed().as_secs_f64() * 1000.0,
             platforms = ?secrets,
+            accounts = ?accounts.configured(),
             "ready"
         );
-        Ok(router(SocialState::new(secrets, SocialIntake { intake, objects })))
+        Ok(router(SocialState::new(secrets, SocialIntake { intake, objects, items: store, accounts })))
     }
 
     /// The organisation configuration from SSM when named, else the built-in one with this

@@ -1,20 +1,41 @@
 //! The mail-delivery function's parts: its configuration, the clients built by the first event,
 //! and one sweep per scheduled invocation within the invocation's deadline.
+//!
+//! Social media replies (R50, reserved `.invalid` recipients) are delivered here too: the webhook
+//! function only queues them. With `SOCIAL_PARAM_PREFIX` set, the first event reads the send
+//! tokens (`META_PAGE_TOKEN`, `WHATSAPP_TOKEN`, `X_BEARER_TOKEN`, SecureString parameters under
+//! that path) and builds the platforms' HTTPS client, so a reply that fails once is retried like
+//! mail; staff are told when a platform keeps failing (`complaints_app::social_health`).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use complaints_app::outbound::{Delivery, SweepReport};
 use complaints_app::ports::SystemClock;
+use complaints_app::social::TransportMailer;
+use complaints_app::social_health::{ChannelHealth, HealthSettings};
 use complaints_aws::TrustRoots;
-use complaints_lambda::{Env, EnvError, StartupError};
+use complaints_core::complaint::EmailAddress;
+use complaints_core::config::OrgConfig;
+use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
 use complaints_mail_ses::SesMailer;
+use complaints_s3::S3ObjectStore;
+use complaints_social::attachments::HttpAttachmentFetcher;
+use complaints_social::sender::HttpSocialSender;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use serde::{Deserialize, Serialize};
 
 /// Names of the variables, as the template sets them.
 pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
 pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
+/// SSM path of the platforms' send tokens (as intake-social's); unset: no social replies here.
+pub(crate) const SOCIAL_PARAM_PREFIX: &str = "SOCIAL_PARAM_PREFIX";
+/// The organisation configuration in SSM (its `[alerts]` name who hears about channel health).
+pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+/// The sending address, as the other functions' (`[mail] from` of the staff notices).
+pub(crate) const SENDER: &str = "SENDER";
+/// The bucket social media attachments are stored in (under `social/attachments/`).
+pub(crate) const RAW_BUCKET: &str = "RAW_BUCKET";
 
 /// How long before the invocation's deadline the sweep stops taking another message: one SES
 /// call's operation timeout (8 s) and the record of its result fit in it.
@@ -26,13 +47,60 @@ pub(crate) struct Config {
     pub(crate) table_name: String,
     /// The SES configuration set every send goes through (bounce and complaint events).
     pub(crate) config_set: Option<String>,
+    pub(crate) social_param_prefix: Option<String>,
+    pub(crate) org_config_param: Option<String>,
+    pub(crate) sender: Option<String>,
+    pub(crate) raw_bucket: Option<String>,
+    /// The send APIs' base URLs and Graph API version (production defaults).
+    pub(crate) endpoints: complaints_social::sender::Endpoints,
 }
 
 impl Config {
     /// # Errors
     /// [`EnvError`] naming the missing variable.
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
-        Ok(Self { table_name: env.required(TABLE_NAME)?, config_set: env.optional(CONFIG_SET) })
+        Ok(Self {
+            table_name: env.required(TABLE_NAME)?,
+            config_set: env.optional(CONFIG_SET),
+            social_param_prefix: env.optional(SOCIAL_PARAM_PREFIX),
+            org_config_param: env.optional(ORG_CONFIG_PARAM),
+            sender: env.optional(SENDER),
+            raw_bucket: env.optional(RAW_BUCKET),
+            endpoints: complaints_social::sender::Endpoints::from_lookup(|name| env.optional(name)),
+        })
+    }
+
+    /// The parameters the first event fetches in one call: the three send tokens and the
+    /// organisation configuration when named. Empty without `SOCIAL_PARAM_PREFIX`.
+    pub(crate) fn parameter_names(&self) -> Vec<String> {
+        let Some(prefix) = &self.social_param_prefix else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> =
+            complaints_social::config::SEND.iter().map(|name| format!("{prefix}{name}")).collect();
+        names.extend(self.org_config_param.clone());
+        names
+    }
+
+    /// The send tokens among what SSM returned (a missing one leaves that platform's replies
+    /// pending, retried, then given up for staff).
+    pub(crate) fn send_tokens(&self, found: &Parameters) -> complaints_social::config::SendTokens {
+        let prefix = self.social_param_prefix.as_deref().unwrap_or_default();
+        complaints_social::SocialSecrets::from_lookup(|name| {
+            found.text(&format!("{prefix}{name}")).ok().map(str::to_owned)
+        })
+        .tokens
+    }
+
+    /// Who is told when a platform keeps failing: `[alerts]` of the organisation configuration,
+    /// sent from `SENDER` (else `[mail] from`). `None`: logs and alarms only.
+    pub(crate) fn health_settings(&self, found: &Parameters) -> Option<HealthSettings> {
+        let org = OrgConfig::from_toml_str(found.text(self.org_config_param.as_deref()?).ok()?).ok()?;
+        let mut settings = HealthSettings::from_config(&org)?;
+        if let Some(sender) = self.sender.as_deref().and_then(|s| EmailAddress::parse(s).ok()) {
+            settings.from = sender;
+        }
+        Some(settings)
     }
 }
 
@@ -78,15 +146,22 @@ impl std::fmt::Debug for Ready {
     }
 }
 
-/// Why the clients could not be built: the Lambda environment lacks what the SDK needs, which no
-/// retry mends.
+/// Why the clients could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub(crate) struct PrepareError(#[from] complaints_aws::LambdaSdkError);
+pub(crate) enum PrepareError {
+    /// The Lambda environment lacks what the SDK needs, which no retry mends.
+    #[error(transparent)]
+    Sdk(#[from] complaints_aws::LambdaSdkError),
+    #[error("cannot read the send tokens: {0}")]
+    Parameters(#[from] ParameterError),
+    #[error(transparent)]
+    Client(#[from] complaints_social::sender::ClientError),
+}
 
 impl StartupError for PrepareError {
+    /// Only an unreachable parameter store is worth another try.
     fn is_transient(&self) -> bool {
-        false
+        matches!(self, Self::Parameters(err) if err.is_transient())
     }
 }
 
@@ -97,14 +172,39 @@ impl StartupError for PrepareError {
 pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
+    let store = Arc::new(store);
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone());
-    // Social media replies (R50, reserved `.invalid` recipients) never go to SES: this function
-    // has no platform tokens, so they stay with intake-social's delivery and are given up for
-    // staff after the retries.
+    // Social media replies (R50, reserved `.invalid` recipients) never go to SES: they go to the
+    // platforms with the tokens from SSM; without SOCIAL_PARAM_PREFIX they are retried, then
+    // given up for staff.
+    let names = config.parameter_names();
+    let (social, health, attachments) = if names.is_empty() {
+        (None, None, None)
+    } else {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
+        let tokens = config.send_tokens(&found);
+        // Attachments go to the raw bucket under social/attachments/ (kept with the cases).
+        let attachments = match &config.raw_bucket {
+            Some(bucket) => {
+                let objects = Arc::new(S3ObjectStore::new(aws_sdk_s3::Client::new(&aws), bucket.clone()));
+                let fetcher = HttpAttachmentFetcher::new(config.endpoints.clone(), tokens.clone(), objects)?;
+                Some(Arc::new(fetcher) as Arc<dyn complaints_app::social_attachments::AttachmentFetcher>)
+            }
+            None => None,
+        };
+        let sender = HttpSocialSender::new(config.endpoints.clone(), tokens)?;
+        let social: Arc<dyn complaints_app::social::SocialSender> = Arc::new(sender);
+        let health = config.health_settings(&found).map(|settings| {
+            let notices: Arc<dyn complaints_app::notice_store::NoticeStore> = store.clone();
+            Arc::new(ChannelHealth::new(notices, settings))
+        });
+        tracing::info!(staff_told = health.is_some(), attachments = attachments.is_some(), "social replies on");
+        (Some(social), health, attachments)
+    };
     let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
-    let mailer =
-        complaints_app::social::TransportMailer { email: Arc::new(mailer), social: None, clock: Arc::clone(&clock) };
-    Ok(Ready { delivery: Delivery::new(Arc::new(store), Arc::new(mailer), clock) })
+    let mailer = TransportMailer { email: Arc::new(mailer), social, clock: Arc::clone(&clock), health, attachments };
+    Ok(Ready { delivery: Delivery::new(store, Arc::new(mailer), clock) })
 }
 
 /// One sweep, stopping [`DEADLINE_MARGIN`] before `deadline`.
@@ -140,12 +240,38 @@ mod tests {
     #[test]
     fn the_table_is_required_and_the_configuration_set_optional() {
         let env = Env::from_lookup(|name| (name == TABLE_NAME).then(|| "complaints-dev".to_owned()));
-        assert_eq!(
-            Config::from_env(&env).expect("config"),
-            Config { table_name: "complaints-dev".to_owned(), config_set: None }
-        );
+        let config = Config::from_env(&env).expect("config");
+        assert_eq!((config.table_name.as_str(), config.config_set.as_deref()), ("complaints-dev", None));
+        assert!(config.parameter_names().is_empty(), "no social path, no parameters");
         let missing = Config::from_env(&Env::from_lookup(|_| None)).expect_err("no table");
         assert!(missing.to_string().contains(TABLE_NAME), "{missing}");
+    }
+
+    #[test]
+    fn with_a_social_path_the_send_tokens_and_the_org_configuration_are_read_from_ssm() {
+        let env = Env::from_lookup(|name| match name {
+            TABLE_NAME => Some("t".to_owned()),
+            SOCIAL_PARAM_PREFIX => Some("/c/social/".to_owned()),
+            ORG_CONFIG_PARAM => Some("/c/org".to_owned()),
+            SENDER => Some("complaints@council.example.org".to_owned()),
+            _ => None,
+        });
+        let config = Config::from_env(&env).expect("config");
+        let names = config.parameter_names();
+        assert_eq!(
+            names,
+            ["/c/social/META_PAGE_TOKEN", "/c/social/WHATSAPP_TOKEN", "/c/social/X_BEARER_TOKEN", "/c/org"]
+        );
+        let org_toml = "[alerts]\nteam_mailbox = \"team@council.example.org\"\n".to_owned();
+        let found = Parameters::from_pairs([
+            ("/c/social/WHATSAPP_TOKEN".to_owned(), "wa-token".to_owned()),
+            ("/c/org".to_owned(), org_toml),
+        ]);
+        let tokens = config.send_tokens(&found);
+        assert_eq!((tokens.whatsapp.as_deref(), tokens.page.is_none()), (Some("wa-token"), true));
+        let health = config.health_settings(&found).expect("a team mailbox is named");
+        assert_eq!(health.from.as_str(), "complaints@council.example.org");
+        assert_eq!(health.recipients.len(), 1);
     }
 
     #[test]

@@ -11,12 +11,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Request, StatusCode, Uri};
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use complaints_app::intake::IntakeService;
+use complaints_app::outbound::{Delivery, SweepReport};
 use complaints_app::ports::{CaseStore, Clock, StoredCase};
-use complaints_app::social::{SocialIntake, TransportMailer};
+use complaints_app::social::{SocialIntake, SocialTransport, TransportMailer};
+use complaints_app::social_accounts::SocialAccounts;
 use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, TEST_CONTACT_KEY_SECRET};
 use complaints_app::testing_objects::MemoryObjectStore;
 use complaints_core::config::OrgConfig;
 use complaints_mail::templates::Templates;
+use complaints_social::attachments::HttpAttachmentFetcher;
 use complaints_social::config::SocialSecrets;
 use complaints_social::sender::{Endpoints, HttpSocialSender};
 use complaints_social::signature::{meta_signature, x_signature};
@@ -63,17 +66,57 @@ async fn record(
     (StatusCode::from_u16(status).unwrap(), Json(body))
 }
 
+/// The bytes of a media file: `big` is over the size limit, `missing` is a 404, anything else is
+/// `content of <name>` (with the bearer token it came with, if any, so tests see it was sent).
+async fn media(
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> (StatusCode, [(axum::http::header::HeaderName, &'static str); 1], Vec<u8>) {
+    let png = [(axum::http::header::CONTENT_TYPE, "image/png")];
+    match name.as_str() {
+        "big" => (StatusCode::OK, png, vec![0; complaints_app::social_attachments::MAX_ATTACHMENT_BYTES + 1]),
+        "missing" => (StatusCode::NOT_FOUND, png, b"{}".to_vec()),
+        _ => {
+            let token = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("no token");
+            (StatusCode::OK, png, format!("content of {name} ({token})").into_bytes())
+        }
+    }
+}
+
+/// WhatsApp's media lookup: the id's URL on this stand-in.
+async fn media_lookup(
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<serde_json::Value>) {
+    if headers.get("authorization").is_none() {
+        return (StatusCode::UNAUTHORIZED, Json(serde_json::json!({"error": {"code": 190}})));
+    }
+    let host = headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (StatusCode::OK, Json(serde_json::json!({"url": format!("http://{host}/media/wa-{id}"), "mime_type": "image/png"})))
+}
+
 impl FakePlatform {
     pub async fn start() -> Self {
         let sent = Arc::new(Mutex::new(Vec::new()));
         let reply = Arc::new(Mutex::new((200, serde_json::json!({"message_id": "mid.ok"}))));
         let app = axum::Router::new()
+            .route("/media/{name}", axum::routing::get(media))
+            .route("/v99.0/{id}", axum::routing::get(media_lookup))
             .fallback(axum::routing::post(record))
             .with_state(FakeState { sent: Arc::clone(&sent), reply: Arc::clone(&reply) });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the fake platform");
         let addr = listener.local_addr().expect("address");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("fake platform") });
         Self { base: format!("http://{addr}"), sent, reply }
+    }
+
+    /// The send and media APIs pointed at this stand-in, Graph API version `v99.0`.
+    pub fn endpoints(&self) -> Endpoints {
+        Endpoints::from_lookup(|name| match name {
+            "META_GRAPH_BASE" | "X_API_BASE" => Some(self.base.clone()),
+            "META_GRAPH_VERSION" => Some("v99.0".to_owned()),
+            _ => None,
+        })
     }
 
     pub fn sent(&self) -> Vec<Sent> {
@@ -128,18 +171,21 @@ impl Harness {
     /// [`Harness::with_platform`] on a given organisation configuration.
     pub async fn with_platform_and_config(secrets: SocialSecrets, config: OrgConfig) -> Self {
         let platform = FakePlatform::start().await;
-        let endpoints = Endpoints::from_lookup(|name| match name {
-            "META_GRAPH_BASE" | "X_API_BASE" => Some(platform.base.clone()),
-            "META_GRAPH_VERSION" => Some("v99.0".to_owned()),
-            _ => None,
-        });
+        let endpoints = platform.endpoints();
         let sender = HttpSocialSender::new(endpoints, secrets.tokens.clone()).expect("client");
-        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config)
+        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config, our_accounts())
     }
 
-    /// Without any platform to send to (corpus runs: only the intake side matters).
+    /// Without any platform to send to, every account taken as ours (corpus runs: recorded
+    /// payloads name other people's accounts; only the intake side matters).
     pub fn without_platform(secrets: SocialSecrets) -> Self {
-        Self::build(secrets, None, None, OrgConfig::builtin())
+        Self::build(secrets, None, None, OrgConfig::builtin(), SocialAccounts::any())
+    }
+
+    /// Delivers what is pending, as the sweep does.
+    pub async fn sweep(&self) -> SweepReport {
+        let delivery = Delivery::new(self.store.clone(), self.intake.mailer.clone(), self.intake.clock.clone());
+        delivery.sweep().await.expect("sweep")
     }
 
     fn build(
@@ -147,13 +193,26 @@ impl Harness {
         social: Option<Arc<dyn complaints_app::social::SocialSender>>,
         platform: Option<FakePlatform>,
         config: OrgConfig,
+        accounts: SocialAccounts,
     ) -> Self {
         let store = Arc::new(MemoryCaseStore::new());
         let objects = Arc::new(MemoryObjectStore::new());
         let email = Arc::new(RecordingMailer::new());
         let clock = Arc::new(ManualClock::new(now()));
         let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let mailer = Arc::new(TransportMailer { email: email.clone(), social, clock: Arc::clone(&dyn_clock) });
+        // Attachments are fetched from the fake platform too (its GET routes serve media).
+        let attachments = platform.as_ref().map(|platform| {
+            let fetcher = HttpAttachmentFetcher::new(platform.endpoints(), secrets.tokens.clone(), objects.clone())
+                .expect("client");
+            Arc::new(fetcher) as Arc<dyn complaints_app::social_attachments::AttachmentFetcher>
+        });
+        let mailer = Arc::new(TransportMailer {
+            email: email.clone(),
+            social,
+            clock: Arc::clone(&dyn_clock),
+            health: None,
+            attachments,
+        });
         let intake = IntakeService {
             store: store.clone(),
             mailer,
@@ -163,7 +222,10 @@ impl Harness {
             templates: Arc::new(Templates::builtin()),
             contact_key_secret: Arc::from(TEST_CONTACT_KEY_SECRET),
         };
-        let state = SocialState::new(secrets, SocialIntake { intake: intake.clone(), objects: objects.clone() });
+        let state = SocialState::new(
+            secrets,
+            SocialIntake { intake: intake.clone(), objects: objects.clone(), items: store.clone(), accounts },
+        );
         let app = router(state.clone());
         Self { state, app, store, objects, email, clock, intake, platform }
     }
@@ -208,6 +270,16 @@ pub fn signed_x(body: &[u8]) -> Request<Body> {
         .header("x-twitter-webhooks-signature-oauth2", x_signature(X_OAUTH2.as_bytes(), body))
         .body(Body::from(body.to_vec()))
         .unwrap()
+}
+
+/// The accounts the tests' payloads are addressed to: page 111, Instagram account 178, WhatsApp
+/// phone number id 555, X user 100.
+pub fn our_accounts() -> SocialAccounts {
+    SocialAccounts::default()
+        .with(SocialTransport::Messenger, "111")
+        .with(SocialTransport::Instagram, "178")
+        .with(SocialTransport::WhatsApp, "555")
+        .with(SocialTransport::X, "100")
 }
 
 /// A Messenger text message from `sender` to page 111.
