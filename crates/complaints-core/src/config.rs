@@ -137,6 +137,9 @@ pub struct OrgConfig {
     pub reporting: crate::reporting::ReportingSettings,
     /// Breach alerts: levels per clock and recipients (`[alerts]`, docs/breach-scan.md).
     pub alerts: crate::alerts::AlertSettings,
+    /// The quality check of closed complaints: the share of closures sampled (`[quality]`,
+    /// docs/quality-check.md; R48).
+    pub quality: crate::quality::QualitySettings,
 }
 
 impl Default for OrgConfig {
@@ -161,6 +164,7 @@ impl Default for OrgConfig {
             calendar: Vec::new(),
             reporting: crate::reporting::ReportingSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
+            quality: crate::quality::QualitySettings::default(),
         }
     }
 }
@@ -240,6 +244,7 @@ impl OrgConfig {
         }
         self.validate_intake()?;
         self.alerts.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
+        self.quality.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {

@@ -21,6 +21,7 @@ pub mod learning;
 pub mod limits;
 pub mod outcome;
 pub mod policy;
+pub mod quality;
 pub mod records;
 pub mod reference;
 pub mod rejection;
