@@ -9,6 +9,8 @@ pub mod escalations;
 pub mod export;
 pub mod export_notice;
 pub mod export_pages;
+pub mod flagged;
+pub mod flagging_store;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;
@@ -16,6 +18,7 @@ pub mod outbound;
 pub mod ports;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
+pub mod quality;
 pub mod queries;
 pub mod social;
 pub mod staff;
@@ -33,6 +36,9 @@ pub mod memory_objects;
 #[cfg(feature = "testing")]
 pub mod testing_objects;
 
+#[cfg(feature = "testing")]
+pub mod testing_registers;
+
 #[cfg(feature = "contract-tests")]
 pub mod contract;
 #[cfg(feature = "contract-tests")]
@@ -46,6 +52,9 @@ pub mod staff_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod export_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod contract_registers;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

@@ -14,6 +14,8 @@ mod table;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;
+// Staff workspace registers (issue 12): quality reviews and flagged items.
+mod registers;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

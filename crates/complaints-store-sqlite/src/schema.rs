@@ -170,6 +170,23 @@ const MIGRATIONS: &[&str] = &[
         END) VIRTUAL;
     CREATE INDEX IF NOT EXISTS cases_by_escalated ON cases (escalated_on, reference) WHERE escalated_on IS NOT NULL;
     ",
+    // Staff workspace registers (issue 12): second readers' quality reviews by closure date (R48),
+    // and items flagged for staff, the open ones through a partial index.
+    "
+    CREATE TABLE IF NOT EXISTS quality_reviews (
+        id        TEXT PRIMARY KEY,
+        closed_on TEXT NOT NULL,
+        body      TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS quality_reviews_by_closed_on ON quality_reviews (closed_on, id);
+    CREATE TABLE IF NOT EXISTS staff_flags (
+        id        TEXT PRIMARY KEY,
+        raised_at TEXT NOT NULL,
+        open      INTEGER NOT NULL,
+        body      TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS staff_flags_open ON staff_flags (raised_at, id) WHERE open = 1;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -19,7 +19,9 @@ pub mod session;
 use std::sync::Arc;
 
 use axum::Router;
+use complaints_app::flagged::FlagStore;
 use complaints_app::learning::LearningStore;
+use complaints_app::quality::QualityStore;
 use complaints_app::queries::CaseQueries;
 use complaints_app::staff::StaffActions;
 
@@ -35,6 +37,10 @@ pub struct WorkspaceState {
     pub queries: Arc<dyn CaseQueries>,
     pub learning: Arc<dyn LearningStore>,
     pub sessions: Arc<dyn Sessions>,
+    /// Second readers' reviews of closed complaints (the quality check, R48).
+    pub quality: Arc<dyn QualityStore>,
+    /// Everything flagged for staff (`/staff/flagged`).
+    pub flags: Arc<dyn FlagStore>,
 }
 
 impl std::fmt::Debug for WorkspaceState {
