@@ -146,3 +146,29 @@ async fn flags_on_a_case_are_raised_once_and_only_handlers_and_managers_clear_th
     assert_eq!(done.dealt_with.map(|d| d.by), Some("ann".to_owned()));
     assert_eq!(flags.open_flags(None, 10).await.expect("list").items.len(), 1);
 }
+
+#[tokio::test]
+async fn a_case_store_wrapped_for_flags_puts_a_possible_spam_intake_in_the_flagged_register_once() {
+    use complaints_app::flagging_store::FlaggingCaseStore;
+    use complaints_app::intake::IntakeRequest;
+    use complaints_app::testing::{RecordingMailer, intake_service};
+    use std::sync::Arc;
+
+    let flags = Arc::new(MemoryFlagStore::default());
+    let store: Arc<dyn CaseStore> = Arc::new(FlaggingCaseStore::new(Arc::new(MemoryCaseStore::new()), flags.clone()));
+    let now = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).single().expect("instant");
+    let service = intake_service(store.clone(), Arc::new(RecordingMailer::new()), now);
+    let complaint = sample_complaint(Channel::WebForm, Some("jo.bloggs@example.net"));
+    let request = IntakeRequest { complaint, source_key: Some("web:spam".to_owned()), possible_spam: true };
+    let receipt = service.submit(request.clone()).await.expect("intake");
+    service.submit(request).await.expect("a double click");
+    let open = flags.open_flags(None, 10).await.expect("list").items;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0].kind, complaints_app::flagged::FlagKind::Case(StaffFlag::PossibleSpam));
+    assert_eq!(open[0].reference.as_ref(), Some(&receipt.reference));
+
+    // An ordinary complaint raises nothing.
+    let ordinary = sample_complaint(Channel::WebForm, Some("someone@example.net"));
+    service.submit(IntakeRequest { complaint: ordinary, source_key: None, possible_spam: false }).await.expect("intake");
+    assert_eq!(flags.open_flags(None, 10).await.expect("list").items.len(), 1);
+}
