@@ -119,6 +119,7 @@ fn review(reference: &CaseRef, closed_on: NaiveDate, findings: &str) -> QualityR
         closed_on,
         outcome: Outcome::Resolved,
         handler: "handler-1".to_owned(),
+        responded_by: None,
     };
     let mut checklist = Checklist::from_fn(|_| Answer::Yes);
     checklist.outcome_explained = Answer::No;

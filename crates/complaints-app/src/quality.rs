@@ -72,7 +72,29 @@ pub async fn closures_between(cases: &dyn CaseStore, from: NaiveDate, to: NaiveD
     Ok(found)
 }
 
-/// The period's sample ([`draw_sample`]).
+/// Fills who recorded each closure's response from its case's timeline (one timeline read per
+/// case), so the reader of their own response is known.
+///
+/// # Errors
+/// [`StoreError`].
+pub async fn find_responders<'a>(
+    cases: &dyn CaseStore,
+    closures: impl IntoIterator<Item = &'a mut Closure>,
+) -> Result<(), StoreError> {
+    let mut timelines = std::collections::BTreeMap::new();
+    for closure in closures {
+        let reference = closure.reference.clone();
+        if !timelines.contains_key(&reference) {
+            timelines.insert(reference.clone(), cases.timeline(&reference).await?);
+        }
+        if let Some(timeline) = timelines.get(&reference) {
+            closure.find_responder(timeline);
+        }
+    }
+    Ok(())
+}
+
+/// The period's sample ([`draw_sample`]), each with who recorded the response.
 ///
 /// # Errors
 /// [`StoreError`].
@@ -82,7 +104,9 @@ pub async fn sample(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<Sampled>, StoreError> {
-    Ok(draw_sample(&closures_between(cases, from, to).await?, settings))
+    let mut sample = draw_sample(&closures_between(cases, from, to).await?, settings);
+    find_responders(cases, sample.iter_mut().map(|s| &mut s.closure)).await?;
+    Ok(sample)
 }
 
 /// A period's sample, its reviews and their summary.
@@ -148,11 +172,12 @@ pub async fn record_review(
     if !user.role.may(Permission::QualityReview) {
         return Err(QualityError::NotAllowed { role: user.role.to_string() });
     }
-    let closure = closures_between(cases, from, to)
+    let mut closure = closures_between(cases, from, to)
         .await?
         .into_iter()
         .find(|c| c.id() == input.closure_id)
         .ok_or_else(|| QualityError::NoSuchClosure(input.closure_id.clone()))?;
+    find_responders(cases, [&mut closure]).await?;
     let review =
         QualityReview::new(closure, user.id.clone(), input.reviewed_on, input.checklist, input.findings, input.learning)?;
     for id in &review.learning {

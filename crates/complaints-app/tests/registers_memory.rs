@@ -172,3 +172,34 @@ async fn a_case_store_wrapped_for_flags_puts_a_possible_spam_intake_in_the_flagg
     service.submit(IntakeRequest { complaint: ordinary, source_key: None, possible_spam: false }).await.expect("intake");
     assert_eq!(flags.open_flags(None, 10).await.expect("list").items.len(), 1);
 }
+
+#[tokio::test]
+async fn whoever_recorded_the_response_is_not_its_second_reader_even_when_a_team_handles_the_case() {
+    let cases = MemoryCaseStore::new();
+    let reviews = MemoryQualityStore::default();
+    let register = MemoryLearningStore::new();
+    // The case is handled by a team; "bob" recorded the response (the actor on the closure).
+    let reference = closed_case(&cases, "Waste Services Team", Outcome::Resolved).await;
+    let stored = cases.get(&reference).await.expect("read");
+    let calendar = Calendar::scotland();
+    let policy = Policy::default();
+    let rules = Rules { calendar: &calendar, policy: &policy };
+    let reopen = Command::Reopen { reopened_on: day(5), reason: "New evidence".to_owned(), respond_by: day(12) };
+    let when = day(5).and_hms_opt(9, 0, 0).expect("time").and_utc();
+    let (case, events) = stored.case.apply(reopen, when, Actor::Staff("bob".to_owned()), rules).expect("reopen");
+    let version = cases.update(&case, stored.version, events).await.expect("store");
+    let signposting = Stage2Signposting { given_on: day(6), channel: Channel::Email, time_limit_given: true };
+    let close = Command::CloseStage1 { responded_on: day(6), outcome: Outcome::Resolved, signposting: Some(signposting) };
+    let when = day(6).and_hms_opt(9, 0, 0).expect("time").and_utc();
+    let (case, events) = case.apply(close, when, Actor::Staff("bob".to_owned()), rules).expect("close");
+    cases.update(&case, version, events).await.expect("store");
+
+    let settings = QualitySettings::default();
+    let check = period_check(&cases, &reviews, &settings, day(1), day(31)).await.expect("check");
+    let by_bob = check.sample.iter().find(|s| s.closure.closed_on == day(6)).expect("the second response is sampled");
+    assert_eq!(by_bob.closure.responded_by.as_deref(), Some("bob"));
+    let refused = record_review(&cases, &reviews, &register, &user("bob", Role::Manager), day(1), day(31), input(by_bob.closure.id(), vec![])).await;
+    assert!(matches!(refused, Err(QualityError::Refused(_))), "{refused:?}");
+    let other = record_review(&cases, &reviews, &register, &user("mairi", Role::Manager), day(1), day(31), input(by_bob.closure.id(), vec![])).await;
+    assert!(other.is_ok(), "{other:?}");
+}

@@ -126,6 +126,7 @@ fn dispatch(opts: &StaffOpts, command: QualityCommand) -> Result<String, Failure
                             "closed_on": s.closure.closed_on,
                             "outcome": s.closure.outcome,
                             "handler": s.closure.handler,
+                            "responded_by": s.closure.responded_by,
                             "why": s.reason,
                             "reviewed": check.review_of(&s.closure.id()).is_some(),
                         })
@@ -216,7 +217,7 @@ fn sample_line(sampled: &Sampled, reviewed: bool, reader: &str) -> String {
     let c = &sampled.closure;
     let state = if reviewed {
         "reviewed"
-    } else if c.handler.trim().eq_ignore_ascii_case(reader.trim()) {
+    } else if c.is_own(reader) {
         "your case: another reader"
     } else {
         "to review"

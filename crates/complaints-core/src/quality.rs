@@ -18,7 +18,8 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, Stage};
+use crate::actor::Actor;
+use crate::case::{Case, CaseEvent, Stage, TimelineEvent};
 use crate::outcome::Outcome;
 use crate::reference::CaseRef;
 
@@ -67,9 +68,36 @@ pub struct Closure {
     pub outcome: Outcome,
     /// The case's handler (R42): never its own second reader.
     pub handler: String,
+    /// The member of staff who recorded the response (from the timeline), when known: never its
+    /// own second reader either.
+    #[serde(default)]
+    pub responded_by: Option<String>,
 }
 
 impl Closure {
+    /// True when `reader` handled the case or recorded this response: the second reader is not
+    /// the handler.
+    #[must_use]
+    pub fn is_own(&self, reader: &str) -> bool {
+        same_person(&self.handler, reader) || self.responded_by.as_deref().is_some_and(|r| same_person(r, reader))
+    }
+
+    /// Fills [`Closure::responded_by`] from the case's timeline: the member of staff who recorded
+    /// the response of this stage on this date.
+    pub fn find_responder(&mut self, timeline: &[TimelineEvent]) {
+        self.responded_by = timeline.iter().find_map(|event| {
+            let (stage, on) = match &event.what {
+                CaseEvent::Stage1Closed { closure } => (Stage::One, closure.responded_on),
+                CaseEvent::Stage2Closed { closure } => (Stage::Two, closure.responded_on),
+                _ => return None,
+            };
+            match &event.actor {
+                Actor::Staff(id) if stage == self.stage && on == self.closed_on => Some(id.clone()),
+                _ => None,
+            }
+        });
+    }
+
     /// The closure's id: reference, stage number and date (no personal data).
     #[must_use]
     pub fn id(&self) -> String {
@@ -102,6 +130,7 @@ pub fn closures_of(case: &Case, from: NaiveDate, to: NaiveDate) -> Vec<Closure> 
         closed_on,
         outcome,
         handler: case.handler().to_owned(),
+        responded_by: None,
     };
     let mut found = Vec::new();
     if let Some(stage1) = case.stage1() {
@@ -190,7 +219,7 @@ pub fn draw_sample(closures: &[Closure], settings: &QualitySettings) -> Vec<Samp
 /// The sample a given reader may review: everything but their own cases.
 #[must_use]
 pub fn for_reader(sample: &[Sampled], reader: &str) -> Vec<Sampled> {
-    sample.iter().filter(|s| !same_person(&s.closure.handler, reader)).cloned().collect()
+    sample.iter().filter(|s| !s.closure.is_own(reader)).cloned().collect()
 }
 
 fn same_person(handler: &str, reader: &str) -> bool {
@@ -375,7 +404,7 @@ impl QualityReview {
         if reviewer.trim().is_empty() {
             return Err(ReviewError::Blank { field: "reviewer" });
         }
-        if same_person(&closure.handler, &reviewer) {
+        if closure.is_own(&reviewer) {
             return Err(ReviewError::OwnCase { reader: reviewer });
         }
         if checklist.has_failings() && findings.trim().is_empty() {

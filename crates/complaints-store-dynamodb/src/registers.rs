@@ -48,7 +48,11 @@ fn open_sort_key(raised_at: DateTime<Utc>, id: &str) -> String {
     format!("{}#{id}", raised_at.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
 }
 
-fn body<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, DynamoError> {
+fn review_body(item: &Item) -> Result<QualityReview, DynamoError> {
+    serde_json::from_str(keys::get_s(item, ATTR_BODY)?).map_err(DynamoError::Decode)
+}
+
+fn flag_body(item: &Item) -> Result<FlaggedItem, DynamoError> {
     serde_json::from_str(keys::get_s(item, ATTR_BODY)?).map_err(DynamoError::Decode)
 }
 
@@ -109,7 +113,7 @@ impl QualityStore for DynamoDbCaseStore {
     async fn review_of(&self, closure_id: &str) -> Result<Option<QualityReview>, StoreError> {
         let mut op = Cost::default();
         let item = self.get_item(review_key(closure_id), &mut op).await?;
-        Ok(item.as_ref().map(body).transpose()?)
+        Ok(item.as_ref().map(review_body).transpose()?)
     }
 
     async fn reviews_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<QualityReview>, StoreError> {
@@ -124,7 +128,7 @@ impl QualityStore for DynamoDbCaseStore {
                 format!("{to}#{RANGE_END}"),
             );
             for item in self.query_all(query, &mut op).await? {
-                found.push(body::<QualityReview>(&item)?);
+                found.push(review_body(&item)?);
             }
         }
         Ok(found)
@@ -141,7 +145,7 @@ impl FlagStore for DynamoDbCaseStore {
     async fn flag(&self, id: &str) -> Result<Option<FlaggedItem>, StoreError> {
         let mut op = Cost::default();
         let item = self.get_item(flag_key(id), &mut op).await?;
-        Ok(item.as_ref().map(body).transpose()?)
+        Ok(item.as_ref().map(flag_body).transpose()?)
     }
 
     async fn open_flags(&self, after: Option<&str>, limit: usize) -> Result<FlagPage, StoreError> {
@@ -151,7 +155,7 @@ impl FlagStore for DynamoDbCaseStore {
             None => None,
             Some(id) => match self.get_item(flag_key(id), &mut op).await? {
                 Some(item) => {
-                    let last: FlaggedItem = body(&item)?;
+                    let last = flag_body(&item)?;
                     Some(open_sort_key(last.raised_at, &last.id))
                 }
                 None => None,
@@ -175,7 +179,7 @@ impl FlagStore for DynamoDbCaseStore {
         let mut failed = None;
         self.query_pages(query, &mut op, |page| {
             for item in page.items() {
-                match body(item) {
+                match flag_body(item) {
                     Ok(flag) => items.push(flag),
                     Err(e) => failed = Some(e),
                 }
@@ -196,7 +200,7 @@ impl FlagStore for DynamoDbCaseStore {
         let mut op = Cost::default();
         let stored = self.get_item(flag_key(id), &mut op).await?.ok_or(StoreError::NotFound)?;
         let version = keys::get_n(&stored, ATTR_VERSION)?;
-        let mut flag: FlaggedItem = body(&stored)?;
+        let mut flag = flag_body(&stored)?;
         if flag.dealt_with.is_some() {
             return Err(StoreError::VersionConflict { expected: version });
         }

@@ -12,7 +12,11 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::{SqliteCaseStore, db, immediate, is_constraint, ts, unavailable};
 
-fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, StoreError> {
+fn decode_review(body: &str) -> Result<QualityReview, StoreError> {
+    serde_json::from_str(body).map_err(unavailable)
+}
+
+fn decode_flag(body: &str) -> Result<FlaggedItem, StoreError> {
     serde_json::from_str(body).map_err(unavailable)
 }
 
@@ -42,7 +46,7 @@ impl QualityStore for SqliteCaseStore {
                 .prepare_cached("SELECT body FROM quality_reviews WHERE id = ?1")
                 .and_then(|mut s| s.query_row([id], |row| row.get(0)).optional())
                 .map_err(db)?;
-            body.as_deref().map(decode).transpose()
+            body.as_deref().map(decode_review).transpose()
         })
         .await
     }
@@ -58,7 +62,7 @@ impl QualityStore for SqliteCaseStore {
                 .map_err(db)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
-            bodies.iter().map(|b| decode(b)).collect()
+            bodies.iter().map(|b| decode_review(b)).collect()
         })
         .await
     }
@@ -86,7 +90,7 @@ impl FlagStore for SqliteCaseStore {
                 .prepare_cached("SELECT body FROM staff_flags WHERE id = ?1")
                 .and_then(|mut s| s.query_row([id], |row| row.get(0)).optional())
                 .map_err(db)?;
-            body.as_deref().map(decode).transpose()
+            body.as_deref().map(decode_flag).transpose()
         })
         .await
     }
@@ -116,7 +120,7 @@ impl FlagStore for SqliteCaseStore {
                 .map_err(db)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
-            let mut items: Vec<FlaggedItem> = bodies.iter().map(|b| decode(b)).collect::<Result<_, _>>()?;
+            let mut items: Vec<FlaggedItem> = bodies.iter().map(|b| decode_flag(b)).collect::<Result<_, _>>()?;
             let more = items.len() > limit;
             items.truncate(limit);
             let next = if more { items.last().map(|i| i.id.clone()) } else { None };
@@ -133,7 +137,7 @@ impl FlagStore for SqliteCaseStore {
                 .prepare_cached("SELECT body FROM staff_flags WHERE id = ?1")
                 .and_then(|mut s| s.query_row([&id], |row| row.get(0)).optional())
                 .map_err(db)?;
-            let mut item: FlaggedItem = decode(&body.ok_or(StoreError::NotFound)?)?;
+            let mut item = decode_flag(&body.ok_or(StoreError::NotFound)?)?;
             if item.dealt_with.is_some() {
                 return Err(StoreError::VersionConflict { expected: 1 });
             }

@@ -82,6 +82,7 @@ struct SampleRow {
     closed_on: NaiveDate,
     outcome: &'static str,
     handler: String,
+    responded_by: Option<String>,
     why: String,
     reviewed: bool,
     failings: bool,
@@ -127,10 +128,11 @@ pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedI
             closed_on: s.closure.closed_on,
             outcome: s.closure.outcome.as_str(),
             handler: s.closure.handler.clone(),
+            responded_by: s.closure.responded_by.clone(),
             why: s.reason.to_string(),
             reviewed: review.is_some(),
             failings: review.is_some_and(|r| r.checklist.has_failings()),
-            own: s.closure.handler.trim().eq_ignore_ascii_case(signed_in.user.id.trim()),
+            own: s.closure.is_own(&signed_in.user.id),
         }
     };
     let rows: Vec<SampleRow> = check.sample.iter().map(row).collect();
@@ -200,9 +202,12 @@ async fn render_review(
         Ok(closures) => closures,
         Err(error) => return store_failed(signed_in, &error),
     };
-    let Some(closure) = closures.into_iter().find(|c| c.id() == form.closure) else {
+    let Some(mut closure) = closures.into_iter().find(|c| c.id() == form.closure) else {
         return not_found();
     };
+    if let Err(error) = quality::find_responders(state.staff.store.as_ref(), [&mut closure]).await {
+        return store_failed(signed_in, &error);
+    }
     let review: Option<QualityReview> = match state.quality.review_of(&form.closure).await {
         Ok(review) => review,
         Err(error) => return store_failed(signed_in, &error),
@@ -214,7 +219,7 @@ async fn render_review(
     let typed: std::collections::BTreeMap<&str, &str> =
         Question::ALL.into_iter().map(|q| (q.as_str(), form.answer_text(q))).collect();
     let errmap: std::collections::BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message.as_str())).collect();
-    let own = closure.handler.trim().eq_ignore_ascii_case(signed_in.user.id.trim());
+    let own = closure.is_own(&signed_in.user.id);
     view::page(
         status,
         "registers/quality_review.html",
