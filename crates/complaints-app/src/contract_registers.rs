@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use complaints_core::case::{Stage, StaffFlag};
+use complaints_core::case::{StaffFlag, Stage};
 use complaints_core::outcome::Outcome;
 use complaints_core::quality::{Answer, Checklist, Closure, QualityReview};
 use complaints_core::reference::CaseRef;
@@ -124,9 +124,14 @@ fn review(reference: &CaseRef, closed_on: NaiveDate, findings: &str) -> QualityR
     let mut checklist = Checklist::from_fn(|_| Answer::Yes);
     checklist.outcome_explained = Answer::No;
     ok(
-        QualityReview::new(closure, "reader-1".to_owned(), closed_on + Duration::days(3), checklist, findings.to_owned(), vec![
-            "LA-0001".to_owned(),
-        ]),
+        QualityReview::new(
+            closure,
+            "reader-1".to_owned(),
+            closed_on + Duration::days(3),
+            checklist,
+            findings.to_owned(),
+            vec!["LA-0001".to_owned()],
+        ),
         "valid review",
     )
 }
@@ -213,7 +218,8 @@ async fn my_open_items(store: &dyn FlagStore, prefix: &str, limit: usize) -> Vec
 pub async fn open_flags_page_oldest_first_and_dealt_with_items_leave_the_list(store: Arc<dyn FlagStore>) {
     let reference = fresh_reference(4);
     let prefix = reference.to_string();
-    let flags = [StaffFlag::UndeliverableMail, StaffFlag::OverMailCap, StaffFlag::QuarantinedMail, StaffFlag::MailComplaint];
+    let flags =
+        [StaffFlag::UndeliverableMail, StaffFlag::OverMailCap, StaffFlag::QuarantinedMail, StaffFlag::MailComplaint];
     // Raised out of order: the list is by time.
     let mut raised = Vec::new();
     for (second, flag) in [3, 1, 4, 2].into_iter().zip(flags) {

@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use complaints_core::quality::{
-    Checklist, Closure, QualityReview, QualitySettings, QualitySummary, ReviewError, Sampled, closures_of,
-    draw_sample, summarise,
+    Checklist, Closure, QualityReview, QualitySettings, QualitySummary, ReviewError, Sampled, closures_of, draw_sample,
+    summarise,
 };
 use complaints_core::roles::Permission;
 
@@ -64,7 +64,11 @@ pub enum QualityError {
 ///
 /// # Errors
 /// [`StoreError`].
-pub async fn closures_between(cases: &dyn CaseStore, from: NaiveDate, to: NaiveDate) -> Result<Vec<Closure>, StoreError> {
+pub async fn closures_between(
+    cases: &dyn CaseStore,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<Closure>, StoreError> {
     let mut found: Vec<Closure> =
         cases.closed_between(from, to).await?.iter().flat_map(|stored| closures_of(&stored.case, from, to)).collect();
     found.sort_by_key(|c| (c.closed_on, c.id()));
@@ -77,10 +81,7 @@ pub async fn closures_between(cases: &dyn CaseStore, from: NaiveDate, to: NaiveD
 ///
 /// # Errors
 /// [`StoreError`].
-pub async fn find_responders<'a>(
-    cases: &dyn CaseStore,
-    closures: impl IntoIterator<Item = &'a mut Closure>,
-) -> Result<(), StoreError> {
+pub async fn find_responders(cases: &dyn CaseStore, closures: Vec<&mut Closure>) -> Result<(), StoreError> {
     let mut timelines = std::collections::BTreeMap::new();
     for closure in closures {
         let reference = closure.reference.clone();
@@ -105,7 +106,8 @@ pub async fn sample(
     to: NaiveDate,
 ) -> Result<Vec<Sampled>, StoreError> {
     let mut sample = draw_sample(&closures_between(cases, from, to).await?, settings);
-    find_responders(cases, sample.iter_mut().map(|s| &mut s.closure)).await?;
+    let closures: Vec<&mut Closure> = sample.iter_mut().map(|s| &mut s.closure).collect();
+    find_responders(cases, closures).await?;
     Ok(sample)
 }
 
@@ -177,9 +179,15 @@ pub async fn record_review(
         .into_iter()
         .find(|c| c.id() == input.closure_id)
         .ok_or_else(|| QualityError::NoSuchClosure(input.closure_id.clone()))?;
-    find_responders(cases, [&mut closure]).await?;
-    let review =
-        QualityReview::new(closure, user.id.clone(), input.reviewed_on, input.checklist, input.findings, input.learning)?;
+    find_responders(cases, vec![&mut closure]).await?;
+    let review = QualityReview::new(
+        closure,
+        user.id.clone(),
+        input.reviewed_on,
+        input.checklist,
+        input.findings,
+        input.learning,
+    )?;
     for id in &review.learning {
         match learning.learning(id).await {
             Ok(_) => {}

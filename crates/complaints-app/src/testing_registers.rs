@@ -71,7 +71,9 @@ impl FlagStore for MemoryFlagStore {
         let mut open: Vec<&FlaggedItem> = items.values().filter(|i| i.dealt_with.is_none()).collect();
         open.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
         let start = match after.and_then(|id| items.get(id)) {
-            Some(last) => open.iter().position(|i| (i.raised_at, &i.id) > (last.raised_at, &last.id)).unwrap_or(open.len()),
+            Some(last) => {
+                open.iter().position(|i| (i.raised_at, &i.id) > (last.raised_at, &last.id)).unwrap_or(open.len())
+            }
             None => 0,
         };
         let page: Vec<FlaggedItem> = open.iter().skip(start).take(limit).map(|i| (*i).clone()).collect();

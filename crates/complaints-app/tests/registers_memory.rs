@@ -23,7 +23,9 @@ use complaints_core::signposting::Stage2Signposting;
 use complaints_core::timeline::Actor;
 
 mod quality {
-    complaints_app::quality_store_contract_tests!(async { complaints_app::testing_registers::MemoryQualityStore::default() });
+    complaints_app::quality_store_contract_tests!(async {
+        complaints_app::testing_registers::MemoryQualityStore::default()
+    });
 }
 
 mod flags {
@@ -45,8 +47,15 @@ async fn closed_case(store: &MemoryCaseStore, handler: &str, outcome: Outcome) -
     let rules = Rules { calendar: &calendar, policy: &policy };
     let received = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).single().expect("instant");
     let reference = CaseRef::new("CMP", 2026, 0).expect("reference");
-    let (case, events) =
-        Case::open(reference, sample_complaint(Channel::Email, None), received, handler.to_owned(), None, rules, Actor::System);
+    let (case, events) = Case::open(
+        reference,
+        sample_complaint(Channel::Email, None),
+        received,
+        handler.to_owned(),
+        None,
+        rules,
+        Actor::System,
+    );
     let stored = store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create");
     let signposting = Stage2Signposting { given_on: day(4), channel: Channel::Email, time_limit_given: true };
     let command = Command::CloseStage1 { responded_on: day(4), outcome, signposting: Some(signposting) };
@@ -89,9 +98,15 @@ async fn a_manager_reviews_a_sampled_resolved_closure_and_the_summary_counts_it(
     .expect("learning");
     let id = check.sample[0].closure.id();
     let manager = user("bob", Role::Manager);
-    let review = record_review(&cases, &reviews, &register, &manager, day(1), day(31), input(id.clone(), vec![
-        action.action.id.clone(),
-    ]))
+    let review = record_review(
+        &cases,
+        &reviews,
+        &register,
+        &manager,
+        day(1),
+        day(31),
+        input(id.clone(), vec![action.action.id.clone()]),
+    )
     .await
     .expect("review");
     assert_eq!(review.reviewer, "bob");
@@ -110,16 +125,42 @@ async fn handlers_may_not_review_nobody_reviews_their_own_case_and_learning_must
     let register = MemoryLearningStore::new();
     let reference = closed_case(&cases, "ann", Outcome::Resolved).await;
     let id = format!("{reference}/1/2026-03-04");
-    let handler = record_review(&cases, &reviews, &register, &user("carl", Role::Handler), day(1), day(31), input(id.clone(), vec![])).await;
+    let handler = record_review(
+        &cases,
+        &reviews,
+        &register,
+        &user("carl", Role::Handler),
+        day(1),
+        day(31),
+        input(id.clone(), vec![]),
+    )
+    .await;
     assert!(matches!(handler, Err(QualityError::NotAllowed { .. })), "{handler:?}");
-    let own = record_review(&cases, &reviews, &register, &user("ann", Role::Manager), day(1), day(31), input(id.clone(), vec![])).await;
+    let own = record_review(
+        &cases,
+        &reviews,
+        &register,
+        &user("ann", Role::Manager),
+        day(1),
+        day(31),
+        input(id.clone(), vec![]),
+    )
+    .await;
     assert!(matches!(own, Err(QualityError::Refused(_))), "{own:?}");
-    let unknown = record_review(&cases, &reviews, &register, &user("bob", Role::Manager), day(1), day(31), input(id.clone(), vec![
-        "LA-404".to_owned(),
-    ]))
+    let unknown = record_review(
+        &cases,
+        &reviews,
+        &register,
+        &user("bob", Role::Manager),
+        day(1),
+        day(31),
+        input(id.clone(), vec!["LA-404".to_owned()]),
+    )
     .await;
     assert!(matches!(unknown, Err(QualityError::UnknownLearning(_))), "{unknown:?}");
-    let outside = record_review(&cases, &reviews, &register, &user("bob", Role::Manager), day(5), day(31), input(id, vec![])).await;
+    let outside =
+        record_review(&cases, &reviews, &register, &user("bob", Role::Manager), day(5), day(31), input(id, vec![]))
+            .await;
     assert!(matches!(outside, Err(QualityError::NoSuchClosure(_))), "{outside:?}");
     assert!(reviews.reviews_between(day(1), day(31)).await.expect("list").is_empty(), "nothing was recorded");
 }
@@ -130,7 +171,11 @@ async fn flags_on_a_case_are_raised_once_and_only_handlers_and_managers_clear_th
     let reference = CaseRef::new("CMP", 2026, 7).expect("reference");
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).single().expect("instant");
     let events = vec![
-        TimelineEvent { at, actor: Actor::System, what: CaseEvent::FlaggedForStaff { reason: StaffFlag::PossibleSpam } },
+        TimelineEvent {
+            at,
+            actor: Actor::System,
+            what: CaseEvent::FlaggedForStaff { reason: StaffFlag::PossibleSpam },
+        },
         TimelineEvent { at, actor: Actor::System, what: CaseEvent::FlaggedForStaff { reason: StaffFlag::OverMailCap } },
     ];
     assert_eq!(raise_case_flags(&flags, &reference, &events).await.expect("raise"), 2);
@@ -142,7 +187,9 @@ async fn flags_on_a_case_are_raised_once_and_only_handlers_and_managers_clear_th
     assert!(matches!(auditor, Err(FlagError::NotAllowed { .. })), "{auditor:?}");
     let blank = deal_with(&flags, &user("ann", Role::Handler), &id, at, "  ").await;
     assert!(matches!(blank, Err(FlagError::BlankNote)), "{blank:?}");
-    let done = deal_with(&flags, &user("ann", Role::Handler), &id, at, "Real person: acknowledged by phone").await.expect("clear");
+    let done = deal_with(&flags, &user("ann", Role::Handler), &id, at, "Real person: acknowledged by phone")
+        .await
+        .expect("clear");
     assert_eq!(done.dealt_with.map(|d| d.by), Some("ann".to_owned()));
     assert_eq!(flags.open_flags(None, 10).await.expect("list").items.len(), 1);
 }
@@ -169,7 +216,10 @@ async fn a_case_store_wrapped_for_flags_puts_a_possible_spam_intake_in_the_flagg
 
     // An ordinary complaint raises nothing.
     let ordinary = sample_complaint(Channel::WebForm, Some("someone@example.net"));
-    service.submit(IntakeRequest { complaint: ordinary, source_key: None, possible_spam: false }).await.expect("intake");
+    service
+        .submit(IntakeRequest { complaint: ordinary, source_key: None, possible_spam: false })
+        .await
+        .expect("intake");
     assert_eq!(flags.open_flags(None, 10).await.expect("list").items.len(), 1);
 }
 
@@ -189,7 +239,8 @@ async fn whoever_recorded_the_response_is_not_its_second_reader_even_when_a_team
     let (case, events) = stored.case.apply(reopen, when, Actor::Staff("bob".to_owned()), rules).expect("reopen");
     let version = cases.update(&case, stored.version, events).await.expect("store");
     let signposting = Stage2Signposting { given_on: day(6), channel: Channel::Email, time_limit_given: true };
-    let close = Command::CloseStage1 { responded_on: day(6), outcome: Outcome::Resolved, signposting: Some(signposting) };
+    let close =
+        Command::CloseStage1 { responded_on: day(6), outcome: Outcome::Resolved, signposting: Some(signposting) };
     let when = day(6).and_hms_opt(9, 0, 0).expect("time").and_utc();
     let (case, events) = case.apply(close, when, Actor::Staff("bob".to_owned()), rules).expect("close");
     cases.update(&case, version, events).await.expect("store");
@@ -198,8 +249,26 @@ async fn whoever_recorded_the_response_is_not_its_second_reader_even_when_a_team
     let check = period_check(&cases, &reviews, &settings, day(1), day(31)).await.expect("check");
     let by_bob = check.sample.iter().find(|s| s.closure.closed_on == day(6)).expect("the second response is sampled");
     assert_eq!(by_bob.closure.responded_by.as_deref(), Some("bob"));
-    let refused = record_review(&cases, &reviews, &register, &user("bob", Role::Manager), day(1), day(31), input(by_bob.closure.id(), vec![])).await;
+    let refused = record_review(
+        &cases,
+        &reviews,
+        &register,
+        &user("bob", Role::Manager),
+        day(1),
+        day(31),
+        input(by_bob.closure.id(), vec![]),
+    )
+    .await;
     assert!(matches!(refused, Err(QualityError::Refused(_))), "{refused:?}");
-    let other = record_review(&cases, &reviews, &register, &user("mairi", Role::Manager), day(1), day(31), input(by_bob.closure.id(), vec![])).await;
+    let other = record_review(
+        &cases,
+        &reviews,
+        &register,
+        &user("mairi", Role::Manager),
+        day(1),
+        day(31),
+        input(by_bob.closure.id(), vec![]),
+    )
+    .await;
     assert!(other.is_ok(), "{other:?}");
 }

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use clap::{Args, Subcommand};
 use complaints_app::quality::{self, QualityError, ReviewInput};
 use complaints_app::staff::ActionError;
-use complaints_core::quality::{Answer, Checklist, Question, QualityReview, Sampled, stage_number};
+use complaints_core::quality::{Answer, Checklist, QualityReview, Question, Sampled, stage_number};
 use complaints_core::roles::Permission;
 
 use crate::staff_ctx::{Failure, Staff, StaffOpts, block_on, finish};
@@ -194,7 +194,8 @@ fn dispatch(opts: &StaffOpts, command: QualityCommand) -> Result<String, Failure
                 Ok(quality::period_check(staff.store.as_ref(), staff.store.as_ref(), &settings, from, to).await?)
             })?;
             if staff.json {
-                let json = serde_json::json!({ "from": from, "to": to, "reviews": check.reviews, "summary": check.summary });
+                let json =
+                    serde_json::json!({ "from": from, "to": to, "reviews": check.reviews, "summary": check.summary });
                 return Ok(format!("{}\n", serde_json::to_string_pretty(&json).context("JSON")?));
             }
             let s = &check.summary;
@@ -203,7 +204,14 @@ fn dispatch(opts: &StaffOpts, command: QualityCommand) -> Result<String, Failure
                 s.sampled, s.reviewed, s.outstanding, s.with_failings, s.learning_raised
             );
             for (question, tally) in &s.tallies {
-                let _ = writeln!(out, "  {}  yes {}  no {}  n/a {}", question.text(), tally.yes, tally.no, tally.not_applicable);
+                let _ = writeln!(
+                    out,
+                    "  {}  yes {}  no {}  n/a {}",
+                    question.text(),
+                    tally.yes,
+                    tally.no,
+                    tally.not_applicable
+                );
             }
             for review in &check.reviews {
                 out.push_str(&review_line(review));
@@ -229,7 +237,13 @@ fn review_line(review: &QualityReview) -> String {
     let noes: Vec<&str> =
         Question::ALL.into_iter().filter(|q| review.checklist.answer(*q) == Answer::No).map(Question::as_str).collect();
     let noes = if noes.is_empty() { "all yes or n/a".to_owned() } else { format!("no: {}", noes.join(", ")) };
-    format!("{}  by {} on {}  {noes}  learning: {}\n", review.id(), review.reviewer, review.reviewed_on, review.learning.join(", "))
+    format!(
+        "{}  by {} on {}  {noes}  learning: {}\n",
+        review.id(),
+        review.reviewer,
+        review.reviewed_on,
+        review.learning.join(", ")
+    )
 }
 
 fn shown(staff: &Staff, review: &QualityReview) -> Result<String, Failure> {

@@ -19,7 +19,9 @@ use complaints_app::quality::QualityStore;
 use complaints_core::quality::QualityReview;
 
 use crate::error::DynamoError;
-use crate::keys::{self, ATTR_VERSION, GSI_DUE, GSI_PERIOD, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, PK, RANGE_END, SK, n, s};
+use crate::keys::{
+    self, ATTR_VERSION, GSI_DUE, GSI_PERIOD, GSI1PK, GSI1SK, GSI2PK, GSI2SK, Item, PK, RANGE_END, SK, n, s,
+};
 use crate::{Cost, DynamoDbCaseStore, Transaction, reason_failed};
 
 const ATTR_BODY: &str = "body";

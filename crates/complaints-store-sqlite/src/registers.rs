@@ -55,7 +55,9 @@ impl QualityStore for SqliteCaseStore {
         let (from, to) = (from.to_string(), to.to_string());
         self.call(move |conn| {
             let mut statement = conn
-                .prepare_cached("SELECT body FROM quality_reviews WHERE closed_on BETWEEN ?1 AND ?2 ORDER BY closed_on, id")
+                .prepare_cached(
+                    "SELECT body FROM quality_reviews WHERE closed_on BETWEEN ?1 AND ?2 ORDER BY closed_on, id",
+                )
                 .map_err(db)?;
             let bodies = statement
                 .query_map([from, to], |row| row.get::<_, String>(0))

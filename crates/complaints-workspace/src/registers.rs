@@ -85,6 +85,24 @@ fn store_failed(signed_in: &SignedIn, error: &StoreError) -> Response {
     )
 }
 
+/// `text` percent-encoded for a query string value (ids hold `#` and `/`).
+fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A serialisable value as a template value.
+fn ser<T: Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
 /// What the layout shows about who is signed in, and the token every form carries.
 #[derive(Debug, Serialize)]
 struct UserView<'a> {
@@ -95,7 +113,7 @@ struct UserView<'a> {
 }
 
 fn user_value(signed_in: &SignedIn) -> Value {
-    Value::from_serialize(UserView {
+    ser(UserView {
         id: &signed_in.user.id,
         name: &signed_in.user.name,
         role: signed_in.user.role.as_str(),
@@ -163,11 +181,8 @@ async fn audit_change(
 
 /// Records a read of a register in the audit log after checking the role matrix (R57).
 async fn audit_read(state: &WorkspaceState, signed_in: &SignedIn) -> Result<(), Response> {
-    state
-        .staff
-        .record_read(&signed_in.user, complaints_core::roles::Permission::ListCases, None, None)
-        .await
-        .map_err(|err| match err {
+    state.staff.record_read(&signed_in.user, complaints_core::roles::Permission::ListCases, None, None).await.map_err(
+        |err| match err {
             complaints_app::staff::ActionError::Forbidden { .. } => role_refused(signed_in, "read the registers"),
             other => {
                 tracing::error!(error = %complaints_app::error_chain(&other), "register read could not be audited");
@@ -178,7 +193,8 @@ async fn audit_read(state: &WorkspaceState, signed_in: &SignedIn) -> Result<(), 
                     "The records could not be reached. Try again in a moment.",
                 )
             }
-        })
+        },
+    )
 }
 
 #[cfg(test)]
@@ -191,6 +207,12 @@ mod tests {
         assert!(!csrf_matches("abc123", "abc124"));
         assert!(!csrf_matches("abc123", "abc12"));
         assert!(!csrf_matches("", ""));
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(query_value("CMP-2026-00042/1/2026-03-04"), "CMP-2026-00042%2F1%2F2026-03-04");
+        assert_eq!(query_value("a#b c&d"), "a%23b%20c%26d");
     }
 
     #[test]

@@ -9,10 +9,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::SecondsFormat;
 use complaints_app::flagged::{self, FlagError, FlaggedItem};
 use complaints_core::roles::Permission;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, audit_change, audit_read, csrf_matches, csrf_refused, role_refused, store_failed, user_value, view};
+use super::{
+    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, role_refused, store_failed, user_value, view,
+};
 use crate::WorkspaceState;
 use crate::session::SignedIn;
 
@@ -61,7 +63,11 @@ impl Row {
 }
 
 /// `GET /staff/flagged`.
-pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedIn, Query(paging): Query<Paging>) -> Response {
+pub(super) async fn show(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Query(paging): Query<Paging>,
+) -> Response {
     let notice = (paging.notice == "dealt").then_some("The item was marked as dealt with.");
     render(&state, &signed_in, StatusCode::OK, paging.after.trim(), notice, None).await
 }
@@ -98,19 +104,23 @@ async fn render(
         context! {
             user => user_value(signed_in),
             may_clear => signed_in.user.may(Permission::ClearFlag),
-            rows => Value::from_serialize(&rows),
-            next => page.next,
+            rows => super::ser(&rows),
+            next_q => page.next.as_deref().map(super::query_value),
             paged => after.is_some(),
             notice,
             failed_id,
             error_anchor,
-            errors => Value::from_serialize(&errors),
+            errors => super::ser(&errors),
         },
     )
 }
 
 /// `POST /staff/flagged/deal`.
-pub(super) async fn deal(State(state): State<WorkspaceState>, signed_in: SignedIn, Form(form): Form<DealForm>) -> Response {
+pub(super) async fn deal(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Form(form): Form<DealForm>,
+) -> Response {
     if !csrf_matches(&signed_in.csrf, &form.csrf) {
         return csrf_refused(&signed_in);
     }

@@ -12,10 +12,13 @@ use complaints_app::learning::{self as register, RegisterError};
 use complaints_app::ports::StoreError;
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{FieldError, audit_change, audit_read, csrf_matches, csrf_refused, parse_date, role_refused, store_failed, today, user_value, view};
+use super::{
+    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, parse_date, role_refused, store_failed, today,
+    user_value, view,
+};
 use crate::WorkspaceState;
 use crate::session::SignedIn;
 
@@ -60,7 +63,11 @@ fn notice_text(code: &str) -> Option<&'static str> {
 }
 
 /// `GET /staff/learning`.
-pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedIn, Query(notice): Query<Notice>) -> Response {
+pub(super) async fn show(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Query(notice): Query<Notice>,
+) -> Response {
     render(&state, &signed_in, StatusCode::OK, &NewAction::default(), &[], notice_text(&notice.notice), &[]).await
 }
 
@@ -95,13 +102,13 @@ async fn render(
         context! {
             user => user_value(signed_in),
             may_change => signed_in.user.may(Permission::Learning),
-            open => Value::from_serialize(&open),
+            open => super::ser(&open),
             overdue => overdue,
-            done => Value::from_serialize(&done),
+            done => super::ser(&done),
             done_lately_days => DONE_LATELY_DAYS,
-            form => Value::from_serialize(form),
-            errors => Value::from_serialize(&all_errors),
-            errmap => Value::from_serialize(&errmap),
+            form => super::ser(form),
+            errors => super::ser(&all_errors),
+            errmap => super::ser(&errmap),
             notice,
             today => today.to_string(),
         },
@@ -117,7 +124,11 @@ fn parse_references(text: &str) -> Result<Vec<CaseRef>, String> {
 }
 
 /// `POST /staff/learning`: adds an action.
-pub(super) async fn create(State(state): State<WorkspaceState>, signed_in: SignedIn, Form(form): Form<NewAction>) -> Response {
+pub(super) async fn create(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Form(form): Form<NewAction>,
+) -> Response {
     if !csrf_matches(&signed_in.csrf, &form.csrf) {
         return csrf_refused(&signed_in);
     }
@@ -136,7 +147,8 @@ pub(super) async fn create(State(state): State<WorkspaceState>, signed_in: Signe
     let due_on = parse_date(&form.due_on);
     let today = today(&state);
     match due_on {
-        None => errors.push(FieldError { field: "due_on", message: "Enter the due date as a date, like 2026-04-30".to_owned() }),
+        None => errors
+            .push(FieldError { field: "due_on", message: "Enter the due date as a date, like 2026-04-30".to_owned() }),
         Some(due) if due < today => {
             errors.push(FieldError { field: "due_on", message: "The due date must be today or later".to_owned() });
         }
@@ -144,12 +156,18 @@ pub(super) async fn create(State(state): State<WorkspaceState>, signed_in: Signe
     }
     let cases = match parse_references(&form.cases) {
         Ok(cases) if cases.is_empty() => {
-            errors.push(FieldError { field: "cases", message: "Enter at least one case reference (R35: learning comes from a case)".to_owned() });
+            errors.push(FieldError {
+                field: "cases",
+                message: "Enter at least one case reference (R35: learning comes from a case)".to_owned(),
+            });
             Vec::new()
         }
         Ok(cases) => cases,
         Err(bad) => {
-            errors.push(FieldError { field: "cases", message: format!("{bad} is not a case reference, like CMP-2026-00042") });
+            errors.push(FieldError {
+                field: "cases",
+                message: format!("{bad} is not a case reference, like CMP-2026-00042"),
+            });
             Vec::new()
         }
     };
@@ -194,7 +212,9 @@ async fn after_change(
     let problem = match result {
         Ok(_) => {
             audit_change(state, signed_in, Permission::Learning, audit, reference).await;
-            return view::no_store(Redirect::to(&format!("{}/learning?notice={notice}", crate::PREFIX)).into_response());
+            return view::no_store(
+                Redirect::to(&format!("{}/learning?notice={notice}", crate::PREFIX)).into_response(),
+            );
         }
         Err(RegisterError::Refused(refused)) => format!("{refused} (R35)"),
         Err(RegisterError::Store(StoreError::NotFound)) => "There is no such learning action".to_owned(),
@@ -208,7 +228,11 @@ async fn after_change(
 }
 
 /// `POST /staff/learning/complete`: marks an action done today.
-pub(super) async fn complete(State(state): State<WorkspaceState>, signed_in: SignedIn, Form(form): Form<ActionForm>) -> Response {
+pub(super) async fn complete(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Form(form): Form<ActionForm>,
+) -> Response {
     if !csrf_matches(&signed_in.csrf, &form.csrf) {
         return csrf_refused(&signed_in);
     }
@@ -220,7 +244,11 @@ pub(super) async fn complete(State(state): State<WorkspaceState>, signed_in: Sig
 }
 
 /// `POST /staff/learning/link`: links another case to an action.
-pub(super) async fn link(State(state): State<WorkspaceState>, signed_in: SignedIn, Form(form): Form<ActionForm>) -> Response {
+pub(super) async fn link(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Form(form): Form<ActionForm>,
+) -> Response {
     if !csrf_matches(&signed_in.csrf, &form.csrf) {
         return csrf_refused(&signed_in);
     }
@@ -228,8 +256,10 @@ pub(super) async fn link(State(state): State<WorkspaceState>, signed_in: SignedI
         return role_refused(&signed_in, "change the learning register");
     }
     let Ok(reference) = form.reference.trim().parse::<CaseRef>() else {
-        let errors = [FieldError { field: "reference", message: "Enter a case reference, like CMP-2026-00042".to_owned() }];
-        return render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &NewAction::default(), &[], None, &errors).await;
+        let errors =
+            [FieldError { field: "reference", message: "Enter a case reference, like CMP-2026-00042".to_owned() }];
+        return render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &NewAction::default(), &[], None, &errors)
+            .await;
     };
     let result = register::link(&*state.learning, form.id.trim(), reference.clone()).await;
     after_change(&state, &signed_in, result, "link_id", "linked", "learning-link", Some(reference)).await

@@ -9,14 +9,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use complaints_app::quality::{self, QualityError, ReviewInput};
-use complaints_core::quality::{Answer, Checklist, Question, QualityReview, Sampled, stage_number};
+use complaints_core::quality::{Answer, Checklist, QualityReview, Question, Sampled, stage_number};
 use complaints_core::roles::Permission;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, month_bounds, month_of, role_refused, store_failed,
-    today, user_value, view,
+    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, month_bounds, month_of, role_refused,
+    store_failed, today, user_value, view,
 };
 use crate::WorkspaceState;
 use crate::session::SignedIn;
@@ -77,6 +77,8 @@ fn closure_date(closure_id: &str) -> Option<NaiveDate> {
 #[derive(Debug, Serialize)]
 struct SampleRow {
     id: String,
+    /// The id, percent-encoded for the review link's query.
+    closure_q: String,
     reference: String,
     stage: u8,
     closed_on: NaiveDate,
@@ -98,7 +100,11 @@ fn answer_options() -> Vec<[&'static str; 3]> {
 }
 
 /// `GET /staff/quality`.
-pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedIn, Query(query): Query<PeriodQuery>) -> Response {
+pub(super) async fn show(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Query(query): Query<PeriodQuery>,
+) -> Response {
     if let Err(response) = audit_read(&state, &signed_in).await {
         return response;
     }
@@ -115,14 +121,16 @@ pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedI
         return store_failed(&signed_in, &complaints_app::ports::StoreError::NotFound);
     };
     let settings = &state.staff.config.quality;
-    let check = match quality::period_check(state.staff.store.as_ref(), state.quality.as_ref(), settings, from, to).await {
-        Ok(check) => check,
-        Err(error) => return store_failed(&signed_in, &error),
-    };
+    let check =
+        match quality::period_check(state.staff.store.as_ref(), state.quality.as_ref(), settings, from, to).await {
+            Ok(check) => check,
+            Err(error) => return store_failed(&signed_in, &error),
+        };
     let row = |s: &Sampled| {
         let review = check.review_of(&s.closure.id());
         SampleRow {
             id: s.closure.id(),
+            closure_q: super::query_value(&s.closure.id()),
             reference: s.closure.reference.to_string(),
             stage: stage_number(s.closure.stage),
             closed_on: s.closure.closed_on,
@@ -158,11 +166,11 @@ pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedI
             next,
             share => settings.other_share_percent,
             minimum => settings.minimum_others,
-            rows => Value::from_serialize(&rows),
-            summary => Value::from_serialize(&check.summary),
+            rows => super::ser(&rows),
+            summary => super::ser(&check.summary),
             tallies => tallies,
             notice => (query.notice == "reviewed").then_some("The review was recorded."),
-            errors => Value::from_serialize(&errors),
+            errors => super::ser(&errors),
         },
     )
 }
@@ -205,7 +213,7 @@ async fn render_review(
     let Some(mut closure) = closures.into_iter().find(|c| c.id() == form.closure) else {
         return not_found();
     };
-    if let Err(error) = quality::find_responders(state.staff.store.as_ref(), [&mut closure]).await {
+    if let Err(error) = quality::find_responders(state.staff.store.as_ref(), vec![&mut closure]).await {
         return store_failed(signed_in, &error);
     }
     let review: Option<QualityReview> = match state.quality.review_of(&form.closure).await {
@@ -216,8 +224,8 @@ async fn render_review(
         .as_ref()
         .map(|r| Question::ALL.into_iter().map(|q| (q.as_str(), q.text(), r.checklist.answer(q).label())).collect())
         .unwrap_or_default();
-    let typed: std::collections::BTreeMap<&str, &str> =
-        Question::ALL.into_iter().map(|q| (q.as_str(), form.answer_text(q))).collect();
+    let typed: std::collections::BTreeMap<&str, String> =
+        Question::ALL.into_iter().map(|q| (q.as_str(), form.answer_text(q).to_owned())).collect();
     let errmap: std::collections::BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message.as_str())).collect();
     let own = closure.is_own(&signed_in.user.id);
     view::page(
@@ -227,26 +235,30 @@ async fn render_review(
             user => user_value(signed_in),
             may_review => signed_in.user.may(Permission::QualityReview),
             own,
-            closure => Value::from_serialize(&closure),
+            closure => super::ser(&closure),
             closure_id => closure.id(),
             stage => stage_number(closure.stage),
             outcome => closure.outcome.as_str(),
             period => month_of(closure.closed_on),
-            review => review.as_ref().map(Value::from_serialize),
+            review => review.as_ref().map(super::ser),
             answers,
             questions => question_rows(),
             options => answer_options(),
             typed,
-            form => Value::from_serialize(form),
-            errors => Value::from_serialize(errors),
-            errmap => Value::from_serialize(&errmap),
+            form => super::ser(form),
+            errors => super::ser(errors),
+            errmap => super::ser(&errmap),
             today => today(state).to_string(),
         },
     )
 }
 
 /// `POST /staff/quality/review`.
-pub(super) async fn record(State(state): State<WorkspaceState>, signed_in: SignedIn, Form(form): Form<ReviewForm>) -> Response {
+pub(super) async fn record(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Form(form): Form<ReviewForm>,
+) -> Response {
     if !csrf_matches(&signed_in.csrf, &form.csrf) {
         return csrf_refused(&signed_in);
     }
@@ -260,7 +272,9 @@ pub(super) async fn record(State(state): State<WorkspaceState>, signed_in: Signe
             Some(answer) => {
                 answers.insert(question.as_str(), answer);
             }
-            None => errors.push(FieldError { field: question.as_str(), message: format!("Answer: {}", question.text()) }),
+            None => {
+                errors.push(FieldError { field: question.as_str(), message: format!("Answer: {}", question.text()) })
+            }
         }
     }
     if !errors.is_empty() {
@@ -289,14 +303,22 @@ pub(super) async fn record(State(state): State<WorkspaceState>, signed_in: Signe
     .await;
     let problem = match result {
         Ok(review) => {
-            audit_change(&state, &signed_in, Permission::QualityReview, "quality-review", Some(review.closure.reference.clone()))
-                .await;
+            audit_change(
+                &state,
+                &signed_in,
+                Permission::QualityReview,
+                "quality-review",
+                Some(review.closure.reference.clone()),
+            )
+            .await;
             let to = format!("{}/quality?period={}&notice=reviewed", crate::PREFIX, month_of(review.closure.closed_on));
             return view::no_store(Redirect::to(&to).into_response());
         }
         Err(QualityError::NotAllowed { .. }) => return role_refused(&signed_in, "record quality reviews"),
         Err(QualityError::Store(error)) => return store_failed(&signed_in, &error),
-        Err(QualityError::NoSuchClosure(_)) => return render_review(&state, &signed_in, StatusCode::NOT_FOUND, &form, &[]).await,
+        Err(QualityError::NoSuchClosure(_)) => {
+            return render_review(&state, &signed_in, StatusCode::NOT_FOUND, &form, &[]).await;
+        }
         Err(QualityError::UnknownLearning(id)) => FieldError {
             field: "learning",
             message: format!("{id} is not in the learning register: add it there first (R35)"),

@@ -13,7 +13,7 @@ use axum::response::Response;
 use chrono::{Duration, NaiveDate};
 use complaints_app::queries::{CaseQuery, MAX_PAGE, Scope};
 use complaints_core::outcome::SpsoOutcome;
-use minijinja::{Value, context};
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{FieldError, audit_read, parse_date, store_failed, today, user_value, view};
@@ -60,7 +60,11 @@ fn spso_outcome_label(outcome: SpsoOutcome) -> (&'static str, &'static str) {
 }
 
 /// `GET /staff/spso`.
-pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedIn, Query(period): Query<Period>) -> Response {
+pub(super) async fn show(
+    State(state): State<WorkspaceState>,
+    signed_in: SignedIn,
+    Query(period): Query<Period>,
+) -> Response {
     if let Err(response) = audit_read(&state, &signed_in).await {
         return response;
     }
@@ -124,15 +128,15 @@ pub(super) async fn show(State(state): State<WorkspaceState>, signed_in: SignedI
         "registers/spso.html",
         context! {
             user => user_value(&signed_in),
-            referrals => Value::from_serialize(&referrals),
+            referrals => super::ser(&referrals),
             awaiting,
             from => if period.from.trim().is_empty() { from.to_string() } else { period.from.clone() },
             to => if period.to.trim().is_empty() { to.to_string() } else { period.to.clone() },
             period_from => from.to_string(),
             period_to => to.to_string(),
             cut_short,
-            errors => Value::from_serialize(&errors),
-            errmap => Value::from_serialize(&errmap),
+            errors => super::ser(&errors),
+            errmap => super::ser(&errmap),
         },
     )
 }
