@@ -8,11 +8,12 @@
 //! matrix and state machine), so a page and the API can never disagree.
 //!
 //! Modules, one job each: [`session`] (who is signed in, the CSRF check), [`auth`] (sign-in and
-//! sign-out routes), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
+//! sign-out routes), [`layout`] (the page every staff page sits in), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
 //! (learning actions, SPSO referrals, flagged items, quality check).
 
 pub mod auth;
 pub mod cases;
+pub mod layout;
 pub mod registers;
 pub mod session;
 
