@@ -65,11 +65,6 @@ pub fn case_path(reference: &CaseRef) -> String {
     format!("{}/cases/{reference}", crate::PREFIX)
 }
 
-/// A reference from a path, or the not-found page.
-pub(crate) fn parse_reference(state: &WorkspaceState, signed_in: &SignedIn, text: &str) -> Result<CaseRef, Response> {
-    text.parse::<CaseRef>().map_err(|_| not_found(state, signed_in))
-}
-
 pub(crate) fn not_found(state: &WorkspaceState, signed_in: &SignedIn) -> Response {
     message_page(
         StatusCode::NOT_FOUND,

@@ -24,7 +24,7 @@ use minijinja::{Value, context};
 
 use super::display::status_words;
 use super::fields::{self, Answers, CaseFacts, Choices, Field, FieldError, Kind};
-use super::{PAGES, case_path, csrf_ok, csrf_refused, failure_page, parse_reference};
+use super::{PAGES, case_path, csrf_ok, csrf_refused, failure_page};
 use crate::WorkspaceState;
 use crate::layout::{PageFrame, Section};
 use crate::session::SignedIn;
@@ -543,7 +543,7 @@ fn render_preview(
         .map(|letter| {
             let (to, subject, text) = letter_text(&letter.message);
             context! {
-                purpose => super::page::words(letter.purpose.as_str()),
+                purpose => super::display::purpose_words(letter.purpose),
                 printed => letter.delivery == LetterDelivery::Print,
                 staff_ref => letter.staff_ref.clone(),
                 to, subject, text,
@@ -554,10 +554,10 @@ fn render_preview(
         .not_sent
         .iter()
         .map(|(purpose, reason)| {
-            format!("{} ({})", super::page::words(purpose.as_str()), super::page::words(&fields::serde_name(reason)))
+            format!("{} ({})", super::display::purpose_words(*purpose), super::page::words(&fields::serde_name(reason)))
         })
         .collect();
-    let warnings: Vec<String> = preview.warnings.iter().map(|w| super::page::words(&fields::serde_name(w))).collect();
+    let warnings: Vec<String> = preview.warnings.iter().map(super::display::warning_words).collect();
     let hidden: Vec<(String, String)> = form
         .answers
         .iter()
@@ -588,10 +588,7 @@ pub async fn form(
     signed_in: SignedIn,
     Path((reference, action)): Path<(String, String)>,
 ) -> Response {
-    let reference = match parse_reference(&state, &signed_in, &reference) {
-        Ok(reference) => reference,
-        Err(response) => return response,
-    };
+    let Ok(reference) = reference.parse::<CaseRef>() else { return super::not_found(&state, &signed_in) };
     let Some(spec) = spec(&action) else { return super::not_found(&state, &signed_in) };
     if !signed_in.user.may(spec.permission) {
         let error = ActionError::Forbidden { role: signed_in.user.role, needs: spec.permission };
@@ -628,10 +625,7 @@ pub async fn submit(
     if !csrf_ok(&signed_in, answers.get("csrf").map(String::as_str)) {
         return csrf_refused(&state, &signed_in);
     }
-    let reference = match parse_reference(&state, &signed_in, &reference) {
-        Ok(reference) => reference,
-        Err(response) => return response,
-    };
+    let Ok(reference) = reference.parse::<CaseRef>() else { return super::not_found(&state, &signed_in) };
     let Some(spec) = spec(&action) else { return super::not_found(&state, &signed_in) };
     let Some(version) = answers.get("version").and_then(|v| v.trim().parse::<u64>().ok()) else {
         let error = ActionError::Invalid("the form did not say which version of the case it was opened on".to_owned());

@@ -6,7 +6,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use complaints_app::ports::StoredCase;
 use complaints_app::queries::{StatusFilter, service_area_of};
 use complaints_core::calendar::Calendar;
-use complaints_core::case::{Case, Clock as CaseClock, Stage, Status};
+use complaints_core::case::{Case, Clock as CaseClock, MessagePurpose, Stage, Status, Warning};
 use complaints_core::complaint::Channel;
 use complaints_core::dates::long_date;
 use complaints_core::deadlines::{ClockKind, ClockStatus};
@@ -66,6 +66,51 @@ pub fn channel_words(channel: Channel) -> &'static str {
         Channel::Phone => "Phone",
         Channel::InPerson => "In person",
         Channel::Letter => "Letter",
+    }
+}
+
+/// The words for a letter's purpose.
+#[must_use]
+pub fn purpose_words(purpose: MessagePurpose) -> String {
+    #[allow(clippy::wildcard_enum_match_arm)]
+    let words = match purpose {
+        MessagePurpose::Acknowledgement => "Acknowledgement",
+        MessagePurpose::Stage1Response => "Stage 1 response",
+        MessagePurpose::Extension => "Extension",
+        MessagePurpose::Stage2Acknowledgement => "Stage 2 acknowledgement",
+        MessagePurpose::PointsAmended => "Points of complaint amended",
+        MessagePurpose::ProgressUpdate => "Progress update",
+        MessagePurpose::FinalResponse => "Final response",
+        MessagePurpose::WithdrawalConfirmation => "Withdrawal confirmed",
+        MessagePurpose::NotAComplaint => "Not a complaint",
+        MessagePurpose::Reopened => "Reopened",
+        MessagePurpose::ContactRestriction => "Contact restriction",
+        MessagePurpose::StaffNotice => "Notice to staff involved",
+        MessagePurpose::StaffClosureUpdate => "Update to staff involved",
+        MessagePurpose::FinalResponseStands => "The final response stands",
+        MessagePurpose::DeadlineDigest => "Deadline digest",
+        // Purposes added later read as their short name.
+        _ => return super::page::words(purpose.as_str()),
+    };
+    words.to_owned()
+}
+
+/// The words for a warning that did not block a change.
+#[must_use]
+pub fn warning_words(warning: &Warning) -> String {
+    #[allow(clippy::wildcard_enum_match_arm)]
+    match warning {
+        Warning::ComplaintMayBeLate { time_limit } => format!(
+            "R15: this complaint may be late (the time limit was {}); a manager may accept it with a reason.",
+            long_date(*time_limit)
+        ),
+        Warning::EscalationAfterTimeLimit { time_limit, requested_on } => format!(
+            "R16: stage 2 was asked for on {}, after the time limit of {}; it is accepted anyway.",
+            long_date(*requested_on),
+            long_date(*time_limit)
+        ),
+        #[allow(unreachable_patterns)]
+        _ => "A warning was recorded on the timeline.".to_owned(),
     }
 }
 

@@ -14,15 +14,16 @@ use chrono::{DateTime, Utc};
 use complaints_app::queries::{StatusFilter, service_area_of};
 use complaints_app::staff::{Access, CaseView};
 use complaints_core::actor::Actor;
-use complaints_core::case::{CaseEvent, MessagePurpose, TimelineEvent};
+use complaints_core::case::{CaseEvent, TimelineEvent};
 use complaints_core::dates::{long_date, today_in_scotland};
+use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::actions::{self, SPECS};
-use super::display::{channel_words, clock_row, moment, stage_words, status_tone, status_words};
-use super::{PAGES, failure_page, parse_reference};
+use super::display::{channel_words, clock_row, moment, purpose_words, stage_words, status_tone, status_words};
+use super::{PAGES, failure_page};
 use crate::WorkspaceState;
 use crate::layout::{PageFrame, Section};
 use crate::session::SignedIn;
@@ -183,10 +184,6 @@ fn summary(view: &CaseView) -> Vec<Row> {
     rows
 }
 
-fn purpose_words(purpose: MessagePurpose) -> String {
-    words(purpose.as_str())
-}
-
 async fn letters(state: &WorkspaceState, timeline: &[TimelineEvent]) -> Vec<LetterRow> {
     let mut rows = Vec::new();
     for event in timeline {
@@ -245,10 +242,7 @@ pub async fn show(
     Path(reference): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let reference = match parse_reference(&state, &signed_in, &reference) {
-        Ok(reference) => reference,
-        Err(response) => return response,
-    };
+    let Ok(reference) = reference.parse::<CaseRef>() else { return super::not_found(&state, &signed_in) };
     let user = &signed_in.user;
     let view = match state.staff.view(user, &reference).await {
         Ok(view) => view,
