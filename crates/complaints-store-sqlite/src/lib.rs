@@ -9,6 +9,7 @@ mod audit;
 mod escalations;
 mod notices;
 mod period_pages;
+mod sessions;
 pub mod schema;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
