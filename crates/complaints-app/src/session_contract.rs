@@ -87,6 +87,7 @@ async fn failures_are_counted_per_account_and_lock_at_the_limit(store: &dyn Sess
     // After the window and the lock a failure starts afresh.
     let later = store.record_sign_in_failure(&ahmed, at(60), &policy).await.expect("counted");
     assert_eq!((later.count, later.window_started, later.locked_until), (1, at(60), None));
+    store.record_sign_in_failure(&mairi, at(60), &policy).await.expect("counted");
     store.clear_sign_in_failures(&ahmed).await.expect("cleared");
     assert_eq!(store.sign_in_failures(&ahmed).await.expect("read"), None);
     assert!(store.sign_in_failures(&mairi).await.expect("read").is_some(), "only that account is cleared");

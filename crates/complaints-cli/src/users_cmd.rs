@@ -117,6 +117,7 @@ fn users(command: UsersCommand) -> Result<String, Failure> {
                             "role": u.role,
                             "email": u.email,
                             "added_at": u.added_at,
+                            "has_password": u.password_argon2id.is_some(),
                         })
                     })
                     .collect();

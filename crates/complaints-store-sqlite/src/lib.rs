@@ -9,8 +9,8 @@ mod audit;
 mod escalations;
 mod notices;
 mod period_pages;
-mod sessions;
 pub mod schema;
+mod sessions;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;

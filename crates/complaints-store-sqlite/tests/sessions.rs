@@ -11,10 +11,12 @@ async fn the_sqlite_session_store_keeps_the_contract() {
 
 #[tokio::test]
 async fn sessions_survive_reopening_the_database() {
+    use chrono::Timelike as _;
     use complaints_app::sessions::{SessionRecord, SessionStore, session_id_hash};
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("complaints.sqlite3");
-    let at = chrono::Utc::now();
+    // Whole microseconds: the store keeps times to the microsecond.
+    let at = chrono::Utc::now().with_nanosecond(0).expect("a valid time");
     let session = SessionRecord {
         id_sha256: session_id_hash("kept"),
         user: complaints_app::staff::StaffUser {

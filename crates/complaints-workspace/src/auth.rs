@@ -25,9 +25,9 @@ use complaints_app::sessions::account_key;
 use serde::Deserialize;
 
 pub use self::cognito::{Cognito, CognitoConfig};
+use self::cookies::SameSite;
 pub use self::passwords::PasswordSource;
 pub use self::store_sessions::{MAX_CONCURRENT_PASSWORD_CHECKS, SignInMethod, StoreSessions};
-use self::cookies::SameSite;
 use crate::WorkspaceState;
 use crate::session::SignedIn;
 
@@ -81,7 +81,10 @@ pub(crate) fn render(status: StatusCode, template: &str, context: minijinja::Val
         Ok(body) => html(status, body),
         Err(err) => {
             tracing::error!(error = %err, template, "a sign-in page could not be rendered");
-            html(StatusCode::INTERNAL_SERVER_ERROR, "<!DOCTYPE html><title>Error</title><p>Sorry, there is a problem with the service.".to_owned())
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!DOCTYPE html><title>Error</title><p>Sorry, there is a problem with the service.".to_owned(),
+            )
         }
     }
 }
@@ -104,7 +107,7 @@ pub(crate) fn message_page(
     render(
         status,
         "auth_message.html",
-        minijinja::context! { org_name => org_name(state), title, paragraphs, link, refresh },
+        minijinja::context! { org_name => org_name(state), title, paragraphs => minijinja::Value::from(minijinja::value::Serde(paragraphs)), link, refresh },
     )
 }
 
@@ -193,12 +196,14 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
     let SignInMethod::Passwords(source) = &sessions.method else { return not_found(&state) };
     let (parts, body) = request.into_parts();
     let client = complaints_web::client_of(&parts.extensions);
-    let Ok(Form(form)) = Form::<SignInForm>::from_request(Request::from_parts(parts.clone(), body), &()).await
-    else {
-        return sign_in_form(&state, sessions, StatusCode::BAD_REQUEST, "", &[FieldError {
-            field: "username",
-            message: "Enter your user name and password",
-        }]);
+    let Ok(Form(form)) = Form::<SignInForm>::from_request(Request::from_parts(parts.clone(), body), &()).await else {
+        return sign_in_form(
+            &state,
+            sessions,
+            StatusCode::BAD_REQUEST,
+            "",
+            &[FieldError { field: "username", message: "Enter your user name and password" }],
+        );
     };
     let now = sessions.now();
     let username = form.username.trim().to_owned();
@@ -211,10 +216,16 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
         .is_some_and(|fields| fields.len() == 1 && tokens::same(&fields[0], &cookie_nonce));
     if !genuine {
         tracing::warn!("staff sign-in form token missing, forged or expired");
-        return sign_in_form(&state, sessions, StatusCode::BAD_REQUEST, &username, &[FieldError {
-            field: "username",
-            message: "The sign-in page had expired. Enter your user name and password again",
-        }]);
+        return sign_in_form(
+            &state,
+            sessions,
+            StatusCode::BAD_REQUEST,
+            &username,
+            &[FieldError {
+                field: "username",
+                message: "The sign-in page had expired. Enter your user name and password again",
+            }],
+        );
     }
 
     // 2. Both fields given (no attempt counted for an empty form).
@@ -280,16 +291,25 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
         } else {
             match sessions.store.record_sign_in_failure(&account, now, &sessions.lockout).await {
                 Ok(failures) if failures.locked_until.is_some() && failures.count == sessions.lockout.max_failures => {
-                    tracing::warn!(account = log_account, failures = failures.count, "staff account locked after failed sign-ins");
+                    tracing::warn!(
+                        account = log_account,
+                        failures = failures.count,
+                        "staff account locked after failed sign-ins"
+                    );
                 }
-                Ok(failures) => tracing::warn!(account = log_account, failures = failures.count, "staff sign-in failed"),
+                Ok(failures) => {
+                    tracing::warn!(account = log_account, failures = failures.count, "staff sign-in failed")
+                }
                 Err(err) => return unavailable(&state, &err),
             }
         }
-        return sign_in_form(&state, sessions, StatusCode::UNAUTHORIZED, &username, &[FieldError {
-            field: "username",
-            message: SIGN_IN_FAILED,
-        }]);
+        return sign_in_form(
+            &state,
+            sessions,
+            StatusCode::UNAUTHORIZED,
+            &username,
+            &[FieldError { field: "username", message: SIGN_IN_FAILED }],
+        );
     };
     if let Err(err) = sessions.store.clear_sign_in_failures(&account).await {
         return unavailable(&state, &err);
@@ -304,13 +324,12 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
     }
 }
 
-
 async fn account(State(state): State<WorkspaceState>, signed_in: SignedIn) -> Response {
     let role = signed_in.user.role.as_str();
     render(
         StatusCode::OK,
         "account.html",
-        minijinja::context! { org_name => org_name(&state), user => signed_in.user, role, csrf => signed_in.csrf },
+        minijinja::context! { org_name => org_name(&state), user => minijinja::Value::from(minijinja::value::Serde(&signed_in.user)), role, csrf => signed_in.csrf },
     )
 }
 

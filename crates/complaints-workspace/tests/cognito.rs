@@ -12,6 +12,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{Request, Response, StatusCode, header};
+use axum::response::IntoResponse as _;
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -32,7 +33,8 @@ use tower::ServiceExt as _;
 const CLIENT_ID: &str = "test-app-client";
 const CALLBACK: &str = "https://staff.example.org/staff/auth/callback";
 
-/// An RSA key made for this test run by openssl (PKCS#8 DER), loaded into ring.
+/// An RSA key made for this test run by openssl (`genpkey -outform DER` writes the PKCS#1
+/// RSAPrivateKey), loaded into ring.
 fn rsa_key() -> RsaKeyPair {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("key.der");
@@ -43,7 +45,7 @@ fn rsa_key() -> RsaKeyPair {
         .status()
         .expect("openssl runs");
     assert!(status.success(), "openssl made a key");
-    RsaKeyPair::from_pkcs8(&std::fs::read(&path).expect("key file")).expect("a PKCS#8 RSA key")
+    RsaKeyPair::from_der(&std::fs::read(&path).expect("key file")).expect("a PKCS#1 RSA key")
 }
 
 /// How the fake pool misbehaves for one code.
@@ -74,21 +76,14 @@ struct Fake {
 
 fn jwt(key: &RsaKeyPair, kid: &str, claims: &Value) -> String {
     let header = json!({ "alg": "RS256", "kid": kid, "typ": "JWT" });
-    let body = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
+    let body = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
     let mut signature = vec![0; key.public().modulus_len()];
     key.sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), body.as_bytes(), &mut signature).expect("signed");
     format!("{body}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 async fn token_endpoint(State(fake): State<Arc<Fake>>, Form(form): Form<HashMap<String, String>>) -> Response<Body> {
-    let refuse = |error: &str| {
-        (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": error }))).into_response()
-    };
-    use axum::response::IntoResponse as _;
+    let refuse = |error: &str| (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": error }))).into_response();
     let issued = fake.codes.lock().expect("codes").remove(form.get("code").map_or("", String::as_str));
     let Some(issued) = issued else { return refuse("invalid_grant") };
     let verifier = form.get("code_verifier").cloned().unwrap_or_default();
@@ -123,7 +118,7 @@ async fn token_endpoint(State(fake): State<Arc<Fake>>, Form(form): Form<HashMap<
 
 async fn jwks(State(fake): State<Arc<Fake>>) -> axum::Json<Value> {
     fake.jwks_fetches.fetch_add(1, Ordering::SeqCst);
-    let public: ring::rsa::PublicKeyComponents<Vec<u8>> = fake.key.public().into();
+    let public: ring::signature::RsaPublicKeyComponents<Vec<u8>> = fake.key.public().into();
     axum::Json(json!({ "keys": [{
         "kid": "key-1", "kty": "RSA", "alg": "RS256", "use": "sig",
         "n": URL_SAFE_NO_PAD.encode(&public.n), "e": URL_SAFE_NO_PAD.encode(&public.e),
@@ -163,7 +158,7 @@ async fn world() -> World {
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let cases = Arc::new(MemoryCaseStore::new());
     let intake = intake_service(cases.clone() as Arc<dyn CaseStore>, Arc::new(RecordingMailer::new()), Utc::now());
-    let staff = StaffActions::from_intake(&intake, Arc::new(complaints_app::staff::MemoryAuditLog::default()));
+    let staff = StaffActions::from_intake(&intake, Arc::new(complaints_app::staff::MemoryAuditLog::new()));
     let store = Arc::new(MemorySessionStore::default());
     let sessions = StoreSessions::new(
         store.clone(),
@@ -220,11 +215,14 @@ async fn start(world: &World) -> Started {
 /// The person signs in at the hosted page: the pool issues a code for this flow.
 fn sign_in_at_pool(world: &World, started: &Started, twist: Twist) -> String {
     let code = uuid_like();
-    world.fake.codes.lock().expect("codes").insert(code.clone(), Issued {
-        nonce: query_param(&started.authorize, "nonce"),
-        challenge: query_param(&started.authorize, "code_challenge"),
-        twist,
-    });
+    world.fake.codes.lock().expect("codes").insert(
+        code.clone(),
+        Issued {
+            nonce: query_param(&started.authorize, "nonce"),
+            challenge: query_param(&started.authorize, "code_challenge"),
+            twist,
+        },
+    );
     code
 }
 
@@ -235,7 +233,10 @@ fn uuid_like() -> String {
 }
 
 async fn callback(world: &World, started: &Started, code: &str, state: &str) -> (Response<Body>, String) {
-    let path = format!("/staff/auth/callback?{}", serde_urlencoded::to_string([("code", code), ("state", state)]).expect("query"));
+    let path = format!(
+        "/staff/auth/callback?{}",
+        serde_urlencoded::to_string([("code", code), ("state", state)]).expect("query")
+    );
     let request = Request::get(path).header(header::COOKIE, &started.cookie).body(Body::empty()).expect("request");
     send(&world.app, request).await
 }
@@ -268,10 +269,16 @@ async fn the_hosted_sign_in_ends_in_the_same_session_with_the_role_of_the_cognit
     assert_eq!(query_param(url, "code_challenge").len(), 43, "base64url of a SHA-256");
     assert!(query_param(url, "state").len() >= 32 && query_param(url, "nonce").len() >= 32);
 
-    let code = sign_in_at_pool(&world, &started, Twist { groups: Some(vec!["everyone", "manager"]), ..Twist::default() });
+    let code =
+        sign_in_at_pool(&world, &started, Twist { groups: Some(vec!["everyone", "manager"]), ..Twist::default() });
     let (response, html) = callback(&world, &started, &code, &query_param(url, "state")).await;
     assert_eq!(response.status(), StatusCode::OK, "{html}");
-    assert!(html.contains("http-equiv=\"refresh\"") && html.contains("url=/staff/") && html.contains("href=\"/staff/\""));
+    // minijinja writes '/' as an HTML entity in attributes; browsers read it back as '/'.
+    let page = html.replace("&#x2f;", "/");
+    assert!(
+        page.contains("http-equiv=\"refresh\"") && page.contains("url=/staff/") && page.contains("href=\"/staff/\""),
+        "{page}"
+    );
     assert!(!html.contains("<script"), "no script: the CSP forbids it");
     let set = set_cookies(&response);
     let session = set.iter().find(|c| c.starts_with("__Secure-staff_session=")).expect("session cookie");
@@ -296,12 +303,24 @@ async fn the_hosted_sign_in_ends_in_the_same_session_with_the_role_of_the_cognit
 async fn an_id_token_that_is_wrong_in_any_way_starts_no_session() {
     let world = world().await;
     let cases = [
-        ("wrong nonce", Twist { nonce: Some("someone-elses-nonce".into()), ..Twist::default() }, StatusCode::BAD_REQUEST),
-        ("wrong audience", Twist { aud: Some("another-app-client".into()), ..Twist::default() }, StatusCode::BAD_REQUEST),
+        (
+            "wrong nonce",
+            Twist { nonce: Some("someone-elses-nonce".into()), ..Twist::default() },
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong audience",
+            Twist { aud: Some("another-app-client".into()), ..Twist::default() },
+            StatusCode::BAD_REQUEST,
+        ),
         ("expired", Twist { expired: true, ..Twist::default() }, StatusCode::BAD_REQUEST),
         ("unknown kid", Twist { kid: Some("key-2".into()), ..Twist::default() }, StatusCode::BAD_REQUEST),
         ("signed by another key", Twist { other_key: true, ..Twist::default() }, StatusCode::BAD_REQUEST),
-        ("two staff groups", Twist { groups: Some(vec!["handler", "admin"]), ..Twist::default() }, StatusCode::FORBIDDEN),
+        (
+            "two staff groups",
+            Twist { groups: Some(vec!["handler", "admin"]), ..Twist::default() },
+            StatusCode::FORBIDDEN,
+        ),
         ("no staff group", Twist { groups: Some(vec!["everyone"]), ..Twist::default() }, StatusCode::FORBIDDEN),
     ];
     for (what, twist, status) in cases {

@@ -47,7 +47,7 @@ fn world_with(configure: impl FnOnce(StoreSessions) -> StoreSessions, secure: bo
     let clock = Arc::new(ManualClock::new(start()));
     let cases = Arc::new(MemoryCaseStore::new());
     let intake = intake_service(cases.clone() as Arc<dyn CaseStore>, Arc::new(RecordingMailer::new()), start());
-    let staff = StaffActions::from_intake(&intake, Arc::new(complaints_app::staff::MemoryAuditLog::default()));
+    let staff = StaffActions::from_intake(&intake, Arc::new(complaints_app::staff::MemoryAuditLog::new()));
     let store = Arc::new(MemorySessionStore::default());
     let sessions = StoreSessions::new(
         store.clone(),
@@ -84,9 +84,10 @@ fn set_cookies(response: &Response<Body>) -> Vec<String> {
 
 /// `name=value` of the cookie `name` set by the response.
 fn cookie_pair(response: &Response<Body>, name: &str) -> Option<String> {
-    set_cookies(response).into_iter().find(|c| c.starts_with(&format!("{name}="))).map(|c| {
-        c.split(';').next().unwrap_or_default().to_owned()
-    })
+    set_cookies(response)
+        .into_iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
 }
 
 fn hidden(html: &str, name: &str) -> String {
@@ -120,7 +121,8 @@ async fn sign_in_form(app: &Router, cookie_name: &str) -> (String, String) {
 
 async fn try_sign_in(app: &Router, user: &str, password: &str) -> (Response<Body>, String) {
     let (token, cookie) = sign_in_form(app, "staff_signin").await;
-    send(app, post("/staff/sign-in", Some(&cookie), &[("username", user), ("password", password), ("token", &token)])).await
+    send(app, post("/staff/sign-in", Some(&cookie), &[("username", user), ("password", password), ("token", &token)]))
+        .await
 }
 
 /// Signs in and returns the session cookie (`staff_session=…`).
@@ -162,7 +164,8 @@ async fn a_password_from_the_users_file_starts_a_session_that_pages_recognise() 
     let (anonymous, _) = send(&world.app, get("/staff/account", None)).await;
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
     assert_eq!(anonymous.headers().get(header::LOCATION).expect("location"), "/staff/sign-in");
-    let (forged, _) = send(&world.app, get("/staff/account", Some(&format!("staff_session={}", "ab".repeat(32))))).await;
+    let (forged, _) =
+        send(&world.app, get("/staff/account", Some(&format!("staff_session={}", "ab".repeat(32))))).await;
     assert_eq!(forged.status(), StatusCode::SEE_OTHER, "a made-up session id is nobody");
 }
 
@@ -237,7 +240,8 @@ async fn sign_out_needs_the_sessions_csrf_token_and_the_old_cookie_is_dead_after
     let csrf = hidden(&account, "csrf");
     assert_eq!(csrf.len(), 64);
 
-    let (wrong, _) = send(&world.app, post("/staff/sign-out", Some(&cookie), &[("csrf", "0".repeat(64).as_str())])).await;
+    let (wrong, _) =
+        send(&world.app, post("/staff/sign-out", Some(&cookie), &[("csrf", "0".repeat(64).as_str())])).await;
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
     let (missing, _) = send(&world.app, post("/staff/sign-out", Some(&cookie), &[])).await;
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);
@@ -259,7 +263,11 @@ async fn a_session_ends_after_thirty_idle_minutes_or_ten_hours_however_busy() {
     world.clock.advance(Duration::minutes(29));
     assert_eq!(send(&world.app, get("/staff/account", Some(&cookie))).await.0.status(), StatusCode::OK);
     world.clock.advance(Duration::minutes(29));
-    assert_eq!(send(&world.app, get("/staff/account", Some(&cookie))).await.0.status(), StatusCode::OK, "idle restarts");
+    assert_eq!(
+        send(&world.app, get("/staff/account", Some(&cookie))).await.0.status(),
+        StatusCode::OK,
+        "idle restarts"
+    );
     world.clock.advance(Duration::minutes(31));
     assert_eq!(send(&world.app, get("/staff/account", Some(&cookie))).await.0.status(), StatusCode::SEE_OTHER, "idle");
 

@@ -115,7 +115,8 @@ fn https_or_loopback(url: &str) -> bool {
     }
     let Some(rest) = url.strip_prefix("http://") else { return false };
     let host = rest.split('/').next().unwrap_or("");
-    let host = host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+    let host =
+        host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
@@ -192,7 +193,10 @@ impl Cognito {
         format!("{}/oauth2/authorize?{query}", self.config.domain)
     }
 
-    async fn call(&self, request: http::Request<http_body_util::Full<axum::body::Bytes>>) -> Result<Value, CognitoError> {
+    async fn call(
+        &self,
+        request: http::Request<http_body_util::Full<axum::body::Bytes>>,
+    ) -> Result<Value, CognitoError> {
         use http_body_util::BodyExt as _;
         let response = match tokio::time::timeout(CALL_TIMEOUT, self.client.request(request)).await {
             Err(_) => return Err(CognitoError::Unreachable("timed out")),
@@ -265,7 +269,9 @@ impl Cognito {
                 continue;
             }
             let (Some(kid), Some(n), Some(e)) = (text("kid"), text("n"), text("e")) else { continue };
-            let (Ok(n), Ok(e)) = (URL_SAFE_NO_PAD.decode(n.trim_end_matches('=')), URL_SAFE_NO_PAD.decode(e.trim_end_matches('='))) else {
+            let (Ok(n), Ok(e)) =
+                (URL_SAFE_NO_PAD.decode(n.trim_end_matches('=')), URL_SAFE_NO_PAD.decode(e.trim_end_matches('=')))
+            else {
                 continue;
             };
             keys.insert(kid.to_owned(), RsaKey { n, e });
@@ -290,12 +296,14 @@ impl Cognito {
         now: DateTime<Utc>,
     ) -> Result<serde_json::Map<String, Value>, CognitoError> {
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(CognitoError::Token("not a JWT"));
         };
         let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|_| CognitoError::Token("not base64url"));
-        let header: Value = serde_json::from_slice(&decode(header)?).map_err(|_| CognitoError::Token("header not JSON"))?;
+        let header: Value =
+            serde_json::from_slice(&decode(header)?).map_err(|_| CognitoError::Token("header not JSON"))?;
         if header.get("alg").and_then(Value::as_str) != Some("RS256") {
             return Err(CognitoError::Token("algorithm is not RS256"));
         }
@@ -395,7 +403,14 @@ pub(crate) struct CallbackQuery {
 }
 
 fn try_again(state: &WorkspaceState, status: StatusCode, text: &str) -> Response {
-    message_page(state, status, "Sorry, you could not be signed in", &[text], Some(("/staff/sign-in", "Try again")), false)
+    message_page(
+        state,
+        status,
+        "Sorry, you could not be signed in",
+        &[text],
+        Some(("/staff/sign-in", "Try again")),
+        false,
+    )
 }
 
 /// `GET /staff/auth/callback`: Cognito sends the browser back here with the code.
@@ -421,7 +436,11 @@ pub(crate) async fn callback(
         .and_then(|value| sessions.signer.check("hosted", &value, now, FLOW_SECONDS))
         .filter(|fields| fields.len() == 3);
     let Some(flow) = flow else {
-        return refuse(StatusCode::BAD_REQUEST, "The sign-in took too long or was started elsewhere. Try again.", "no flow cookie");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "The sign-in took too long or was started elsewhere. Try again.",
+            "no flow cookie",
+        );
     };
     let (flow_state, nonce, verifier) = (&flow[0], &flow[1], &flow[2]);
     if !same(flow_state, &query.state) {
@@ -490,7 +509,10 @@ mod tests {
     #[test]
     fn the_pkce_challenge_is_the_base64url_sha256_of_the_verifier() {
         // RFC 7636, appendix B.
-        assert_eq!(challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]
@@ -505,9 +527,20 @@ mod tests {
         .expect("config");
         let url = cognito.authorize_url("st", "no", "ch");
         assert!(url.starts_with("https://complaints.auth.eu-west-2.amazoncognito.com/oauth2/authorize?"), "{url}");
-        for part in ["response_type=code", "client_id=client123", "scope=openid", "state=st", "nonce=no", "code_challenge=ch", "code_challenge_method=S256", "redirect_uri=https%3A%2F%2Fapi.example.org%2Fstaff%2Fauth%2Fcallback"] {
+        for part in [
+            "response_type=code",
+            "client_id=client123",
+            "scope=openid",
+            "state=st",
+            "nonce=no",
+            "code_challenge=ch",
+            "code_challenge_method=S256",
+            "redirect_uri=https%3A%2F%2Fapi.example.org%2Fstaff%2Fauth%2Fcallback",
+        ] {
             assert!(url.contains(part), "{part} in {url}");
         }
-        assert!(Cognito::new(CognitoConfig { domain: "http://evil.example.org".into(), ..cognito.config.clone() }).is_err());
+        assert!(
+            Cognito::new(CognitoConfig { domain: "http://evil.example.org".into(), ..cognito.config.clone() }).is_err()
+        );
     }
 }

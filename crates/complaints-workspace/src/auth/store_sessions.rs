@@ -6,9 +6,7 @@ use std::sync::Arc;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 use complaints_app::ports::{Clock, StoreError};
-use complaints_app::sessions::{
-    LockoutPolicy, SessionPolicy, SessionRecord, SessionStore, session_id_hash,
-};
+use complaints_app::sessions::{LockoutPolicy, SessionPolicy, SessionRecord, SessionStore, session_id_hash};
 use complaints_app::staff::StaffUser;
 use complaints_web::ratelimit::RateLimiter;
 
@@ -118,7 +116,8 @@ impl StoreSessions {
     /// # Errors
     /// [`StoreError`] when the store cannot write it (or no randomness is available).
     pub async fn start(&self, user: StaffUser) -> Result<String, StoreError> {
-        let random = || random_hex().map_err(|e| StoreError::Unavailable(Box::new(std::io::Error::other(e.to_string()))));
+        let random =
+            || random_hex().map_err(|e| StoreError::Unavailable(Box::new(std::io::Error::other(e.to_string()))));
         let (id, csrf) = (random()?, random()?);
         let now = self.now();
         let record = SessionRecord {

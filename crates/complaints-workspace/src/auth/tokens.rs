@@ -106,7 +106,10 @@ mod tests {
     fn a_token_checks_only_for_its_purpose_key_and_age() {
         let signer = TokenSigner::new(b"secret");
         let token = signer.sign("sign-in", at(), &["abc", "def"]);
-        assert_eq!(signer.check("sign-in", &token, at() + Duration::minutes(5), 3600), Some(vec!["abc".into(), "def".into()]));
+        assert_eq!(
+            signer.check("sign-in", &token, at() + Duration::minutes(5), 3600),
+            Some(vec!["abc".into(), "def".into()])
+        );
         assert_eq!(signer.check("hosted", &token, at(), 3600), None, "another purpose");
         assert_eq!(TokenSigner::new(b"other").check("sign-in", &token, at(), 3600), None, "another key");
         assert_eq!(signer.check("sign-in", &token, at() + Duration::seconds(3601), 3600), None, "too old");
