@@ -143,13 +143,7 @@ pub(crate) fn csrf_refused(state: &WorkspaceState, signed_in: &SignedIn) -> Resp
     )
 }
 
-/// True when `submitted` is the session's CSRF token, compared in constant time.
-// TODO(i12-auth): replace with `SignedIn::check_csrf` once that branch is merged.
+/// True when `submitted` is the session's CSRF token ([`SignedIn::check_csrf`], constant time).
 pub(crate) fn csrf_ok(signed_in: &SignedIn, submitted: Option<&str>) -> bool {
-    let Some(submitted) = submitted else { return false };
-    let (expected, given) = (signed_in.csrf.as_bytes(), submitted.as_bytes());
-    if expected.is_empty() || expected.len() != given.len() {
-        return false;
-    }
-    expected.iter().zip(given).fold(0u8, |diff, (a, b)| diff | (a ^ b)) == 0
+    submitted.is_some_and(|token| signed_in.check_csrf(token))
 }

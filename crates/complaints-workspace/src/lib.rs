@@ -44,7 +44,21 @@ impl std::fmt::Debug for WorkspaceState {
     }
 }
 
-/// The workspace's routes, all under [`PREFIX`].
+/// The workspace's routes, all under [`PREFIX`], each response with the security headers.
 pub fn router(state: WorkspaceState) -> Router {
-    Router::new().merge(auth::routes()).merge(cases::routes()).merge(registers::routes()).with_state(state)
+    Router::new()
+        .merge(auth::routes())
+        .merge(cases::routes())
+        .merge(registers::routes())
+        .with_state(state)
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The citizen form's headers (a CSP without scripts, nosniff, no framing, no referrer) and
+/// `Cache-Control: no-store` on every response, whatever a handler set: staff pages hold personal
+/// data and must never be kept by a browser or a proxy.
+async fn security_headers(response: axum::response::Response) -> axum::response::Response {
+    let mut response = complaints_web::with_security_headers(response);
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
 }
