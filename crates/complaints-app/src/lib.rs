@@ -15,11 +15,13 @@ pub mod intake;
 pub mod notice_store;
 pub mod object_store;
 pub mod outbound;
+pub mod passwords;
 pub mod ports;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
 pub mod quality;
 pub mod queries;
+pub mod sessions;
 pub mod social;
 pub mod staff;
 pub mod subject_access;
@@ -38,6 +40,12 @@ pub mod testing_objects;
 
 #[cfg(feature = "testing")]
 pub mod testing_registers;
+
+#[cfg(feature = "testing")]
+pub mod testing_sessions;
+
+#[cfg(feature = "contract-tests")]
+pub mod session_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

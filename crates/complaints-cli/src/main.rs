@@ -9,6 +9,7 @@ mod quality_cmd;
 mod scan_cmd;
 mod serve;
 mod staff_ctx;
+mod staff_pages;
 mod users_cmd;
 
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod meter;
 mod notices;
 mod period_pages;
+mod sessions;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;

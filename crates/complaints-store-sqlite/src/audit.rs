@@ -61,6 +61,10 @@ impl AuditLog for SqliteCaseStore {
         })
         .await
     }
+
+    async fn entries_for(&self, reference: &CaseRef) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_entries(reference).await
+    }
 }
 
 impl SqliteCaseStore {

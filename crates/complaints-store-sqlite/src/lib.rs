@@ -10,6 +10,7 @@ mod escalations;
 mod notices;
 mod period_pages;
 pub mod schema;
+mod sessions;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;

@@ -170,6 +170,24 @@ const MIGRATIONS: &[&str] = &[
         END) VIRTUAL;
     CREATE INDEX IF NOT EXISTS cases_by_escalated ON cases (escalated_on, reference) WHERE escalated_on IS NOT NULL;
     ",
+    // Staff sessions (by the SHA-256 of their id, never the id) and failed sign-in counts (by a
+    // hash of the account name), for the staff pages' sign-in and lockout.
+    "
+    CREATE TABLE IF NOT EXISTS staff_sessions (
+        id_sha256    TEXT PRIMARY KEY,
+        body         TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at   TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS staff_sessions_by_expiry ON staff_sessions (expires_at);
+    CREATE TABLE IF NOT EXISTS sign_in_failures (
+        account        TEXT PRIMARY KEY,
+        count          INTEGER NOT NULL,
+        window_started TEXT NOT NULL,
+        locked_until   TEXT,
+        forget_after   TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
     // Staff workspace registers (issue 12): second readers' quality reviews by closure date (R48),
     // and items flagged for staff, the open ones through a partial index.
     "

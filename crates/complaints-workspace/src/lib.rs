@@ -8,11 +8,12 @@
 //! matrix and state machine), so a page and the API can never disagree.
 //!
 //! Modules, one job each: [`session`] (who is signed in, the CSRF check), [`auth`] (sign-in and
-//! sign-out routes), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
+//! sign-out routes), [`layout`] (the page every staff page sits in), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
 //! (learning actions, SPSO referrals, flagged items, quality check).
 
 pub mod auth;
 pub mod cases;
+pub mod layout;
 pub mod registers;
 pub mod session;
 
@@ -49,7 +50,21 @@ impl std::fmt::Debug for WorkspaceState {
     }
 }
 
-/// The workspace's routes, all under [`PREFIX`].
+/// The workspace's routes, all under [`PREFIX`], each response with the security headers.
 pub fn router(state: WorkspaceState) -> Router {
-    Router::new().merge(auth::routes()).merge(cases::routes()).merge(registers::routes()).with_state(state)
+    Router::new()
+        .merge(auth::routes())
+        .merge(cases::routes())
+        .merge(registers::routes())
+        .with_state(state)
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The citizen form's headers (a CSP without scripts, nosniff, no framing, no referrer) and
+/// `Cache-Control: no-store` on every response, whatever a handler set: staff pages hold personal
+/// data and must never be kept by a browser or a proxy.
+async fn security_headers(response: axum::response::Response) -> axum::response::Response {
+    let mut response = complaints_web::with_security_headers(response);
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
 }

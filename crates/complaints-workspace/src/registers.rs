@@ -43,43 +43,35 @@ pub fn routes() -> Router<WorkspaceState> {
         .route(&format!("{p}/quality/review"), get(quality_page::review_form).post(quality_page::record))
 }
 
-/// True when `given` is the session's token. Compared in constant time, so the time a refusal
-/// takes says nothing about how much of a guess was right. (`SignedIn::check_csrf` from the
-/// sign-in work replaces this once it exists.)
-fn csrf_matches(expected: &str, given: &str) -> bool {
-    let (a, b) = (expected.as_bytes(), given.as_bytes());
-    if a.is_empty() || a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
-}
-
 /// The refusal of a form whose token is missing or wrong (a forged or stale form).
-fn csrf_refused(signed_in: &SignedIn) -> Response {
+fn csrf_refused(state: &WorkspaceState, signed_in: &SignedIn) -> Response {
     view::message(
+        state,
+        signed_in,
         StatusCode::FORBIDDEN,
-        &user_value(signed_in),
         "This form has expired",
         "Go back, reload the page and try again. Nothing was changed.",
     )
 }
 
 /// The refusal of an action the signed-in role may not take.
-fn role_refused(signed_in: &SignedIn, what: &str) -> Response {
+fn role_refused(state: &WorkspaceState, signed_in: &SignedIn, what: &str) -> Response {
     view::message(
+        state,
+        signed_in,
         StatusCode::FORBIDDEN,
-        &user_value(signed_in),
         "You cannot do this",
         &format!("Your role ({}) may not {what}. Nothing was changed.", signed_in.user.role),
     )
 }
 
 /// A store that did not answer: "try again", never the error text.
-fn store_failed(signed_in: &SignedIn, error: &StoreError) -> Response {
+fn store_failed(state: &WorkspaceState, signed_in: &SignedIn, error: &StoreError) -> Response {
     tracing::error!(error = %complaints_app::error_chain(error), "a register page could not read or write its store");
     view::message(
+        state,
+        signed_in,
         StatusCode::SERVICE_UNAVAILABLE,
-        &user_value(signed_in),
         "Sorry, there is a problem",
         "The records could not be reached. Try again in a moment.",
     )
@@ -183,12 +175,15 @@ async fn audit_change(
 async fn audit_read(state: &WorkspaceState, signed_in: &SignedIn) -> Result<(), Response> {
     state.staff.record_read(&signed_in.user, complaints_core::roles::Permission::ListCases, None, None).await.map_err(
         |err| match err {
-            complaints_app::staff::ActionError::Forbidden { .. } => role_refused(signed_in, "read the registers"),
+            complaints_app::staff::ActionError::Forbidden { .. } => {
+                role_refused(state, signed_in, "read the registers")
+            }
             other => {
                 tracing::error!(error = %complaints_app::error_chain(&other), "register read could not be audited");
                 view::message(
+                    state,
+                    signed_in,
                     StatusCode::SERVICE_UNAVAILABLE,
-                    &user_value(signed_in),
                     "Sorry, there is a problem",
                     "The records could not be reached. Try again in a moment.",
                 )
@@ -200,14 +195,6 @@ async fn audit_read(state: &WorkspaceState, signed_in: &SignedIn) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_csrf_check_needs_the_whole_token() {
-        assert!(csrf_matches("abc123", "abc123"));
-        assert!(!csrf_matches("abc123", "abc124"));
-        assert!(!csrf_matches("abc123", "abc12"));
-        assert!(!csrf_matches("", ""));
-    }
 
     #[test]
     fn query_values_are_percent_encoded() {

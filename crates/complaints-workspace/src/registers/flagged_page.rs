@@ -12,10 +12,9 @@ use complaints_core::roles::Permission;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, role_refused, store_failed, user_value, view,
-};
+use super::{FieldError, audit_change, audit_read, csrf_refused, role_refused, store_failed, user_value, view};
 use crate::WorkspaceState;
+use crate::layout::Section;
 use crate::session::SignedIn;
 
 /// Items per page.
@@ -86,7 +85,7 @@ async fn render(
     let after = (!after.is_empty()).then_some(after);
     let page = match state.flags.open_flags(after, PAGE).await {
         Ok(page) => page,
-        Err(error) => return store_failed(signed_in, &error),
+        Err(error) => return store_failed(state, signed_in, &error),
     };
     let rows: Vec<Row> = page.items.iter().map(Row::of).collect();
     let (failed_id, errors) = match problem {
@@ -99,19 +98,23 @@ async fn render(
         .and_then(|id| rows.iter().position(|r| r.id == id))
         .map_or_else(|| "flagged-items".to_owned(), |i| format!("note-{}", i + 1));
     view::page(
+        state,
+        signed_in,
+        Section::Flagged,
         status,
         "registers/flagged.html",
         context! {
+            has_errors => !errors.is_empty(),
             user => user_value(signed_in),
             may_clear => signed_in.user.may(Permission::ClearFlag),
             rows => super::ser(&rows),
             next_q => page.next.as_deref().map(super::query_value),
             paged => after.is_some(),
-            notice,
             failed_id,
             error_anchor,
             errors => super::ser(&errors),
         },
+        notice,
     )
 }
 
@@ -121,8 +124,8 @@ pub(super) async fn deal(
     signed_in: SignedIn,
     Form(form): Form<DealForm>,
 ) -> Response {
-    if !csrf_matches(&signed_in.csrf, &form.csrf) {
-        return csrf_refused(&signed_in);
+    if !signed_in.check_csrf(&form.csrf) {
+        return csrf_refused(&state, &signed_in);
     }
     let at = state.staff.clock.now();
     let id = form.id.trim();
@@ -131,8 +134,8 @@ pub(super) async fn deal(
             audit_change(&state, &signed_in, Permission::ClearFlag, "flag-dealt-with", item.reference).await;
             view::no_store(Redirect::to(&format!("{}/flagged?notice=dealt", crate::PREFIX)).into_response())
         }
-        Err(FlagError::NotAllowed { .. }) => role_refused(&signed_in, "mark flagged items as dealt with"),
-        Err(FlagError::Store(error)) => store_failed(&signed_in, &error),
+        Err(FlagError::NotAllowed { .. }) => role_refused(&state, &signed_in, "mark flagged items as dealt with"),
+        Err(FlagError::Store(error)) => store_failed(&state, &signed_in, &error),
         Err(other) => {
             // The error summary links to the row's note box; its id comes from the row's place,
             // which the template finds from the item id.

@@ -16,10 +16,10 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, parse_date, role_refused, store_failed, today,
-    user_value, view,
+    FieldError, audit_change, audit_read, csrf_refused, parse_date, role_refused, store_failed, today, user_value, view,
 };
 use crate::WorkspaceState;
+use crate::layout::Section;
 use crate::session::SignedIn;
 
 /// How far back "done lately" reaches.
@@ -42,6 +42,8 @@ pub(super) struct NewAction {
 #[serde(default)]
 pub(super) struct ActionForm {
     csrf: String,
+    /// `link_id` on the link form (the select's own id, for the error summary's link).
+    #[serde(alias = "link_id")]
     id: String,
     reference: String,
 }
@@ -86,22 +88,27 @@ async fn render(
     let today = today(state);
     let open = match state.learning.open_learning().await {
         Ok(open) => open,
-        Err(error) => return store_failed(signed_in, &error),
+        Err(error) => return store_failed(state, signed_in, &error),
     };
     let done = match state.learning.completed_between(today - Duration::days(DONE_LATELY_DAYS), today).await {
         Ok(done) => done,
-        Err(error) => return store_failed(signed_in, &error),
+        Err(error) => return store_failed(state, signed_in, &error),
     };
     let overdue: Vec<bool> = open.iter().map(|a| a.is_overdue_on(today)).collect();
     let errmap: std::collections::BTreeMap<&str, &str> =
         errors.iter().chain(other_errors).map(|e| (e.field, e.message.as_str())).collect();
     let all_errors: Vec<&FieldError> = errors.iter().chain(other_errors).collect();
     view::page(
+        state,
+        signed_in,
+        Section::Learning,
         status,
         "registers/learning.html",
         context! {
+            has_errors => !all_errors.is_empty(),
             user => user_value(signed_in),
             may_change => signed_in.user.may(Permission::Learning),
+            link_options => open.iter().map(|a| [a.id.clone(), a.id.clone()]).collect::<Vec<_>>(),
             open => super::ser(&open),
             overdue => overdue,
             done => super::ser(&done),
@@ -109,9 +116,9 @@ async fn render(
             form => super::ser(form),
             errors => super::ser(&all_errors),
             errmap => super::ser(&errmap),
-            notice,
             today => today.to_string(),
         },
+        notice,
     )
 }
 
@@ -129,11 +136,11 @@ pub(super) async fn create(
     signed_in: SignedIn,
     Form(form): Form<NewAction>,
 ) -> Response {
-    if !csrf_matches(&signed_in.csrf, &form.csrf) {
-        return csrf_refused(&signed_in);
+    if !signed_in.check_csrf(&form.csrf) {
+        return csrf_refused(&state, &signed_in);
     }
     if !signed_in.user.may(Permission::Learning) {
-        return role_refused(&signed_in, "change the learning register");
+        return role_refused(&state, &signed_in, "change the learning register");
     }
     let mut errors = Vec::new();
     let mut need = |field: &'static str, value: &str, message: &str| {
@@ -195,7 +202,7 @@ pub(super) async fn create(
             let errors = [FieldError { field: "root_cause", message: format!("{refused} (R35)") }];
             render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &form, &errors, None, &[]).await
         }
-        Err(RegisterError::Store(error)) => store_failed(&signed_in, &error),
+        Err(RegisterError::Store(error)) => store_failed(&state, &signed_in, &error),
     }
 }
 
@@ -221,7 +228,7 @@ async fn after_change(
         Err(RegisterError::Store(StoreError::VersionConflict { .. })) => {
             "Someone else changed this action at the same time: try again".to_owned()
         }
-        Err(RegisterError::Store(error)) => return store_failed(signed_in, &error),
+        Err(RegisterError::Store(error)) => return store_failed(state, signed_in, &error),
     };
     let errors = [FieldError { field, message: problem }];
     render(state, signed_in, StatusCode::UNPROCESSABLE_ENTITY, &NewAction::default(), &[], None, &errors).await
@@ -233,11 +240,11 @@ pub(super) async fn complete(
     signed_in: SignedIn,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if !csrf_matches(&signed_in.csrf, &form.csrf) {
-        return csrf_refused(&signed_in);
+    if !signed_in.check_csrf(&form.csrf) {
+        return csrf_refused(&state, &signed_in);
     }
     if !signed_in.user.may(Permission::Learning) {
-        return role_refused(&signed_in, "change the learning register");
+        return role_refused(&state, &signed_in, "change the learning register");
     }
     let result = register::complete(&*state.learning, form.id.trim(), today(&state)).await;
     after_change(&state, &signed_in, result, "open-actions", "completed", "learning-complete", None).await
@@ -249,11 +256,11 @@ pub(super) async fn link(
     signed_in: SignedIn,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if !csrf_matches(&signed_in.csrf, &form.csrf) {
-        return csrf_refused(&signed_in);
+    if !signed_in.check_csrf(&form.csrf) {
+        return csrf_refused(&state, &signed_in);
     }
     if !signed_in.user.may(Permission::Learning) {
-        return role_refused(&signed_in, "change the learning register");
+        return role_refused(&state, &signed_in, "change the learning register");
     }
     let Ok(reference) = form.reference.trim().parse::<CaseRef>() else {
         let errors =

@@ -15,10 +15,11 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    FieldError, audit_change, audit_read, csrf_matches, csrf_refused, month_bounds, month_of, role_refused,
-    store_failed, today, user_value, view,
+    FieldError, audit_change, audit_read, csrf_refused, month_bounds, month_of, role_refused, store_failed, today,
+    user_value, view,
 };
 use crate::WorkspaceState;
+use crate::layout::Section;
 use crate::session::SignedIn;
 
 /// `?period=YYYY-MM&notice=…`.
@@ -118,13 +119,13 @@ pub(super) async fn show(
         (month_of(today), true)
     };
     let Some((from, to)) = month_bounds(&period) else {
-        return store_failed(&signed_in, &complaints_app::ports::StoreError::NotFound);
+        return store_failed(&state, &signed_in, &complaints_app::ports::StoreError::NotFound);
     };
     let settings = &state.staff.config.quality;
     let check =
         match quality::period_check(state.staff.store.as_ref(), state.quality.as_ref(), settings, from, to).await {
             Ok(check) => check,
-            Err(error) => return store_failed(&signed_in, &error),
+            Err(error) => return store_failed(&state, &signed_in, &error),
         };
     let row = |s: &Sampled| {
         let review = check.review_of(&s.closure.id());
@@ -154,9 +155,13 @@ pub(super) async fn show(
         Vec::new()
     };
     view::page(
+        &state,
+        &signed_in,
+        Section::Quality,
         if bad_period { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK },
         "registers/quality.html",
         context! {
+            has_errors => bad_period,
             user => user_value(&signed_in),
             may_review => signed_in.user.may(Permission::QualityReview),
             period,
@@ -169,9 +174,9 @@ pub(super) async fn show(
             rows => super::ser(&rows),
             summary => super::ser(&check.summary),
             tallies => tallies,
-            notice => (query.notice == "reviewed").then_some("The review was recorded."),
             errors => super::ser(&errors),
         },
+        (query.notice == "reviewed").then_some("The review was recorded."),
     )
 }
 
@@ -197,8 +202,9 @@ async fn render_review(
     }
     let not_found = || {
         view::message(
+            state,
+            signed_in,
             StatusCode::NOT_FOUND,
-            &user_value(signed_in),
             "No such closure",
             "There is no closure with this id. Go back to the quality check and choose one from the sample.",
         )
@@ -208,17 +214,17 @@ async fn render_review(
     };
     let closures = match quality::closures_between(state.staff.store.as_ref(), from, to).await {
         Ok(closures) => closures,
-        Err(error) => return store_failed(signed_in, &error),
+        Err(error) => return store_failed(state, signed_in, &error),
     };
     let Some(mut closure) = closures.into_iter().find(|c| c.id() == form.closure) else {
         return not_found();
     };
     if let Err(error) = quality::find_responders(state.staff.store.as_ref(), vec![&mut closure]).await {
-        return store_failed(signed_in, &error);
+        return store_failed(state, signed_in, &error);
     }
     let review: Option<QualityReview> = match state.quality.review_of(&form.closure).await {
         Ok(review) => review,
-        Err(error) => return store_failed(signed_in, &error),
+        Err(error) => return store_failed(state, signed_in, &error),
     };
     let answers: Vec<(&str, &str, &str)> = review
         .as_ref()
@@ -229,9 +235,13 @@ async fn render_review(
     let errmap: std::collections::BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message.as_str())).collect();
     let own = closure.is_own(&signed_in.user.id);
     view::page(
+        state,
+        signed_in,
+        Section::Quality,
         status,
         "registers/quality_review.html",
         context! {
+            has_errors => !errors.is_empty(),
             user => user_value(signed_in),
             may_review => signed_in.user.may(Permission::QualityReview),
             own,
@@ -250,6 +260,7 @@ async fn render_review(
             errmap => super::ser(&errmap),
             today => today(state).to_string(),
         },
+        None,
     )
 }
 
@@ -259,11 +270,11 @@ pub(super) async fn record(
     signed_in: SignedIn,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    if !csrf_matches(&signed_in.csrf, &form.csrf) {
-        return csrf_refused(&signed_in);
+    if !signed_in.check_csrf(&form.csrf) {
+        return csrf_refused(&state, &signed_in);
     }
     if !signed_in.user.may(Permission::QualityReview) {
-        return role_refused(&signed_in, "record quality reviews");
+        return role_refused(&state, &signed_in, "record quality reviews");
     }
     let mut errors = Vec::new();
     let mut answers = std::collections::BTreeMap::new();
@@ -314,8 +325,8 @@ pub(super) async fn record(
             let to = format!("{}/quality?period={}&notice=reviewed", crate::PREFIX, month_of(review.closure.closed_on));
             return view::no_store(Redirect::to(&to).into_response());
         }
-        Err(QualityError::NotAllowed { .. }) => return role_refused(&signed_in, "record quality reviews"),
-        Err(QualityError::Store(error)) => return store_failed(&signed_in, &error),
+        Err(QualityError::NotAllowed { .. }) => return role_refused(&state, &signed_in, "record quality reviews"),
+        Err(QualityError::Store(error)) => return store_failed(&state, &signed_in, &error),
         Err(QualityError::NoSuchClosure(_)) => {
             return render_review(&state, &signed_in, StatusCode::NOT_FOUND, &form, &[]).await;
         }
@@ -327,12 +338,14 @@ pub(super) async fn record(
             let field = match refused {
                 complaints_core::quality::ReviewError::FindingsNeeded => "findings",
                 complaints_core::quality::ReviewError::BadLearningId(_) => "learning",
+                // The form is not shown for the reader's own case: nothing to link to.
+                complaints_core::quality::ReviewError::OwnCase { .. } => "",
                 _ => "response-on-time",
             };
             FieldError { field, message: format!("{refused} (R48)") }
         }
         Err(QualityError::AlreadyReviewed) => FieldError {
-            field: "response-on-time",
+            field: "",
             message: "This closure has already been reviewed: one review per closure".to_owned(),
         },
     };

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{FieldError, audit_read, parse_date, store_failed, today, user_value, view};
 use crate::WorkspaceState;
+use crate::layout::Section;
 use crate::session::SignedIn;
 
 /// The default period: cases received in the last this many days.
@@ -50,12 +51,12 @@ struct Referral {
 
 fn spso_outcome_label(outcome: SpsoOutcome) -> (&'static str, &'static str) {
     match outcome {
-        SpsoOutcome::NotTakenForward => ("Not taken forward", "grey"),
-        SpsoOutcome::Upheld => ("Upheld", "red"),
-        SpsoOutcome::SomeUpheld => ("Some upheld", "orange"),
-        SpsoOutcome::NotUpheld => ("Not upheld", "green"),
-        SpsoOutcome::Resolved => ("Resolved", "green"),
-        SpsoOutcome::Withdrawn => ("Withdrawn", "grey"),
+        SpsoOutcome::NotTakenForward => ("Not taken forward", "closed"),
+        SpsoOutcome::Upheld => ("Upheld", "overdue"),
+        SpsoOutcome::SomeUpheld => ("Some upheld", "due"),
+        SpsoOutcome::NotUpheld => ("Not upheld", "open"),
+        SpsoOutcome::Resolved => ("Resolved", "open"),
+        SpsoOutcome::Withdrawn => ("Withdrawn", "closed"),
     }
 }
 
@@ -91,13 +92,13 @@ pub(super) async fn show(
         for round in 0..MAX_PAGES {
             let page = match state.queries.list(&query).await {
                 Ok(page) => page,
-                Err(error) => return store_failed(&signed_in, &error),
+                Err(error) => return store_failed(&state, &signed_in, &error),
             };
             for stored in &page.cases {
                 let case = &stored.case;
                 let Some(referral) = case.spso_referral() else { continue };
                 let closure = case.stage2().and_then(|s| s.closure.as_ref());
-                let (outcome, outcome_tag) = referral.outcome.map_or((None, "blue"), |o| {
+                let (outcome, outcome_tag) = referral.outcome.map_or((None, ""), |o| {
                     let (label, tag) = spso_outcome_label(o);
                     (Some(label), tag)
                 });
@@ -124,9 +125,13 @@ pub(super) async fn show(
     let awaiting = referrals.iter().filter(|r| r.outcome.is_none()).count();
     let errmap: std::collections::BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message.as_str())).collect();
     view::page(
+        &state,
+        &signed_in,
+        Section::Spso,
         if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY },
         "registers/spso.html",
         context! {
+            has_errors => !errors.is_empty(),
             user => user_value(&signed_in),
             referrals => super::ser(&referrals),
             awaiting,
@@ -138,5 +143,6 @@ pub(super) async fn show(
             errors => super::ser(&errors),
             errmap => super::ser(&errmap),
         },
+        None,
     )
 }

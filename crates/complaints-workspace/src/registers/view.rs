@@ -1,77 +1,62 @@
-//! Rendering the registers' pages: minijinja templates compiled into the binary, auto-escaped,
-//! every printed value first passed through the core's `neutralise` (as the citizen pages do),
-//! and each response sent with `Cache-Control: no-store` (staff pages hold personal data).
+//! Rendering the registers' pages in the staff layout (`crate::layout`): the registers' own
+//! templates extend `staff_layout.html` and use `staff_macros.html`, so they share the header,
+//! navigation, escaping (hidden characters made visible, then HTML-escaped) and the
+//! `Cache-Control: no-store` answer of every workspace page.
 
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use complaints_core::text::neutralise;
-use minijinja::{Environment, Value};
+use axum::response::Response;
+use minijinja::Value;
 
-/// The registers' templates by name. The form building blocks are the citizen form's own.
+use crate::WorkspaceState;
+use crate::layout::{PageFrame, Section, StaffPages, message_page};
+use crate::session::SignedIn;
+
+/// The registers' templates by name. Each is rendered by the page tests (tests/registers_pages.rs).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("macros.html", include_str!("../../../complaints-web/templates/macros.html")),
-    ("registers/layout.html", include_str!("../../templates/registers/layout.html")),
     ("registers/parts.html", include_str!("../../templates/registers/parts.html")),
     ("registers/learning.html", include_str!("../../templates/registers/learning.html")),
     ("registers/spso.html", include_str!("../../templates/registers/spso.html")),
     ("registers/flagged.html", include_str!("../../templates/registers/flagged.html")),
     ("registers/quality.html", include_str!("../../templates/registers/quality.html")),
     ("registers/quality_review.html", include_str!("../../templates/registers/quality_review.html")),
-    ("registers/message.html", include_str!("../../templates/registers/message.html")),
 ];
 
-fn environment() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        // Characters that could hide or reorder text are made visible, then the value is escaped.
-        env.set_formatter(|out, state, value| match value.as_str() {
-            Some(text) if value.is_safe() => {
-                minijinja::escape_formatter(out, state, &Value::from_safe_string(neutralise(text).into_owned()))
-            }
-            Some(text) => minijinja::escape_formatter(out, state, &Value::from(neutralise(text).as_ref())),
-            None => minijinja::escape_formatter(out, state, value),
-        });
-        env.set_loader(|name| {
-            Ok(TEMPLATES.iter().find(|(page, _)| *page == name).map(|(_, source)| (*source).to_owned()))
-        });
-        env
-    })
-}
+static PAGES: LazyLock<StaffPages> = LazyLock::new(|| StaffPages::new(TEMPLATES));
 
-/// Renders `name` with `ctx` as an HTML response with `status`; a template failure is logged and
-/// answered with a plain 500 (never the error text, which could quote data).
-pub fn page(status: StatusCode, name: &str, ctx: Value) -> Response {
-    match environment().get_template(name).and_then(|t| t.render(ctx)) {
-        Ok(html) => no_store((status, Html(html)).into_response()),
-        Err(error) => {
-            tracing::error!(template = name, error = %error, "a register page failed to render");
-            no_store((StatusCode::INTERNAL_SERVER_ERROR, "Sorry, this page could not be shown.").into_response())
-        }
+/// Renders `name` with `ctx` in the layout, `section` current in the navigation, and an optional
+/// success banner.
+pub fn page(
+    state: &WorkspaceState,
+    signed_in: &SignedIn,
+    section: Section,
+    status: StatusCode,
+    name: &str,
+    ctx: Value,
+    banner: Option<&str>,
+) -> Response {
+    let mut frame = PageFrame::new(state, Some(signed_in), section);
+    if let Some(banner) = banner {
+        frame = frame.with_banner(banner);
     }
+    PAGES.render(status, name, &frame, ctx)
 }
 
 /// A short page with a heading and one paragraph (refusals, store failures).
-pub fn message(status: StatusCode, user: &Value, heading: &str, text: &str) -> Response {
-    page(status, "registers/message.html", minijinja::context! { user => user.clone(), heading, text })
+pub fn message(
+    state: &WorkspaceState,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+) -> Response {
+    let frame = PageFrame::new(state, Some(signed_in), Section::None);
+    message_page(status, &frame, heading, &[text], None)
 }
 
-/// Marks a response as never to be stored by a browser or a proxy.
+/// Marks a response (a redirect after a change) as never to be stored.
 pub fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_template_compiles() {
-        for (name, _) in TEMPLATES {
-            assert!(environment().get_template(name).is_ok(), "{name} does not compile");
-        }
-    }
 }
