@@ -501,6 +501,7 @@ mod tests {
             closed_on: day(1 + n % 28),
             outcome,
             handler: handler.to_owned(),
+            responded_by: None,
         }
     }
 
@@ -566,6 +567,12 @@ mod tests {
         let refused =
             QualityReview::new(closures[0].clone(), " ann ".to_owned(), day(20), yes(), String::new(), vec![]);
         assert_eq!(refused, Err(ReviewError::OwnCase { reader: " ann ".to_owned() }));
+        // The one who recorded the response is not a second reader either, whoever the handler.
+        let mut team_case = closure(3, Outcome::Resolved, "Waste Services Team");
+        team_case.responded_by = Some("carl".to_owned());
+        assert!(team_case.is_own("carl") && !team_case.is_own("bob"));
+        let sample = draw_sample(&[team_case], &QualitySettings::default());
+        assert!(for_reader(&sample, "carl").is_empty());
     }
 
     #[test]
