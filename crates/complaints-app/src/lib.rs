@@ -10,6 +10,7 @@ pub mod export;
 pub mod export_notice;
 pub mod export_pages;
 pub mod flagged;
+pub mod flagging_objects;
 pub mod flagging_store;
 pub mod intake;
 pub mod notice_store;

@@ -206,8 +206,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
     // Flags written on a case (possible spam, over the mail cap, undeliverable mail…) are raised
     // into the flagged register too (docs/registers.md).
+    let flags: Arc<dyn complaints_app::flagged::FlagStore> = sqlite.clone();
     let store: Arc<dyn CaseStore> =
-        Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(sqlite.clone(), sqlite.clone()));
+        Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(sqlite.clone(), flags.clone()));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Social replies (R50) go to the platforms, everything else to the mail folder.
     let social_secrets = complaints_social::SocialSecrets::from_env();
@@ -242,7 +243,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let email_intake = crate::ingest_email_cmd::email_intake(intake.clone(), &args.data_dir, &secret)?;
     let social = complaints_app::social::SocialIntake {
         intake: intake.clone(),
-        objects: Arc::new(complaints_social::folder::FolderObjectStore::new(args.data_dir.join(OBJECTS_DIR))),
+        // Social quarantine and triage records are raised into the flagged register too.
+        objects: Arc::new(complaints_app::flagging_objects::FlaggingObjectStore::new(
+            Arc::new(complaints_social::folder::FolderObjectStore::new(args.data_dir.join(OBJECTS_DIR))),
+            flags,
+        )),
     };
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;
