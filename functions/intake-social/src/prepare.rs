@@ -75,10 +75,14 @@ impl Ready {
             clock: Arc::clone(&clock),
         };
         let intake = IntakeService {
-            store: Arc::new(DynamoDbCaseStore::new(
-                aws_sdk_dynamodb::Client::new(&aws),
-                self.config.table_name.clone(),
-            )),
+            // Flags written on a case go to the staff workspace's flagged register too.
+            store: {
+                let store = Arc::new(DynamoDbCaseStore::new(
+                    aws_sdk_dynamodb::Client::new(&aws),
+                    self.config.table_name.clone(),
+                ));
+                Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store))
+            },
             mailer: Arc::new(mailer),
             clock,
             calendar: Arc::new(org.calendar()),
@@ -86,7 +90,11 @@ impl Ready {
             templates: Arc::new(Templates::builtin()),
             contact_key_secret: contact_key.into(),
         };
-        let objects = Arc::new(S3ObjectStore::new(aws_sdk_s3::Client::new(&aws), self.config.raw_bucket.clone()));
+        // Quarantine and triage records go to the staff workspace's flagged register too.
+        let objects = Arc::new(complaints_app::flagging_objects::FlaggingObjectStore::new(
+            Arc::new(S3ObjectStore::new(aws_sdk_s3::Client::new(&aws), self.config.raw_bucket.clone())),
+            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())),
+        ));
         tracing::info!(
             prepare_ms = started.elapsed().as_secs_f64() * 1000.0,
             platforms = ?secrets,

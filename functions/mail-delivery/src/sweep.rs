@@ -104,7 +104,10 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
     let mailer =
         complaints_app::social::TransportMailer { email: Arc::new(mailer), social: None, clock: Arc::clone(&clock) };
-    Ok(Ready { delivery: Delivery::new(Arc::new(store), Arc::new(mailer), clock) })
+    // Undeliverable mail flags its case: raised into the staff workspace's flagged register too.
+    let store = Arc::new(store);
+    let store = Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store));
+    Ok(Ready { delivery: Delivery::new(store, Arc::new(mailer), clock) })
 }
 
 /// One sweep, stopping [`DEADLINE_MARGIN`] before `deadline`.
