@@ -90,7 +90,7 @@ async function registers(browser) {
   await manager.getByLabel('Case references').fill(reference);
   await manager.getByRole('button', { name: 'Add the learning action' }).click();
   await manager.getByRole('status').filter({ hasText: 'The learning action was added.' }).waitFor();
-  await manager.getByRole('cell', { name: 'Reissue route sheets and check them each quarter' }).waitFor();
+  await manager.getByRole('cell', { name: 'Reissue route sheets and check them each quarter' }).first().waitFor();
   await accessible(manager, 'learning register with an action');
   await manager.screenshot({ path: join(ARTIFACTS_DIR, 'registers-learning.png'), fullPage: true });
 
