@@ -122,11 +122,14 @@ fn render(
     error: Option<(&str, String)>,
 ) -> Response {
     let frame = PageFrame::new(state, Some(signed_in), Section::Cases);
-    let next_href = next.map(|cursor| {
-        let mut pairs = serde_urlencoded::to_string(Filters { cursor, ..filters.clone() }).unwrap_or_default();
-        pairs = pairs.split('&').filter(|pair| !pair.ends_with('=')).collect::<Vec<_>>().join("&");
+    // The filters as a query string, without blank ones.
+    let href = |cursor: String| {
+        let pairs = serde_urlencoded::to_string(Filters { cursor, ..filters.clone() }).unwrap_or_default();
+        let pairs = pairs.split('&').filter(|pair| !pair.ends_with('=')).collect::<Vec<_>>().join("&");
         format!("{}/cases?{pairs}", crate::PREFIX)
-    });
+    };
+    let next_href = next.map(href);
+    let first_href = href(String::new());
     PAGES.render(
         status,
         "case_list.html",
@@ -140,7 +143,7 @@ fn render(
             errors => error.as_ref().map(|(field, message)| vec![context! { field => *field, message }]),
             has_errors => error.is_some(),
             paged => !filters.cursor.trim().is_empty(),
-            first_href => format!("{}/cases", crate::PREFIX),
+            first_href,
             search_results => SEARCH_RESULTS,
         },
     )
