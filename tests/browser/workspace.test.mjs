@@ -263,6 +263,20 @@ async function lifecycle(browser) {
   assert.match(closed, /Viewed by/, 'views are on the timeline');
   await shot(handler, 'closed-case');
 
+  // Every other action's form, as a manager (whose role offers nearly all of them), with the
+  // error summary of a blank form for each.
+  await openCase(manager, reference);
+  const forms = await manager.locator('#actions ~ .action-list a').evaluateAll((links) => links.map((a) => [a.textContent.trim(), a.href]));
+  assert.ok(forms.length >= 24, `a manager is offered the actions (${forms.length})`);
+  for (const [title, href] of forms) {
+    await manager.goto(href);
+    await manager.getByRole('heading', { name: title, level: 1 }).waitFor();
+    await accessible(manager, `${title} form`);
+    await manager.getByRole('button', { name: 'Continue' }).click();
+    await manager.locator('.error-summary, h1').first().waitFor();
+    await accessible(manager, `${title} after Continue`);
+  }
+
   // The pages not visited on the way: the case list with filters, and logging a phone complaint.
   await handler.goto(`${BASE_URL}/staff/cases?scope=year&status=stage2-closed`);
   await handler.getByRole('link', { name: reference }).waitFor();
