@@ -37,7 +37,8 @@ pub(crate) fn router(
         SignInMethod::Passwords(PasswordSource::DataDir(data_dir.to_owned())),
         &sign_in_secret(contact_secret),
         !addr.ip().is_loopback(),
-    );
+    )
+    .with_settings(&staff.config.sign_in);
     complaints_workspace::router(WorkspaceState {
         staff,
         queries: store.clone(),

@@ -137,6 +137,8 @@ pub struct OrgConfig {
     pub reporting: crate::reporting::ReportingSettings,
     /// Breach alerts: levels per clock and recipients (`[alerts]`, docs/breach-scan.md).
     pub alerts: crate::alerts::AlertSettings,
+    /// The staff pages' sessions and lockout (`[sign_in]`, docs/signing-in.md).
+    pub sign_in: crate::sign_in::SignInSettings,
     /// The quality check of closed complaints: the share of closures sampled (`[quality]`,
     /// docs/quality-check.md; R48).
     pub quality: crate::quality::QualitySettings,
@@ -164,6 +166,7 @@ impl Default for OrgConfig {
             calendar: Vec::new(),
             reporting: crate::reporting::ReportingSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
+            sign_in: crate::sign_in::SignInSettings::default(),
             quality: crate::quality::QualitySettings::default(),
         }
     }

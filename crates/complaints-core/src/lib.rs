@@ -27,6 +27,7 @@ pub mod reference;
 pub mod rejection;
 pub mod reporting;
 pub mod roles;
+pub mod sign_in;
 pub mod signposting;
 pub mod text;
 pub mod timeline;

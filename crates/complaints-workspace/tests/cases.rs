@@ -290,6 +290,16 @@ async fn another_roles_action_is_neither_offered_nor_done() {
     let handler = world.app(Some(Role::Handler));
     let extend = format!("/staff/cases/{reference}/actions/extend");
     assert_eq!(get(handler.clone(), &extend).await.status, StatusCode::FORBIDDEN);
+    let forged = [
+        ("csrf", CSRF),
+        ("version", version.as_str()),
+        ("step", "confirm"),
+        ("reason", "r"),
+        ("new_due", "2026-12-31"),
+    ];
+    let refused = post(handler.clone(), &extend, &forged).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "the server refuses what the page did not offer");
+    assert_eq!(world.version(&reference).await.to_string(), version);
     let page = get(handler, &format!("/staff/cases/{reference}")).await;
     assert!(!page.body.contains(&extend));
     let manager = get(world.app(Some(Role::Manager)), &format!("/staff/cases/{reference}")).await;

@@ -297,3 +297,20 @@ async fn off_loopback_the_cookies_are_secure_and_prefixed() {
     let unprefixed = cookie.trim_start_matches("__Secure-");
     assert_eq!(send(&world.app, get("/staff/account", Some(unprefixed))).await.0.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn the_configurations_sign_in_section_sets_the_lockout_and_the_idle_timeout() {
+    let settings = complaints_core::sign_in::SignInSettings {
+        idle_minutes: 5,
+        max_failures: 2,
+        ..complaints_core::sign_in::SignInSettings::default()
+    };
+    let world = world_with(|s| s.with_settings(&settings), false);
+    let cookie = signed_in(&world.app).await;
+    world.clock.advance(Duration::minutes(5));
+    assert_eq!(send(&world.app, get("/staff/account", Some(&cookie))).await.0.status(), StatusCode::SEE_OTHER);
+    for _ in 0..2 {
+        assert_eq!(try_sign_in(&world.app, "ahmed", "a wrong guess again").await.0.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(try_sign_in(&world.app, "ahmed", PASSWORD).await.0.status(), StatusCode::UNAUTHORIZED, "locked after 2");
+}

@@ -105,7 +105,8 @@ impl Ready {
             SignInMethod::Cognito(cognito),
             &sign_in_secret(&contact_key),
             true,
-        );
+        )
+        .with_settings(&staff.config.sign_in);
         let workspace = complaints_workspace::router(WorkspaceState {
             staff: staff.clone(),
             queries: store.clone(),

@@ -86,6 +86,23 @@ impl StoreSessions {
         }
     }
 
+    /// The same with the lifetimes, lockout and attempt limit of the organisation configuration's
+    /// `[sign_in]` (each at least 1 minute or 1 hour, so a typo cannot end every session at once).
+    #[must_use]
+    pub fn with_settings(self, settings: &complaints_core::sign_in::SignInSettings) -> Self {
+        let minutes = |n: u32| Duration::minutes(i64::from(n.max(1)));
+        self.with_policy(SessionPolicy {
+            idle: minutes(settings.idle_minutes),
+            absolute: Duration::hours(i64::from(settings.absolute_hours.max(1))),
+        })
+        .with_lockout(LockoutPolicy {
+            max_failures: settings.max_failures.max(1),
+            window: minutes(settings.failure_window_minutes),
+            lock_for: minutes(settings.lock_minutes),
+        })
+        .with_client_limit(settings.client_attempts, settings.client_window_minutes.max(1))
+    }
+
     /// The same with other session lifetimes.
     #[must_use]
     pub fn with_policy(mut self, policy: SessionPolicy) -> Self {

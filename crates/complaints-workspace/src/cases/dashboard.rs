@@ -23,7 +23,8 @@ use crate::session::SignedIn;
 struct Group {
     id: &'static str,
     title: &'static str,
-    /// A link to the same cases in the case list (non-personal filters only).
+    /// A link to the same cases in the case list (non-personal filters only); empty when the list
+    /// has no such filter.
     href: String,
     cases: Vec<CaseRow>,
 }
@@ -60,7 +61,7 @@ impl Board {
                 href: list("status=stage2-awaiting-acknowledgement"),
                 cases: Vec::new(),
             },
-            new_today: Group { id: "new-today", title: "New today", href: list("scope=open"), cases: Vec::new() },
+            new_today: Group { id: "new-today", title: "New today", href: String::new(), cases: Vec::new() },
             open: 0,
         }
     }

@@ -1,15 +1,19 @@
 //! `/staff/cases`: the case list. Filters that say nothing about a person (status, stage,
 //! channel, handler, due, scope) are GET query parameters, so a filtered list can be bookmarked;
 //! a search by reference, name or email is a POST, so the words searched for never land in a URL,
-//! a server log or the browser's history (issue 12: no personal data in URLs). Paging follows
+//! a server log or the browser's history (issue 12: no personal data in URLs). A search for a
+//! whole reference opens that case; other searches cover the last 12 months unless the filters
+//! choose open cases. Paging follows
 //! the cursor of `complaints_app::queries` (a date and a reference: nothing personal).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate};
+use complaints_app::ports::StoreError;
 use complaints_app::queries::{CaseQuery, Cursor, MAX_PAGE, Scope, StatusFilter, fold, parse_channel, parse_stage};
 use complaints_core::dates::today_in_scotland;
+use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -118,11 +122,14 @@ fn render(
     error: Option<(&str, String)>,
 ) -> Response {
     let frame = PageFrame::new(state, Some(signed_in), Section::Cases);
-    let next_href = next.map(|cursor| {
-        let mut pairs = serde_urlencoded::to_string(Filters { cursor, ..filters.clone() }).unwrap_or_default();
-        pairs = pairs.split('&').filter(|pair| !pair.ends_with('=')).collect::<Vec<_>>().join("&");
+    // The filters as a query string, without blank ones.
+    let href = |cursor: String| {
+        let pairs = serde_urlencoded::to_string(Filters { cursor, ..filters.clone() }).unwrap_or_default();
+        let pairs = pairs.split('&').filter(|pair| !pair.ends_with('=')).collect::<Vec<_>>().join("&");
         format!("{}/cases?{pairs}", crate::PREFIX)
-    });
+    };
+    let next_href = next.map(href);
+    let first_href = href(String::new());
     PAGES.render(
         status,
         "case_list.html",
@@ -136,7 +143,7 @@ fn render(
             errors => error.as_ref().map(|(field, message)| vec![context! { field => *field, message }]),
             has_errors => error.is_some(),
             paged => !filters.cursor.trim().is_empty(),
-            first_href => format!("{}/cases", crate::PREFIX),
+            first_href,
             search_results => SEARCH_RESULTS,
         },
     )
@@ -205,7 +212,20 @@ pub async fn search(
             Some(("q", message)),
         );
     }
-    let mut query = match query_of(&state, &filters, today) {
+    // A whole reference opens its case (a reference is not personal data, so the address may hold it).
+    if let Ok(reference) = search.q.trim().to_uppercase().parse::<CaseRef>() {
+        match state.staff.store.get(&reference).await {
+            Ok(_) => return Redirect::to(&super::case_path(&reference)).into_response(),
+            Err(StoreError::NotFound) => {}
+            Err(error) => return failure_page(&state, &signed_in, None, &error.into()),
+        }
+    }
+    // Unless the filters say otherwise, a search covers the last 12 months, closed cases included.
+    let mut scoped = filters.clone();
+    if scoped.scope.trim().is_empty() {
+        scoped.scope = "year".to_owned();
+    }
+    let mut query = match query_of(&state, &scoped, today) {
         Ok(query) => query,
         Err(BadFilter(field, message)) => {
             return render(
