@@ -91,7 +91,10 @@ mod tests {
         assert_eq!(item.kind, FlagKind::SocialTriage);
         assert_eq!(item.raised_at.to_rfc3339(), "2026-03-02T10:00:00+00:00");
         assert_eq!(item.reference, None);
-        assert!(staff_record_item("social/raw/x/2026/03/02/abc.json", record).is_none(), "raw deliveries are not flags");
+        assert!(
+            staff_record_item("social/raw/x/2026/03/02/abc.json", record).is_none(),
+            "raw deliveries are not flags"
+        );
         assert!(staff_record_item("social/quarantine/2026/03/02/abc.json", b"not json").is_none());
     }
 }

@@ -151,7 +151,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let intake = IntakeService {
         // Flags written on a case go to the staff workspace's flagged register too.
         store: {
-            let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
+            let store =
+                Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
             Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store))
         },
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
