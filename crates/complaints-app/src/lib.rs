@@ -10,16 +10,22 @@ pub mod export;
 pub mod export_notice;
 pub mod export_pages;
 pub mod held_mail;
+pub mod flagged;
+pub mod flagging_objects;
+pub mod flagging_store;
 pub mod intake;
 pub mod notice_store;
 pub mod object_store;
 pub mod object_upload;
 pub mod outbound;
+pub mod passwords;
 pub mod ports;
 pub mod staff_directory;
 // Staff reading: queries, the learning register, subject access, the local users file.
 pub mod learning;
+pub mod quality;
 pub mod queries;
+pub mod sessions;
 pub mod social;
 pub mod social_accounts;
 pub mod social_attachments;
@@ -40,6 +46,15 @@ pub mod memory_objects;
 #[cfg(feature = "testing")]
 pub mod testing_objects;
 
+#[cfg(feature = "testing")]
+pub mod testing_registers;
+
+#[cfg(feature = "testing")]
+pub mod testing_sessions;
+
+#[cfg(feature = "contract-tests")]
+pub mod session_contract;
+
 #[cfg(feature = "contract-tests")]
 pub mod contract;
 #[cfg(feature = "contract-tests")]
@@ -59,6 +74,9 @@ pub mod held_mail_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod staff_items_contract;
+
+#[cfg(feature = "contract-tests")]
+pub mod contract_registers;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

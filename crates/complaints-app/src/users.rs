@@ -5,6 +5,10 @@
 //! file keeps only its SHA-256, so a copy of the file cannot be used to sign in. Tokens are
 //! compared in constant time. The file lives in the data directory, readable by its owner only
 //! (0600); a file others can read is refused, as ssh refuses a readable private key.
+//!
+//! A user may also have a password for the staff pages (`complaints users set-password`): only
+//! its Argon2id hash is kept ([`crate::passwords`]). Files written before passwords existed load
+//! as they are (nobody has a password yet).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -61,6 +65,8 @@ pub enum UsersError {
     Random(String),
     #[error("the users file {path} is being changed by another command; try again")]
     Locked { path: PathBuf },
+    #[error(transparent)]
+    Password(#[from] crate::passwords::PasswordError),
 }
 
 /// How long a change waits for another one to finish, and when a lock is taken to be left over
@@ -116,6 +122,9 @@ pub struct UserRecord {
     /// SHA-256 (hex) of the user's API token.
     pub token_sha256: String,
     pub added_at: DateTime<Utc>,
+    /// Argon2id PHC string of the user's password for the staff pages; `None` until one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_argon2id: Option<String>,
 }
 
 impl UserRecord {
@@ -289,6 +298,7 @@ impl UsersFile {
             email,
             token_sha256: token_hash(&token),
             added_at: at,
+            password_argon2id: None,
         });
         Ok(token)
     }
@@ -301,6 +311,27 @@ impl UsersFile {
         let position =
             self.users.iter().position(|u| u.name == name).ok_or_else(|| UsersError::NoSuchUser(name.to_owned()))?;
         Ok(self.users.remove(position))
+    }
+
+    /// Sets (or replaces) a user's password for the staff pages; only its hash is kept.
+    ///
+    /// # Errors
+    /// [`UsersError::NoSuchUser`]; [`UsersError::Password`] for a password outside the limits.
+    pub fn set_password(&mut self, name: &str, password: &str) -> Result<(), UsersError> {
+        let user =
+            self.users.iter_mut().find(|u| u.name == name).ok_or_else(|| UsersError::NoSuchUser(name.to_owned()))?;
+        user.password_argon2id = Some(crate::passwords::hash_password(password)?);
+        Ok(())
+    }
+
+    /// The user this name and password sign in as. Slow on purpose (Argon2id): run it off the
+    /// async runtime. An unknown name or a user without a password costs the same time as a wrong
+    /// password, so the answer's timing does not tell whether an account exists.
+    #[must_use]
+    pub fn authenticate_password(&self, name: &str, password: &str) -> Option<StaffUser> {
+        let user = self.users.iter().find(|u| u.name == name);
+        let phc = user.and_then(|u| u.password_argon2id.as_deref());
+        if crate::passwords::verify_password(password, phc) { user.map(UserRecord::staff_user) } else { None }
     }
 
     /// The user with this name (`--as NAME` on the command line).
@@ -420,6 +451,36 @@ mod tests {
             assert_eq!(users.authenticate_token(token).map(|u| u.id), Some(format!("user{n}")));
         }
         assert!(!dir.path().join("users.json.lock").exists(), "the lock is released");
+    }
+
+    #[test]
+    fn a_password_signs_in_only_its_user_and_old_files_without_passwords_still_load() {
+        let dir = tempfile::tempdir().expect("dir");
+        let old = r#"{"format":"complaints-users/1","users":[{"name":"ahmed","role":"handler","token_sha256":"00","added_at":"2026-12-01T09:00:00Z"}]}"#;
+        std::fs::write(UsersFile::path_in(dir.path()), old).expect("written");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(UsersFile::path_in(dir.path()), std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+        }
+        let mut users = UsersFile::load(dir.path()).expect("an old file loads");
+        assert_eq!(users.users()[0].password_argon2id, None);
+        assert_eq!(users.authenticate_password("ahmed", "anything long enough"), None, "no password yet");
+        users.add("mairi", None, Role::Manager, None, at()).expect("add");
+        users.set_password("ahmed", "a long passphrase for ahmed").expect("set");
+        assert!(matches!(users.set_password("nobody", "a long passphrase"), Err(UsersError::NoSuchUser(_))));
+        assert!(matches!(users.set_password("mairi", "short"), Err(UsersError::Password(_))));
+        users.save().expect("save");
+        let text = std::fs::read_to_string(UsersFile::path_in(dir.path())).expect("read");
+        assert!(text.contains("$argon2id$") && !text.contains("passphrase"), "only the hash is written");
+
+        let users = UsersFile::load(dir.path()).expect("reads back");
+        let signed_in = users.authenticate_password("ahmed", "a long passphrase for ahmed").expect("signs in");
+        assert_eq!((signed_in.id.as_str(), signed_in.role), ("ahmed", Role::Handler));
+        assert_eq!(users.authenticate_password("ahmed", "a long passphrase for mairi"), None);
+        assert_eq!(users.authenticate_password("mairi", "a long passphrase for ahmed"), None, "not another's password");
+        assert_eq!(users.authenticate_password("nobody", "a long passphrase for ahmed"), None);
     }
 
     #[test]

@@ -5,9 +5,11 @@ mod case_cmd;
 mod export_cmd;
 mod ingest_email_cmd;
 mod learning_cmd;
+mod quality_cmd;
 mod scan_cmd;
 mod serve;
 mod staff_ctx;
+mod staff_pages;
 mod users_cmd;
 
 use std::process::ExitCode;
@@ -41,6 +43,8 @@ enum Command {
     Scan(scan_cmd::ScanArgs),
     /// Take in .eml files through email intake; one line (or JSON object) per file.
     IngestEmail(ingest_email_cmd::IngestEmailArgs),
+    /// The quality check of closed complaints: the month's sample, reviews and results (R48).
+    Quality(quality_cmd::QualityArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Case(args) => case_cmd::run(args),
         Command::Learning(args) => learning_cmd::run(args),
+        Command::Quality(args) => quality_cmd::run(args),
         Command::Users(command) => users_cmd::run(command),
         Command::Export(args) => export_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),

@@ -204,7 +204,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     private_database_file(&database)?;
     let sqlite =
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
-    let store: Arc<dyn CaseStore> = sqlite.clone();
+    // Flags written on a case (possible spam, over the mail cap, undeliverable mail…) are raised
+    // into the flagged register too (docs/registers.md).
+    let flags: Arc<dyn complaints_app::flagged::FlagStore> = sqlite.clone();
+    let store: Arc<dyn CaseStore> =
+        Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(sqlite.clone(), flags.clone()));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Social replies (R50) go to the platforms, everything else to the mail folder.
     let social_secrets = complaints_social::SocialSecrets::from_env();
@@ -239,6 +243,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let staff = StaffActions::from_intake(&intake, sqlite.clone());
     let users = BearerUsers::from_data_dir(&args.data_dir).context("the users file is not valid")?;
     let staff_items: Arc<dyn complaints_app::staff_items::StaffItemStore> = sqlite.clone();
+    // The staff pages under /staff/: signed in with users-file passwords, sessions in SQLite.
+    let workspace = crate::staff_pages::router(staff.clone(), sqlite.clone(), &args.data_dir, &secret, &args.addr);
     let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
     // Email intake watches data/inbox for .eml files (crate::ingest_email_cmd).
     let email_intake = crate::ingest_email_cmd::email_intake(intake.clone(), &args.data_dir, &secret)?;
@@ -253,7 +259,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let pages = state.pages();
     // The mail page shows every complainant's name, address and complaint: never to the network.
     let mail_page = mail_page_allowed(&args.addr);
-    let mut app = complaints_web::router(state).merge(complaints_web::api::router(api));
+    let mut app = complaints_web::router(state).merge(complaints_web::api::router(api)).merge(workspace);
     if mail_page {
         app = app.merge(complaints_web::mail_folder::router(mail_dir, pages, org_name));
     }
@@ -286,6 +292,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!(
         "complaints: the staff API is at http://{local}/api/ (Authorization: Bearer <token from `complaints users add`>; docs/api.md)"
     );
+    println!("complaints: the staff pages are at http://{local}/staff/ (sign in: docs/signing-in.md)");
     let _ = std::io::stdout().flush();
     tracing::info!(addr = %local, data_dir = %args.data_dir.display(), "serving");
     let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -139,6 +139,11 @@ pub struct OrgConfig {
     pub alerts: crate::alerts::AlertSettings,
     /// Email intake limits (`[email]`, docs/email.md).
     pub email: crate::email_settings::EmailSettings,
+    /// The staff pages' sessions and lockout (`[sign_in]`, docs/signing-in.md).
+    pub sign_in: crate::sign_in::SignInSettings,
+    /// The quality check of closed complaints: the share of closures sampled (`[quality]`,
+    /// docs/quality-check.md; R48).
+    pub quality: crate::quality::QualitySettings,
 }
 
 impl Default for OrgConfig {
@@ -164,6 +169,8 @@ impl Default for OrgConfig {
             reporting: crate::reporting::ReportingSettings::default(),
             alerts: crate::alerts::AlertSettings::default(),
             email: crate::email_settings::EmailSettings::default(),
+            sign_in: crate::sign_in::SignInSettings::default(),
+            quality: crate::quality::QualitySettings::default(),
         }
     }
 }
@@ -244,6 +251,7 @@ impl OrgConfig {
         self.validate_intake()?;
         self.alerts.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.email.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
+        self.quality.validate().map_err(|(field, why)| ConfigError::invalid(field, why))?;
         self.procedure.validate().map_err(|e| ConfigError::invalid(format!("procedure.{}", e.field), e.why))?;
         EmailAddress::parse(&self.mail.from).map_err(|e| ConfigError::invalid("mail.from", e))?;
         if let Some(reply_to) = &self.mail.reply_to {

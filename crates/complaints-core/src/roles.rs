@@ -83,11 +83,17 @@ pub enum Permission {
     ManageTemplates,
     /// Add, list and remove staff users.
     ManageUsers,
+    /// Read a closure as its second reader and record the review (R35, R48). Managers only: the
+    /// quality check is oversight of handling, and a reader never reviews their own case.
+    QualityReview,
+    /// Mark an item flagged for staff (possible spam, over the mail cap, undeliverable mail,
+    /// quarantined mail…) as dealt with.
+    ClearFlag,
 }
 
 impl Permission {
     /// Every permission, for matrices and tests.
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Self::ViewCase,
         Self::ListCases,
         Self::ExportContact,
@@ -111,6 +117,8 @@ impl Permission {
         Self::Configure,
         Self::ManageTemplates,
         Self::ManageUsers,
+        Self::QualityReview,
+        Self::ClearFlag,
     ];
 
     /// True for permissions that only read.
@@ -146,6 +154,8 @@ impl Permission {
             Self::Configure => "configure",
             Self::ManageTemplates => "manage-templates",
             Self::ManageUsers => "manage-users",
+            Self::QualityReview => "quality-review",
+            Self::ClearFlag => "clear-flag",
         }
     }
 }
@@ -182,6 +192,10 @@ impl Role {
             | P::RecordOther => matches!(self, Self::Handler | Self::Manager),
             // Running the service.
             P::Configure | P::ManageTemplates | P::ManageUsers => self == Self::Admin,
+            // R48: the second reader of a closure oversees handling.
+            P::QualityReview => self == Self::Manager,
+            // Flags are work for whoever handles complaints.
+            P::ClearFlag => matches!(self, Self::Handler | Self::Manager),
         }
     }
 
@@ -250,8 +264,9 @@ mod tests {
             P::StaffInvolved,
             P::Learning,
             P::RecordOther,
+            P::ClearFlag,
         ];
-        let manager_extra = [P::Extend, P::RestrictContact, P::AcceptLate, P::ExportContact];
+        let manager_extra = [P::Extend, P::RestrictContact, P::AcceptLate, P::ExportContact, P::QualityReview];
         let admin = [P::ViewCase, P::ListCases, P::ExportContact, P::Configure, P::ManageTemplates, P::ManageUsers];
         let auditor = [P::ViewCase, P::ListCases];
         match role {

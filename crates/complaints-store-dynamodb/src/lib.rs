@@ -13,10 +13,13 @@ pub mod meter;
 mod notices;
 mod period_pages;
 mod staff_items;
+mod sessions;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;
+// Staff workspace registers (issue 12): quality reviews and flagged items.
+mod registers;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -61,6 +61,10 @@ impl AuditLog for SqliteCaseStore {
         })
         .await
     }
+
+    async fn entries_for(&self, reference: &CaseRef) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_entries(reference).await
+    }
 }
 
 impl SqliteCaseStore {
@@ -140,5 +144,9 @@ mod tests {
         }
         let read = store.audit_entries(&reference).await.unwrap_or_else(|error| unreachable!("{error}"));
         assert_eq!(read, vec![earlier, later]);
+        // The port's read (the staff workspace's "viewed by" lines) answers the same.
+        let through_port =
+            AuditLog::entries_for(&store, &reference).await.unwrap_or_else(|error| unreachable!("{error}"));
+        assert_eq!(through_port, read);
     }
 }

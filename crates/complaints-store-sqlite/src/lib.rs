@@ -11,9 +11,12 @@ mod notices;
 mod period_pages;
 pub mod schema;
 mod staff_items;
+mod sessions;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;
+// Staff workspace registers (issue 12): quality reviews and flagged items.
+mod registers;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -214,6 +214,41 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS staff_items_open ON staff_items (received_at DESC, id DESC) WHERE resolved_at IS NULL;
     ",
+    // Staff sessions (by the SHA-256 of their id, never the id) and failed sign-in counts (by a
+    // hash of the account name), for the staff pages' sign-in and lockout.
+    "
+    CREATE TABLE IF NOT EXISTS staff_sessions (
+        id_sha256    TEXT PRIMARY KEY,
+        body         TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at   TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS staff_sessions_by_expiry ON staff_sessions (expires_at);
+    CREATE TABLE IF NOT EXISTS sign_in_failures (
+        account        TEXT PRIMARY KEY,
+        count          INTEGER NOT NULL,
+        window_started TEXT NOT NULL,
+        locked_until   TEXT,
+        forget_after   TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
+    // Staff workspace registers (issue 12): second readers' quality reviews by closure date (R48),
+    // and items flagged for staff, the open ones through a partial index.
+    "
+    CREATE TABLE IF NOT EXISTS quality_reviews (
+        id        TEXT PRIMARY KEY,
+        closed_on TEXT NOT NULL,
+        body      TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS quality_reviews_by_closed_on ON quality_reviews (closed_on, id);
+    CREATE TABLE IF NOT EXISTS staff_flags (
+        id        TEXT PRIMARY KEY,
+        raised_at TEXT NOT NULL,
+        open      INTEGER NOT NULL,
+        body      TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS staff_flags_open ON staff_flags (raised_at, id) WHERE open = 1;
+    ",
 ];
 
 /// The schema version this build writes.

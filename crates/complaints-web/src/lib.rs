@@ -145,7 +145,8 @@ async fn security_headers(response: Response) -> Response {
 
 /// Headers every response gets: no scripts at all, no framing, no referrer (confirmation links are
 /// signed and should not leak), and no caching of pages that hold a token or someone's answers.
-fn with_security_headers(mut response: Response) -> Response {
+/// The staff workspace adds the same headers to its pages.
+pub fn with_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     let fixed = [
         (
@@ -333,7 +334,7 @@ fn too_large(state: &WebState, json: bool) -> Response {
 /// `ConnectInfo`, when the server was started with it), the API Gateway request context's
 /// `sourceIp` in Lambda (feature `lambda`). `None` when neither is there: such requests are not
 /// limited, because putting every unknown client in one bucket would let one of them lock out all.
-fn client_of(extensions: &Extensions) -> Option<ClientId> {
+pub fn client_of(extensions: &Extensions) -> Option<ClientId> {
     if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>() {
         return Some(ClientId::from_ip(peer.ip()));
     }

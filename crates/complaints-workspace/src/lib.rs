@@ -8,18 +8,21 @@
 //! matrix and state machine), so a page and the API can never disagree.
 //!
 //! Modules, one job each: [`session`] (who is signed in, the CSRF check), [`auth`] (sign-in and
-//! sign-out routes), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
+//! sign-out routes), [`layout`] (the page every staff page sits in), [`cases`] (dashboard, case list, case page, action forms), [`registers`]
 //! (learning actions, SPSO referrals, flagged items, quality check).
 
 pub mod auth;
 pub mod cases;
+pub mod layout;
 pub mod registers;
 pub mod session;
 
 use std::sync::Arc;
 
 use axum::Router;
+use complaints_app::flagged::FlagStore;
 use complaints_app::learning::LearningStore;
+use complaints_app::quality::QualityStore;
 use complaints_app::queries::CaseQueries;
 use complaints_app::staff::StaffActions;
 
@@ -35,6 +38,10 @@ pub struct WorkspaceState {
     pub queries: Arc<dyn CaseQueries>,
     pub learning: Arc<dyn LearningStore>,
     pub sessions: Arc<dyn Sessions>,
+    /// Second readers' reviews of closed complaints (the quality check, R48).
+    pub quality: Arc<dyn QualityStore>,
+    /// Everything flagged for staff (`/staff/flagged`).
+    pub flags: Arc<dyn FlagStore>,
 }
 
 impl std::fmt::Debug for WorkspaceState {
@@ -43,7 +50,21 @@ impl std::fmt::Debug for WorkspaceState {
     }
 }
 
-/// The workspace's routes, all under [`PREFIX`].
+/// The workspace's routes, all under [`PREFIX`], each response with the security headers.
 pub fn router(state: WorkspaceState) -> Router {
-    Router::new().merge(auth::routes()).merge(cases::routes()).merge(registers::routes()).with_state(state)
+    Router::new()
+        .merge(auth::routes())
+        .merge(cases::routes())
+        .merge(registers::routes())
+        .with_state(state)
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The citizen form's headers (a CSP without scripts, nosniff, no framing, no referrer) and
+/// `Cache-Control: no-store` on every response, whatever a handler set: staff pages hold personal
+/// data and must never be kept by a browser or a proxy.
+async fn security_headers(response: axum::response::Response) -> axum::response::Response {
+    let mut response = complaints_web::with_security_headers(response);
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
 }

@@ -157,7 +157,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let limits = complaints_app::email_intake::limits(&org.email);
     let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
     let intake = IntakeService {
-        store: Arc::clone(&store) as Arc<dyn complaints_app::ports::CaseStore>,
+        // Flags written on a case go to the staff workspace's flagged register too.
+        store: Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store.clone())),
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
         clock: Arc::new(SystemClock),
         config: Arc::new(org),

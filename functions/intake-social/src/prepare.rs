@@ -70,7 +70,8 @@ impl Ready {
         let store =
             Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
         let intake = IntakeService {
-            store: store.clone(),
+            // Flags written on a case go to the staff workspace's flagged register too.
+            store: Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store.clone())),
             mailer: Arc::new(LeaveForSweep),
             clock,
             calendar: Arc::new(org.calendar()),

@@ -13,6 +13,13 @@ pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
 pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
 pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
 pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+/// The staff pages' hosted sign-in: the pool's domain, the pool, the app client, the callback.
+pub(crate) const COGNITO_DOMAIN: &str = "COGNITO_DOMAIN";
+pub(crate) const USER_POOL_ID: &str = "USER_POOL_ID";
+pub(crate) const USER_POOL_CLIENT_ID: &str = "USER_POOL_CLIENT_ID";
+pub(crate) const STAFF_CALLBACK_URL: &str = "STAFF_CALLBACK_URL";
+/// Set by Lambda itself.
+pub(crate) const AWS_REGION: &str = "AWS_REGION";
 
 /// Everything the function reads from its environment. No secrets: the contact key is an SSM
 /// parameter name here, fetched by the first request (`prepare.rs`).
@@ -31,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) contact_key_param: String,
     /// Optional SSM parameter holding the organisation configuration as TOML.
     pub(crate) org_config_param: Option<String>,
+    /// The staff pages' hosted sign-in.
+    pub(crate) cognito: complaints_workspace::auth::CognitoConfig,
 }
 
 /// The organisation configuration read from SSM is invalid. Names the parameter and the key.
@@ -55,6 +64,13 @@ impl Config {
             complaints_core::reference::validate_prefix(prefix).map(|()| prefix.to_owned())
         })?;
         let contact_key_param = env.required(CONTACT_KEY_PARAM)?;
+        let cognito = complaints_workspace::auth::CognitoConfig::for_pool(
+            &env.required(AWS_REGION)?,
+            &env.required(USER_POOL_ID)?,
+            &env.required(COGNITO_DOMAIN)?,
+            &env.required(USER_POOL_CLIENT_ID)?,
+            &env.required(STAFF_CALLBACK_URL)?,
+        );
         Ok(Self {
             table_name,
             sender,
@@ -63,6 +79,7 @@ impl Config {
             config_set: env.optional(CONFIG_SET),
             contact_key_param,
             org_config_param: env.optional(ORG_CONFIG_PARAM),
+            cognito,
         })
     }
 
@@ -104,6 +121,11 @@ mod tests {
             (ORG_NAME, "Example Council"),
             (REFERENCE_PREFIX, "EXC"),
             (CONTACT_KEY_PARAM, "/complaints/dev/contact-key"),
+            (AWS_REGION, "eu-west-2"),
+            (USER_POOL_ID, "eu-west-2_Example1"),
+            (COGNITO_DOMAIN, "https://complaints-dev-123456789012.auth.eu-west-2.amazoncognito.com"),
+            (USER_POOL_CLIENT_ID, "exampleclientid"),
+            (STAFF_CALLBACK_URL, "https://abc123.execute-api.eu-west-2.amazonaws.com/staff/auth/callback"),
         ])
     }
 
@@ -119,11 +141,23 @@ mod tests {
         assert_eq!(config.contact_key_param, "/complaints/dev/contact-key");
         assert_eq!(config.config_set, None);
         assert_eq!(config.org_config_param, None);
+        assert_eq!(config.cognito.issuer, "https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_Example1");
+        assert_eq!(config.cognito.client_id, "exampleclientid");
     }
 
     #[test]
     fn each_missing_variable_is_named() {
-        for name in [TABLE_NAME, SENDER, ORG_NAME, REFERENCE_PREFIX, CONTACT_KEY_PARAM] {
+        for name in [
+            TABLE_NAME,
+            SENDER,
+            ORG_NAME,
+            REFERENCE_PREFIX,
+            CONTACT_KEY_PARAM,
+            COGNITO_DOMAIN,
+            USER_POOL_ID,
+            USER_POOL_CLIENT_ID,
+            STAFF_CALLBACK_URL,
+        ] {
             let mut vars = complete();
             vars.remove(name);
 

@@ -5,6 +5,9 @@
 //!
 //! Who is calling comes from the claims API Gateway's JWT authorizer verified (the Cognito user
 //! pool's `cognito:groups`), read from the request context: `complaints_web::api::auth::JwtClaims`.
+//! Beside it, the staff pages (`complaints_workspace::router`) under `/staff`: routed without the
+//! authorizer, signed in with Cognito's hosted sign-in and a session cookie (sessions in the
+//! table; docs/signing-in.md).
 //! Init does only what cannot wait (logging, the environment); the first request prepares the rest
 //! once, on the shared shell `complaints-lambda`, as intake-web does.
 

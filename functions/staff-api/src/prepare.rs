@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use complaints_app::ports::SystemClock;
+use complaints_app::ports::{Clock, SystemClock};
 use complaints_app::staff::StaffActions;
 use complaints_aws::TrustRoots;
 use complaints_lambda::{ParameterError, Parameters, Prepared, StartupError};
@@ -14,8 +14,19 @@ use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use complaints_web::api::ApiState;
 use complaints_web::api::auth::JwtClaims;
+use complaints_workspace::WorkspaceState;
+use complaints_workspace::auth::{Cognito, SignInMethod, StoreSessions};
 
 use crate::config::{Config, OrgConfigError};
+
+/// The key of the sign-in state cookie's MAC, derived from the contact key (one secret to keep).
+fn sign_in_secret(contact_key: &[u8]) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"complaints-workspace sign-in v1\n");
+    hasher.update(contact_key);
+    hasher.finalize().to_vec()
+}
 
 /// Shortest contact key accepted: 32 bytes is 256 bits for HMAC-SHA-256 (as intake-web).
 pub(crate) const MIN_KEY_LEN: usize = 32;
@@ -29,6 +40,8 @@ pub(crate) enum StartError {
     OrgConfig(#[from] OrgConfigError),
     #[error(transparent)]
     Aws(#[from] complaints_aws::LambdaSdkError),
+    #[error("the hosted sign-in cannot be set up: {0}")]
+    Cognito(#[from] complaints_workspace::auth::cognito::CognitoError),
 }
 
 impl StartupError for StartError {
@@ -72,19 +85,38 @@ impl Ready {
         let org = self.config.org_config(org_toml.as_deref())?;
         let store =
             Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let staff = StaffActions {
             store: store.clone(),
             mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
-            clock: Arc::new(SystemClock),
+            clock: Arc::clone(&clock),
             calendar: Arc::new(org.calendar()),
             config: Arc::new(org),
             templates: Arc::new(Templates::builtin()),
-            contact_key_secret: contact_key,
+            contact_key_secret: Arc::clone(&contact_key),
             // Every read and change recorded with its actor in the table's audit log (R57).
             audit: store.clone(),
         };
+        // The staff pages under /staff: Cognito's hosted sign-in, sessions in the table, Secure cookies.
+        let cognito = Arc::new(Cognito::new(self.config.cognito.clone())?);
+        let sessions = StoreSessions::new(
+            store.clone(),
+            clock,
+            SignInMethod::Cognito(cognito),
+            &sign_in_secret(&contact_key),
+            true,
+        )
+        .with_settings(&staff.config.sign_in);
+        let workspace = complaints_workspace::router(WorkspaceState {
+            staff: staff.clone(),
+            queries: store.clone(),
+            learning: store.clone(),
+            sessions: Arc::new(sessions),
+            quality: store.clone(),
+            flags: store.clone(),
+        });
         let state = ApiState::new(staff, store.clone(), store, Arc::new(JwtClaims));
         tracing::info!(prepare_ms = started.elapsed().as_secs_f64() * 1000.0, "ready");
-        Ok(complaints_web::api::router(state))
+        Ok(complaints_web::api::router(state).merge(workspace))
     }
 }

@@ -51,6 +51,16 @@ pub trait AuditLog: Send + Sync {
     /// [`StoreError::Unavailable`] when the entry could not be written; the caller refuses the
     /// read rather than let it go unrecorded.
     async fn record(&self, entry: AuditEntry) -> Result<(), StoreError>;
+
+    /// The entries about case `reference`, oldest first (the staff workspace shows who viewed a
+    /// case on its timeline). A log that cannot be read back (a log stream) answers none.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn entries_for(&self, reference: &CaseRef) -> Result<Vec<AuditEntry>, StoreError> {
+        let _ = reference;
+        Ok(Vec::new())
+    }
 }
 
 /// An audit log that writes each entry as a structured log line (target `audit`), which the
@@ -100,5 +110,9 @@ impl AuditLog for MemoryAuditLog {
     async fn record(&self, entry: AuditEntry) -> Result<(), StoreError> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(entry);
         Ok(())
+    }
+
+    async fn entries_for(&self, reference: &CaseRef) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.entries().into_iter().filter(|entry| entry.reference.as_ref() == Some(reference)).collect())
     }
 }

@@ -8,11 +8,13 @@ pub mod action;
 pub mod audit;
 pub mod error;
 mod letters;
+pub mod preview;
 pub mod service;
 pub mod user;
 
 pub use action::{LogComplaint, StaffAction, StaffPart, Stage2How};
 pub use audit::{Access, AuditEntry, AuditLog, MemoryAuditLog, TracingAuditLog};
 pub use error::{ActionError, ErrorKind};
+pub use preview::{ActionPreview, LetterPreview};
 pub use service::{ActionOutcome, CaseView, LetterDelivery, LetterQueued, StaffActions};
 pub use user::StaffUser;

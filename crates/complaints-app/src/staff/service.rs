@@ -131,12 +131,12 @@ impl StaffActions {
         }
     }
 
-    fn letters(&self) -> Letters<'_> {
+    pub(super) fn letters(&self) -> Letters<'_> {
         Letters { config: &self.config, templates: &self.templates }
     }
 
     /// Checks the role matrix; a refusal is audited too.
-    async fn allow(
+    pub(super) async fn allow(
         &self,
         actor: &StaffUser,
         permission: Permission,
@@ -429,7 +429,7 @@ impl StaffActions {
     }
 
     /// The core commands for `action` on `case`, applied in order, and the letters they cause.
-    fn plan(
+    pub(super) fn plan(
         &self,
         actor: &StaffUser,
         case: &Case,

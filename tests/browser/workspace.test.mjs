@@ -1,0 +1,334 @@
+// End-to-end test of the staff workspace in a real browser (headless Debian Chromium driven by
+// playwright-core): one complaint from the citizen's web form to the final response, the way the
+// staff handle it. scripts/test-browser starts a fresh `complaints serve` with a handler and a
+// manager in the users file and sets the variables below.
+//
+//   BASE_URL        the running server
+//   DATA_DIR        its data directory (the mail folder and the inbox)
+//   HANDLER, MANAGER           user names; PASSWORD their password
+//   ARTIFACTS_DIR   where screenshots go (git-ignored)
+//   DOCS_IMAGES     optional: also save the best screenshots here (docs/images, for docs/workspace.md)
+//
+// Every page visited is checked with axe-core (WCAG 2.2 A and AA rules) at 375 px and at desktop
+// width, and must not scroll sideways on a phone.
+
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = required('BASE_URL');
+const DATA_DIR = required('DATA_DIR');
+const HANDLER = required('HANDLER');
+const MANAGER = required('MANAGER');
+const PASSWORD = required('PASSWORD');
+const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? 'tests/artifacts';
+const DOCS_IMAGES = process.env.DOCS_IMAGES ?? '';
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+const CITIZEN = 'morven.citizen@example.net';
+const checked = [];
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`browser: ${name} is not set (run scripts/test-browser)`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/** axe-core at a phone's width and at desktop width; no sideways scrolling on the phone. */
+async function accessible(page, what) {
+  for (const width of [375, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.evaluate(AXE);
+    const result = await page.evaluate(async (tags) => await window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
+    const found = result.violations.map((v) => `${v.id}: ${v.nodes.length} node(s) – ${v.help} – ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(found, [], `axe-core violations on ${what} at ${width}px`);
+    assert.ok(result.passes.length > 0, 'axe-core ran its rules');
+    if (width === 375) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const wide = overflow === 0 ? [] : await page.evaluate(() => [...document.querySelectorAll('main *')]
+        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth && !e.closest('.table-wrap'))
+        .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`).slice(0, 5));
+      assert.equal(overflow, 0, `${what}: no sideways scrolling at 375px (${wide.join(', ')})`);
+    }
+  }
+  checked.push(what);
+}
+
+async function shot(page, name, docsName) {
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `workspace-${name}.png`), fullPage: true });
+  if (DOCS_IMAGES && docsName) {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(DOCS_IMAGES, docsName), fullPage: false });
+  }
+}
+
+async function signIn(page, user) {
+  await page.goto(`${BASE_URL}/staff/`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await accessible(page, 'sign-in');
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+}
+
+/** The case page, from a search of the case list by name (a POST: the name never reaches the URL). */
+async function openCase(page, reference) {
+  if (!page.url().includes('/staff/')) await page.goto(`${BASE_URL}/staff/`);
+  await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: 'Cases', exact: true }).click();
+  await page.getByLabel('Reference, name or email address').fill('Morven Citizen');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('heading', { name: /Cases matching/ }).waitFor();
+  assert.ok(!page.url().includes('Morven'), 'the search is not in the address');
+  await accessible(page, 'search results');
+  await page.getByRole('link', { name: reference }).click();
+  await page.getByRole('heading', { name: new RegExp(reference), level: 1 }).waitFor();
+}
+
+/** Opens an action's form from the case page, fills it, previews the letter and confirms. */
+async function act(page, title, fill, checkPreview) {
+  await page.getByRole('link', { name: title, exact: true }).click();
+  await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+  await accessible(page, `${title} form`);
+  await fill(page);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: `Check before you confirm: ${title}` }).waitFor();
+  await accessible(page, `${title} preview`);
+  const preview = await page.locator('main').innerText();
+  await checkPreview(page, preview);
+  await page.getByRole('button', { name: /^Confirm/ }).click();
+  await page.getByRole('status').filter({ hasText: `${title}: done.` }).waitFor();
+  await accessible(page, `case page after ${title}`);
+}
+
+/** The newest .eml in the mail folder for `reference` whose name holds `purpose`. */
+function letter(reference, purpose) {
+  const mail = join(DATA_DIR, 'mail');
+  const files = readdirSync(mail).filter((f) => f.endsWith('.eml') && f.includes(reference.toLowerCase()) && f.includes(purpose)).sort();
+  assert.ok(files.length > 0, `a ${purpose} letter for ${reference} in the mail folder`);
+  return readFileSync(join(mail, files[files.length - 1]), 'utf8');
+}
+
+/** A .eml as sent, as plain text (quoted-printable soft breaks joined). */
+function plain(eml) {
+  return eml.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+async function waitFor(check, what) {
+  for (let i = 0; i < 100; i += 1) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function lifecycle(browser) {
+  const context = (options = {}) => browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', bypassCSP: true, ...options });
+
+  // 1. A citizen complains on the web form.
+  const citizen = await (await context()).newPage();
+  await citizen.goto(`${BASE_URL}/`);
+  await accessible(citizen, 'complaint form');
+  await citizen.fill('#name', 'Morven Citizen');
+  await citizen.fill('#email', CITIZEN);
+  await citizen.check('#contact_method');
+  await citizen.getByLabel('Roads, parking and transport').check();
+  await citizen.fill('#description', 'The streetlight outside 4 Kirk Wynd has been out for three weeks. <script>alert(1)</script>');
+  await citizen.fill('#outcome', 'Fix the light.');
+  await citizen.getByLabel('No, this is my own complaint').check();
+  await citizen.getByRole('button', { name: 'Send complaint' }).click();
+  await citizen.getByRole('heading', { name: 'Complaint received' }).waitFor();
+  await accessible(citizen, 'confirmation');
+  const reference = (await citizen.textContent('#reference')).trim();
+
+  // 2. A handler signs in and finds it on the dashboard.
+  const handlerContext = await context();
+  const handler = await handlerContext.newPage();
+  handler.setDefaultTimeout(15000);
+  await signIn(handler, HANDLER);
+  await accessible(handler, 'dashboard');
+  await shot(handler, 'dashboard', 'workspace-dashboard.png');
+  const newToday = handler.locator('#team-new-today-table');
+  await newToday.getByRole('link', { name: reference }).click();
+  await handler.getByRole('heading', { name: new RegExp(reference), level: 1 }).waitFor();
+  await accessible(handler, 'case page');
+  const page = await handler.locator('main').innerText();
+  assert.match(page, /Stage 1 response/);
+  assert.match(page, /working days left|Due today/);
+  assert.ok(page.includes('<script>alert(1)</script>'), 'the complaint text shows as text');
+  assert.equal(await handler.locator('main script').count(), 0, 'and never as markup');
+  await shot(handler, 'case', 'workspace-case.png');
+
+  // 3. The handler records a resolved stage 1 response with signposting, previewing the letter.
+  const response = 'We repaired the streetlight on Tuesday. Sorry it took so long.';
+  await act(handler, 'Record the stage 1 response', async (p) => {
+    await p.getByLabel('Outcome', { exact: true }).selectOption('resolved');
+    await p.getByLabel('The response', { exact: true }).fill(response);
+  }, async (p, preview) => {
+    assert.ok(preview.includes(response), 'the letter carries the response');
+    assert.match(preview, /By email to morven\.citizen@example\.net/);
+    assert.match(preview, /stage 2|Stage 2|investigat/i, 'the letter says how to escalate (R23)');
+    await shot(p, 'stage1-preview', 'workspace-letter-preview.png');
+  });
+  // The letter is in the outgoing mail (the mail folder, and the dev /mail page).
+  let stage1 = '';
+  await waitFor(() => {
+    try { stage1 = plain(letter(reference, "s1-response")); return true; } catch { return false; }
+  }, 'the stage 1 response in the mail folder');
+  assert.ok(stage1.includes('We repaired the streetlight on Tuesday.'), 'the letter sent is the one previewed');
+  await handler.goto(`${BASE_URL}/mail`);
+  await handler.getByRole('link', { name: new RegExp(reference) }).first().waitFor();
+
+  // 4. The citizen replies by email asking for stage 2 (the inbox is watched by `serve`).
+  const sentId = /^Message-ID: <([^>]+)>/mi.exec(stage1)?.[1];
+  assert.ok(sentId, 'the stage 1 letter has a Message-ID');
+  const reply = [
+    `From: Morven Citizen <${CITIZEN}>`,
+    'To: complaints@example.org',
+    `Subject: Re: Your complaint ${reference}`,
+    `Message-ID: <reply-${Date.now()}@example.org>`,
+    `In-Reply-To: <${sentId}>`,
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'I am not happy: the light went out again last night. Please take my complaint to stage 2.',
+    '',
+  ].join('\r\n');
+  mkdirSync(join(DATA_DIR, 'inbox'), { recursive: true });
+  writeFileSync(join(DATA_DIR, 'inbox', `reply-${reference}.eml`), reply);
+  await openCase(handler, reference);
+  await waitFor(async () => {
+    await handler.reload();
+    return (await handler.locator('#received ~ ul').first().innerText().catch(() => '')).includes('the light went out again');
+  }, 'the reply on the case page');
+  await accessible(handler, 'case page with the reply');
+
+  // The handler records the escalation with the points of complaint: stage 2 is acknowledged.
+  await act(handler, 'Record an escalation to stage 2', async (p) => {
+    await p.getByLabel('How the customer asked').selectOption('email');
+    await p.getByLabel('Point 1', { exact: true }).fill('The streetlight keeps failing.');
+    await p.getByLabel('Outcome sought for point 1').fill('A lasting repair.');
+  }, async (_p, preview) => {
+    assert.match(preview, /Stage 2 acknowledgement/);
+    assert.ok(preview.includes('The streetlight keeps failing.'), 'the acknowledgement lists the point');
+  });
+
+  // 5. A manager extends stage 2 (a handler is not offered it).
+  assert.equal(await handler.getByRole('link', { name: 'Extend the response date', exact: true }).count(), 0);
+  const managerContext = await context();
+  const manager = await managerContext.newPage();
+  manager.setDefaultTimeout(15000);
+  await signIn(manager, MANAGER);
+  await openCase(manager, reference);
+  await accessible(manager, 'case page as a manager');
+  const dues = await manager.locator('#clocks ~ .table-wrap time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')));
+  const latest = dues.sort().at(-1);
+  const newDue = new Date(`${latest}T12:00:00Z`);
+  newDue.setUTCDate(newDue.getUTCDate() + 14);
+  while ([0, 6].includes(newDue.getUTCDay())) newDue.setUTCDate(newDue.getUTCDate() + 1);
+  const newDueIso = newDue.toISOString().slice(0, 10);
+  await act(manager, 'Extend the response date', async (p) => {
+    await p.getByLabel('Reason for the extension').fill('We are waiting for the electricity network operator to test the cable.');
+    await p.getByLabel('New response date').fill(newDueIso);
+  }, async (_p, preview) => {
+    assert.match(preview, /Extension/);
+    assert.ok(preview.includes('electricity network operator'), 'the letter gives the reason');
+  });
+  assert.ok((await manager.locator('#clocks ~ .table-wrap').innerText()).includes('(extended)'));
+
+  // 6. The handler closes stage 2 partially upheld; the final letter carries the SPSO block.
+  await openCase(handler, reference);
+  await act(handler, 'Give the final response', async (p) => {
+    await p.getByLabel('Outcome of point 1').selectOption('partially-upheld');
+    await p.getByLabel('The final response', { exact: true }).fill('The cable was faulty and has been replaced. We should have found this sooner.');
+  }, async (p, preview) => {
+    assert.match(preview, /Scottish Public Services Ombudsman/, 'the final response signposts the SPSO (R37)');
+    await shot(p, 'final-preview', 'workspace-final-response.png');
+  });
+  let finalLetter = '';
+  await waitFor(() => {
+    try { finalLetter = plain(letter(reference, ".final.")); return true; } catch { return false; }
+  }, 'the final response in the mail folder');
+  assert.match(finalLetter, /Scottish Public Services Ombudsman/);
+  assert.match(finalLetter, /spso\.org\.uk/i);
+  const closed = await handler.locator('main').innerText();
+  assert.match(closed, /Final response given/);
+  assert.match(closed, /Viewed by/, 'views are on the timeline');
+  await shot(handler, 'closed-case');
+
+  // Every other action's form, as a manager (whose role offers nearly all of them), with the
+  // error summary of a blank form for each.
+  await openCase(manager, reference);
+  const forms = await manager.locator('#actions ~ .action-list a').evaluateAll((links) => links.map((a) => [a.textContent.trim(), a.href]));
+  assert.ok(forms.length >= 24, `a manager is offered the actions (${forms.length})`);
+  for (const [title, href] of forms) {
+    await manager.goto(href);
+    await manager.getByRole('heading', { name: title, level: 1 }).waitFor();
+    await accessible(manager, `${title} form`);
+    await manager.getByRole('button', { name: 'Continue' }).click();
+    await manager.locator('.error-summary, h1').first().waitFor();
+    await accessible(manager, `${title} after Continue`);
+  }
+
+  // The pages not visited on the way: the case list with filters, and logging a phone complaint.
+  await handler.goto(`${BASE_URL}/staff/cases?scope=year&status=stage2-closed`);
+  await handler.getByRole('link', { name: reference }).waitFor();
+  await accessible(handler, 'case list');
+  await handler.getByRole('link', { name: 'Log a complaint' }).click();
+  await accessible(handler, 'log a complaint');
+  await handler.getByRole('button', { name: 'Continue' }).click();
+  await handler.locator('.error-summary').waitFor();
+  await accessible(handler, 'log a complaint with errors');
+  // Keyboard: the skip link is the first stop and the navigation is reachable by Tab.
+  await handler.goto(`${BASE_URL}/staff/`);
+  await handler.keyboard.press('Tab');
+  assert.equal(await handler.evaluate(() => document.activeElement?.textContent), 'Skip to main content');
+  await handler.keyboard.press('Enter');
+  assert.equal(await handler.evaluate(() => document.activeElement?.id), 'main', 'the skip link moves focus to the main content');
+  // Sign out ends the session.
+  await handler.getByRole('button', { name: 'Sign out' }).click();
+  await handler.goto(`${BASE_URL}/staff/`);
+  await handler.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await handlerContext.close();
+  await managerContext.close();
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) {
+    console.error(`browser: ${CHROMIUM} is missing`);
+    console.log('browser: 0 passed, 1 failed');
+    process.exit(1);
+  }
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  let failed = 0;
+  try {
+    await lifecycle(browser);
+    console.log(`ok - a complaint goes from the web form to the final response in the staff workspace (axe-core clean on ${checked.length} pages)`);
+  } catch (error) {
+    failed = 1;
+    console.log(`not ok - the staff workspace lifecycle\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
+    for (const [i, context] of browser.contexts().entries()) {
+      for (const [j, page] of context.pages().entries()) {
+        await page.screenshot({ path: join(ARTIFACTS_DIR, `workspace-failed-${i}-${j}.png`), fullPage: true }).catch(() => {});
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`browser: ${1 - failed} passed, ${failed} failed`);
+  process.exit(failed);
+}
+
+await main();
