@@ -418,6 +418,26 @@ pub static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
     ]
 });
 
+/// True for the actions that move a case through the procedure (responses, stages, extensions,
+/// closure), listed first on the case page; the rest record things beside it.
+#[must_use]
+pub fn moves_the_case(name: &str) -> bool {
+    matches!(
+        name,
+        "respond"
+            | "extend"
+            | "escalate"
+            | "stage2"
+            | "acknowledge"
+            | "amend-points"
+            | "update"
+            | "close"
+            | "withdraw"
+            | "not-a-complaint"
+            | "reopen"
+    )
+}
+
 /// The path of an action's form on a case.
 #[must_use]
 pub fn action_path(reference: &CaseRef, action: &str) -> String {

@@ -286,11 +286,14 @@ pub async fn show(
     }
     entries.sort_by_key(|entry| entry.at);
     let clocks: Vec<_> = view.clocks.iter().map(|clock| clock_row(calendar, clock, today)).collect();
-    let allowed: Vec<_> = SPECS
-        .iter()
-        .filter(|spec| user.may(spec.permission))
-        .map(|spec| context! { href => actions::action_path(&reference, spec.name), title => spec.title, hint => spec.hint })
-        .collect();
+    // The stage actions first (they move the case on), then the other records.
+    let link =
+        |spec: &actions::Spec| context! { href => actions::action_path(&reference, spec.name), title => spec.title };
+    let allowed: Vec<&actions::Spec> = SPECS.iter().filter(|spec| user.may(spec.permission)).collect();
+    let (handling, records): (Vec<_>, Vec<_>) =
+        allowed.into_iter().partition(|spec| actions::moves_the_case(spec.name));
+    let handling: Vec<_> = handling.into_iter().map(link).collect();
+    let records: Vec<_> = records.into_iter().map(link).collect();
     let banner = SPECS.iter().find(|spec| spec.name == done.done).map(|spec| match done.letters {
         0 => format!("{}: done.", spec.title),
         1 => format!("{}: done. 1 letter was sent.", spec.title),
@@ -313,7 +316,8 @@ pub async fn show(
             version => view.version,
             summary => crate::layout::ser(summary(&view)),
             clocks => crate::layout::ser(&clocks),
-            actions => allowed,
+            handling,
+            records,
             timeline => crate::layout::ser(&entries),
             letters => crate::layout::ser(letters(&state, &view.timeline).await),
             received => crate::layout::ser(received(&view.timeline)),
