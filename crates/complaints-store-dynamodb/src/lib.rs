@@ -12,8 +12,8 @@ pub mod keys;
 pub mod meter;
 mod notices;
 mod period_pages;
-mod staff_items;
 mod sessions;
+mod staff_items;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;

@@ -10,8 +10,8 @@ mod held_mail;
 mod notices;
 mod period_pages;
 pub mod schema;
-mod staff_items;
 mod sessions;
+mod staff_items;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;
 mod queries;

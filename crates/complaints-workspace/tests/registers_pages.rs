@@ -419,6 +419,7 @@ async fn held_mail_is_listed_with_its_sender_and_subject_escaped_and_expired_mai
     assert!(body.contains("Email kept without a case (1)"), "the count is shown");
     assert!(body.contains("From a robot") && body.contains("auto-submitted") && body.contains("Out of office"));
     assert!(body.contains("robot@example.net"), "the sender is shown");
+    assert!(body.contains("Out of office &lt;script&gt;"), "the subject is escaped, not dropped");
     assert!(!body.contains("Gone already"), "mail past its expiry is not listed");
 }
 
@@ -445,6 +446,7 @@ async fn social_items_are_listed_and_marked_dealt_with_by_handlers_with_the_toke
     assert_escaped(&body);
     assert!(body.contains("Social messages kept for staff (1)"), "the count is shown");
     assert!(body.contains("Attachment could not be fetched") && body.contains(&format!("/staff/cases/{reference}")));
+    assert!(body.contains("<span class=\"hint\">&lt;script&gt;"), "the reason is escaped, not dropped");
     assert!(body.contains("action=\"/staff/flagged/item\""), "a handler gets the form");
     let (_, _, body) = send(world.app("dee", Role::Auditor), get("/staff/flagged")).await;
     assert!(!body.contains("action=\"/staff/flagged/item\""), "an auditor does not");

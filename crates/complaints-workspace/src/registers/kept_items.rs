@@ -114,14 +114,11 @@ pub(super) async fn deal(
     }
     let at = state.staff.clock.now();
     let id = form.id.trim();
-    let open = match state.staff_items.open_staff_items(complaints_app::staff_items::MAX_STAFF_ITEMS_PAGE).await {
-        Ok(items) => items.into_iter().find(|item| item.id == id),
-        Err(error) => return store_failed(&state, &signed_in, &error),
-    };
     match state.staff_items.resolve_staff_item(id, &signed_in.user.id, at).await {
         Ok(true) => {
-            let reference = open.and_then(|item| item.case_ref).and_then(|r| r.parse().ok());
-            audit_change(&state, &signed_in, Permission::ClearFlag, "staff-item-dealt-with", reference).await;
+            // The port has no read of one item, and listing them all to find its case would cost
+            // a read per open item: the entry names no case (most items have none).
+            audit_change(&state, &signed_in, Permission::ClearFlag, "staff-item-dealt-with", None).await;
             view::no_store(Redirect::to(&format!("{}/flagged?notice=dealt", crate::PREFIX)).into_response())
         }
         // Already dealt with (by someone else, or a second click): nothing to do.
