@@ -401,7 +401,7 @@ mod tests {
         let files = [growing.clone(), still.clone()];
         assert!(sightings.complete(&files).is_empty(), "nothing is taken on first sight");
         std::fs::write(&growing, "From: jo@example.net\r\n\r\nStill being written").expect("append");
-        assert_eq!(sightings.complete(&files), [still.clone()], "the growing file waits");
+        assert_eq!(sightings.complete(&files), std::slice::from_ref(&still), "the growing file waits");
         assert_eq!(sightings.complete(&files), [growing, still], "now both are complete");
         // A temporary name is never an inbox file.
         std::fs::write(dir.path().join("x.eml.tmp"), "From: a@b").expect("write");

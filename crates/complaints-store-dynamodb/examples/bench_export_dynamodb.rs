@@ -68,7 +68,7 @@ fn case(number: u32) -> Result<Case, Box<dyn std::error::Error>> {
         Actor::System,
     );
     case.assign_number(number);
-    if number % 2 == 0 {
+    if number.is_multiple_of(2) {
         let answered = received + chrono::Days::new(2);
         let signposting =
             Some(Stage2Signposting { given_on: answered, channel: Channel::Email, time_limit_given: true });
