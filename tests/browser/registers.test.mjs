@@ -98,6 +98,9 @@ async function registers(browser) {
   await accessible(manager, 'SPSO referrals');
 
   await nav(manager, 'Flagged', 'Flagged for staff');
+  // All three sources in one place: the flag register, social items and held email (empty or not).
+  await manager.getByRole('heading', { name: /^Social messages kept for staff \(\d+/, level: 2 }).waitFor();
+  await manager.getByRole('heading', { name: /^Email kept without a case \(\d+/, level: 2 }).waitFor();
   await accessible(manager, 'flagged for staff');
 
   // The quality check: review the first closure offered, if any.

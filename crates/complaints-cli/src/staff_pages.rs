@@ -45,6 +45,8 @@ pub(crate) fn router(
         learning: store.clone(),
         sessions: Arc::new(sessions),
         quality: store.clone(),
-        flags: store,
+        flags: store.clone(),
+        held_mail: store.clone(),
+        staff_items: store,
     })
 }

@@ -21,10 +21,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use complaints_app::flagged::FlagStore;
+use complaints_app::held_mail::HeldMailStore;
 use complaints_app::learning::LearningStore;
 use complaints_app::quality::QualityStore;
 use complaints_app::queries::CaseQueries;
 use complaints_app::staff::StaffActions;
+use complaints_app::staff_items::StaffItemStore;
 
 use crate::session::Sessions;
 
@@ -42,6 +44,10 @@ pub struct WorkspaceState {
     pub quality: Arc<dyn QualityStore>,
     /// Everything flagged for staff (`/staff/flagged`).
     pub flags: Arc<dyn FlagStore>,
+    /// Mail email intake kept without a case (robots, rejections, bounces), on `/staff/flagged`.
+    pub held_mail: Arc<dyn HeldMailStore>,
+    /// Social items kept for staff (quarantine, triage, failed attachments), on `/staff/flagged`.
+    pub staff_items: Arc<dyn StaffItemStore>,
 }
 
 impl std::fmt::Debug for WorkspaceState {

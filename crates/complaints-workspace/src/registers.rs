@@ -7,11 +7,13 @@
 //! - `GET /learning`, `POST /learning`, `POST /learning/complete`, `POST /learning/link`:
 //!   the learning-actions register (R35);
 //! - `GET /spso`: cases referred to the SPSO and its outcome (R37, R43);
-//! - `GET /flagged`, `POST /flagged/deal`: everything flagged for staff and marking it dealt with;
+//! - `GET /flagged`, `POST /flagged/deal`, `POST /flagged/item`: everything kept for staff (the
+//!   flag register, held mail, social staff items) and marking flags and items dealt with;
 //! - `GET /quality`, `GET /quality/review`, `POST /quality/review`: the period's sample of
 //!   closures for a second reader, the review form and the results (R48).
 
 mod flagged_page;
+mod kept_items;
 mod learning_page;
 mod quality_page;
 mod spso_page;
@@ -39,6 +41,7 @@ pub fn routes() -> Router<WorkspaceState> {
         .route(&format!("{p}/spso"), get(spso_page::show))
         .route(&format!("{p}/flagged"), get(flagged_page::show))
         .route(&format!("{p}/flagged/deal"), post(flagged_page::deal))
+        .route(&format!("{p}/flagged/item"), post(kept_items::deal))
         .route(&format!("{p}/quality"), get(quality_page::show))
         .route(&format!("{p}/quality/review"), get(quality_page::review_form).post(quality_page::record))
 }

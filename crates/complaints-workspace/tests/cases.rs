@@ -59,6 +59,8 @@ impl World {
             sessions: Arc::new(FixedSessions(signed_in)),
             quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
             flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
+            held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+            staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
         })
     }
 

@@ -174,6 +174,8 @@ async fn world() -> World {
         sessions: Arc::new(sessions),
         quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
         flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
+        held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
     };
     World { app: router(state), fake, sessions: store }
 }

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{NaiveDate, TimeZone, Utc};
 use complaints_app::flagged::{FlagKind, FlagStore, FlaggedItem, case_flag_id};
+use complaints_app::held_mail::{HeldMail, HeldMailStore, MemoryHeldMail};
 use complaints_app::learning::{self, LearningStore};
 use complaints_app::ports::{CaseStore, NewCase};
 use complaints_app::quality::QualityStore;
@@ -46,6 +47,7 @@ struct World {
     learning: Arc<MemoryLearningStore>,
     quality: Arc<MemoryQualityStore>,
     flags: Arc<MemoryFlagStore>,
+    held: Arc<MemoryHeldMail>,
     staff: StaffActions,
 }
 
@@ -59,6 +61,7 @@ impl World {
             learning: Arc::new(MemoryLearningStore::new()),
             quality: Arc::new(MemoryQualityStore::default()),
             flags: Arc::new(MemoryFlagStore::default()),
+            held: Arc::new(MemoryHeldMail::new()),
             staff,
         }
     }
@@ -76,6 +79,8 @@ impl World {
             sessions: Arc::new(FixedSessions(signed_in)),
             quality: self.quality.clone(),
             flags: self.flags.clone(),
+            held_mail: self.held.clone(),
+            staff_items: self.cases.clone(),
         })
     }
 
@@ -382,4 +387,84 @@ async fn the_quality_check_samples_resolved_closures_and_only_a_manager_who_did_
 
 fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("x", text)]).expect("encode").trim_start_matches("x=").to_owned()
+}
+
+#[tokio::test]
+async fn held_mail_is_listed_with_its_sender_and_subject_escaped_and_expired_mail_left_out() {
+    let world = World::new();
+    let received = Utc.with_ymd_and_hms(2026, 3, 19, 8, 0, 0).single().expect("instant");
+    let held = HeldMail {
+        id: "held-1".to_owned(),
+        received_at: received,
+        outcome: "robot".to_owned(),
+        reason: "auto-submitted".to_owned(),
+        raw_key: "raw/held-1".to_owned(),
+        message_id: None,
+        from: Some(format!("robot@example.net {HOSTILE}")),
+        subject: format!("Out of office {HOSTILE}"),
+        expires_at: None,
+    };
+    let expired = HeldMail {
+        id: "held-2".to_owned(),
+        subject: "Gone already".to_owned(),
+        expires_at: Some(now() - chrono::Duration::hours(1)),
+        ..held.clone()
+    };
+    world.held.hold_mail(&held).await.expect("hold");
+    world.held.hold_mail(&expired).await.expect("hold");
+    let (status, headers, body) = send(world.app("dee", Role::Auditor), get("/staff/flagged")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_no_store(&headers);
+    assert_escaped(&body);
+    assert!(body.contains("Email kept without a case (1)"), "the count is shown");
+    assert!(body.contains("From a robot") && body.contains("auto-submitted") && body.contains("Out of office"));
+    assert!(body.contains("robot@example.net"), "the sender is shown");
+    assert!(body.contains("Out of office &lt;script&gt;"), "the subject is escaped, not dropped");
+    assert!(!body.contains("Gone already"), "mail past its expiry is not listed");
+}
+
+#[tokio::test]
+async fn social_items_are_listed_and_marked_dealt_with_by_handlers_with_the_token() {
+    use complaints_app::staff_items::{StaffItem, StaffItemKind, StaffItemStore};
+    let world = World::new();
+    let reference = CaseRef::new("CMP", 2026, 7).expect("reference");
+    let item = StaffItem {
+        id: "item-1".to_owned(),
+        kind: StaffItemKind::AttachmentFailed,
+        source: "meta".to_owned(),
+        reason: HOSTILE.to_owned(),
+        object_key: "social/raw/1".to_owned(),
+        case_ref: Some(reference.to_string()),
+        received_at: Utc.with_ymd_and_hms(2026, 3, 19, 9, 30, 0).single().expect("instant"),
+        resolved_at: None,
+        resolved_by: None,
+    };
+    world.cases.record_staff_item(&item).await.expect("record");
+    let (status, headers, body) = send(world.app("ann", Role::Handler), get("/staff/flagged")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_no_store(&headers);
+    assert_escaped(&body);
+    assert!(body.contains("Social messages kept for staff (1)"), "the count is shown");
+    assert!(body.contains("Attachment could not be fetched") && body.contains(&format!("/staff/cases/{reference}")));
+    assert!(body.contains("<span class=\"hint\">&lt;script&gt;"), "the reason is escaped, not dropped");
+    assert!(body.contains("action=\"/staff/flagged/item\""), "a handler gets the form");
+    let (_, _, body) = send(world.app("dee", Role::Auditor), get("/staff/flagged")).await;
+    assert!(!body.contains("action=\"/staff/flagged/item\""), "an auditor does not");
+
+    let deal = |csrf: &str| post("/staff/flagged/item", &[("csrf", csrf), ("id", "item-1")]);
+    let (status, _, _) = send(world.app("ann", Role::Handler), deal("nope")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(world.app("dee", Role::Auditor), deal(CSRF)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(world.cases.open_staff_items(10).await.expect("read").len(), 1, "refusals change nothing");
+
+    let (status, headers, _) = send(world.app("ann", Role::Handler), deal(CSRF)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/staff/flagged?notice=dealt");
+    assert!(world.cases.open_staff_items(10).await.expect("read").is_empty());
+    let (_, _, body) = send(world.app("ann", Role::Handler), get("/staff/flagged")).await;
+    assert!(body.contains("Social messages kept for staff (0)") && body.contains("No social messages are waiting"));
+    let (status, headers, _) = send(world.app("ann", Role::Handler), deal(CSRF)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/staff/flagged?notice=gone", "a second click is told it is done");
 }

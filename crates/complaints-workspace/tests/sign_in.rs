@@ -63,6 +63,8 @@ fn world_with(configure: impl FnOnce(StoreSessions) -> StoreSessions, secure: bo
         sessions: Arc::new(configure(sessions)),
         quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
         flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
+        held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
+        staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
     };
     World { app: router(state), clock, store }
 }

@@ -114,6 +114,8 @@ impl Ready {
             sessions: Arc::new(sessions),
             quality: store.clone(),
             flags: store.clone(),
+            held_mail: store.clone(),
+            staff_items: store.clone(),
         });
         let state = ApiState::new(staff, store.clone(), store, Arc::new(JwtClaims));
         tracing::info!(prepare_ms = started.elapsed().as_secs_f64() * 1000.0, "ready");

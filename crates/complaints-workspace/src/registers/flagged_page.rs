@@ -1,6 +1,7 @@
 //! `/staff/flagged`: everything flagged for staff and not dealt with yet, oldest first, a page at
 //! a time (the register's sparse index of open items; see `complaints_app::flagged`), each with a
-//! form to mark it dealt with and say what was done.
+//! form to mark it dealt with and say what was done; then the mail and social items kept for
+//! staff without a flag (`super::kept_items`).
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -67,7 +68,11 @@ pub(super) async fn show(
     signed_in: SignedIn,
     Query(paging): Query<Paging>,
 ) -> Response {
-    let notice = (paging.notice == "dealt").then_some("The item was marked as dealt with.");
+    let notice = match paging.notice.as_str() {
+        "dealt" => Some("The item was marked as dealt with."),
+        "gone" => Some("That item had already been dealt with."),
+        _ => None,
+    };
     render(&state, &signed_in, StatusCode::OK, paging.after.trim(), notice, None).await
 }
 
@@ -85,6 +90,10 @@ async fn render(
     let after = (!after.is_empty()).then_some(after);
     let page = match state.flags.open_flags(after, PAGE).await {
         Ok(page) => page,
+        Err(error) => return store_failed(state, signed_in, &error),
+    };
+    let (held, items) = match super::kept_items::rows(state, state.staff.clock.now()).await {
+        Ok(rows) => rows,
         Err(error) => return store_failed(state, signed_in, &error),
     };
     let rows: Vec<Row> = page.items.iter().map(Row::of).collect();
@@ -113,6 +122,11 @@ async fn render(
             failed_id,
             error_anchor,
             errors => super::ser(&errors),
+            held_count => held.len(),
+            held => super::ser(&held),
+            items_count => items.len(),
+            items => super::ser(&items),
+            shown => super::kept_items::SHOWN,
         },
         notice,
     )
