@@ -220,10 +220,13 @@ fn received(timeline: &[TimelineEvent]) -> Vec<Received> {
                 how: if email.on_closed_case { "Email (after the case closed)" } else { "Email" }.to_owned(),
                 text: email.reply_text.clone().unwrap_or_else(|| "The email that opened the case.".to_owned()),
             }),
-            CaseEvent::SocialMessageReceived { channel, .. } => Some(Received {
+            CaseEvent::SocialMessageReceived { channel, text, .. } => Some(Received {
                 when: moment(event.at),
                 how: channel_words(*channel).to_owned(),
-                text: "A further private message (kept with the case's deliveries).".to_owned(),
+                // Messages taken in before their text was recorded on the case say where it is.
+                text: text
+                    .clone()
+                    .unwrap_or_else(|| "A further private message (kept with the case's deliveries).".to_owned()),
             }),
             CaseEvent::CorrespondenceAfterFinalResponse { .. } => Some(Received {
                 when: moment(event.at),
@@ -328,6 +331,24 @@ pub async fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_social_message_shows_its_text_and_an_older_one_says_where_it_is_kept() {
+        let message = |text: Option<&str>| TimelineEvent {
+            at: "2026-12-01T10:00:00Z".parse().expect("an instant"),
+            actor: complaints_core::actor::Actor::Complainant,
+            what: CaseEvent::SocialMessageReceived {
+                channel: complaints_core::complaint::Channel::Messenger,
+                message_ref: "m-1".to_owned(),
+                raw_key: "social/raw/m-1.json".to_owned(),
+                text: text.map(str::to_owned),
+            },
+        };
+        let rows = received(&[message(Some("The bin was missed again.")), message(None)]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text, "The bin was missed again.");
+        assert!(rows[1].text.contains("kept with the case's deliveries"), "{}", rows[1].text);
+    }
 
     #[test]
     fn event_names_read_as_words() {
