@@ -5,25 +5,14 @@
 use std::path::Path;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
 use complaints_app::export::{export_period, publish, publish_streamed};
 use complaints_app::memory_objects::MemoryObjectStore;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_app::object_upload::FileUpload;
-use complaints_app::ports::{CaseStore, NewCase};
-use complaints_app::testing::{MemoryCaseStore, sample_complaint};
-use complaints_core::calendar::Calendar;
-use complaints_core::case::{Case, Rules};
-use complaints_core::complaint::Channel;
+use complaints_app::testing::MemoryCaseStore;
 use complaints_core::indicators::Period;
-use complaints_core::policy::Policy;
-use complaints_core::reference::CaseRef;
-use complaints_core::timeline::Actor;
-use complaints_reports::ExportOptions;
 
-fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).single().expect("instant")
-}
+mod export_support;
 
 /// A file upload into the memory store: reads the file as the S3 upload does, part by part
 /// being the S3 adapter's business (tested on moto in complaints-s3).
@@ -40,30 +29,7 @@ impl FileUpload for MemoryUpload<'_> {
 #[tokio::test]
 async fn the_streamed_publish_stores_the_same_objects_as_the_in_memory_one() {
     let store = MemoryCaseStore::new();
-    let calendar = Calendar::scotland();
-    let policy = Policy::default();
-    let rules = Rules { calendar: &calendar, policy: &policy };
-    for (number, day) in [(1, 6), (2, 7), (3, 8)] {
-        let reference = CaseRef::new("CMP", 2026, number).expect("reference");
-        let complaint = sample_complaint(Channel::WebForm, Some("someone@example.net"));
-        let (case, events) = Case::open(
-            reference,
-            complaint,
-            at(2026, 7, day),
-            "Complaints Team".to_owned(),
-            None,
-            rules,
-            Actor::System,
-        );
-        store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("created");
-    }
-    let options = ExportOptions {
-        organisation: "Example Council".to_owned(),
-        calendar_version: calendar.version().as_str().to_owned(),
-        software_version: "test".to_owned(),
-        population: None,
-        learning_register: true,
-    };
+    let options = export_support::three_complaints_in_q2(&store).await;
     let period = Period::parse("2026-27-Q2").expect("period");
 
     // In memory.
