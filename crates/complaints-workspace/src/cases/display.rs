@@ -157,7 +157,13 @@ pub fn due(calendar: &Calendar, due: NaiveDate, today: NaiveDate) -> Due {
         (format!("{left} working day{} left", plural(left)), tone)
     } else {
         let over = calendar.working_days_inclusive(next(due), today);
-        (format!("Overdue: {over} working day{} over", plural(over)), "overdue")
+        // Seen on a non-working day just after the due date no working day has passed yet.
+        let words = if over == 0 {
+            "Overdue: the due date has passed".to_owned()
+        } else {
+            format!("Overdue: {over} working day{} over", plural(over))
+        };
+        (words, "overdue")
     };
     Due { date: long_date(due), iso: due.to_string(), words, tone }
 }
@@ -245,6 +251,11 @@ mod tests {
         assert_eq!(over.words, "Overdue: 2 working days over", "24 and 29 December");
         assert_eq!(over.tone, "overdue");
         assert_eq!(due(&calendar, date(2026, 12, 1), date(2026, 12, 1)).words, "Due today");
+        // Due Thursday 31 December, seen on Monday 4 January 2027 (the 2 January substitute
+        // holiday): past due, but no working day over yet.
+        let holiday = due(&calendar, date(2026, 12, 31), date(2027, 1, 4));
+        assert_eq!(holiday.words, "Overdue: the due date has passed");
+        assert_eq!(holiday.tone, "overdue");
         let far = due(&calendar, date(2027, 1, 29), date(2026, 12, 1));
         assert_eq!(far.tone, "");
     }
