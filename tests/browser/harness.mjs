@@ -77,7 +77,7 @@ export async function signIn(page, { baseUrl, user, password, onSignInPage }) {
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
 }
 
-/** Headless Chromium, or `null` (reported as a failure) when it is not installed. */
+/** Headless Chromium; when it is not installed, `failures` failures are reported and the run exits 1. */
 async function launch(failures) {
   if (!existsSync(CHROMIUM)) {
     console.error(`browser: ${CHROMIUM} is missing`);
