@@ -120,7 +120,10 @@ impl World {
     /// `action` on `reference` by a manager at `when`.
     async fn act_at(&self, when: &str, reference: &CaseRef, action: StaffAction) {
         self.clock.set(at(when));
-        self.staff.perform(&staff("manager-1", Role::Manager), reference, None, action, None).await.expect("action done");
+        self.staff
+            .perform(&staff("manager-1", Role::Manager), reference, None, action, None)
+            .await
+            .expect("action done");
     }
 
     async fn assign(&self, when: &str, reference: &CaseRef, handler: &str) {
@@ -195,40 +198,55 @@ fn summary_count(body: &str, who: &str, id: &str) -> String {
 async fn the_dashboard_puts_each_case_in_its_group_for_me_and_for_the_team_with_counts() {
     christmas_holidays_are_in_the_core_calendar();
     let world = World::new();
-    // Stage 1 is 5 working days counted from the day after receipt (R19). Today is Wednesday 23
-    // December 2026; "due soon" is due within 3 working days after today: 24, 29 and 30 December.
-    let overdue = world.log_at("2026-12-14T10:00:00Z", Channel::Phone, "A Overdue").await; // due Mon 21
-    let due_today = world.log_at("2026-12-16T10:00:00Z", Channel::Phone, "B Today").await; // due Wed 23
-    let soon = world.log_at("2026-12-18T10:00:00Z", Channel::Letter, "C Soon").await; // due Tue 29
+    // Stage 1 is 5 working days from receipt, the day of receipt being day 1 (R19; R7's rule A,
+    // the built-in configuration's). Today is Wednesday 23 December 2026; "due soon" is due within
+    // 3 working days after today: 24, 29 and 30 December.
+    let overdue = world.log_at("2026-12-14T10:00:00Z", Channel::Phone, "A Overdue").await; // due Fri 18
+    let due_today = world.log_at("2026-12-17T10:00:00Z", Channel::Phone, "B Today").await; // due Wed 23
+    let soon = world.log_at("2026-12-21T10:00:00Z", Channel::Letter, "C Soon").await; // due Tue 29
     // Due Wed 30 December: 3 working days after today only because 25 and 28 December are holidays.
-    let soon_over_christmas = world.log_at("2026-12-21T10:00:00Z", Channel::Phone, "D Holiday").await;
-    let later = world.log_at("2026-12-22T10:00:00Z", Channel::InPerson, "E Later").await; // due Thu 31: 4 left
+    let soon_over_christmas = world.log_at("2026-12-22T10:00:00Z", Channel::Phone, "D Holiday").await;
+    // Extended by a manager (R21) to Thursday 31 December, as far as stage 1 may go (10 working
+    // days): 4 working days after today, so open, mine and in no due group.
+    let extended = world.log_at("2026-12-16T10:00:00Z", Channel::InPerson, "E Extended").await;
+    world
+        .act_at(
+            "2026-12-18T10:00:00Z",
+            &extended,
+            StaffAction::Extend {
+                reason: "Waiting for the contractor.".to_owned(),
+                new_due: date(2026, 12, 31),
+                stage: None,
+            },
+        )
+        .await;
     // Responded to at stage 1 on 3 December, asked for stage 2 today: awaiting acknowledgement.
     let awaiting = world.log_at("2026-12-01T10:00:00Z", Channel::Phone, "G Awaiting").await;
     world.respond("2026-12-03T10:00:00Z", &awaiting).await;
     // Closed at stage 1 and not escalated: not open, on neither board.
     let closed = world.log_at("2026-12-02T10:00:00Z", Channel::Phone, "H Closed").await;
     world.respond("2026-12-04T10:00:00Z", &closed).await;
-    for reference in [&overdue, &soon, &later] {
+    for reference in [&overdue, &soon, &extended] {
         world.assign("2026-12-22T11:00:00Z", reference, ME).await;
     }
     world.assign("2026-12-22T11:00:00Z", &soon_over_christmas, "handler-2").await;
     world.escalate("2026-12-23T08:30:00Z", &awaiting).await;
     world.assign("2026-12-23T08:40:00Z", &awaiting, ME).await;
-    let new_today = world.log_at("2026-12-23T09:00:00Z", Channel::Phone, "F New").await; // due Tue 5 January
+    // Received today: due Thursday 31 December, 4 working days after today, so not due soon.
+    let new_today = world.log_at("2026-12-23T09:00:00Z", Channel::Phone, "F New").await;
     world.clock.set(at("2026-12-23T10:00:00Z"));
 
     // The due dates the groups follow, as the core computed them.
-    assert_eq!(world.next_due(&overdue).await, Some(date(2026, 12, 21)));
+    assert_eq!(world.next_due(&overdue).await, Some(date(2026, 12, 18)));
     assert_eq!(world.next_due(&due_today).await, Some(date(2026, 12, 23)));
     assert_eq!(world.next_due(&soon).await, Some(date(2026, 12, 29)));
     assert_eq!(world.next_due(&soon_over_christmas).await, Some(date(2026, 12, 30)));
-    assert_eq!(world.next_due(&later).await, Some(date(2026, 12, 31)));
-    assert_eq!(world.next_due(&new_today).await, Some(date(2027, 1, 5)));
-    // R24: stage 2 is acknowledged within 3 working days of the request: 24, 29 and 30 December.
-    assert_eq!(world.next_due(&awaiting).await, Some(date(2026, 12, 30)));
+    assert_eq!(world.next_due(&extended).await, Some(date(2026, 12, 31)));
+    assert_eq!(world.next_due(&new_today).await, Some(date(2026, 12, 31)));
+    // R24: stage 2 is acknowledged within 3 working days of the request: 23, 24 and 29 December.
+    assert_eq!(world.next_due(&awaiting).await, Some(date(2026, 12, 29)));
 
-    let known = [&overdue, &due_today, &soon, &soon_over_christmas, &later, &awaiting, &closed, &new_today];
+    let known = [&overdue, &due_today, &soon, &soon_over_christmas, &extended, &awaiting, &closed, &new_today];
     let (status, body) = get(world.app(), "/staff/").await;
     assert_eq!(status, StatusCode::OK);
     let mine = between(&body, r#"id="mine-heading""#, r#"id="team-heading""#);
@@ -253,8 +271,13 @@ async fn the_dashboard_puts_each_case_in_its_group_for_me_and_for_the_team_with_
     expect("team", "due-soon", &[&soon, &soon_over_christmas, &awaiting]);
     expect("team", "awaiting-acknowledgement", &[&awaiting]);
     expect("team", "new-today", &[&new_today]);
-    // Case E (4 working days left) is open and mine but in no group: it counts as open only.
-    assert!(!body.contains(&later.to_string()), "4 working days left is not due soon");
+    // Case E (extended) is open and mine but in no group: it counts as open only.
+    assert!(!body.contains(&extended.to_string()), "4 working days left is not due soon");
+    // Case F, 4 working days left, is only new: not due soon.
+    assert!(
+        !between(&body, r#"id="team-due-soon""#, r#"id="team-awaiting-acknowledgement""#)
+            .contains(&new_today.to_string())
+    );
     assert!(listed(mine, &[&due_today, &soon_over_christmas, &new_today]).is_empty(), "others' cases are not mine");
     // The group's link to the case list keeps the handler for "mine" and holds nothing personal.
     assert!(mine.contains(&format!("/staff/cases?due=overdue&handler={ME}")), "{mine}");
@@ -277,10 +300,11 @@ async fn list(world: &World, uri: &str, known: &[&CaseRef]) -> BTreeSet<String> 
 async fn every_filter_of_the_case_list_narrows_it_to_the_cases_that_match() {
     christmas_holidays_are_in_the_core_calendar();
     let world = World::new();
-    let overdue = world.log_at("2026-12-14T10:00:00Z", Channel::Phone, "A Overdue").await; // due 21 Dec
-    let today = world.log_at("2026-12-16T10:00:00Z", Channel::Letter, "B Today").await; // due 23 Dec
-    let soon = world.log_at("2026-12-18T10:00:00Z", Channel::InPerson, "C Soon").await; // due 29 Dec
-    let later = world.log_at("2026-12-22T10:00:00Z", Channel::Phone, "D Later").await; // due 31 Dec
+    // Day 1 is the day of receipt (R19, R7 rule A).
+    let overdue = world.log_at("2026-12-14T10:00:00Z", Channel::Phone, "A Overdue").await; // due 18 Dec
+    let today = world.log_at("2026-12-17T10:00:00Z", Channel::Letter, "B Today").await; // due 23 Dec
+    let soon = world.log_at("2026-12-21T10:00:00Z", Channel::InPerson, "C Soon").await; // due 29 Dec
+    let later = world.log_at("2026-12-23T08:00:00Z", Channel::Phone, "D Later").await; // due 31 Dec
     let stage2 = world.log_at("2026-12-01T10:00:00Z", Channel::Phone, "E Stage two").await;
     world.respond("2026-12-03T10:00:00Z", &stage2).await;
     let closed = world.log_at("2026-12-02T10:00:00Z", Channel::Letter, "F Closed").await;
@@ -289,9 +313,12 @@ async fn every_filter_of_the_case_list_narrows_it_to_the_cases_that_match() {
     let old = world.log_at("2025-11-03T10:00:00Z", Channel::Phone, "G Old").await;
     world.respond("2025-11-05T10:00:00Z", &old).await;
     world.assign("2026-12-22T11:00:00Z", &overdue, ME).await;
-    world.escalate("2026-12-22T12:00:00Z", &stage2).await; // acknowledgement due 29 Dec (R24: 3 days)
+    world.escalate("2026-12-22T12:00:00Z", &stage2).await; // acknowledgement due 24 Dec (R24: 3 days)
     world.clock.set(at("2026-12-23T10:00:00Z"));
-    assert_eq!(world.next_due(&stage2).await, Some(date(2026, 12, 29)));
+    assert_eq!(world.next_due(&overdue).await, Some(date(2026, 12, 18)));
+    assert_eq!(world.next_due(&today).await, Some(date(2026, 12, 23)));
+    assert_eq!(world.next_due(&soon).await, Some(date(2026, 12, 29)));
+    assert_eq!(world.next_due(&stage2).await, Some(date(2026, 12, 24)));
     assert_eq!(world.next_due(&later).await, Some(date(2026, 12, 31)));
 
     let known = [&overdue, &today, &soon, &later, &stage2, &closed, &old];
@@ -439,8 +466,9 @@ async fn stage1_clock(world: &World, reference: &CaseRef, now: &str) -> String {
 async fn the_case_pages_clock_counts_working_days_left_and_over_across_the_christmas_holidays() {
     christmas_holidays_are_in_the_core_calendar();
     let world = World::new();
-    // Received Tuesday 22 December: 23, 24, 29, 30 and 31 December are its 5 working days.
-    let reference = world.log_at("2026-12-22T10:00:00Z", Channel::Phone, "Morag Campbell").await;
+    // Received Wednesday 23 December: 23, 24, 29, 30 and 31 December are its 5 working days (the
+    // day of receipt is day 1: R19, R7 rule A).
+    let reference = world.log_at("2026-12-23T10:00:00Z", Channel::Phone, "Morag Campbell").await;
     assert_eq!(world.next_due(&reference).await, Some(date(2026, 12, 31)));
 
     // Thursday 24 December: 29, 30 and 31 left (not 25, 28: holidays; not 26, 27: the weekend).
