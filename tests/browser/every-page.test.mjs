@@ -38,11 +38,16 @@ async function attempt(what, page, body) {
   }
 }
 
-/** axe-core at both widths, then a screenshot kept as pages-<name>.png. */
+const shots = new Map();
+
+/** axe-core at both widths, then a screenshot kept as pages-<name>.png (-2, -3… when seen again). */
 async function accessible(page, what) {
   await axeCheck(page, what, checked);
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: join(ARTIFACTS_DIR, `pages-${what.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`), fullPage: true });
+  const name = what.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+  const seen = (shots.get(name) ?? 0) + 1;
+  shots.set(name, seen);
+  await page.screenshot({ path: join(ARTIFACTS_DIR, `pages-${name}${seen > 1 ? `-${seen}` : ''}.png`), fullPage: true });
 }
 
 const signIn = (page, user) => harnessSignIn(page, { baseUrl: BASE_URL, user, password: PASSWORD });
