@@ -1,7 +1,8 @@
 //! What the dashboard, the case list and the case page say about cases at known dates, through the
 //! router on the memory store: which dashboard group (mine or the team's; overdue, due today, due
 //! soon, stage 2 awaiting acknowledgement, new today) each case lands in with its counts; every
-//! filter the case list offers, and its paging; the case page's "Letters sent"; and the clocks'
+//! filter the case list offers, its paging, and a search narrowed by the filters; the case page's
+//! "Letters sent"; and the clocks'
 //! working days left and over across the Christmas and New Year bank holidays.
 //!
 //! The cases are logged by phone, letter or in person at chosen moments in December 2026, around
@@ -492,4 +493,51 @@ async fn the_case_pages_clock_counts_working_days_left_and_over_across_the_chris
     let row = stage1_clock(&world, &reference, "2027-01-08T10:00:00Z").await;
     assert!(row.contains("Overdue: 4 working days over"), "{row}");
     assert!(row.contains("Running"), "{row}");
+}
+
+/// The cases a POST search of the case list finds (the words and the filters in the form body).
+async fn search(world: &World, form: &[(&str, &str)], known: &[&CaseRef]) -> BTreeSet<String> {
+    let body = serde_urlencoded::to_string(form).expect("form");
+    let request = Request::post("/staff/cases")
+        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    let response = world.app().oneshot(request).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let page = String::from_utf8_lossy(&bytes).into_owned();
+    if page.contains(r#"id="cases-table""#) {
+        listed(between(&page, r#"id="cases-table""#, "</table>"), known)
+    } else {
+        BTreeSet::new()
+    }
+}
+
+#[tokio::test]
+async fn a_search_covers_the_last_twelve_months_narrowed_by_the_filters_beside_it() {
+    let world = World::new();
+    // Three Campbells and someone else (every case here has the same email address, without the name).
+    let open_by_phone = world.log_at("2026-12-14T10:00:00Z", Channel::Phone, "Ailsa Campbell").await;
+    let closed_by_letter = world.log_at("2026-06-02T10:00:00Z", Channel::Letter, "Iain Campbell").await;
+    world.respond("2026-06-04T10:00:00Z", &closed_by_letter).await;
+    let too_old = world.log_at("2025-11-03T10:00:00Z", Channel::Phone, "Rory Campbell").await;
+    world.respond("2025-11-05T10:00:00Z", &too_old).await;
+    let someone_else = world.log_at("2026-12-15T10:00:00Z", Channel::Phone, "Alex Example").await;
+    world.clock.set(at("2026-12-23T10:00:00Z"));
+    let known = [&open_by_phone, &closed_by_letter, &too_old, &someone_else];
+
+    let words = |extra: &[(&'static str, &'static str)]| {
+        let mut form = vec![("csrf", CSRF), ("q", "campbell")];
+        form.extend_from_slice(extra);
+        form
+    };
+    assert_eq!(
+        search(&world, &words(&[]), &known).await,
+        set(&[&open_by_phone, &closed_by_letter]),
+        "open or closed, received in the last 12 months, matching the name"
+    );
+    assert_eq!(search(&world, &words(&[("channel", "letter")]), &known).await, set(&[&closed_by_letter]));
+    assert_eq!(search(&world, &words(&[("scope", "open")]), &known).await, set(&[&open_by_phone]));
+    assert_eq!(search(&world, &words(&[("status", "stage1-closed")]), &known).await, set(&[&closed_by_letter]));
+    assert_eq!(search(&world, &words(&[("stage", "2")]), &known).await, BTreeSet::new());
 }
