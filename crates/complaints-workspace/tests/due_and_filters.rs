@@ -2,13 +2,14 @@
 //! router on the memory store: which dashboard group (mine or the team's; overdue, due today, due
 //! soon, stage 2 awaiting acknowledgement, new today) each case lands in with its counts; every
 //! filter the case list offers, its paging, and a search narrowed by the filters; the case page's
-//! "Letters sent"; and the clocks'
-//! working days left and over across the Christmas and New Year bank holidays.
+//! "Letters sent"; and the clocks' working days left and over across the Christmas and New Year
+//! bank holidays.
 //!
 //! The cases are logged by phone, letter or in person at chosen moments in December 2026, around
 //! Christmas Day (Friday 25), the Boxing Day substitute (Monday 28), New Year's Day (Friday 1
-//! January 2027) and the 2 January substitute (Monday 4 January). Each test first checks the core
-//! calendar has those days, so a change of calendar fails there, by name, not in a page check.
+//! January 2027) and the 2 January substitute (Monday 4 January). The tests whose dates step over
+//! those days first check the core calendar has them, so a change of calendar fails there, by
+//! name, not in a page check.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeSet;
