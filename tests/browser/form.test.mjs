@@ -8,25 +8,14 @@
 //   DOCS_SCREENSHOT optional: also save the blank form here (for the README)
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { ARTIFACTS_DIR, required, runTests } from './harness.mjs';
 
 const BASE_URL = required('BASE_URL');
 const DATA_DIR = required('DATA_DIR');
 const COMPLAINTS_BIN = required('COMPLAINTS_BIN');
-const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? 'tests/artifacts';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`browser: ${name} is not set (run scripts/test-browser)`);
-    process.exit(2);
-  }
-  return value;
-}
 
 async function fillComplaint(page, { email }) {
   await page.fill('#name', 'Jo Bloggs');
@@ -135,42 +124,4 @@ const tests = [
   }],
 ];
 
-async function main() {
-  if (!existsSync(CHROMIUM)) {
-    console.error(`browser: ${CHROMIUM} is missing`);
-    console.log(`browser: 0 passed, ${tests.length} failed`);
-    process.exit(1);
-  }
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  let passed = 0;
-  let failed = 0;
-  try {
-    for (const [name, run] of tests) {
-      const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'en-GB' });
-      const page = await context.newPage();
-      page.setDefaultTimeout(15000);
-      try {
-        await run(page);
-        passed += 1;
-        console.log(`ok - ${name}`);
-      } catch (error) {
-        failed += 1;
-        console.log(`not ok - ${name}\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
-        await page.screenshot({ path: join(ARTIFACTS_DIR, `failed-${passed + failed}.png`), fullPage: true }).catch(() => {});
-      } finally {
-        await context.close();
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  console.log(`browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-await main();
+await runTests(tests, { contextOptions: { viewport: { width: 900, height: 900 } }, failureShots: true });

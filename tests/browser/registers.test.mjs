@@ -9,56 +9,17 @@
 //   HANDLER, MANAGER   user names; PASSWORD their password
 //   ARTIFACTS_DIR   where screenshots go (git-ignored)
 
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { ARTIFACTS_DIR, accessible as axeCheck, runScenario, signIn as harnessSignIn, staffEnv } from './harness.mjs';
 
-const BASE_URL = required('BASE_URL');
-const HANDLER = required('HANDLER');
-const MANAGER = required('MANAGER');
-const PASSWORD = required('PASSWORD');
-const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? 'tests/artifacts';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+const { baseUrl: BASE_URL, handler: HANDLER, manager: MANAGER, password: PASSWORD } = staffEnv();
 const checked = [];
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`browser: ${name} is not set (run scripts/test-browser)`);
-    process.exit(2);
-  }
-  return value;
-}
-
 /** axe-core at a phone's width and at desktop width; no sideways scrolling on the phone. */
-async function accessible(page, what) {
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.evaluate(AXE);
-    const result = await page.evaluate(async (tags) => await window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
-    const found = result.violations.map((v) => `${v.id}: ${v.nodes.length} node(s) – ${v.help} – ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    assert.deepEqual(found, [], `axe-core violations on ${what} at ${width}px`);
-    assert.ok(result.passes.length > 0, 'axe-core ran its rules');
-    if (width === 375) {
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.equal(overflow, 0, `${what}: no sideways scrolling at 375px`);
-    }
-  }
-  checked.push(what);
-}
+const accessible = (page, what) => axeCheck(page, what, checked);
 
-async function signIn(page, user) {
-  await page.goto(`${BASE_URL}/staff/`);
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
-}
+const signIn = (page, user) => harnessSignIn(page, { baseUrl: BASE_URL, user, password: PASSWORD });
 
 async function nav(page, label, heading) {
   await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: label }).click();
@@ -134,35 +95,7 @@ async function registers(browser) {
   await managerContext.close();
 }
 
-async function main() {
-  if (!existsSync(CHROMIUM)) {
-    console.error(`browser: ${CHROMIUM} is missing`);
-    console.log('browser: 0 passed, 1 failed');
-    process.exit(1);
-  }
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  let failed = 0;
-  try {
-    await registers(browser);
-    console.log(`ok - the registers work in the browser (axe-core clean on ${checked.length} pages)`);
-  } catch (error) {
-    failed = 1;
-    console.log(`not ok - the registers\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
-    for (const [i, context] of browser.contexts().entries()) {
-      for (const [j, page] of context.pages().entries()) {
-        await page.screenshot({ path: join(ARTIFACTS_DIR, `registers-failed-${i}-${j}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  console.log(`browser: ${1 - failed} passed, ${failed} failed`);
-  process.exit(failed);
-}
-
-main();
+await runScenario('the registers', 'registers', async (browser) => {
+  await registers(browser);
+  return `the registers work in the browser (axe-core clean on ${checked.length} pages)`;
+});

@@ -6,17 +6,13 @@
 //   ARTIFACTS_DIR   where screenshots go (git-ignored)
 //   DOCS_SCREENSHOT optional: also save the report's charts section here (for docs/export.md)
 
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { ARTIFACTS_DIR, AXE_PATH as AXE, runTests } from './harness.mjs';
 
 const REPORT_HTML = process.env.REPORT_HTML;
-const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? 'tests/artifacts';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const tests = [
   ['the report has no axe-core violations', async (page) => {
@@ -49,42 +45,12 @@ const tests = [
   }],
 ];
 
-async function main() {
-  if (!REPORT_HTML || !existsSync(REPORT_HTML)) {
-    console.error(`browser: REPORT_HTML ${REPORT_HTML} is missing (run scripts/test-browser)`);
-    console.log(`browser: 0 passed, ${tests.length} failed`);
-    process.exit(1);
-  }
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  let passed = 0;
-  let failed = 0;
-  try {
-    for (const [name, run] of tests) {
-      const context = await browser.newContext({ viewport: { width: 1100, height: 1400 }, locale: 'en-GB' });
-      const page = await context.newPage();
-      page.setDefaultTimeout(15000);
-      try {
-        await page.goto(pathToFileURL(REPORT_HTML).href);
-        await run(page);
-        passed += 1;
-        console.log(`ok - ${name}`);
-      } catch (error) {
-        failed += 1;
-        console.log(`not ok - ${name}\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
-      } finally {
-        await context.close();
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  console.log(`browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
+if (!REPORT_HTML || !existsSync(REPORT_HTML)) {
+  console.error(`browser: REPORT_HTML ${REPORT_HTML} is missing (run scripts/test-browser)`);
+  console.log(`browser: 0 passed, ${tests.length} failed`);
+  process.exit(1);
 }
-
-await main();
+await runTests(tests, {
+  contextOptions: { viewport: { width: 1100, height: 1400 } },
+  open: (page) => page.goto(pathToFileURL(REPORT_HTML).href),
+});

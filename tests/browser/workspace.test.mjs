@@ -12,53 +12,19 @@
 // Every page visited is checked with axe-core (WCAG 2.2 A and AA rules) at 375 px and at desktop
 // width, and must not scroll sideways on a phone.
 
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { ARTIFACTS_DIR, accessible as axeCheck, required, runScenario, signIn as harnessSignIn, staffEnv } from './harness.mjs';
 
-const BASE_URL = required('BASE_URL');
+const { baseUrl: BASE_URL, handler: HANDLER, manager: MANAGER, password: PASSWORD } = staffEnv();
 const DATA_DIR = required('DATA_DIR');
-const HANDLER = required('HANDLER');
-const MANAGER = required('MANAGER');
-const PASSWORD = required('PASSWORD');
-const ARTIFACTS_DIR = process.env.ARTIFACTS_DIR ?? 'tests/artifacts';
 const DOCS_IMAGES = process.env.DOCS_IMAGES ?? '';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 const CITIZEN = 'morven.citizen@example.net';
 const checked = [];
 
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`browser: ${name} is not set (run scripts/test-browser)`);
-    process.exit(2);
-  }
-  return value;
-}
-
 /** axe-core at a phone's width and at desktop width; no sideways scrolling on the phone. */
-async function accessible(page, what) {
-  for (const width of [375, 1280]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.evaluate(AXE);
-    const result = await page.evaluate(async (tags) => await window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
-    const found = result.violations.map((v) => `${v.id}: ${v.nodes.length} node(s) – ${v.help} – ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    assert.deepEqual(found, [], `axe-core violations on ${what} at ${width}px`);
-    assert.ok(result.passes.length > 0, 'axe-core ran its rules');
-    if (width === 375) {
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      const wide = overflow === 0 ? [] : await page.evaluate(() => [...document.querySelectorAll('main *')]
-        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth && !e.closest('.table-wrap'))
-        .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`).slice(0, 5));
-      assert.equal(overflow, 0, `${what}: no sideways scrolling at 375px (${wide.join(', ')})`);
-    }
-  }
-  checked.push(what);
-}
+const accessible = (page, what) => axeCheck(page, what, checked);
 
 async function shot(page, name, docsName) {
   await page.screenshot({ path: join(ARTIFACTS_DIR, `workspace-${name}.png`), fullPage: true });
@@ -69,13 +35,7 @@ async function shot(page, name, docsName) {
 }
 
 async function signIn(page, user) {
-  await page.goto(`${BASE_URL}/staff/`);
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await accessible(page, 'sign-in');
-  await page.getByLabel('User name').fill(user);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  await harnessSignIn(page, { baseUrl: BASE_URL, user, password: PASSWORD, onSignInPage: (p) => accessible(p, 'sign-in') });
 }
 
 /** The case page, from a search of the case list by name (a POST: the name never reaches the URL). */
@@ -300,35 +260,7 @@ async function lifecycle(browser) {
   await managerContext.close();
 }
 
-async function main() {
-  if (!existsSync(CHROMIUM)) {
-    console.error(`browser: ${CHROMIUM} is missing`);
-    console.log('browser: 0 passed, 1 failed');
-    process.exit(1);
-  }
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  let failed = 0;
-  try {
-    await lifecycle(browser);
-    console.log(`ok - a complaint goes from the web form to the final response in the staff workspace (axe-core clean on ${checked.length} pages)`);
-  } catch (error) {
-    failed = 1;
-    console.log(`not ok - the staff workspace lifecycle\n  ${String(error?.stack ?? error).split('\n').join('\n  ')}`);
-    for (const [i, context] of browser.contexts().entries()) {
-      for (const [j, page] of context.pages().entries()) {
-        await page.screenshot({ path: join(ARTIFACTS_DIR, `workspace-failed-${i}-${j}.png`), fullPage: true }).catch(() => {});
-      }
-    }
-  } finally {
-    await browser.close();
-  }
-  console.log(`browser: ${1 - failed} passed, ${failed} failed`);
-  process.exit(failed);
-}
-
-await main();
+await runScenario('the staff workspace lifecycle', 'workspace', async (browser) => {
+  await lifecycle(browser);
+  return `a complaint goes from the web form to the final response in the staff workspace (axe-core clean on ${checked.length} pages)`;
+});
