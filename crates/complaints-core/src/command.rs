@@ -1247,7 +1247,7 @@ impl Case {
             not_blank(area, "service area")?;
         }
         // Reassigning a finished case changes nothing anyone is waiting for.
-        self.must_be_open()?;
+        self.state_allows(Move::Assign, ctx.rules.policy)?;
         happened(assignment.assigned_on, self.received_on(), ctx.today)?;
         self.handler = assignment.handler.trim().to_owned();
         self.records.assignment = Some(assignment.clone());

@@ -272,14 +272,15 @@ impl Case {
                     Ok(())
                 }
             }
+            // R42: reassigning a finished case changes nothing anyone is waiting for.
+            Move::Assign => self.must_be_open(),
             // Records kept beside the stages, in any state; their data decides (R44, R53–R59).
             Move::RestrictContact
             | Move::Classify
             | Move::AddStaffInvolved
             | Move::RecordStaffContact
             | Move::LinkLearningAction
-            | Move::RecordChild
-            | Move::Assign => Ok(()),
+            | Move::RecordChild => Ok(()),
         }
     }
 
