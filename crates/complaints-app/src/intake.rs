@@ -169,29 +169,11 @@ impl IntakeService {
         let span = Span::current();
         span.record("channel", complaint.channel.as_str());
 
-        // The counter is per year of the effective receipt date (R8), which is what Case::open
-        // computes from the same inputs.
-        let year = ClockStart::received_at(&self.calendar, now, self.config.procedure.cutoff).effective.year();
-        let provisional = CaseRef::new(&self.config.organisation.reference_prefix, year, 0)
-            .map_err(|e: CaseRefError| IntakeError::Config(Box::new(e)))?;
         // R51: anonymous complaints are tracked but nobody is messaged.
-        let recipient = complaint
-            .complainant
-            .as_ref()
-            .and_then(|person| {
-                // The To name is shown by mail clients: only a name that looks like one (no links).
-                let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
-                person.email.clone().map(|address| AckTarget::Email(Mailbox { name, address }))
-            })
+        let recipient = email_target(&complaint)
             // R50: no email address, but a private channel back to the sender.
             .or_else(|| complaint.complainant.as_ref().and(extras.social.clone()).map(AckTarget::Social));
-        let contact = complaint
-            .complainant
-            .as_ref()
-            .and_then(|person| contact_key(&self.contact_key_secret, complaint.channel, person));
-        let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
-        let handler = self.config.organisation.default_handler.clone();
-        let (mut case, mut events) = Case::open(provisional, complaint, now, handler, contact, rules, actor);
+        let (mut case, mut events) = self.open_provisional(complaint, now, actor)?;
         events.extend(extras.events.into_iter().map(|what| system_event(now, what)));
         if let Some(edit) = edit {
             let (edited, more) = edit(case);
@@ -266,6 +248,41 @@ impl IntakeService {
             }
         }
         Ok(receipt(&stored.case, false, !queued.is_empty()))
+    }
+
+    /// The case `complaint` opens as at `now`, under its provisional reference (number 0: the store
+    /// numbers it when it is written), with its opening timeline entries.
+    pub(crate) fn open_provisional(
+        &self,
+        complaint: NewComplaint,
+        now: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<(Case, Vec<TimelineEvent>), IntakeError> {
+        // The counter is per year of the effective receipt date (R8), which is what Case::open
+        // computes from the same inputs.
+        let year = ClockStart::received_at(&self.calendar, now, self.config.procedure.cutoff).effective.year();
+        let provisional = CaseRef::new(&self.config.organisation.reference_prefix, year, 0)
+            .map_err(|e: CaseRefError| IntakeError::Config(Box::new(e)))?;
+        let contact = complaint
+            .complainant
+            .as_ref()
+            .and_then(|person| contact_key(&self.contact_key_secret, complaint.channel, person));
+        let rules = Rules { calendar: &self.calendar, policy: &self.config.procedure };
+        let handler = self.config.organisation.default_handler.clone();
+        Ok(Case::open(provisional, complaint, now, handler, contact, rules, actor))
+    }
+
+    /// The email acknowledgement [`Self::submit_by`] would queue for `case` at `now`, composed
+    /// the same way but queued nowhere (the staff workspace previews it before a complaint is
+    /// logged); `None` when no email acknowledgement goes (anonymous, or no email address). The
+    /// per-recipient cap is the store's to decide when the case is written, so it is not applied.
+    pub(crate) fn preview_acknowledgement(
+        &self,
+        case: &Case,
+        now: DateTime<Utc>,
+    ) -> Option<Result<QueuedMessage, NotQueuedReason>> {
+        let to = email_target(case.complaint())?;
+        Some(self.compose_target(case, &to, now, "preview", None))
     }
 
     /// How the acknowledgement will be composed once the store has numbered the case, or why
@@ -411,6 +428,15 @@ impl AckTarget {
             Self::Social(address) => address.person_address(),
         }
     }
+}
+
+/// The complainant's email address as the acknowledgement's recipient, when they gave one (R51:
+/// an anonymous complaint has none).
+fn email_target(complaint: &NewComplaint) -> Option<AckTarget> {
+    let person = complaint.complainant.as_ref()?;
+    // The To name is shown by mail clients: only a name that looks like one (no links).
+    let name = looks_like_a_name(&person.name).then(|| person.name.trim().to_owned());
+    person.email.clone().map(|address| AckTarget::Email(Mailbox { name, address }))
 }
 
 /// Locks the composer's record; a poisoned lock only means a composer panicked, and the value

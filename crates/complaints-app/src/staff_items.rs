@@ -96,4 +96,14 @@ pub trait StaffItemStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] on backend failure.
     async fn resolve_staff_item(&self, id: &str, by: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// The item with `id`, open or dealt with (the workspace names its case in the audit entry
+    /// when it is marked dealt with). The default looks through the open items only; every store
+    /// reads the one item by its key instead.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] on backend failure.
+    async fn staff_item(&self, id: &str) -> Result<Option<StaffItem>, StoreError> {
+        Ok(self.open_staff_items(MAX_STAFF_ITEMS_PAGE).await?.into_iter().find(|item| item.id == id))
+    }
 }

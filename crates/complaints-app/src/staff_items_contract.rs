@@ -45,7 +45,16 @@ pub async fn staff_items_contract(store: Arc<dyn StaffItemStore>) {
     assert_eq!(open, vec![third.clone(), second.clone(), first.clone()], "newest first, each once, as written");
     assert_eq!(store.open_staff_items(2).await.expect("list").len(), 2, "the limit holds");
 
+    assert_eq!(store.staff_item("c3").await.expect("read"), Some(third.clone()), "one item read by its id");
+    assert_eq!(store.staff_item("nope").await.expect("read"), None, "no such item");
+
     assert!(store.resolve_staff_item("b2", "u-manager", at(20)).await.expect("resolve"));
+    let dealt = store.staff_item("b2").await.expect("read").expect("still kept");
+    assert_eq!(
+        (dealt.resolved_at, dealt.resolved_by.as_deref()),
+        (Some(at(20)), Some("u-manager")),
+        "a dealt-with item is still read, with who dealt with it and when"
+    );
     assert!(!store.resolve_staff_item("b2", "u-manager", at(21)).await.expect("again"), "already dealt with");
     assert!(!store.resolve_staff_item("nope", "u-manager", at(21)).await.expect("unknown"), "no such item");
     let open = store.open_staff_items(10).await.expect("list");

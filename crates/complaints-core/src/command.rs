@@ -15,6 +15,7 @@ use crate::case::{
 use crate::complaint::Channel;
 use crate::deadlines::{Clock, ClockKind, Extension, StopReason};
 use crate::limits;
+use crate::moves::Move;
 use crate::outcome::{Outcome, OutcomeOverride, SpsoOutcome, roll_up};
 use crate::policy::{EscalatedStart, MovedStart, ProgressFrom};
 use crate::records::{
@@ -262,6 +263,12 @@ pub enum Rejected {
     ChildDecidesToGoOn,
     #[error("only a complaint received by phone, in person or by letter has a conversation to note")]
     NotStaffLogged,
+    #[error("a parent asked that the child not be told: record the best-interests decision on that request")]
+    BestInterestsDecisionRequired,
+    #[error("no action was agreed on this case")]
+    NoAgreedAction,
+    #[error("no contact restriction was put on this case")]
+    NoRestriction,
 }
 
 /// Checks a date the command says something happened on: not after `today`, not before `earliest`.
@@ -430,7 +437,7 @@ impl Case {
     }
 
     /// Refuses anything but an open case.
-    fn must_be_open(&self) -> Result<(), Rejected> {
+    pub(crate) fn must_be_open(&self) -> Result<(), Rejected> {
         match self.status() {
             Status::Withdrawn { .. } => Err(Rejected::Withdrawn),
             Status::NotAComplaint => Err(Rejected::NotAComplaint),
@@ -440,13 +447,13 @@ impl Case {
     }
 
     /// Refuses anything but an open case at `stage`.
-    fn must_be_open_at(&self, stage: Stage) -> Result<(), Rejected> {
+    pub(crate) fn must_be_open_at(&self, stage: Stage) -> Result<(), Rejected> {
         self.must_be_open()?;
         if self.stage() == stage { Ok(()) } else { Err(Rejected::NotAtStage { expected: stage }) }
     }
 
     /// Refuses anything but a case whose final (stage 2) response stands.
-    fn must_have_final_response(&self) -> Result<NaiveDate, Rejected> {
+    pub(crate) fn must_have_final_response(&self) -> Result<NaiveDate, Rejected> {
         match self.status() {
             Status::Withdrawn { .. } => Err(Rejected::Withdrawn),
             Status::NotAComplaint => Err(Rejected::NotAComplaint),
@@ -491,18 +498,7 @@ impl Case {
     fn accept_late(&mut self, ctx: &Ctx<'_>, reason: String) -> Events {
         let staff = staff_id(&ctx.actor)?;
         not_blank(&reason, "reason")?;
-        if self.withdrawal.is_some() {
-            return Err(Rejected::Withdrawn);
-        }
-        if self.records.not_a_complaint.is_some() {
-            return Err(Rejected::NotAComplaint);
-        }
-        if !self.looks_late() {
-            return Err(Rejected::NotLate);
-        }
-        if self.late_acceptance.is_some() {
-            return Err(Rejected::LateAlreadyAccepted);
-        }
+        self.state_allows(Move::AcceptLateComplaint, ctx.rules.policy)?;
         self.late_acceptance = Some(LateAcceptance { staff_id: staff.to_owned(), reason: reason.clone(), at: ctx.at });
         Ok(vec![CaseEvent::LateComplaintAccepted { reason }])
     }
@@ -517,7 +513,7 @@ impl Case {
         decided_on: Option<NaiveDate>,
     ) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::One)?;
+        self.state_allows(Move::ExtendStage1, ctx.rules.policy)?;
         self.check_authoriser(ctx, &authoriser)?;
         not_blank(&reason, "reason")?;
         let calendar = ctx.rules.calendar;
@@ -526,11 +522,9 @@ impl Case {
         let Some(stage1) = self.stage1.as_mut() else {
             return Err(Rejected::NotAtStage { expected: Stage::One });
         };
+        // R21 [U]: as many extensions as the policy allows, per opening of the stage (checked
+        // with the state above).
         let clock = running_response(&mut stage1.response, &mut stage1.reopened_response);
-        // R21 [U]: as many extensions as the policy allows, per opening of the stage.
-        if clock.extensions.len() >= usize::try_from(policy.stage1_max_extensions).unwrap_or(usize::MAX) {
-            return Err(Rejected::AlreadyExtended);
-        }
         if new_due <= clock.due {
             return Err(Rejected::ExtensionNotLater { current_due: clock.due });
         }
@@ -564,7 +558,7 @@ impl Case {
         signposting: Option<Stage2Signposting>,
     ) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::One)?;
+        self.state_allows(Move::CloseStage1, ctx.rules.policy)?;
         happened(responded_on, self.latest_event_on(), ctx.today)?;
         // R23, R39: every closure signposts stage 2 with the escalation time limit, on or after
         // the response; R51: unless nobody can be contacted.
@@ -609,10 +603,7 @@ impl Case {
 
     fn move_to_stage2(&mut self, ctx: &Ctx<'_>, decided_on: NaiveDate, reason: String) -> Events {
         not_complainant(&ctx.actor)?;
-        if self.stage2.is_some() && self.withdrawal.is_none() {
-            return Err(Rejected::AlreadyAtStage2);
-        }
-        self.must_be_open_at(Stage::One)?;
+        self.state_allows(Move::MoveToStage2, ctx.rules.policy)?;
         not_blank(&reason, "reason")?;
         happened(decided_on, self.latest_event_on(), ctx.today)?;
         // R27 [U]: from the decision (default) or from the effective receipt.
@@ -633,16 +624,9 @@ impl Case {
     }
 
     fn route_direct(&mut self, ctx: &Ctx<'_>, routed_on: NaiveDate, reason: String) -> Events {
-        if self.stage2.is_some() && self.withdrawal.is_none() {
-            return Err(Rejected::AlreadyAtStage2);
-        }
-        self.must_be_open_at(Stage::One)?;
-        not_blank(&reason, "reason")?;
         // Only before any response: once stage 1 was answered, stage 2 is an escalation.
-        let answered = self.stage1.as_ref().is_some_and(|stage| stage.closures().next().is_some());
-        if answered || self.reopenings.iter().any(|r| r.stage == Stage::One) {
-            return Err(Rejected::AlreadyResponded);
-        }
+        self.state_allows(Move::RouteDirectToStage2, ctx.rules.policy)?;
+        not_blank(&reason, "reason")?;
         happened(routed_on, self.latest_event_on(), ctx.today)?;
         let Some(stage1) = self.stage1.as_mut() else {
             return Err(Rejected::NotAtStage { expected: Stage::One });
@@ -663,13 +647,7 @@ impl Case {
         channel: Channel,
         received_at: Option<DateTime<Utc>>,
     ) -> Events {
-        match self.status() {
-            Status::Stage1Closed => {}
-            Status::Withdrawn { .. } => return Err(Rejected::Withdrawn),
-            Status::NotAComplaint => return Err(Rejected::NotAComplaint),
-            Status::Stage1Open | Status::Stage1Extended => return Err(Rejected::StillOpen),
-            _ => return Err(Rejected::AlreadyAtStage2),
-        }
+        self.state_allows(Move::Escalate, ctx.rules.policy)?;
         let Some(closure) = self.stage1.as_ref().and_then(|stage| stage.closure.as_ref()) else {
             return Err(Rejected::StillOpen);
         };
@@ -716,10 +694,7 @@ impl Case {
         agreed_on: NaiveDate,
     ) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::Two)?;
-        if self.stage2.as_ref().is_some_and(|stage| stage.acknowledged.is_some()) {
-            return Err(Rejected::AlreadyAcknowledged);
-        }
+        self.state_allows(Move::AcknowledgeStage2, ctx.rules.policy)?;
         check_points(&points)?;
         let floor = self.latest_event_on();
         happened(acknowledged_on, floor, ctx.today)?;
@@ -745,7 +720,7 @@ impl Case {
         customer_told: Option<CustomerTold>,
     ) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::Two)?;
+        self.state_allows(Move::AmendPointsOfComplaint, ctx.rules.policy)?;
         check_points(&points)?;
         not_blank(&reason, "reason")?;
         happened(amended_on, self.latest_event_on(), ctx.today)?;
@@ -777,7 +752,7 @@ impl Case {
         decided_on: Option<NaiveDate>,
     ) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::Two)?;
+        self.state_allows(Move::ExtendStage2, ctx.rules.policy)?;
         self.check_authoriser(ctx, &authoriser)?;
         not_blank(&reason, "reason")?;
         let calendar = ctx.rules.calendar;
@@ -818,7 +793,7 @@ impl Case {
 
     fn give_progress_update(&mut self, ctx: &Ctx<'_>, given_on: NaiveDate, channel: Channel) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::Two)?;
+        self.state_allows(Move::GiveProgressUpdate, ctx.rules.policy)?;
         let floor = self.latest_event_on();
         let Some(stage2) = self.stage2.as_mut() else {
             return Err(Rejected::NotAtStage { expected: Stage::Two });
@@ -846,7 +821,7 @@ impl Case {
         signposting: Option<SpsoSignposting>,
     ) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open_at(Stage::Two)?;
+        self.state_allows(Move::CloseStage2, ctx.rules.policy)?;
         let no_contact = self.no_contact_possible();
         if signposting.is_none() && !no_contact {
             return Err(Rejected::SignpostingRequired { stage: Stage::Two });
@@ -901,11 +876,8 @@ impl Case {
     }
 
     fn withdraw(&mut self, ctx: &Ctx<'_>, withdrawn_on: NaiveDate, reason: Option<String>) -> Events {
-        self.must_be_open()?;
         // R56: a child with capacity who decided to go on controls the complaint.
-        if self.records.child.as_ref().is_some_and(ChildRecord::child_controls_going_on) {
-            return Err(Rejected::ChildDecidesToGoOn);
-        }
+        self.state_allows(Move::Withdraw, ctx.rules.policy)?;
         happened(withdrawn_on, self.latest_event_on(), ctx.today)?;
         let stage = self.stage();
         let stop = |clock: &mut Clock| clock.stop(withdrawn_on, StopReason::Superseded);
@@ -934,6 +906,7 @@ impl Case {
     fn reopen(&mut self, ctx: &Ctx<'_>, reopened_on: NaiveDate, reason: String, respond_by: NaiveDate) -> Events {
         not_complainant(&ctx.actor)?;
         not_blank(&reason, "reason")?;
+        self.state_allows(Move::Reopen, ctx.rules.policy)?;
         let (stage, previous_responded_on, previous_outcome) = match self.status() {
             Status::Withdrawn { .. } => return Err(Rejected::Withdrawn),
             Status::NotAComplaint => return Err(Rejected::NotAComplaint),
@@ -981,10 +954,8 @@ impl Case {
     fn refer_to_spso(&mut self, ctx: &Ctx<'_>, referred_on: NaiveDate) -> Events {
         not_complainant(&ctx.actor)?;
         // The SPSO looks at complaints that completed the procedure (R18, S10): after the final response.
+        self.state_allows(Move::ReferToSpso, ctx.rules.policy)?;
         let responded_on = self.must_have_final_response()?;
-        if self.spso.is_some() {
-            return Err(Rejected::AlreadyReferredToSpso);
-        }
         happened(referred_on, responded_on, ctx.today)?;
         self.spso = Some(SpsoReferral { referred_on, outcome: None, decided_on: None });
         Ok(vec![CaseEvent::ReferredToSpso { referred_on }])
@@ -992,10 +963,8 @@ impl Case {
 
     fn record_spso_outcome(&mut self, ctx: &Ctx<'_>, decided_on: NaiveDate, outcome: SpsoOutcome) -> Events {
         not_complainant(&ctx.actor)?;
+        self.state_allows(Move::RecordSpsoOutcome, ctx.rules.policy)?;
         let Some(referral) = self.spso.as_mut() else { return Err(Rejected::NotReferredToSpso) };
-        if referral.outcome.is_some() {
-            return Err(Rejected::SpsoOutcomeAlreadyRecorded);
-        }
         happened(decided_on, referral.referred_on, ctx.today)?;
         referral.outcome = Some(outcome);
         referral.decided_on = Some(decided_on);
@@ -1004,16 +973,11 @@ impl Case {
 
     fn record_not_a_complaint(&mut self, ctx: &Ctx<'_>, record: NotAComplaint) -> Events {
         not_complainant(&ctx.actor)?;
-        self.must_be_open()?;
+        // R4: decided before any response: a complaint answered at a stage was a complaint.
+        self.state_allows(Move::RecordNotAComplaint, ctx.rules.policy)?;
         not_blank(&record.directed_to, "directed to")?;
         if let Some(details) = &record.details {
             not_blank(details, "details")?;
-        }
-        // R4: decided before any response: a complaint answered at a stage was a complaint.
-        let answered = self.stage1.as_ref().is_some_and(|stage| stage.closures().next().is_some())
-            || self.stage2.as_ref().is_some_and(|stage| stage.closures().next().is_some());
-        if answered {
-            return Err(Rejected::AlreadyResponded);
         }
         happened(record.decided_on, self.latest_event_on(), ctx.today)?;
         let on = record.decided_on;
@@ -1073,6 +1037,7 @@ impl Case {
         if !review.reviewer.role.is_above_handler() {
             return Err(Rejected::NeedsManager { role: review.reviewer.role });
         }
+        self.state_allows(Move::ReviewContactRestriction, ctx.rules.policy)?;
         let Some(restriction) = self.records.restrictions.get_mut(index) else {
             return Err(Rejected::NoSuchRecord { index });
         };
@@ -1101,6 +1066,7 @@ impl Case {
         correspondence: CorrespondenceAfterFinalResponse,
     ) -> Events {
         not_complainant(&ctx.actor)?;
+        self.state_allows(Move::RecordCorrespondenceAfterFinalResponse, ctx.rules.policy)?;
         let responded_on = self.must_have_final_response()?;
         happened(correspondence.received_on, responded_on, ctx.today)?;
         // R40: the final response stands; signpost the SPSO (R51: unless nobody can be contacted).
@@ -1135,9 +1101,7 @@ impl Case {
 
     fn record_consent(&mut self, ctx: &Ctx<'_>, consent: RepresentativeConsent) -> Events {
         not_complainant(&ctx.actor)?;
-        if self.complaint.representation.is_none() {
-            return Err(Rejected::NoRepresentative);
-        }
+        self.state_allows(Move::RecordRepresentativeConsent, ctx.rules.policy)?;
         not_blank(&consent.given_by, "given by")?;
         // Consent may predate the complaint; it cannot be in the future.
         happened(consent.given_on, NaiveDate::MIN, ctx.today)?;
@@ -1146,7 +1110,7 @@ impl Case {
     }
 
     /// The latest closure whose outcome (or one of whose points) is "resolved".
-    fn resolved_on(&self) -> Option<NaiveDate> {
+    pub(crate) fn resolved_on(&self) -> Option<NaiveDate> {
         let stage1 = self.stage1.iter().flat_map(|stage| stage.closures()).filter(|c| c.outcome == Outcome::Resolved);
         let stage2 = self
             .stage2
@@ -1160,6 +1124,7 @@ impl Case {
         not_complainant(&ctx.actor)?;
         not_blank(&action.description, "action")?;
         not_blank(&action.owner, "owner")?;
+        self.state_allows(Move::AgreeAction, ctx.rules.policy)?;
         let Some(resolved_on) = self.resolved_on() else { return Err(Rejected::NotResolved) };
         // The action may have been agreed in the conversation that resolved it.
         happened(action.agreed_on, self.received_on().min(resolved_on), ctx.today)?;
@@ -1172,6 +1137,7 @@ impl Case {
 
     fn complete_agreed_action(&mut self, ctx: &Ctx<'_>, index: usize, done_on: NaiveDate) -> Events {
         not_complainant(&ctx.actor)?;
+        self.state_allows(Move::CompleteAgreedAction, ctx.rules.policy)?;
         let Some(action) = self.records.agreed_actions.get_mut(index) else {
             return Err(Rejected::NoSuchRecord { index });
         };
@@ -1255,8 +1221,10 @@ impl Case {
         if let Some(parents) = &record.parents {
             not_blank(&parents.reason, "parent involvement reason")?;
             // S3 §2.4: not telling the child at a parent's request needs a best-interests decision.
-            if parents.parent_asked_child_not_told {
-                not_blank(parents.best_interests_decision.as_deref().unwrap_or(""), "best-interests decision")?;
+            if parents.parent_asked_child_not_told
+                && parents.best_interests_decision.as_deref().is_none_or(|decision| decision.trim().is_empty())
+            {
+                return Err(Rejected::BestInterestsDecisionRequired);
             }
         }
         if let Some(decision) = &record.child_decision {
@@ -1279,7 +1247,7 @@ impl Case {
             not_blank(area, "service area")?;
         }
         // Reassigning a finished case changes nothing anyone is waiting for.
-        self.must_be_open()?;
+        self.state_allows(Move::Assign, ctx.rules.policy)?;
         happened(assignment.assigned_on, self.received_on(), ctx.today)?;
         self.handler = assignment.handler.trim().to_owned();
         self.records.assignment = Some(assignment.clone());
@@ -1293,12 +1261,7 @@ impl Case {
             not_blank(address, "postal address")?;
         }
         // Only complaints staff took in themselves have a conversation to note.
-        if !matches!(self.complaint.channel, Channel::Phone | Channel::InPerson | Channel::Letter) {
-            return Err(Rejected::NotStaffLogged);
-        }
-        if self.records.intake_note.is_some() {
-            return Err(Rejected::AlreadyRecorded { what: "the note of the conversation" });
-        }
+        self.state_allows(Move::NoteIntake, ctx.rules.policy)?;
         let record = IntakeNote { note, postal_address, noted_by: staff };
         self.records.intake_note = Some(record.clone());
         Ok(vec![CaseEvent::IntakeNoted { note: record }])

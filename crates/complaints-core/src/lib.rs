@@ -20,6 +20,7 @@ pub mod email_settings;
 pub mod indicators;
 pub mod learning;
 pub mod limits;
+pub mod moves;
 pub mod outcome;
 pub mod policy;
 pub mod quality;

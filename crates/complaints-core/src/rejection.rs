@@ -48,7 +48,9 @@ impl Rejected {
             Self::NoRepresentative => "R52",
             Self::NotResolved => "R36",
             Self::NoSuchRecord { .. } | Self::AlreadyRecorded { .. } => "R44",
-            Self::ChildDecidesToGoOn => "R56",
+            Self::ChildDecidesToGoOn | Self::BestInterestsDecisionRequired => "R56",
+            Self::NoAgreedAction => "R36",
+            Self::NoRestriction => "R54",
             Self::NotStaffLogged => "R3",
         }
     }
@@ -75,7 +77,8 @@ impl Rejected {
             | Self::DateMismatch { .. }
             | Self::UnknownCategory { .. }
             | Self::LeadAlsoContributing
-            | Self::NoSuchRecord { .. } => RejectionKind::Request,
+            | Self::NoSuchRecord { .. }
+            | Self::BestInterestsDecisionRequired => RejectionKind::Request,
             Self::NeedsStaff
             | Self::AlreadyExtended
             | Self::NotAtStage { .. }
@@ -99,7 +102,9 @@ impl Rejected {
             | Self::AlreadyRecorded { .. }
             | Self::RestrictionLifted
             | Self::ChildDecidesToGoOn
-            | Self::NotStaffLogged => RejectionKind::State,
+            | Self::NotStaffLogged
+            | Self::NoAgreedAction
+            | Self::NoRestriction => RejectionKind::State,
         }
     }
 }

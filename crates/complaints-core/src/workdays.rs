@@ -19,6 +19,15 @@ pub fn local_date_time(at: DateTime<Utc>) -> chrono::NaiveDateTime {
     at.naive_utc().checked_add_offset(offset).unwrap_or_else(|| at.naive_utc())
 }
 
+/// The instant of a local (Europe/London) date and time, as staff give one ("received at 09:30
+/// yesterday"): the earlier instant of the hour that repeats when the clocks go back, and `None`
+/// for a time that does not exist locally (the hour skipped when they go forward).
+#[must_use]
+pub fn instant_of_local(local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    ORGANISATION_TIME_ZONE.from_local_datetime(&local).earliest().map(|at| at.with_timezone(&Utc))
+}
+
 /// R7 (configurable default): which day counts as day 1 of a timescale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(try_from = "String")]

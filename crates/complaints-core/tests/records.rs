@@ -311,8 +311,9 @@ fn a_parents_view_that_the_child_should_not_be_told_needs_a_best_interests_decis
     });
     assert_eq!(
         try_step(&stage1_open(), Command::RecordChild { record: record.clone() }, "2025-11-28").err(),
-        Some(Rejected::Blank { field: "best-interests decision" })
+        Some(Rejected::BestInterestsDecisionRequired)
     );
+    assert_eq!(Rejected::BestInterestsDecisionRequired.rule_id(), "R56", "the refusal names the child rule");
     if let Some(parents) = record.parents.as_mut() {
         parents.best_interests_decision = Some("Telling the child would cause distress; reviewed monthly".to_owned());
     }

@@ -113,4 +113,9 @@ impl StaffItemStore for DynamoDbCaseStore {
             Transaction::Cancelled(reasons) => Err(crate::cancelled(&reasons).into()),
         }
     }
+
+    async fn staff_item(&self, id: &str) -> Result<Option<StaffItem>, StoreError> {
+        let mut op = Cost::default();
+        self.get_item(key(id), &mut op).await?.as_ref().map(decode).transpose()
+    }
 }

@@ -73,4 +73,17 @@ impl StaffItemStore for SqliteCaseStore {
         })
         .await
     }
+
+    #[tracing::instrument(name = "sqlite.staff_item", skip_all)]
+    async fn staff_item(&self, id: &str) -> Result<Option<StaffItem>, StoreError> {
+        let id = id.to_owned();
+        self.call(move |conn| {
+            let body: Option<String> = conn
+                .query_row("SELECT body FROM staff_items WHERE id = ?1", [&id], |row| row.get(0))
+                .optional()
+                .map_err(db)?;
+            body.map(|body| serde_json::from_str(&body).map_err(unavailable)).transpose()
+        })
+        .await
+    }
 }

@@ -46,11 +46,15 @@ pub const BARE_503: &str = "<!DOCTYPE html><html lang=\"en-GB\"><title>Sorry, th
 <h1>Sorry, the service is unavailable</h1><p>Try again in a few minutes. Nothing you sent has been lost: \
 if you were sending a complaint, go back in your browser and send it again.</p></html>";
 
+/// The form building blocks (labels, hints, errors, the error summary, choices, dates, tags):
+/// one set for the citizen form and the staff workspace, which loads it as `macros.html` too.
+pub const MACROS: &str = include_str!("../templates/macros.html");
+
 /// The page templates, compiled into the binary.
 const PAGE_TEMPLATES: [(&str, &str); 8] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("contact.html", include_str!("../templates/contact.html")),
-    ("macros.html", include_str!("../templates/macros.html")),
+    ("macros.html", MACROS),
     ("form.html", include_str!("../templates/form.html")),
     ("confirmation.html", include_str!("../templates/confirmation.html")),
     ("problem.html", include_str!("../templates/problem.html")),

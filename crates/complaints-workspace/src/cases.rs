@@ -34,7 +34,7 @@ use crate::layout::{PageFrame, Section, StaffPages, message_page};
 use crate::session::SignedIn;
 
 /// The templates of this part of the workspace.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     ("dashboard.html", include_str!("../templates/dashboard.html")),
     ("case_list.html", include_str!("../templates/case_list.html")),
     ("case.html", include_str!("../templates/case.html")),
@@ -42,6 +42,7 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("action_preview.html", include_str!("../templates/action_preview.html")),
     ("case_rows.html", include_str!("../templates/case_rows.html")),
     ("log_form.html", include_str!("../templates/log_form.html")),
+    ("staff_fields.html", include_str!("../templates/staff_fields.html")),
 ];
 
 /// The compiled pages of this module.

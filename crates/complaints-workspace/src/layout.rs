@@ -6,7 +6,7 @@
 //!
 //! A module renders its pages with its own [`StaffPages`] (built once, e.g. in a `LazyLock`) from
 //! its own templates, which `{% extends "staff_layout.html" %}` and may
-//! `{% import "staff_macros.html" as f %}`; it passes a [`PageFrame`] saying who is signed in and
+//! `{% import "macros.html" as f %}` (the citizen form's macros); it passes a [`PageFrame`] saying who is signed in and
 //! which navigation item is current.
 
 use std::sync::LazyLock;
@@ -23,7 +23,8 @@ use crate::session::SignedIn;
 /// The layout and the form macros, available to every module's templates.
 const SHARED_TEMPLATES: [(&str, &str); 3] = [
     ("staff_layout.html", include_str!("../templates/staff_layout.html")),
-    ("staff_macros.html", include_str!("../templates/staff_macros.html")),
+    // The citizen form's building blocks, one set for both (complaints-web's `macros.html`).
+    ("macros.html", complaints_web::pages::MACROS),
     ("staff_message.html", include_str!("../templates/staff_message.html")),
 ];
 

@@ -48,6 +48,7 @@ struct World {
     quality: Arc<MemoryQualityStore>,
     flags: Arc<MemoryFlagStore>,
     held: Arc<MemoryHeldMail>,
+    audit: Arc<MemoryAuditLog>,
     staff: StaffActions,
 }
 
@@ -55,13 +56,15 @@ impl World {
     fn new() -> Self {
         let cases = Arc::new(MemoryCaseStore::new());
         let intake = intake_service(cases.clone(), Arc::new(RecordingMailer::new()), now());
-        let staff = StaffActions::from_intake(&intake, Arc::new(MemoryAuditLog::new()));
+        let audit = Arc::new(MemoryAuditLog::new());
+        let staff = StaffActions::from_intake(&intake, audit.clone());
         Self {
             cases,
             learning: Arc::new(MemoryLearningStore::new()),
             quality: Arc::new(MemoryQualityStore::default()),
             flags: Arc::new(MemoryFlagStore::default()),
             held: Arc::new(MemoryHeldMail::new()),
+            audit,
             staff,
         }
     }
@@ -467,4 +470,45 @@ async fn social_items_are_listed_and_marked_dealt_with_by_handlers_with_the_toke
     let (status, headers, _) = send(world.app("ann", Role::Handler), deal(CSRF)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), "/staff/flagged?notice=gone", "a second click is told it is done");
+}
+
+#[tokio::test]
+async fn a_staff_item_dealt_with_is_audited_with_its_case_or_as_having_no_case() {
+    use complaints_app::staff_items::{StaffItem, StaffItemKind, StaffItemStore};
+    let world = World::new();
+    let reference = CaseRef::new("CMP", 2026, 7).expect("reference");
+    let item = |id: &str, kind, case_ref: Option<String>| StaffItem {
+        id: id.to_owned(),
+        kind,
+        source: "meta".to_owned(),
+        reason: "kept".to_owned(),
+        object_key: format!("social/raw/{id}"),
+        case_ref,
+        received_at: Utc.with_ymd_and_hms(2026, 3, 19, 9, 30, 0).single().expect("instant"),
+        resolved_at: None,
+        resolved_by: None,
+    };
+    world
+        .cases
+        .record_staff_item(&item("with-case", StaffItemKind::AttachmentFailed, Some(reference.to_string())))
+        .await
+        .expect("record");
+    world.cases.record_staff_item(&item("no-case", StaffItemKind::Triage, None)).await.expect("record");
+    for id in ["with-case", "no-case"] {
+        let (status, _, _) =
+            send(world.app("ann", Role::Handler), post("/staff/flagged/item", &[("csrf", CSRF), ("id", id)])).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{id}");
+    }
+    let dealt: Vec<(String, Option<CaseRef>)> = world
+        .audit
+        .entries()
+        .into_iter()
+        .filter(|entry| entry.action.starts_with("staff-item-dealt-with"))
+        .map(|entry| (entry.action, entry.reference))
+        .collect();
+    assert_eq!(
+        dealt,
+        vec![("staff-item-dealt-with".to_owned(), Some(reference)), ("staff-item-dealt-with:no-case".to_owned(), None),],
+        "the case the item concerns is named; an item with none says so"
+    );
 }

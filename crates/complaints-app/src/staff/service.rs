@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, Clock as CaseClock, Rules, Stage, Status, TimelineEvent, Warning, warnings};
 use complaints_core::command::Command;
-use complaints_core::complaint::{Channel, Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute};
+use complaints_core::complaint::{Channel, EmailAddress};
 use complaints_core::config::OrgConfig;
 use complaints_core::dates::today_in_scotland;
 use complaints_core::records::StaffContact;
@@ -119,7 +119,7 @@ impl StaffActions {
         }
     }
 
-    fn intake(&self) -> IntakeService {
+    pub(super) fn intake(&self) -> IntakeService {
         IntakeService {
             store: Arc::clone(&self.store),
             mailer: Arc::clone(&self.mailer),
@@ -242,54 +242,10 @@ impl StaffActions {
     ) -> Result<ActionOutcome, ActionError> {
         let at = at.unwrap_or_else(|| self.clock.now());
         self.allow(actor, Permission::LogComplaint, "log", None, at).await?;
-        if !matches!(complaint.channel, Channel::Phone | Channel::InPerson | Channel::Letter) {
-            return Err(ActionError::Invalid(
-                "channel: staff log complaints received by phone, in person or by letter".to_owned(),
-            ));
-        }
-        if complaint.note.trim().is_empty() {
-            return Err(ActionError::Invalid("note: give the note of the conversation".to_owned()));
-        }
-        let received_at = complaint.received_at.unwrap_or(at);
-        if received_at > at {
-            return Err(ActionError::Invalid("received_at: must not be after the moment it is logged".to_owned()));
-        }
-        let email = match complaint.email.as_deref().map(str::trim).filter(|raw| !raw.is_empty()) {
-            Some(raw) => {
-                Some(EmailAddress::parse(raw).map_err(|error| ActionError::Invalid(format!("email: {error}")))?)
-            }
-            None => None,
-        };
-        let complainant =
-            complaint.name.as_deref().map(str::trim).filter(|name| !name.is_empty()).map(|name| Complainant {
-                name: name.to_owned(),
-                email,
-                phone: complaint.phone.clone().filter(|phone| !phone.trim().is_empty()),
-                handle: None,
-            });
-        let draft = ComplaintDraft {
-            channel: complaint.channel,
-            complainant,
-            service_area: complaint.service_area,
-            description: complaint.description,
-            event_date: complaint.event_date,
-            awareness_date: complaint.awareness_date,
-            outcome_sought: complaint.outcome_sought,
-            preferred_contact: complaint.preferred_contact,
-            adjustments: complaint.adjustments,
-            representation: complaint.representation,
-            child: complaint.child,
-            source_ref: None,
-            route: match complaint.direct_stage2_reason {
-                Some(reason) => IntakeRoute::DirectStage2 { reason },
-                None => IntakeRoute::Stage1,
-            },
-        };
-        let validated = draft.validate(today_in_scotland(received_at)).map_err(|problems| {
-            ActionError::Invalid(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-        })?;
-        let postal_address = complaint.postal_address.filter(|address| !address.trim().is_empty());
-        let note = Command::NoteIntake { note: complaint.note, postal_address: postal_address.clone() };
+        // The same checks the workspace's check page runs before it previews the acknowledgement.
+        let super::log_preview::PreparedLog { complaint: validated, received_at, postal_address, note, on_paper } =
+            self.prepare_log(complaint, at)?;
+        let note = Command::NoteIntake { note, postal_address: postal_address.clone() };
         let config = Arc::clone(&self.config);
         let calendar = Arc::clone(&self.calendar);
         let staff = actor.actor();
@@ -304,12 +260,6 @@ impl StaffActions {
                 }
             }
         });
-        // R55: a complainant who prefers letters (or gave only a postal address) is acknowledged
-        // on paper, queued right after the case is created; intake acknowledges the others by email.
-        let on_paper = validated.complainant.is_some()
-            && (validated.preferred_contact == Some(ContactMethod::Letter)
-                || (validated.complainant.as_ref().is_some_and(|person| person.email.is_none())
-                    && postal_address.is_some()));
         let request = IntakeRequest { complaint: validated, source_key: None, possible_spam: false };
         // The printed acknowledgement is written with the case, in the same transaction: a crash
         // or a retry can neither lose it nor open a second case.

@@ -38,4 +38,8 @@ impl StaffItemStore for MemoryCaseStore {
             _ => Ok(false),
         }
     }
+
+    async fn staff_item(&self, id: &str) -> Result<Option<StaffItem>, StoreError> {
+        Ok(self.memory().staff_items.get(id).cloned())
+    }
 }

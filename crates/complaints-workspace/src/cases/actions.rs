@@ -16,7 +16,7 @@ use complaints_app::staff::{ActionError, ActionPreview, LetterDelivery, StaffAct
 use complaints_core::case::{Case, Stage};
 use complaints_core::complaint::{Channel, ChildInvolvement};
 use complaints_core::outcome::{Outcome, SpsoOutcome};
-use complaints_core::records::{AgeBand, ChildResponseFormat, ConsentType, NotAComplaintReason};
+use complaints_core::records::{AgeBand, ChildResponseFormat, ChildWish, ConsentType, NotAComplaintReason};
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
 use complaints_mail::QueuedMessage;
@@ -389,6 +389,10 @@ pub static SPECS: LazyLock<Vec<Spec>> = LazyLock::new(|| {
                         (ChildResponseFormat::ChildFriendlyLetter, "Child-friendly letter"),
                         (ChildResponseFormat::ChildFriendlyEmail, "Child-friendly email"),
                     ]),
+                    wish: fields::choices(&[
+                        (ChildWish::GoOn, "To go on with the complaint"),
+                        (ChildWish::Withdraw, "To withdraw the complaint"),
+                    ]),
                 },
             )],
         ),
@@ -712,6 +716,12 @@ mod tests {
             match &field.kind {
                 Kind::Text | Kind::Textarea | Kind::Lines => put(name.to_owned(), "Something"),
                 Kind::Date => put(name.to_owned(), "2026-12-10"),
+                Kind::DateTime => put(name.to_owned(), "2026-12-10 09:30"),
+                Kind::Representation => {
+                    put(format!("{name}_person_affected"), "Sam Example");
+                    put(format!("{name}_relationship"), "Son");
+                    put(format!("{name}_consent"), "yes");
+                }
                 Kind::Index => put(name.to_owned(), "1"),
                 Kind::Select(options) | Kind::OptSelect(options, _) => put(name.to_owned(), &options[0].0),
                 Kind::Points => {

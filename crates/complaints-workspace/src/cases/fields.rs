@@ -25,6 +25,13 @@ pub enum Kind {
     Textarea,
     /// `YYYY-MM-DD` (a date picker where the browser has one).
     Date,
+    /// A local (UK) date and time, `YYYY-MM-DD HH:MM` or the browser's `YYYY-MM-DDTHH:MM`,
+    /// sent on as the instant it names (RFC 3339, UTC).
+    DateTime,
+    /// R52: someone complaining on another's behalf: the person affected, the relationship and
+    /// whether the person's consent was confirmed (`{name}_person_affected`, `{name}_relationship`,
+    /// `{name}_consent`). Blank when nobody represents anyone; the rules are the core's.
+    Representation,
     /// A number counted from 1 on the page, from 0 in the action.
     Index,
     /// One of the choices.
@@ -43,11 +50,14 @@ pub enum Kind {
     Override(Choices),
     /// R54: which contact is restricted (by channel or person, by subject, or the procedure).
     Scope(Choices),
-    /// R56: the child or young person's record (involvement, age band, format, referral date).
+    /// R56: the child or young person's record (involvement, age band, format, referral date, the
+    /// capacity decision, whether parents or carers are involved, the child's own decision).
     Child {
         involvement: Choices,
         age: Choices,
         format: Choices,
+        /// What the child wants (`ChildWish`), for their own decision.
+        wish: Choices,
     },
 }
 
@@ -150,6 +160,27 @@ fn date(errors: &mut Vec<FieldError>, id: &str, label: &str, value: &str) -> Opt
     }
 }
 
+/// A local date and time as the instant it names (R8: receipt is judged in UK time).
+fn date_time(errors: &mut Vec<FieldError>, id: &str, label: &str, value: &str) -> Option<String> {
+    let local = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(value, format).ok());
+    let Some(local) = local else {
+        errors.push(FieldError::new(
+            id,
+            format!("Enter {} as a date and time, for example 2026-12-01 09:30", lower_first(label)),
+        ));
+        return None;
+    };
+    match complaints_core::workdays::instant_of_local(local) {
+        Some(instant) => Some(instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => {
+            errors.push(FieldError::new(id, "That time did not happen in the UK: the clocks went forward"));
+            None
+        }
+    }
+}
+
 /// The JSON object the answers make, or every problem with them (presence and shape only).
 ///
 /// # Errors
@@ -178,6 +209,38 @@ pub fn to_json(fields: &[Field], answers: &Answers, facts: &CaseFacts) -> Result
                     }
                 } else if field.required {
                     missing(&mut errors, name);
+                }
+            }
+            Kind::DateTime => {
+                if !value.is_empty() {
+                    if let Some(instant) = date_time(&mut errors, name, field.label, value) {
+                        out.insert(name.to_owned(), json!(instant));
+                    }
+                } else if field.required {
+                    missing(&mut errors, name);
+                }
+            }
+            Kind::Representation => {
+                let part = |part: &str| answer(answers, &format!("{name}_{part}"));
+                let (person, relationship, consent) = (part("person_affected"), part("relationship"), part("consent"));
+                if [person, relationship, consent].iter().any(|given| !given.is_empty()) {
+                    let consent_id = format!("{name}_consent");
+                    let confirmed = match consent {
+                        "" => Some(false),
+                        given => {
+                            choice(&mut errors, &consent_id, "whether consent was confirmed", &owned(&CONSENT), given)
+                                .map(|chosen| chosen == "yes")
+                        }
+                    };
+                    if let Some(confirmed) = confirmed {
+                        // Blank names and a missing consent are the core's to refuse (R52).
+                        out.insert(
+                            name.to_owned(),
+                            json!({ "person_affected": person, "relationship": relationship, "consent_confirmed": confirmed }),
+                        );
+                    }
+                } else if field.required {
+                    missing(&mut errors, &format!("{name}_person_affected"));
                 }
             }
             Kind::Index => {
@@ -315,7 +378,7 @@ pub fn to_json(fields: &[Field], answers: &Answers, facts: &CaseFacts) -> Result
                     out.insert(name.to_owned(), scope);
                 }
             }
-            Kind::Child { involvement, age, format } => {
+            Kind::Child { involvement, age, format, wish } => {
                 let mut record = Map::new();
                 let involvement_id = format!("{name}_involvement");
                 let age_id = format!("{name}_age_band");
@@ -345,11 +408,118 @@ pub fn to_json(fields: &[Field], answers: &Answers, facts: &CaseFacts) -> Result
                 {
                     record.insert("protection_referral_on".to_owned(), json!(v));
                 }
+                child_decisions(&mut errors, &mut record, name, answers, wish);
                 out.insert(name.to_owned(), Json::Object(record));
             }
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// R52: whether the representative confirmed the person's consent (`{name}_consent`).
+const CONSENT: [(&str, &str); 2] = [("yes", "Yes, they confirmed it"), ("no", "No")];
+
+/// R56: whether the child has capacity to own the complaint (`{name}_capacity`).
+const CAPACITY: [(&str, &str); 2] = [("yes", "They have capacity"), ("no", "They do not have capacity")];
+/// R56: whether parents or carers are involved (`{name}_parents`).
+const PARENTS: [(&str, &str); 2] = [("involved", "Involved"), ("not-involved", "Not involved")];
+/// S3 §2.4: a parent asked that the child not be told of the complaint (`{name}_not_told`).
+const NOT_TOLD: [(&str, &str); 2] = [("no", "No"), ("yes", "Yes")];
+
+fn owned(choices: &[(&str, &str)]) -> Choices {
+    choices.iter().map(|(value, words)| ((*value).to_owned(), (*words).to_owned())).collect()
+}
+
+/// The three decisions of a child's record (R56): the capacity decision, the parents' or carers'
+/// involvement and the child's own decision. Each is recorded only when its choice is made; its
+/// details are passed on as given (a blank "decided by" or reason is the core's to refuse, naming
+/// the rule), and only their shape (a choice, a date) is checked here.
+fn child_decisions(
+    errors: &mut Vec<FieldError>,
+    record: &mut Map<String, Json>,
+    name: &str,
+    answers: &Answers,
+    wish: &Choices,
+) {
+    let id = |part: &str| format!("{name}_{part}");
+    let orphaned = |errors: &mut Vec<FieldError>, choice_id: String, what: &str, details: &[&str]| {
+        if details.iter().any(|part| !answer(answers, &id(part)).is_empty()) {
+            errors.push(FieldError::new(choice_id, format!("Choose {what}, or leave its details blank")));
+        }
+    };
+    let capacity_id = id("capacity");
+    match answer(answers, &capacity_id) {
+        "" => orphaned(errors, capacity_id, "the capacity decision", &["capacity_by", "capacity_on"]),
+        given => {
+            let has = choice(errors, &capacity_id, "the capacity decision", &owned(&CAPACITY), given);
+            let on = required_date(errors, &id("capacity_on"), "the date of the capacity decision", answers);
+            if let (Some(has), Some(on)) = (has, on) {
+                let by = answer(answers, &id("capacity_by"));
+                record.insert(
+                    "capacity".to_owned(),
+                    json!({ "has_capacity": has == "yes", "decided_by": by, "decided_on": on }),
+                );
+            }
+        }
+    }
+    let parents_id = id("parents");
+    match answer(answers, &parents_id) {
+        "" => orphaned(
+            errors,
+            parents_id,
+            "whether parents or carers are involved",
+            &["parents_reason", "not_told", "best_interests"],
+        ),
+        given => {
+            let not_told = answer(answers, &id("not_told"));
+            let asked = if not_told.is_empty() {
+                Some("no".to_owned())
+            } else {
+                choice(
+                    errors,
+                    &id("not_told"),
+                    "whether a parent asked that the child not be told",
+                    &owned(&NOT_TOLD),
+                    not_told,
+                )
+            };
+            let involved =
+                choice(errors, &parents_id, "whether parents or carers are involved", &owned(&PARENTS), given);
+            if let (Some(involved), Some(asked)) = (involved, asked) {
+                let best = answer(answers, &id("best_interests"));
+                record.insert(
+                    "parents".to_owned(),
+                    json!({
+                        "involved": involved == "involved",
+                        "reason": answer(answers, &id("parents_reason")),
+                        "parent_asked_child_not_told": asked == "yes",
+                        "best_interests_decision": (!best.is_empty()).then_some(best),
+                    }),
+                );
+            }
+        }
+    }
+    let decision_id = id("decision");
+    match answer(answers, &decision_id) {
+        "" => orphaned(errors, decision_id, "the child's decision", &["decision_on"]),
+        given => {
+            let wish = choice(errors, &decision_id, "the child's decision", wish, given);
+            let on = required_date(errors, &id("decision_on"), "the date of the child's decision", answers);
+            if let (Some(wish), Some(on)) = (wish, on) {
+                record.insert("child_decision".to_owned(), json!({ "wish": wish, "on": on }));
+            }
+        }
+    }
+}
+
+fn required_date(errors: &mut Vec<FieldError>, id: &str, label: &str, answers: &Answers) -> Option<String> {
+    let value = answer(answers, id);
+    if value.is_empty() {
+        errors.push(FieldError::new(id, format!("Enter {label}")));
+        None
+    } else {
+        date(errors, id, label, value)
+    }
 }
 
 /// One question as the template draws it: a simple box, or a group (fieldset) of boxes.
@@ -419,6 +589,34 @@ pub fn views(fields: &[Field], answers: &Answers, errors: &[FieldError], facts: 
                     FieldView::simple("textarea", name, label, answers, errors).with_hint(field.hint)
                 }
                 Kind::Date => FieldView::simple("date", name, label, answers, errors).with_hint(field.hint),
+                Kind::DateTime => FieldView::simple("datetime", name, label, answers, errors).with_hint(field.hint),
+                Kind::Representation => {
+                    let children = vec![
+                        FieldView::simple(
+                            "text",
+                            format!("{name}_person_affected"),
+                            "The person affected".to_owned(),
+                            answers,
+                            errors,
+                        ),
+                        FieldView::simple(
+                            "text",
+                            format!("{name}_relationship"),
+                            "Their relationship to the person".to_owned(),
+                            answers,
+                            errors,
+                        )
+                        .with_hint("For example parent, carer, MSP, advocate."),
+                        FieldView::select(
+                            format!("{name}_consent"),
+                            "Did they confirm the person agreed to them complaining?".to_owned(),
+                            with_blank("Not asked", &owned(&CONSENT)),
+                            answers,
+                            errors,
+                        ),
+                    ];
+                    FieldView::group(&name, label, field.hint, children)
+                }
                 Kind::Index => FieldView::simple("number", name, label, answers, errors).with_hint(field.hint),
                 Kind::Select(options) => {
                     FieldView::select(name, label, with_blank("Choose one", options), answers, errors)
@@ -544,8 +742,17 @@ pub fn views(fields: &[Field], answers: &Answers, errors: &[FieldError], facts: 
                     ];
                     FieldView::group("scope-group", label, field.hint, children)
                 }
-                Kind::Child { involvement, age, format } => {
-                    let children = vec![
+                Kind::Child { involvement, age, format, wish } => {
+                    let text =
+                        |id: String, label: &str| FieldView::simple("text", id, label.to_owned(), answers, errors);
+                    let area =
+                        |id: String, label: &str| FieldView::simple("textarea", id, label.to_owned(), answers, errors);
+                    let pick = |id: String, label: &str, none: &str, options: &Choices| {
+                        FieldView::select(id, label.to_owned(), with_blank(none, options), answers, errors)
+                    };
+                    let day =
+                        |id: String, label: &str| FieldView::simple("date", id, label.to_owned(), answers, errors);
+                    let mut children = vec![
                         FieldView::select(
                             format!("{name}_involvement"),
                             "How a child is involved".to_owned(),
@@ -575,6 +782,34 @@ pub fn views(fields: &[Field], answers: &Answers, errors: &[FieldError], facts: 
                             errors,
                         ),
                     ];
+                    children.extend([
+                        pick(
+                            format!("{name}_capacity"),
+                            "Capacity decision (optional)",
+                            "Not decided yet",
+                            &owned(&CAPACITY),
+                        )
+                        .with_hint("Whether they can make decisions about the complaint themselves."),
+                        text(format!("{name}_capacity_by"), "Capacity decided by"),
+                        day(format!("{name}_capacity_on"), "Capacity decided on"),
+                        pick(
+                            format!("{name}_parents"),
+                            "Parents or carers (optional)",
+                            "Not decided yet",
+                            &owned(&PARENTS),
+                        ),
+                        area(format!("{name}_parents_reason"), "Why parents or carers are or are not involved"),
+                        pick(
+                            format!("{name}_not_told"),
+                            "Did a parent ask that the child not be told of the complaint?",
+                            "Not asked",
+                            &owned(&NOT_TOLD),
+                        ),
+                        area(format!("{name}_best_interests"), "The best-interests decision on that request")
+                            .with_hint("Needed when a parent asked that the child not be told."),
+                        pick(format!("{name}_decision"), "The child's decision (optional)", "Not given yet", wish),
+                        day(format!("{name}_decision_on"), "The child's decision made on"),
+                    ]);
                     FieldView::group(&name, label, field.hint, children)
                 }
             }

@@ -1,15 +1,18 @@
 //! `/staff/cases/new`: log a complaint received by phone, in person or by letter (R3, R44), with
-//! the note of the conversation. Form → check your answers → confirm → the new case's page. The
-//! complaint is validated by the core like every channel (`StaffActions::log_complaint`); the
-//! acknowledgement goes as intake sends it (by email, on paper for someone who prefers letters).
+//! the note of the conversation, a representative (R52), a child's involvement (R56) and when it
+//! reached us (R8: a letter that arrived yesterday has its clock from yesterday). Form → check
+//! (the answers, when the clock starts, and the acknowledgement exactly as it will go, from
+//! `StaffActions::preview_log`) → confirm → the new case's page. The complaint is validated by
+//! the core like every channel (`StaffActions::log_complaint`, the same body as `POST /api/cases`);
+//! the acknowledgement goes as intake sends it (by email, on paper for someone who prefers letters).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use complaints_app::staff::{ActionError, LogComplaint};
-use complaints_core::complaint::{Channel, ContactMethod};
+use complaints_app::staff::{ActionError, LetterDelivery, LogComplaint, LogPreview};
+use complaints_core::complaint::{Channel, ChildInvolvement, ContactMethod};
 use complaints_core::roles::Permission;
-use minijinja::context;
+use minijinja::{Value, context};
 
 use super::fields::{self, Answers, CaseFacts, Field, FieldError, Kind};
 use super::{PAGES, case_path, csrf_ok, csrf_refused, failure_page};
@@ -18,8 +21,12 @@ use crate::layout::{PageFrame, Section};
 use crate::session::SignedIn;
 
 fn questions(state: &WorkspaceState) -> Vec<Field> {
-    use Kind::{Date, OptSelect, Select, Text, Textarea};
-    let areas = state.staff.config.service_areas.iter().map(|a| (a.clone(), a.clone())).collect();
+    questions_for(&state.staff.config)
+}
+
+fn questions_for(config: &complaints_core::config::OrgConfig) -> Vec<Field> {
+    use Kind::{Date, DateTime, OptSelect, Representation, Select, Text, Textarea};
+    let areas = config.service_areas.iter().map(|a| (a.clone(), a.clone())).collect();
     vec![
         Field::new(
             "channel",
@@ -29,6 +36,10 @@ fn questions(state: &WorkspaceState) -> Vec<Field> {
                 (Channel::InPerson, "In person"),
                 (Channel::Letter, "Letter"),
             ])),
+        ),
+        Field::new("received_at", "When it reached us", DateTime).optional().hint(
+            "UK time, for example 2026-12-01 09:30. Leave blank for now. The clocks run from when it \
+             reached us (R8): a letter that arrived yesterday counts from yesterday.",
         ),
         Field::new("name", "Full name", Text)
             .optional()
@@ -51,6 +62,24 @@ fn questions(state: &WorkspaceState) -> Vec<Field> {
             ),
         )
         .optional(),
+        Field::new("representation", "Someone complaining for another person", Representation).optional().hint(
+            "R52: only when the complainant above complains on someone else's behalf, with their consent. \
+             Leave blank otherwise.",
+        ),
+        Field::new(
+            "child",
+            "Is a child or young person involved?",
+            OptSelect(
+                fields::choices(&[
+                    (ChildInvolvement::ChildComplainant, "Yes: a child or young person (under 18) complains"),
+                    (ChildInvolvement::AdultAtChildsRequest, "Yes: an adult complains because a child asked them to"),
+                    (ChildInvolvement::AdultAboutChild, "Yes: an adult complains about something affecting a child"),
+                ]),
+                "No",
+            ),
+        )
+        .optional()
+        .hint("R56: the response is then written in a child-friendly way."),
         Field::new("service_area", "Service area", Select(areas)),
         Field::new("description", "What happened", Textarea).hint("In the complainant's words, as noted."),
         Field::new("event_date", "When it happened", Date).optional(),
@@ -71,7 +100,7 @@ fn render(
     code: StatusCode,
     answers: &Answers,
     errors: &[FieldError],
-    check: bool,
+    check: Option<&LogPreview>,
 ) -> Response {
     let frame = PageFrame::new(state, Some(signed_in), Section::LogComplaint);
     let views = fields::views(&questions(state), answers, errors, &CaseFacts::default());
@@ -88,13 +117,82 @@ fn render(
             fields => crate::layout::ser(&views),
             errors => crate::layout::ser(errors),
             has_errors => !errors.is_empty(),
-            check,
+            check => check.is_some(),
+            preview => check.map(preview_context),
             answered => crate::layout::ser(fields::answered(&views)),
             hidden => crate::layout::ser(&hidden),
             action_href => format!("{}/cases/new", crate::PREFIX),
         },
     )
 }
+
+/// What the check page says about the complaint as it would be logged: when it was received and
+/// what is due, and the acknowledgement (or why none goes).
+fn preview_context(preview: &LogPreview) -> Value {
+    let letters: Vec<Value> = preview
+        .letters
+        .iter()
+        .map(|letter| {
+            let (to, subject, text) = super::actions::letter_text(&letter.message);
+            context! {
+                purpose => super::display::purpose_words(letter.purpose),
+                printed => letter.delivery == LetterDelivery::Print,
+                to, subject, text,
+            }
+        })
+        .collect();
+    let not_sent = preview.not_sent.map(|reason| super::page::words(&fields::serde_name(&reason)));
+    let received = complaints_core::workdays::local_date_time(preview.received_at);
+    context! {
+        received_at => received.format("%-d %B %Y at %H:%M").to_string(),
+        received_on => preview.received_on.format("%-d %B %Y").to_string(),
+        response_due => preview.response_due.format("%-d %B %Y").to_string(),
+        status => super::display::status_words(complaints_app::queries::StatusFilter::of(preview.status)),
+        reference => preview.provisional_reference.clone(),
+        anonymous => preview.anonymous,
+        letters, not_sent,
+    }
+}
+
+/// The page's problems from the service's message: the core lists every problem separated by
+/// "; ". `field: what is wrong` names the field; the core's intake problems start with the name
+/// of what they are about ("person affected must not be blank"), or say the rule ("a
+/// representative needs the consent of the person affected (R52)").
+fn service_errors(questions: &[Field], message: &str) -> Vec<FieldError> {
+    message
+        .split("; ")
+        .map(|problem| {
+            if let Some((field, rest)) = problem.split_once(": ")
+                && let Some(question) = questions.iter().find(|q| q.name == field)
+            {
+                return FieldError { field: field.to_owned(), message: format!("{}: {rest}", question.label) };
+            }
+            let field = INTAKE_PROBLEM_FIELDS
+                .iter()
+                .find(|(start, _)| problem.starts_with(start))
+                .map_or("", |(_, field)| *field);
+            let mut chars = problem.chars();
+            let message = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            FieldError { field: field.to_owned(), message }
+        })
+        .collect()
+}
+
+/// How each of the core's intake problems (`IntakeProblem`) begins, and the box it is about.
+const INTAKE_PROBLEM_FIELDS: [(&str, &str); 12] = [
+    ("name ", "name"),
+    ("service area ", "service_area"),
+    ("description ", "description"),
+    ("person affected ", "representation_person_affected"),
+    ("relationship ", "representation_relationship"),
+    ("a representative needs the consent", "representation_consent"),
+    ("reason for stage 2 ", "direct_stage2_reason"),
+    ("outcome sought ", "outcome_sought"),
+    ("adjustments ", "adjustments"),
+    ("event date ", "event_date"),
+    ("the date the person found out", "event_date"),
+    ("an anonymous complaint has no way to be contacted", "preferred_contact"),
+];
 
 fn refused(state: &WorkspaceState, signed_in: &SignedIn) -> Option<Response> {
     (!signed_in.user.may(Permission::LogComplaint)).then(|| {
@@ -108,7 +206,7 @@ pub async fn form(State(state): State<WorkspaceState>, signed_in: SignedIn) -> R
     if let Some(response) = refused(&state, &signed_in) {
         return response;
     }
-    render(&state, &signed_in, StatusCode::OK, &Answers::new(), &[], false)
+    render(&state, &signed_in, StatusCode::OK, &Answers::new(), &[], None)
 }
 
 /// `POST /staff/cases/new`: `step=check` (the default) shows the answers, `step=confirm` logs it,
@@ -127,7 +225,7 @@ pub async fn submit(
     }
     let step = answers.get("step").map_or("check", String::as_str);
     if step == "edit" {
-        return render(&state, &signed_in, StatusCode::OK, &answers, &[], false);
+        return render(&state, &signed_in, StatusCode::OK, &answers, &[], None);
     }
     let complaint: LogComplaint =
         match fields::to_json(&questions(&state), &answers, &CaseFacts::default()).and_then(|object| {
@@ -137,27 +235,65 @@ pub async fn submit(
         }) {
             Ok(complaint) => complaint,
             Err(errors) => {
-                return render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &answers, &errors, false);
+                return render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &answers, &errors, None);
             }
         };
-    if step != "confirm" {
-        return render(&state, &signed_in, StatusCode::OK, &answers, &[], true);
-    }
-    match state.staff.log_complaint(&signed_in.user, complaint, None).await {
-        Ok(outcome) => Redirect::to(&format!("{}?done=log", case_path(&outcome.reference))).into_response(),
+    let result = if step == "confirm" {
+        state
+            .staff
+            .log_complaint(&signed_in.user, complaint, None)
+            .await
+            .map(|outcome| Redirect::to(&format!("{}?done=log", case_path(&outcome.reference))).into_response())
+    } else {
+        state
+            .staff
+            .preview_log(&signed_in.user, complaint, None)
+            .await
+            .map(|preview| render(&state, &signed_in, StatusCode::OK, &answers, &[], Some(&preview)))
+    };
+    match result {
+        Ok(response) => response,
         Err(ActionError::Invalid(message)) => {
-            // The core lists every problem, `field: what is wrong`, separated by "; ".
-            let errors: Vec<FieldError> = message
-                .split("; ")
-                .map(|problem| match problem.split_once(": ") {
-                    Some((field, _)) if questions(&state).iter().any(|q| q.name == field) => {
-                        FieldError { field: field.to_owned(), message: problem.to_owned() }
-                    }
-                    _ => FieldError { field: String::new(), message: problem.to_owned() },
-                })
-                .collect();
-            render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &answers, &errors, false)
+            let errors = service_errors(&questions(&state), &message);
+            render(&state, &signed_in, StatusCode::UNPROCESSABLE_ENTITY, &answers, &errors, None)
         }
         Err(error) => failure_page(&state, &signed_in, None, &error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use complaints_core::complaint::{IntakeProblem, MAX_COMPLAINT_SHORT_CHARS};
+
+    use super::*;
+
+    #[test]
+    fn each_intake_problem_of_the_core_is_pointed_at_a_box_the_form_asks() {
+        let questions = questions_for(&complaints_core::config::OrgConfig::builtin());
+        let names: Vec<String> = fields::views(&questions, &Answers::new(), &[], &CaseFacts::default())
+            .iter()
+            .flat_map(|view| std::iter::once(view.id.clone()).chain(view.children.iter().map(|c| c.id.clone())))
+            .collect();
+        let problems = [
+            IntakeProblem::Blank { field: "name" },
+            IntakeProblem::Blank { field: "service area" },
+            IntakeProblem::TooLong { field: "description", max: 1 },
+            IntakeProblem::Blank { field: "person affected" },
+            IntakeProblem::TooLong { field: "relationship", max: MAX_COMPLAINT_SHORT_CHARS },
+            IntakeProblem::RepresentativeWithoutConsent,
+            IntakeProblem::Blank { field: "reason for stage 2" },
+            IntakeProblem::TooLong { field: "outcome sought", max: 1 },
+            IntakeProblem::TooLong { field: "adjustments", max: 1 },
+            IntakeProblem::InFuture { field: "event date" },
+            IntakeProblem::AnonymousWithContactPreference,
+        ];
+        let message = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let errors = service_errors(&questions, &message);
+        assert_eq!(errors.len(), problems.len());
+        for (problem, error) in problems.iter().zip(&errors) {
+            assert!(names.contains(&error.field), "{problem} → {:?} is not a box of the form", error.field);
+        }
+        assert_eq!(errors[5].field, "representation_consent");
+        assert!(errors[5].message.ends_with("(R52)"), "the rule stays named: {}", errors[5].message);
     }
 }

@@ -289,10 +289,16 @@ pub async fn show(
     }
     entries.sort_by_key(|entry| entry.at);
     let clocks: Vec<_> = view.clocks.iter().map(|clock| clock_row(calendar, clock, today)).collect();
-    // The stage actions first (they move the case on), then the other records.
+    // The actions the role may take and the case's state permits (the core decides, with the
+    // same check its refusals come from); the stage actions first (they move the case on), then
+    // the other records.
     let link =
         |spec: &actions::Spec| context! { href => actions::action_path(&reference, spec.name), title => spec.title };
-    let allowed: Vec<&actions::Spec> = SPECS.iter().filter(|spec| user.may(spec.permission)).collect();
+    let may_change = SPECS.iter().any(|spec| user.may(spec.permission));
+    let allowed: Vec<&actions::Spec> = SPECS
+        .iter()
+        .filter(|spec| user.may(spec.permission) && state.staff.state_permits(&view.case, spec.name))
+        .collect();
     let (handling, records): (Vec<_>, Vec<_>) =
         allowed.into_iter().partition(|spec| actions::moves_the_case(spec.name));
     let handling: Vec<_> = handling.into_iter().map(link).collect();
@@ -321,6 +327,7 @@ pub async fn show(
             clocks => crate::layout::ser(&clocks),
             handling,
             records,
+            may_change,
             timeline => crate::layout::ser(&entries),
             letters => crate::layout::ser(letters(&state, &view.timeline).await),
             received => crate::layout::ser(received(&view.timeline)),

@@ -11,6 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use complaints_app::held_mail::HeldMail;
 use complaints_app::ports::StoreError;
 use complaints_app::staff_items::{StaffItem, StaffItemKind};
+use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
 use serde::{Deserialize, Serialize};
 
@@ -114,11 +115,15 @@ pub(super) async fn deal(
     }
     let at = state.staff.clock.now();
     let id = form.id.trim();
+    // The item as stored, not as the form says: the audit entry names the case it concerns.
+    let item = match state.staff_items.staff_item(id).await {
+        Ok(item) => item,
+        Err(error) => return store_failed(&state, &signed_in, &error),
+    };
     match state.staff_items.resolve_staff_item(id, &signed_in.user.id, at).await {
         Ok(true) => {
-            // The port has no read of one item, and listing them all to find its case would cost
-            // a read per open item: the entry names no case (most items have none).
-            audit_change(&state, &signed_in, Permission::ClearFlag, "staff-item-dealt-with", None).await;
+            let (action, reference) = dealt_with_entry(item.as_ref());
+            audit_change(&state, &signed_in, Permission::ClearFlag, action, reference).await;
             view::no_store(Redirect::to(&format!("{}/flagged?notice=dealt", crate::PREFIX)).into_response())
         }
         // Already dealt with (by someone else, or a second click): nothing to do.
@@ -126,3 +131,18 @@ pub(super) async fn deal(
         Err(error) => store_failed(&state, &signed_in, &error),
     }
 }
+
+/// The audit entry's action and case for a staff item marked dealt with (R57): the case it
+/// concerns when it has one, else an action that says it has none, so a reader of the log never
+/// wonders whether the case was left out.
+fn dealt_with_entry(item: Option<&StaffItem>) -> (&'static str, Option<CaseRef>) {
+    match item.and_then(|item| item.case_ref.as_deref()).and_then(|text| text.parse::<CaseRef>().ok()) {
+        Some(reference) => (DEALT_WITH, Some(reference)),
+        None => (DEALT_WITH_NO_CASE, None),
+    }
+}
+
+/// The audit action of a staff item dealt with that concerns a case (named in the entry).
+pub const DEALT_WITH: &str = "staff-item-dealt-with";
+/// The audit action of a staff item dealt with that concerns no case.
+pub const DEALT_WITH_NO_CASE: &str = "staff-item-dealt-with:no-case";

@@ -1,5 +1,5 @@
 //! Rendering the registers' pages in the staff layout (`crate::layout`): the registers' own
-//! templates extend `staff_layout.html` and use `staff_macros.html`, so they share the header,
+//! templates extend `staff_layout.html` and use `macros.html` (the citizen form's), so they share the header,
 //! navigation, escaping (hidden characters made visible, then HTML-escaped) and the
 //! `Cache-Control: no-store` answer of every workspace page.
 
