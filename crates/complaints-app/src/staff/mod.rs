@@ -10,6 +10,8 @@ pub mod error;
 mod letters;
 pub mod preview;
 pub mod service;
+pub mod submissions;
+pub mod text_limits;
 pub mod user;
 
 pub use action::{LogComplaint, StaffAction, StaffPart, Stage2How};

@@ -75,11 +75,8 @@ fn render(
 ) -> Response {
     let frame = PageFrame::new(state, Some(signed_in), Section::LogComplaint);
     let views = fields::views(&questions(state), answers, errors, &CaseFacts::default());
-    let hidden: Vec<(String, String)> = answers
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "step"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // The answers again, and a fresh submission key: confirming twice logs it once.
+    let hidden = super::submission::hidden_fields(answers, &["csrf", "step"]);
     PAGES.render(
         code,
         "log_form.html",
@@ -143,8 +140,12 @@ pub async fn submit(
     if step != "confirm" {
         return render(&state, &signed_in, StatusCode::OK, &answers, &[], true);
     }
-    match state.staff.log_complaint(&signed_in.user, complaint, None).await {
-        Ok(outcome) => Redirect::to(&format!("{}?done=log", case_path(&outcome.reference))).into_response(),
+    let key = super::submission::posted(&answers);
+    match state.staff.log_complaint_once(&signed_in.user, complaint, key, None).await {
+        Ok(outcome) => {
+            let again = if outcome.repeated { "&again=yes" } else { "" };
+            Redirect::to(&format!("{}?done=log{again}", case_path(&outcome.reference))).into_response()
+        }
         Err(ActionError::Invalid(message)) => {
             // The core lists every problem, `field: what is wrong`, separated by "; ".
             let errors: Vec<FieldError> = message
