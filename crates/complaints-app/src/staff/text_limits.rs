@@ -25,7 +25,7 @@ const LONG_FIELDS: [&str; 10] = [
     "direct_stage2_reason",
     "summary",
     "part",
-    "relationship",
+    "best_interests_decision",
 ];
 
 /// The limit for a text at `key` (the last name in its path).
@@ -80,7 +80,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
