@@ -75,6 +75,12 @@ impl DirectoryMap {
     pub fn is_empty(&self) -> bool {
         self.addresses.is_empty()
     }
+
+    /// The handlers it knows, in order (the staff pages offer them when assigning a case).
+    #[must_use]
+    pub fn handlers(&self) -> Vec<String> {
+        self.addresses.keys().cloned().collect()
+    }
 }
 
 impl StaffDirectory for DirectoryMap {

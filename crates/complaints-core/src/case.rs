@@ -503,6 +503,16 @@ pub enum CaseEvent {
         message_ref: String,
         attachments: Vec<SocialAttachment>,
     },
+    /// A staff action was done from a form carrying a submission key (a random value in the
+    /// confirm page): a repeat of that confirm (a double click, a retry after a lost response)
+    /// finds this entry and is answered "already done" instead of being done twice or refused as
+    /// a conflict. Written last, in the same transaction as the action; `message_ids` are the
+    /// letters the action queued. Internal.
+    ActionSubmitted {
+        action: String,
+        key: String,
+        message_ids: Vec<String>,
+    },
 }
 
 /// An attachment of a private social media message, stored with its case.
@@ -691,6 +701,7 @@ impl CaseEvent {
                 | Self::StaffContacted { .. }
                 | Self::FlaggedForStaff { .. }
                 | Self::DeadlineAlerted { .. }
+                | Self::ActionSubmitted { .. }
         )
     }
 }

@@ -12,7 +12,9 @@
 
 pub mod cognito;
 pub mod cookies;
+pub mod known_staff;
 pub mod passwords;
+pub mod return_to;
 pub mod store_sessions;
 pub mod tokens;
 
@@ -153,10 +155,26 @@ fn sign_in_form(
     username: &str,
     errors: &[FieldError],
 ) -> Response {
+    sign_in_form_to(state, sessions, status, username, errors, None)
+}
+
+/// [`sign_in_form`] that returns to `next` ([`return_to`]) once signed in: the path is a field
+/// of the signed token, so it cannot be changed on the way.
+fn sign_in_form_to(
+    state: &WorkspaceState,
+    sessions: &StoreSessions,
+    status: StatusCode,
+    username: &str,
+    errors: &[FieldError],
+    next: Option<&str>,
+) -> Response {
     let Ok(nonce) = tokens::random_hex() else {
         return unavailable(state, &std::io::Error::other("no randomness for the sign-in token"));
     };
-    let token = sessions.signer.sign("sign-in", sessions.now(), &[&nonce]);
+    let token = match next.and_then(return_to::safe) {
+        Some(next) => sessions.signer.sign("sign-in", sessions.now(), &[&nonce, next]),
+        None => sessions.signer.sign("sign-in", sessions.now(), &[&nonce]),
+    };
     let errmap: std::collections::BTreeMap<&str, &str> = errors.iter().map(|e| (e.field, e.message)).collect();
     let errors: Vec<minijinja::Value> =
         errors.iter().map(|e| minijinja::context! { field => e.field, message => e.message }).collect();
@@ -169,15 +187,24 @@ fn sign_in_form(
     with_cookies(page, &[cookie])
 }
 
+/// `?next=`: the page to return to once signed in ([`return_to`]).
+#[derive(Debug, Default, Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
 async fn sign_in_page(State(state): State<WorkspaceState>, request: Request) -> Response {
     let Some(sessions) = state.sessions.store_sessions() else { return not_found(&state) };
     let (parts, _) = request.into_parts();
+    let query: NextQuery = serde_urlencoded::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
+    let next = query.next.as_deref().and_then(return_to::safe);
     if let Ok(Some(_)) = state.sessions.current(&parts).await {
-        return Redirect::to(HOME).into_response();
+        return Redirect::to(return_to::after_sign_in(next)).into_response();
     }
     match &sessions.method {
-        SignInMethod::Passwords(_) => sign_in_form(&state, sessions, StatusCode::OK, "", &[]),
-        SignInMethod::Cognito(cognito) => cognito::start(&state, sessions, cognito),
+        SignInMethod::Passwords(_) => sign_in_form_to(&state, sessions, StatusCode::OK, "", &[], next),
+        SignInMethod::Cognito(cognito) => cognito::start(&state, sessions, cognito, next),
     }
 }
 
@@ -210,10 +237,14 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
 
     // 1. The form came from our page, in this browser (login CSRF).
     let cookie_nonce = sessions.cookies.get(&parts.headers, cookies::SIGN_IN).unwrap_or_default();
-    let genuine = sessions
+    let fields = sessions
         .signer
         .check("sign-in", &form.token, now, SIGN_IN_TOKEN_SECONDS)
-        .is_some_and(|fields| fields.len() == 1 && tokens::same(&fields[0], &cookie_nonce));
+        .filter(|fields| (1..=2).contains(&fields.len()) && tokens::same(&fields[0], &cookie_nonce));
+    let genuine = fields.is_some();
+    // The page to return to, from the signed token only.
+    let next: Option<String> =
+        fields.as_ref().and_then(|fields| fields.get(1)).and_then(|next| return_to::safe(next)).map(str::to_owned);
     if !genuine {
         tracing::warn!("staff sign-in form token missing, forged or expired");
         return sign_in_form(
@@ -237,13 +268,13 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
         errors.push(FieldError { field: "password", message: "Enter your password" });
     }
     if !errors.is_empty() {
-        return sign_in_form(&state, sessions, StatusCode::BAD_REQUEST, &username, &errors);
+        return sign_in_form_to(&state, sessions, StatusCode::BAD_REQUEST, &username, &errors, next.as_deref());
     }
 
-    // 3. The cheap per-client limit before any hashing.
-    if let Some(client) = &client
-        && sessions.limiter.try_take(client, now).is_err()
-    {
+    // 3. The cheap per-client limit before any hashing. A sign-in that succeeds gives its slot
+    //    back below, so only failures count (staff behind one address sign in all day).
+    let slot = client.as_ref().map(|client| sessions.limiter.try_take(client, now));
+    if matches!(slot, Some(Err(_))) {
         // The address is personal data: only the fact goes in the log.
         tracing::warn!("staff sign-in attempt limit reached for a client");
         let minutes = sessions.limiter.window_minutes().to_string();
@@ -303,22 +334,26 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
                 Err(err) => return unavailable(&state, &err),
             }
         }
-        return sign_in_form(
+        return sign_in_form_to(
             &state,
             sessions,
             StatusCode::UNAUTHORIZED,
             &username,
             &[FieldError { field: "username", message: SIGN_IN_FAILED }],
+            next.as_deref(),
         );
     };
     if let Err(err) = sessions.store.clear_sign_in_failures(&account).await {
         return unavailable(&state, &err);
     }
+    if let Some(Ok(Some(slot))) = &slot {
+        sessions.limiter.give_back(slot);
+    }
     match sessions.start(user).await {
         Ok(cookie) => {
             tracing::info!(account = log_account, "staff signed in");
             let clear = sessions.cookies.clear(cookies::SIGN_IN, crate::PREFIX, SameSite::Strict);
-            with_cookies(Redirect::to(HOME).into_response(), &[cookie, clear])
+            with_cookies(Redirect::to(return_to::after_sign_in(next.as_deref())).into_response(), &[cookie, clear])
         }
         Err(err) => unavailable(&state, &err),
     }

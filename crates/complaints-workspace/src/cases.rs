@@ -13,12 +13,14 @@
 //!   confirm; `/staff/cases/new` logs a phone, in-person or letter complaint.
 
 pub mod actions;
+pub mod assign;
 pub mod dashboard;
 pub mod display;
 pub mod fields;
 pub mod list;
 pub mod log;
 pub mod page;
+pub mod submission;
 
 use std::sync::LazyLock;
 

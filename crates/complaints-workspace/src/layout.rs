@@ -231,9 +231,15 @@ pub fn no_store(headers: &mut axum::http::HeaderMap) {
     );
 }
 
+/// Marks a response that holds nothing personal and may be kept by the browser (the stylesheet):
+/// the router's security headers leave its `Cache-Control` alone instead of `no-store`.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicAsset;
+
 /// `GET /staff/assets/staff.css`.
 pub async fn stylesheet() -> Response {
     let mut response = STYLESHEET.as_str().into_response();
+    response.extensions_mut().insert(PublicAsset);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));

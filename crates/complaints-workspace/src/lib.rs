@@ -71,6 +71,11 @@ pub fn router(state: WorkspaceState) -> Router {
 /// data and must never be kept by a browser or a proxy.
 async fn security_headers(response: axum::response::Response) -> axum::response::Response {
     let mut response = complaints_web::with_security_headers(response);
-    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    // Only the stylesheet, the same for everyone, may be cached (`layout::PublicAsset`).
+    if response.extensions().get::<layout::PublicAsset>().is_none() {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    }
     response
 }

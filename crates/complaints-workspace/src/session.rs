@@ -56,6 +56,12 @@ pub trait Sessions: Send + Sync + std::fmt::Debug {
     fn store_sessions(&self) -> Option<&crate::auth::StoreSessions> {
         None
     }
+
+    /// The members of staff a case may be assigned to, when known (the "Assign" form offers
+    /// them as a choice and refuses anyone else); `None` keeps a free-text box.
+    fn known_staff(&self) -> Option<Vec<crate::auth::known_staff::KnownStaff>> {
+        self.store_sessions().and_then(crate::auth::StoreSessions::known_staff)
+    }
 }
 
 /// One fixed member of staff, or nobody: for tests and tools, never for a server.
@@ -75,6 +81,11 @@ impl FromRequestParts<WorkspaceState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &WorkspaceState) -> Result<Self, Self::Rejection> {
         match state.sessions.current(parts).await {
             Ok(Some(signed_in)) => Ok(signed_in),
+            // A page asked for by a signed-out member of staff (a link in the breach-scan digest)
+            // is where they return after signing in; never a form's target.
+            Ok(None) if parts.method == axum::http::Method::GET => {
+                Err(Redirect::to(&crate::auth::return_to::sign_in_path(parts.uri.path())).into_response())
+            }
             Ok(None) => Err(Redirect::to(&format!("{}/sign-in", crate::PREFIX)).into_response()),
             Err(error) => {
                 tracing::error!(error = %error, "session could not be read");

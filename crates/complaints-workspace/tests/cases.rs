@@ -236,10 +236,16 @@ async fn responding_previews_the_letter_then_confirms_and_goes_back_to_the_case(
     assert_eq!(world.version(&reference).await.to_string(), version, "a preview changes nothing");
     assert_eq!(world.mailer.sent().len(), sent_before, "a preview sends nothing");
 
-    let done = post(app.clone(), &uri, &respond_form(&version, "confirm", CSRF)).await;
+    // The confirm carries the preview's submission key; the banner is found by it.
+    let marker = r#"name="submission" value=""#;
+    let start = preview.body.find(marker).expect("a submission key") + marker.len();
+    let key = preview.body[start..].split('"').next().expect("key").to_owned();
+    let mut confirm = respond_form(&version, "confirm", CSRF);
+    confirm.push(("submission", &key));
+    let done = post(app.clone(), &uri, &confirm).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let location = done.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("location");
-    assert_eq!(location, format!("/staff/cases/{reference}?done=respond&letters=1"));
+    assert_eq!(location, format!("/staff/cases/{reference}?done={key}"));
     assert_eq!(world.store.get(&reference).await.expect("case").case.status(), Status::Stage1Closed);
     assert!(world.mailer.sent_texts().iter().any(|text| text.contains("We collected your bin on Wednesday")));
     let page = get(app, location).await;

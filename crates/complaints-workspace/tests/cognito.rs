@@ -362,3 +362,26 @@ async fn a_callback_without_its_flow_cookie_or_with_another_state_is_refused() {
     let (page, _) = send(&world.app, Request::post("/staff/sign-in").body(Body::empty()).expect("request")).await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND, "no password form on AWS");
 }
+
+#[tokio::test]
+async fn the_hosted_sign_in_returns_to_the_page_asked_for_and_never_off_the_workspace() {
+    let world = world().await;
+    for (asked, back) in
+        [("/staff/cases/CMP-2026-00001", "/staff/cases/CMP-2026-00001"), ("//evil.example/", "/staff/")]
+    {
+        let query = serde_urlencoded::to_string([("next", asked)]).expect("query");
+        let request = Request::get(format!("/staff/sign-in?{query}")).body(Body::empty()).expect("request");
+        let (response, _) = send(&world.app, request).await;
+        let authorize = response.headers().get(header::LOCATION).expect("location").to_str().expect("ascii").to_owned();
+        let flow = set_cookies(&response)
+            .into_iter()
+            .find(|c| c.starts_with("__Secure-staff_hosted_signin="))
+            .expect("flow cookie");
+        let started = Started { cookie: flow.split(';').next().expect("pair").to_owned(), authorize };
+        let code = sign_in_at_pool(&world, &started, Twist::default());
+        let (signed_in, html) = callback(&world, &started, &code, &query_param(&started.authorize, "state")).await;
+        assert_eq!(signed_in.status(), StatusCode::OK, "{html}");
+        let page = html.replace("&#x2f;", "/");
+        assert!(page.contains(&format!("href=\"{back}\"")), "{asked}: {page}");
+    }
+}

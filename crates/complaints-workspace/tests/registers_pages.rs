@@ -188,7 +188,7 @@ async fn nobody_signed_in_is_sent_to_sign_in_from_every_register() {
     {
         let (status, headers, _) = send(world.app_with(None), get(path)).await;
         assert!(status.is_redirection(), "{path}: {status}");
-        assert_eq!(location(&headers), "/staff/sign-in", "{path}");
+        assert!(location(&headers).starts_with("/staff/sign-in"), "{path}");
     }
 }
 

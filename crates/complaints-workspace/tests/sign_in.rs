@@ -167,7 +167,7 @@ async fn a_password_from_the_users_file_starts_a_session_that_pages_recognise() 
 
     let (anonymous, _) = send(&world.app, get("/staff/account", None)).await;
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
-    assert_eq!(anonymous.headers().get(header::LOCATION).expect("location"), "/staff/sign-in");
+    assert_eq!(anonymous.headers().get(header::LOCATION).expect("location"), "/staff/sign-in?next=/staff/account");
     let (forged, _) =
         send(&world.app, get("/staff/account", Some(&format!("staff_session={}", "ab".repeat(32))))).await;
     assert_eq!(forged.status(), StatusCode::SEE_OTHER, "a made-up session id is nobody");

@@ -13,6 +13,9 @@ pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
 pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
 pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
 pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+/// Optional: the staff directory the breach scan reads; the staff pages offer its handlers when
+/// assigning a case.
+pub(crate) const STAFF_DIRECTORY_PARAM: &str = "STAFF_DIRECTORY_PARAM";
 /// The staff pages' hosted sign-in: the pool's domain, the pool, the app client, the callback.
 pub(crate) const COGNITO_DOMAIN: &str = "COGNITO_DOMAIN";
 pub(crate) const USER_POOL_ID: &str = "USER_POOL_ID";
@@ -38,6 +41,8 @@ pub(crate) struct Config {
     pub(crate) contact_key_param: String,
     /// Optional SSM parameter holding the organisation configuration as TOML.
     pub(crate) org_config_param: Option<String>,
+    /// Optional SSM parameter holding the staff directory (`{"handler": "address"}`).
+    pub(crate) staff_directory_param: Option<String>,
     /// The staff pages' hosted sign-in.
     pub(crate) cognito: complaints_workspace::auth::CognitoConfig,
 }
@@ -79,6 +84,7 @@ impl Config {
             config_set: env.optional(CONFIG_SET),
             contact_key_param,
             org_config_param: env.optional(ORG_CONFIG_PARAM),
+            staff_directory_param: env.optional(STAFF_DIRECTORY_PARAM),
             cognito,
         })
     }

@@ -42,6 +42,8 @@ pub(crate) enum StartError {
     Aws(#[from] complaints_aws::LambdaSdkError),
     #[error("the hosted sign-in cannot be set up: {0}")]
     Cognito(#[from] complaints_workspace::auth::cognito::CognitoError),
+    #[error(transparent)]
+    Directory(#[from] complaints_app::staff_directory::DirectoryError),
 }
 
 impl StartupError for StartError {
@@ -76,6 +78,7 @@ impl Ready {
         let aws = complaints_aws::lambda_sdk_config(self.roots)?;
         let mut names = vec![self.config.contact_key_param.as_str()];
         names.extend(self.config.org_config_param.as_deref());
+        names.extend(self.config.staff_directory_param.as_deref());
         let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
         let contact_key: Arc<[u8]> = found.key(&self.config.contact_key_param, MIN_KEY_LEN)?.into();
         let org_toml = match &self.config.org_config_param {
@@ -107,6 +110,14 @@ impl Ready {
             true,
         )
         .with_settings(&staff.config.sign_in);
+        // "Assign" offers the directory's handlers (docs/workspace.md); without it, a text box.
+        let sessions = match &self.config.staff_directory_param {
+            Some(parameter) => {
+                let directory = complaints_app::staff_directory::DirectoryMap::from_json(found.text(parameter)?)?;
+                sessions.with_staff_directory(&directory.handlers())
+            }
+            None => sessions,
+        };
         let workspace = complaints_workspace::router(WorkspaceState {
             staff: staff.clone(),
             queries: store.clone(),

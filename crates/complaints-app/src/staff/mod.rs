@@ -12,6 +12,8 @@ pub mod log_preview;
 pub mod possible;
 pub mod preview;
 pub mod service;
+pub mod submissions;
+pub mod text_limits;
 pub mod user;
 
 pub use action::{LogComplaint, StaffAction, StaffPart, Stage2How};

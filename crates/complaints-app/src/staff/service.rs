@@ -86,6 +86,11 @@ pub struct ActionOutcome {
     pub letters: Vec<LetterQueued>,
     /// Things to know that did not block the change (R15, R16).
     pub warnings: Vec<Warning>,
+    /// True when this request repeated one already done (the same submission key, or the same
+    /// idempotency key for a logged complaint): nothing new was done or sent, and the case and
+    /// letters are those of the first time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repeated: bool,
 }
 
 /// A case as staff see it: the record, its clocks and its timeline.
@@ -162,13 +167,31 @@ impl StaffActions {
     ///
     /// # Errors
     /// [`ActionError`]: forbidden, not found, conflict, refused by a rule (named), bad input, store.
-    #[tracing::instrument(skip_all, fields(case_ref = %reference, action = action.name()))]
     pub async fn perform(
         &self,
         actor: &StaffUser,
         reference: &CaseRef,
         expected_version: Option<u64>,
         action: StaffAction,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<ActionOutcome, ActionError> {
+        self.perform_once(actor, reference, expected_version, action, None, at).await
+    }
+
+    /// [`Self::perform`] with the form's submission key (`key`, see [`super::submissions`]): the
+    /// key is written with the action, and a repeat with the same key by the same member of staff
+    /// returns the first outcome with `repeated` set (nothing done twice, no false conflict).
+    ///
+    /// # Errors
+    /// As [`Self::perform`].
+    #[tracing::instrument(skip_all, fields(case_ref = %reference, action = action.name()))]
+    pub async fn perform_once(
+        &self,
+        actor: &StaffUser,
+        reference: &CaseRef,
+        expected_version: Option<u64>,
+        action: StaffAction,
+        key: Option<&str>,
         at: Option<DateTime<Utc>>,
     ) -> Result<ActionOutcome, ActionError> {
         let at = at.unwrap_or_else(|| self.clock.now());
@@ -178,6 +201,13 @@ impl StaffActions {
         let outcome = loop {
             attempts += 1;
             let stored = self.store.get(reference).await?;
+            // A repeat finds the case moved on by its own first attempt: answer with that.
+            if let Some(key) = key
+                && expected_version.is_none_or(|expected| expected != stored.version)
+                && let Some(done) = self.already_done(actor, &stored, key).await?
+            {
+                return Ok(done);
+            }
             if let Some(expected) = expected_version
                 && expected != stored.version
             {
@@ -187,6 +217,9 @@ impl StaffActions {
             let Plan { case, mut events, letters } = plan;
             let (letter_events, messages, queued) = self.letters().queue(&case, letters, at, actor)?;
             events.extend(letter_events);
+            if let Some(key) = key {
+                events.push(super::submissions::marker(actor, at, action.name(), key, &queued));
+            }
             match self.store.update_with_messages(&case, stored.version, events.clone(), messages).await {
                 Ok(version) => {
                     break ActionOutcome {
@@ -197,13 +230,20 @@ impl StaffActions {
                         case,
                         events,
                         letters: queued,
+                        repeated: false,
                     };
                 }
                 Err(StoreError::VersionConflict { .. })
                     if expected_version.is_none() && attempts < RETRIES_WITHOUT_VERSION => {}
                 Err(StoreError::VersionConflict { .. }) => {
-                    let current = self.store.get(reference).await.ok().map(|stored| stored.version);
-                    return Err(ActionError::Conflict { current_version: current });
+                    let current = self.store.get(reference).await.ok();
+                    // Two copies of one submission raced: the other copy did it.
+                    if let (Some(key), Some(stored)) = (key, &current)
+                        && let Some(done) = self.already_done(actor, stored, key).await?
+                    {
+                        return Ok(done);
+                    }
+                    return Err(ActionError::Conflict { current_version: current.map(|stored| stored.version) });
                 }
                 Err(other) => return Err(other.into()),
             }
@@ -240,8 +280,25 @@ impl StaffActions {
         complaint: LogComplaint,
         at: Option<DateTime<Utc>>,
     ) -> Result<ActionOutcome, ActionError> {
+        self.log_complaint_once(actor, complaint, None, at).await
+    }
+
+    /// [`Self::log_complaint`] with an idempotency key (the check page's submission key, or the
+    /// API's `Idempotency-Key`): intake's idempotency record, as for the citizen form, so a
+    /// repeat returns the case the first one opened with `repeated` set, and sends nothing.
+    ///
+    /// # Errors
+    /// As [`Self::log_complaint`].
+    pub async fn log_complaint_once(
+        &self,
+        actor: &StaffUser,
+        complaint: LogComplaint,
+        key: Option<&str>,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<ActionOutcome, ActionError> {
         let at = at.unwrap_or_else(|| self.clock.now());
         self.allow(actor, Permission::LogComplaint, "log", None, at).await?;
+        super::text_limits::check(&complaint)?;
         // The same checks the workspace's check page runs before it previews the acknowledgement.
         let super::log_preview::PreparedLog { complaint: validated, received_at, postal_address, note, on_paper } =
             self.prepare_log(complaint, at)?;
@@ -260,7 +317,8 @@ impl StaffActions {
                 }
             }
         });
-        let request = IntakeRequest { complaint: validated, source_key: None, possible_spam: false };
+        let source_key = key.map(|key| super::submissions::log_source_key(actor, key));
+        let request = IntakeRequest { complaint: validated, source_key, possible_spam: false };
         // The printed acknowledgement is written with the case, in the same transaction: a crash
         // or a retry can neither lose it nor open a second case.
         let printed_record: Arc<std::sync::Mutex<Vec<LetterQueued>>> = Arc::default();
@@ -299,6 +357,8 @@ impl StaffActions {
             })?;
         let stored = self.store.get(&receipt.reference).await?;
         let printed = std::mem::take(&mut *printed_record.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        // A repeat stored nothing: what the composer wrote for it was never committed.
+        let printed = if receipt.duplicate { Vec::new() } else { printed };
         self.deliver(&printed).await;
         let events = self.store.timeline(&receipt.reference).await?;
         let mut letters: Vec<LetterQueued> = events
@@ -330,6 +390,7 @@ impl StaffActions {
             case: stored.case,
             events,
             letters,
+            repeated: receipt.duplicate,
         })
     }
 
@@ -386,6 +447,8 @@ impl StaffActions {
         action: StaffAction,
         at: DateTime<Utc>,
     ) -> Result<Plan, ActionError> {
+        // One place for the pages, the API and the CLI: no answer longer than a letter can carry.
+        super::text_limits::check(&action)?;
         let today = today_in_scotland(at);
         let letters = self.letters();
         // How the complainant is written to, if at all (R51: never for anonymous complaints).

@@ -472,9 +472,15 @@ async fn log_case(State(state): State<ApiState>, Staff(user): Staff, request: Re
         Ok(complaint) => complaint,
         Err(problem) => return problem.into_response(),
     };
-    match state.staff.log_complaint(&user, complaint, None).await {
+    let key = match idempotency_key(&headers) {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    match state.staff.log_complaint_once(&user, complaint, key.as_deref(), None).await {
         Ok(outcome) => {
-            let mut response = versioned(StatusCode::CREATED, outcome.version, &outcome);
+            // A repeat of the same Idempotency-Key: the case the first request opened.
+            let status = if outcome.repeated { StatusCode::OK } else { StatusCode::CREATED };
+            let mut response = versioned(status, outcome.version, &outcome);
             if let Ok(location) = HeaderValue::from_str(&format!("{PREFIX}/cases/{}", outcome.reference)) {
                 response.headers_mut().insert(header::LOCATION, location);
             }
@@ -528,6 +534,25 @@ fn expected_version(headers: &HeaderMap, body: &mut serde_json::Map<String, Valu
     }
 }
 
+/// The optional `Idempotency-Key` of a change: a repeat with the same key (by the same member of
+/// staff) answers with the first outcome and `"repeated": true` instead of doing it again or a
+/// version conflict.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    match value.to_str().ok().and_then(complaints_app::staff::submissions::valid_key) {
+        Some(key) => Ok(Some(key.to_owned())),
+        None => {
+            let mut problem = Problem::new(StatusCode::BAD_REQUEST, "invalid", "The request needs changing")
+                .detail("The Idempotency-Key header must be 1 to 100 letters, digits, '-' or '_'.");
+            problem.errors = vec![ProblemField {
+                field: "Idempotency-Key".to_owned(),
+                message: "must be 1 to 100 letters, digits, '-' or '_'".to_owned(),
+            }];
+            Err(problem.into_response())
+        }
+    }
+}
+
 /// `POST /api/cases/{reference}/actions`: one staff action at the expected version.
 async fn act_on_case(
     State(state): State<ApiState>,
@@ -555,7 +580,11 @@ async fn act_on_case(
         Ok(action) => action,
         Err(problem) => return problem.into_response(),
     };
-    match state.staff.perform(&user, &reference, Some(expected), action, None).await {
+    let key = match idempotency_key(&headers) {
+        Ok(key) => key,
+        Err(response) => return response,
+    };
+    match state.staff.perform_once(&user, &reference, Some(expected), action, key.as_deref(), None).await {
         Ok(outcome) => versioned(StatusCode::OK, outcome.version, &outcome),
         Err(err) => action_problem(&err),
     }

@@ -381,11 +381,19 @@ fn challenge(verifier: &str) -> String {
 }
 
 /// `GET /staff/sign-in` on AWS: off to the hosted sign-in.
-pub(crate) fn start(state: &WorkspaceState, sessions: &StoreSessions, cognito: &Cognito) -> Response {
+/// `next`, the page to return to ([`super::return_to`]), rides in the signed flow cookie.
+pub(crate) fn start(
+    state: &WorkspaceState,
+    sessions: &StoreSessions,
+    cognito: &Cognito,
+    next: Option<&str>,
+) -> Response {
     let (Ok(flow_state), Ok(nonce), Ok(verifier)) = (random_hex(), random_hex(), random_hex()) else {
         return unavailable(state, &std::io::Error::other("no randomness for the hosted sign-in"));
     };
-    let cookie_value = sessions.signer.sign("hosted", sessions.now(), &[&flow_state, &nonce, &verifier]);
+    let mut fields = vec![flow_state.as_str(), nonce.as_str(), verifier.as_str()];
+    fields.extend(next.and_then(super::return_to::safe));
+    let cookie_value = sessions.signer.sign("hosted", sessions.now(), &fields);
     let cookie = sessions.cookies.set(cookies::HOSTED, &cookie_value, "/staff/auth", SameSite::Lax, FLOW_SECONDS);
     let target = cognito.authorize_url(&flow_state, &nonce, &challenge(&verifier));
     with_cookies(Redirect::to(&target).into_response(), &[cookie])
@@ -434,7 +442,7 @@ pub(crate) async fn callback(
         .cookies
         .get(request.headers(), cookies::HOSTED)
         .and_then(|value| sessions.signer.check("hosted", &value, now, FLOW_SECONDS))
-        .filter(|fields| fields.len() == 3);
+        .filter(|fields| (3..=4).contains(&fields.len()));
     let Some(flow) = flow else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -482,7 +490,7 @@ pub(crate) async fn callback(
                     StatusCode::OK,
                     "You are signed in",
                     &["Continue to the complaints workspace."],
-                    Some((super::HOME, "Continue")),
+                    Some((super::return_to::after_sign_in(flow.get(3).map(String::as_str)), "Continue")),
                     true,
                 ),
                 &[cookie, clear],

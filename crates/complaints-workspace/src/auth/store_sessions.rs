@@ -48,6 +48,9 @@ pub struct StoreSessions {
     pub(crate) method: SignInMethod,
     pub(crate) limiter: Arc<RateLimiter>,
     pub(crate) checks: Arc<tokio::sync::Semaphore>,
+    /// The staff a case may be assigned to when signing in is through Cognito (the staff
+    /// directory); locally the users file says ([`super::known_staff`]).
+    pub(crate) directory: Option<Arc<[super::known_staff::KnownStaff]>>,
 }
 
 impl std::fmt::Debug for StoreSessions {
@@ -83,6 +86,25 @@ impl StoreSessions {
             method,
             limiter: Arc::new(RateLimiter::new(DEFAULT_CLIENT_ATTEMPTS, DEFAULT_CLIENT_WINDOW_MINUTES)),
             checks: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_PASSWORD_CHECKS)),
+            directory: None,
+        }
+    }
+
+    /// The same with the staff directory's handlers as the staff a case may be assigned to (on
+    /// AWS, where there is no users file): the ids of `DirectoryMap`'s document.
+    #[must_use]
+    pub fn with_staff_directory(mut self, ids: &[String]) -> Self {
+        self.directory = Some(ids.iter().map(|id| super::known_staff::KnownStaff::by_id(id)).collect());
+        self
+    }
+
+    /// The staff a case may be assigned to, when known: the users file's handlers and managers
+    /// locally, else the staff directory.
+    #[must_use]
+    pub fn known_staff(&self) -> Option<Vec<super::known_staff::KnownStaff>> {
+        match &self.method {
+            SignInMethod::Passwords(source) => source.known_staff(),
+            SignInMethod::Cognito(_) => self.directory.as_deref().map(<[_]>::to_vec),
         }
     }
 

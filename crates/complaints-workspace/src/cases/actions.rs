@@ -582,12 +582,8 @@ fn render_preview(
         })
         .collect();
     let warnings: Vec<String> = preview.warnings.iter().map(super::display::warning_words).collect();
-    let hidden: Vec<(String, String)> = form
-        .answers
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "step" | "version"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // The answers again, and a fresh submission key: confirming twice does it once.
+    let hidden = super::submission::hidden_fields(form.answers, &["csrf", "step", "version"]);
     PAGES.render(
         StatusCode::OK,
         "action_preview.html",
@@ -614,6 +610,9 @@ pub async fn form(
 ) -> Response {
     let Ok(reference) = reference.parse::<CaseRef>() else { return super::not_found(&state, &signed_in) };
     let Some(spec) = spec(&action) else { return super::not_found(&state, &signed_in) };
+    // "Assign" offers the known staff as a choice (and refuses anyone else) when they are known.
+    let assigning = super::assign::spec_for(&state, spec);
+    let spec = assigning.as_ref().unwrap_or(spec);
     if !signed_in.user.may(spec.permission) {
         let error = ActionError::Forbidden { role: signed_in.user.role, needs: spec.permission };
         return failure_page(&state, &signed_in, Some(&reference), &error);
@@ -651,6 +650,9 @@ pub async fn submit(
     }
     let Ok(reference) = reference.parse::<CaseRef>() else { return super::not_found(&state, &signed_in) };
     let Some(spec) = spec(&action) else { return super::not_found(&state, &signed_in) };
+    // "Assign" offers the known staff as a choice (and refuses anyone else) when they are known.
+    let assigning = super::assign::spec_for(&state, spec);
+    let spec = assigning.as_ref().unwrap_or(spec);
     let Some(version) = answers.get("version").and_then(|v| v.trim().parse::<u64>().ok()) else {
         let error = ActionError::Invalid("the form did not say which version of the case it was opened on".to_owned());
         return failure_page(&state, &signed_in, Some(&reference), &error);
@@ -670,6 +672,7 @@ pub async fn submit(
     let action = match build(spec, &answers, &facts) {
         Ok(action) => action,
         Err(errors) => {
+            let errors = super::assign::clearer(spec, &answers, errors);
             return render_form(
                 &state,
                 &signed_in,
@@ -680,11 +683,16 @@ pub async fn submit(
     };
     let user = &signed_in.user;
     let result = if step == "confirm" {
-        state.staff.perform(user, &reference, Some(version), action, None).await.map(|outcome| {
-            let to = format!("{}?done={}&letters={}", case_path(&reference), spec.name, outcome.letters.len());
+        let key = super::submission::posted(&answers);
+        state.staff.perform_once(user, &reference, Some(version), action, key, None).await.map(|outcome| {
+            let to = super::submission::done_path(&case_path(&reference), key, outcome.repeated);
             Redirect::to(&to).into_response()
         })
     } else {
+        // The preview shows the complainant's details and the letters: a view of the case (R57).
+        if let Err(error) = state.staff.record_read(user, Permission::ViewCase, Some(&reference), None).await {
+            return failure_page(&state, &signed_in, Some(&reference), &error);
+        }
         match state.staff.preview(user, &reference, Some(version), action, None).await {
             Ok(preview) => Ok(render_preview(&state, &signed_in, &base, &preview)),
             Err(error) => Err(error),

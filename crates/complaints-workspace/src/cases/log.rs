@@ -104,11 +104,8 @@ fn render(
 ) -> Response {
     let frame = PageFrame::new(state, Some(signed_in), Section::LogComplaint);
     let views = fields::views(&questions(state), answers, errors, &CaseFacts::default());
-    let hidden: Vec<(String, String)> = answers
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "step"))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    // The answers again, and a fresh submission key: confirming twice logs it once.
+    let hidden = super::submission::hidden_fields(answers, &["csrf", "step"]);
     PAGES.render(
         code,
         "log_form.html",
@@ -239,11 +236,11 @@ pub async fn submit(
             }
         };
     let result = if step == "confirm" {
-        state
-            .staff
-            .log_complaint(&signed_in.user, complaint, None)
-            .await
-            .map(|outcome| Redirect::to(&format!("{}?done=log", case_path(&outcome.reference))).into_response())
+        let key = super::submission::posted(&answers);
+        state.staff.log_complaint_once(&signed_in.user, complaint, key, None).await.map(|outcome| {
+            let again = if outcome.repeated { "&again=yes" } else { "" };
+            Redirect::to(&format!("{}?done=log{again}", case_path(&outcome.reference))).into_response()
+        })
     } else {
         state
             .staff

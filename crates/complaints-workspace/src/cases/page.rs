@@ -19,7 +19,7 @@ use complaints_core::dates::{long_date, today_in_scotland};
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::actions::{self, SPECS};
 use super::display::{channel_words, clock_row, moment, purpose_words, stage_words, status_tone, status_words};
@@ -67,13 +67,9 @@ struct Received {
     text: String,
 }
 
-/// The success banner after an action: `?done=<action>&letters=<n>` (nothing personal).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct Done {
-    done: String,
-    letters: usize,
-}
+/// The success banner after an action: `?done=<submission key>` (nothing personal), shown only
+/// as the timeline bears it out ([`super::submission::banner`]).
+pub use super::submission::Done;
 
 /// Who did something, in words.
 fn who(actor: &Actor, me: &str) -> String {
@@ -256,6 +252,7 @@ pub async fn show(
     let mut entries: Vec<Entry> = view
         .timeline
         .iter()
+        .filter(|event| !super::submission::is_marker(event))
         .map(|event| {
             let (title, details) = describe(&event.what);
             Entry {
@@ -303,12 +300,7 @@ pub async fn show(
         allowed.into_iter().partition(|spec| actions::moves_the_case(spec.name));
     let handling: Vec<_> = handling.into_iter().map(link).collect();
     let records: Vec<_> = records.into_iter().map(link).collect();
-    let banner = SPECS.iter().find(|spec| spec.name == done.done).map(|spec| match done.letters {
-        0 => format!("{}: done.", spec.title),
-        1 => format!("{}: done. 1 letter was sent.", spec.title),
-        n => format!("{}: done. {n} letters were sent.", spec.title),
-    });
-    let banner = banner.or_else(|| (done.done == "log").then(|| "The complaint was logged.".to_owned()));
+    let banner = super::submission::banner(&view.timeline, &user.id, &done, state.staff.clock.now());
     let mut frame = PageFrame::new(&state, Some(&signed_in), Section::Cases);
     if let Some(banner) = banner {
         frame = frame.with_banner(banner);
