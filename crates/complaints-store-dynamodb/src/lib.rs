@@ -5,6 +5,7 @@
 mod alerts;
 mod audit;
 pub mod backfill;
+pub mod backfill_indexes;
 pub mod error;
 mod escalations;
 mod held_mail;
