@@ -19,6 +19,8 @@ pub mod fields;
 pub mod list;
 pub mod log;
 pub mod page;
+// Name and email search through the indexes (issue 12).
+pub mod search;
 
 use std::sync::LazyLock;
 

@@ -169,6 +169,7 @@ async fn world() -> World {
     );
     let state = WorkspaceState {
         staff,
+        indexes: cases.clone(),
         queries: cases,
         learning: Arc::new(MemoryLearningStore::new()),
         sessions: Arc::new(sessions),

@@ -83,8 +83,11 @@ impl Ready {
             None => None,
         };
         let org = self.config.org_config(org_toml.as_deref())?;
-        let store =
-            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
+        // Keyed for the name index (staff log complaints and search by name).
+        let store = Arc::new(
+            DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())
+                .with_search_key(&contact_key),
+        );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let staff = StaffActions {
             store: store.clone(),
@@ -109,6 +112,7 @@ impl Ready {
         .with_settings(&staff.config.sign_in);
         let workspace = complaints_workspace::router(WorkspaceState {
             staff: staff.clone(),
+            indexes: store.clone(),
             queries: store.clone(),
             learning: store.clone(),
             sessions: Arc::new(sessions),
