@@ -143,16 +143,25 @@ impl Fixture {
 
     /// Closes stage 1 on `on`, escalates, closes stage 2 the same day (the final response) and
     /// refers the case to the SPSO on `referred_on`.
-    async fn refer(&self, store: &dyn IndexedStore, stored: StoredCase, on: NaiveDate, referred_on: NaiveDate) -> StoredCase {
+    async fn refer(
+        &self,
+        store: &dyn IndexedStore,
+        stored: StoredCase,
+        on: NaiveDate,
+        referred_on: NaiveDate,
+    ) -> StoredCase {
         let signposting = Stage2Signposting { given_on: on, channel: Channel::Email, time_limit_given: true };
-        let close = Command::CloseStage1 { responded_on: on, outcome: Outcome::NotUpheld, signposting: Some(signposting) };
+        let close =
+            Command::CloseStage1 { responded_on: on, outcome: Outcome::NotUpheld, signposting: Some(signposting) };
         let closed = self.apply(store, stored, close, on).await;
         let escalate = Command::Escalate { requested_on: on, channel: Channel::Email, received_at: None };
         let escalated = self.apply(store, closed, escalate, on).await;
-        let points = vec![PointOfComplaint { summary: "Missed collection".to_owned(), outcome_sought: "Collect it".to_owned() }];
+        let points =
+            vec![PointOfComplaint { summary: "Missed collection".to_owned(), outcome_sought: "Collect it".to_owned() }];
         let acknowledge = Command::AcknowledgeStage2 { acknowledged_on: on, points, agreed_on: on };
         let acknowledged = self.apply(store, escalated, acknowledge, on).await;
-        let signposting = SpsoSignposting { given_on: on, channel: Channel::Email, template_version: "contract".to_owned() };
+        let signposting =
+            SpsoSignposting { given_on: on, channel: Channel::Email, template_version: "contract".to_owned() };
         let close = Command::CloseStage2 {
             responded_on: on,
             point_outcomes: vec![Outcome::NotUpheld],
@@ -198,7 +207,8 @@ pub async fn a_case_is_found_by_every_token_of_its_parties_names_newest_first(st
 
     let stored = ok(store.get(&ann).await, "get");
     let signposting = Stage2Signposting { given_on: date(3, 6), channel: Channel::Email, time_limit_given: true };
-    let close = Command::CloseStage1 { responded_on: date(3, 6), outcome: Outcome::Upheld, signposting: Some(signposting) };
+    let close =
+        Command::CloseStage1 { responded_on: date(3, 6), outcome: Outcome::Upheld, signposting: Some(signposting) };
     fx.apply(store.as_ref(), stored, close, date(3, 6)).await;
     assert_eq!(named(store.as_ref(), &format!("Ann {surname}"), 10).await.0, [for_ann, ann], "found after an update");
 }
@@ -237,7 +247,8 @@ pub async fn referrals_are_found_by_their_date_and_unreferred_cases_are_not(stor
     let late = fx.refer(store.as_ref(), one, date(3, 9), date(4, 20)).await;
     let early = fx.refer(store.as_ref(), two, date(3, 9), date(4, 14)).await;
     let signposting = Stage2Signposting { given_on: date(3, 9), channel: Channel::Email, time_limit_given: true };
-    let close = Command::CloseStage1 { responded_on: date(3, 9), outcome: Outcome::Upheld, signposting: Some(signposting) };
+    let close =
+        Command::CloseStage1 { responded_on: date(3, 9), outcome: Outcome::Upheld, signposting: Some(signposting) };
     let not_referred = fx.apply(store.as_ref(), three, close, date(3, 9)).await;
 
     let listed = ok(store.referred_between(date(4, 14), date(4, 20)).await, "referred_between");

@@ -48,8 +48,12 @@ async fn referred_case(store: &DynamoDbCaseStore) -> (CaseRef, chrono::DateTime<
     let rules = Rules { calendar: &calendar, policy: &policy };
     let midday = |on: NaiveDate| on.and_hms_opt(12, 0, 0).expect("time").and_utc();
     let mut draft = sample_complaint(Channel::WebForm, None).to_draft();
-    draft.complainant =
-        Some(Complainant { name: "Eilidh Backfill".to_owned(), email: None, phone: Some("0131".to_owned()), handle: None });
+    draft.complainant = Some(Complainant {
+        name: "Eilidh Backfill".to_owned(),
+        email: None,
+        phone: Some("0131".to_owned()),
+        handle: None,
+    });
     let complaint = draft.validate(day(5, 5)).expect("valid");
     let received = midday(day(5, 5));
     let (case, mut events) = Case::open(
@@ -85,7 +89,11 @@ async fn referred_case(store: &DynamoDbCaseStore) -> (CaseRef, chrono::DateTime<
             responded_on: on,
             point_outcomes: vec![Outcome::NotUpheld],
             outcome_override: None,
-            signposting: Some(SpsoSignposting { given_on: on, channel: Channel::Email, template_version: "t".to_owned() }),
+            signposting: Some(SpsoSignposting {
+                given_on: on,
+                channel: Channel::Email,
+                template_version: "t".to_owned(),
+            }),
         },
     ];
     let (mut case, mut version) = (created.case, created.version);

@@ -39,7 +39,11 @@ pub(crate) fn write_names(tx: &Transaction<'_>, reference: &str, case: &Case) ->
 }
 
 /// Puts the flags among `events` on `reference`'s case in the register (idempotent).
-pub(crate) fn raise_flags(tx: &Transaction<'_>, reference: &str, events: &[TimelineEvent]) -> Result<usize, StoreError> {
+pub(crate) fn raise_flags(
+    tx: &Transaction<'_>,
+    reference: &str,
+    events: &[TimelineEvent],
+) -> Result<usize, StoreError> {
     if !events.iter().any(|e| matches!(e.what, complaints_core::case::CaseEvent::FlaggedForStaff { .. })) {
         return Ok(0);
     }
@@ -117,8 +121,7 @@ impl CaseIndexes for SqliteCaseStore {
         self.call(move |conn| {
             // The references under every token (each a primary-key range of case_names), then
             // only those cases.
-            let intersect =
-                vec!["SELECT reference FROM case_names WHERE token = ?"; tokens.len()].join(" INTERSECT ");
+            let intersect = vec!["SELECT reference FROM case_names WHERE token = ?"; tokens.len()].join(" INTERSECT ");
             let sql = format!("SELECT body, version FROM cases WHERE reference IN ({intersect})");
             let found = query_cases(conn, &sql, params_from_iter(tokens.iter()))?;
             Ok(newest_first(found, limit, false))

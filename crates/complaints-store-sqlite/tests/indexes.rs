@@ -29,8 +29,12 @@ async fn opening_a_data_file_indexes_the_names_and_flags_of_cases_written_before
     let reference = {
         let store = Arc::new(SqliteCaseStore::open(&path).expect("open"));
         let mut draft = sample_complaint(Channel::WebForm, None).to_draft();
-        draft.complainant =
-            Some(Complainant { name: "Morag Backfill".to_owned(), email: None, phone: Some("0131".to_owned()), handle: None });
+        draft.complainant = Some(Complainant {
+            name: "Morag Backfill".to_owned(),
+            email: None,
+            phone: Some("0131".to_owned()),
+            handle: None,
+        });
         let complaint = draft.validate(when.date_naive()).expect("valid");
         let (calendar, policy) = (Calendar::scotland(), Policy::default());
         let rules = Rules { calendar: &calendar, policy: &policy };
