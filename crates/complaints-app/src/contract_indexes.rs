@@ -202,7 +202,7 @@ pub async fn a_case_is_found_by_every_token_of_its_parties_names_newest_first(st
         [for_ann.clone(), ann.clone()],
         "both tokens, any letter case, complainant or person affected"
     );
-    assert_eq!(named(store.as_ref(), &format!("{surname}, Bob"), 10).await.0, [bob.clone()]);
+    assert_eq!(named(store.as_ref(), &format!("{surname}, Bob"), 10).await.0, std::slice::from_ref(&bob));
     assert!(named(store.as_ref(), &format!("Dee {surname}"), 10).await.0.is_empty(), "a token nobody has");
 
     let stored = ok(store.get(&ann).await, "get");

@@ -206,7 +206,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
     // The store raises flags written on a case (possible spam, over the mail cap, undeliverable
     // mail…) into the flagged register in the same transaction (docs/registers.md).
-    let flags: Arc<dyn complaints_app::flagged::FlagStore> = sqlite.clone();
     let store: Arc<dyn CaseStore> = sqlite.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Social replies (R50) go to the platforms, everything else to the mail folder.

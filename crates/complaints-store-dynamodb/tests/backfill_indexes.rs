@@ -135,9 +135,15 @@ async fn old_cases_are_found_by_name_referral_and_flag_after_the_backfill_and_a_
         (5, 1, 2, 1, 1)
     );
     let found = store.cases_named(&tokens, 10).await.expect("search");
-    assert_eq!(found.cases.iter().map(|s| s.case.reference().clone()).collect::<Vec<_>>(), [reference.clone()]);
+    assert_eq!(
+        found.cases.iter().map(|s| s.case.reference().clone()).collect::<Vec<_>>(),
+        std::slice::from_ref(&reference)
+    );
     let referred = store.referred_between(day(7, 1), day(7, 31)).await.expect("referrals");
-    assert_eq!(referred.iter().map(|s| s.case.reference().clone()).collect::<Vec<_>>(), [reference.clone()]);
+    assert_eq!(
+        referred.iter().map(|s| s.case.reference().clone()).collect::<Vec<_>>(),
+        std::slice::from_ref(&reference)
+    );
     assert!(store.flag(&flag_id).await.expect("flag").is_some());
 
     // Staff deal with the flag; a restarted run re-reads everything, adds nothing, keeps that.

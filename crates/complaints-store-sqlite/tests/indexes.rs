@@ -63,7 +63,10 @@ async fn opening_a_data_file_indexes_the_names_and_flags_of_cases_written_before
     }
     let store = SqliteCaseStore::open(&path).expect("reopen");
     let found = store.cases_named(&search_tokens("morag backfill"), 10).await.expect("search");
-    assert_eq!(found.cases.iter().map(|s| s.case.reference().clone()).collect::<Vec<_>>(), [reference.clone()]);
+    assert_eq!(
+        found.cases.iter().map(|s| s.case.reference().clone()).collect::<Vec<_>>(),
+        std::slice::from_ref(&reference)
+    );
     let flag = store.flag(&case_flag_id(&reference, when, StaffFlag::PossibleSpam)).await.expect("flag");
     assert!(flag.is_some_and(|f| f.dealt_with.is_none()), "the old flag is in the register, open");
 
