@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use complaints_store_dynamodb::backfill::{BackfillProgress, MonthDone, Quiet};
 
+mod indexes_cmd;
+
 #[derive(Debug, Parser)]
 #[command(name = "complaints-admin", version, about = "One-off administration of a deployed complaints table")]
 struct Cli {
@@ -24,6 +26,9 @@ enum Command {
     /// Add the ESCALATED items that cases escalated before they existed lack, so the quarterly
     /// export finds them (idempotent; a re-run carries on after the last month finished).
     BackfillEscalations(BackfillArgs),
+    /// Add the name, SPSO referral and flag items that cases written before those indexes
+    /// existed lack (idempotent; a re-run carries on after the last month finished).
+    BackfillIndexes(indexes_cmd::IndexArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,6 +95,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::BackfillEscalations(args) => backfill(args).await,
+        Command::BackfillIndexes(args) => indexes_cmd::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

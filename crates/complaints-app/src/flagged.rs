@@ -1,16 +1,18 @@
-//! Everything flagged for staff in one register (issue 12): the flags intake and delivery put on a
-//! case's timeline (possible spam from the honeypot, over the mail cap, undeliverable mail, a
-//! feedback-loop complaint, quarantined mail, a held attachment, mail on a closed case) and the
-//! intake records that belong to no case (social quarantine and triage, email robots and
-//! rejections). Each becomes a [`FlaggedItem`] in a [`FlagStore`], listed open-first by the time
-//! it was raised from a sparse index of open items (never a scan), and marked dealt with by staff.
+//! The register of flags on cases (issue 12): the flags intake and delivery put on a case's
+//! timeline (possible spam from the honeypot, over the mail cap, undeliverable mail, a
+//! feedback-loop complaint, quarantined mail, a held attachment, mail on a closed case). Each
+//! becomes a [`FlaggedItem`] in a [`FlagStore`], listed open-first by the time it was raised from
+//! a sparse index of open items (never a scan), and marked dealt with by staff. Intake records
+//! that belong to no case have their own registers (held mail, social staff items).
 //!
 //! Items hold codes, references and times only: never a name, an address or complaint text (the
 //! case page shows those to whoever may see them).
 //!
-//! Flags on a case are raised into the register from the events written with the case
-//! ([`flags_in_events`], [`raise_case_flags`]); the id is derived from the case, the time and the
-//! flag, so raising the same events twice creates nothing twice.
+//! Flags on a case are raised into the register by the case store itself, from the events it
+//! writes, in the same transaction as the case ([`flags_in_events`] says which items; every store
+//! calls it in its save path and the index contract suite checks it). The id is derived from the
+//! case, the time and the flag, so raising the same events twice creates nothing twice, and a
+//! backfill ([`raise_case_flags`] over old timelines) is idempotent.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,16 +31,9 @@ pub const MAX_FLAG_PAGE: usize = 200;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FlagKind {
-    /// A flag on a case's timeline.
+    /// A flag on a case's timeline. (Records that belong to no case, held mail and social staff
+    /// items, have their own registers: [`crate::held_mail`], [`crate::staff_items`].)
     Case(StaffFlag),
-    /// A social delivery that could not be read, kept for staff.
-    SocialQuarantine,
-    /// A public social mention for staff to look at (never answered in public, R50).
-    SocialTriage,
-    /// An email from a robot (auto-reply, list, no-reply sender), kept and not answered.
-    EmailRobot,
-    /// An email refused at intake (too large, unreadable, empty).
-    EmailRejected,
 }
 
 impl FlagKind {
@@ -54,10 +49,6 @@ impl FlagKind {
             Self::Case(StaffFlag::QuarantinedMail) => "Quarantined email",
             Self::Case(StaffFlag::AttachmentHeld) => "Attachment held back",
             Self::Case(StaffFlag::MailComplaint) => "Our mail reported as abuse",
-            Self::SocialQuarantine => "Quarantined social message",
-            Self::SocialTriage => "Social mention to triage",
-            Self::EmailRobot => "Email from a robot",
-            Self::EmailRejected => "Email rejected",
         }
     }
 
@@ -73,10 +64,6 @@ impl FlagKind {
             Self::Case(StaffFlag::QuarantinedMail) => "quarantined-mail",
             Self::Case(StaffFlag::AttachmentHeld) => "attachment-held",
             Self::Case(StaffFlag::MailComplaint) => "mail-complaint",
-            Self::SocialQuarantine => "social-quarantine",
-            Self::SocialTriage => "social-triage",
-            Self::EmailRobot => "email-robot",
-            Self::EmailRejected => "email-rejected",
         }
     }
 }

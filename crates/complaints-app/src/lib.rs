@@ -3,6 +3,7 @@
 
 pub mod alert_store;
 pub mod breach_scan;
+pub mod case_indexes;
 pub mod contact;
 pub mod email_intake;
 pub mod escalations;
@@ -10,8 +11,6 @@ pub mod export;
 pub mod export_notice;
 pub mod export_pages;
 pub mod flagged;
-pub mod flagging_objects;
-pub mod flagging_store;
 pub mod held_mail;
 pub mod intake;
 pub mod notice_store;
@@ -77,6 +76,9 @@ pub mod staff_items_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract_registers;
+
+#[cfg(feature = "contract-tests")]
+pub mod contract_indexes;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

@@ -15,6 +15,7 @@ use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
 mod alert_memory;
+mod index_memory;
 mod notice_memory;
 mod period_pages_memory;
 mod staff_items_memory;
@@ -117,6 +118,8 @@ struct Memory {
     /// The breach scan's digest drafts.
     drafts: BTreeMap<crate::alert_store::DraftKey, crate::alert_store::DigestDraft>,
     staff_items: BTreeMap<String, crate::staff_items::StaffItem>,
+    /// The flag register, written with the case events that raise its items.
+    flags: BTreeMap<String, crate::flagged::FlaggedItem>,
 }
 
 /// A stored message and its claim.
@@ -214,6 +217,7 @@ impl CaseStore for MemoryCaseStore {
             new.mail.as_ref().map(|mail| mail.compose(&case, &|key| over.contains(key))).unwrap_or_default();
         let mut events = new.events;
         events.extend(mail_events);
+        memory.raise_flags(&reference, &events);
         memory.timelines.insert(reference.clone(), events);
         memory.queue(messages, &reference);
         let stored = StoredCase { case, version: 1 };
@@ -241,6 +245,7 @@ impl CaseStore for MemoryCaseStore {
         stored.case = case.clone();
         stored.version += 1;
         let version = stored.version;
+        memory.raise_flags(&reference, &events);
         memory.timelines.entry(reference.clone()).or_default().extend(events);
         memory.queue(messages, &reference);
         Ok(version)
@@ -345,6 +350,7 @@ impl CaseStore for MemoryCaseStore {
         }
         let reference = outgoing.record.message.case_ref.clone();
         if let (Some(event), Some(reference)) = (event, reference) {
+            memory.raise_flags(&reference, std::slice::from_ref(&event));
             memory.timelines.entry(reference).or_default().push(event);
         }
         Ok(())

@@ -195,14 +195,15 @@ async fn flags_on_a_case_are_raised_once_and_only_handlers_and_managers_clear_th
 }
 
 #[tokio::test]
-async fn a_case_store_wrapped_for_flags_puts_a_possible_spam_intake_in_the_flagged_register_once() {
-    use complaints_app::flagging_store::FlaggingCaseStore;
+async fn a_possible_spam_intake_is_in_the_flagged_register_once_written_with_the_case() {
     use complaints_app::intake::IntakeRequest;
     use complaints_app::testing::{RecordingMailer, intake_service};
     use std::sync::Arc;
 
-    let flags = Arc::new(MemoryFlagStore::default());
-    let store: Arc<dyn CaseStore> = Arc::new(FlaggingCaseStore::new(Arc::new(MemoryCaseStore::new()), flags.clone()));
+    // The store raises the flag in the case write itself: no wrapper, one store.
+    let memory = MemoryCaseStore::new();
+    let flags = memory.clone();
+    let store: Arc<dyn CaseStore> = Arc::new(memory);
     let now = Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).single().expect("instant");
     let service = intake_service(store.clone(), Arc::new(RecordingMailer::new()), now);
     let complaint = sample_complaint(Channel::WebForm, Some("jo.bloggs@example.net"));

@@ -72,9 +72,9 @@ async fn ingest_files(args: &IngestEmailArgs) -> anyhow::Result<bool> {
     let database = args.data_dir.join(DATABASE_FILE);
     let sqlite =
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
-    // Flags email intake writes (quarantine, held attachments, bounces) go to the flagged register.
-    let store: Arc<dyn CaseStore> =
-        Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(sqlite.clone(), sqlite));
+    // Flags email intake writes (quarantine, held attachments, bounces) go to the flagged
+    // register with the case write itself.
+    let store: Arc<dyn CaseStore> = sqlite;
     let mail_dir = args.data_dir.join(MAIL_DIR);
     private_writable_dir(&mail_dir)?;
     let calendar = config.calendar();

@@ -204,11 +204,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     private_database_file(&database)?;
     let sqlite =
         Arc::new(SqliteCaseStore::open(&database).with_context(|| format!("could not open {}", database.display()))?);
-    // Flags written on a case (possible spam, over the mail cap, undeliverable mail…) are raised
-    // into the flagged register too (docs/registers.md).
-    let flags: Arc<dyn complaints_app::flagged::FlagStore> = sqlite.clone();
-    let store: Arc<dyn CaseStore> =
-        Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(sqlite.clone(), flags.clone()));
+    // The store raises flags written on a case (possible spam, over the mail cap, undeliverable
+    // mail…) into the flagged register in the same transaction (docs/registers.md).
+    let store: Arc<dyn CaseStore> = sqlite.clone();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Social replies (R50) go to the platforms, everything else to the mail folder.
     let social_secrets = complaints_social::SocialSecrets::from_env();

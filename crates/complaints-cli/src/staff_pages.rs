@@ -41,6 +41,7 @@ pub(crate) fn router(
     .with_settings(&staff.config.sign_in);
     complaints_workspace::router(WorkspaceState {
         staff,
+        indexes: store.clone(),
         queries: store.clone(),
         learning: store.clone(),
         sessions: Arc::new(sessions),

@@ -110,7 +110,7 @@ impl DynamoDbCaseStore {
     }
 
     /// Puts `item` unless an item with its key is there; true when written.
-    async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
+    pub(crate) async fn put_if_absent(&self, item: Item) -> Result<bool, StoreError> {
         let result = self
             .client
             .put_item()

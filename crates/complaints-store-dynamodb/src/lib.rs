@@ -5,6 +5,7 @@
 mod alerts;
 mod audit;
 pub mod backfill;
+pub mod backfill_indexes;
 pub mod error;
 mod escalations;
 mod held_mail;
@@ -20,6 +21,8 @@ mod learning;
 mod queries;
 // Staff workspace registers (issue 12): quality reviews and flagged items.
 mod registers;
+// Names, SPSO referrals and flags, written with the case (issue 12).
+pub mod indexes;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -72,6 +75,8 @@ pub struct DynamoDbCaseStore {
     client: Client,
     table: String,
     meter: Arc<Meter>,
+    /// The contact key secret the name index is keyed with ([`indexes`]); `None`: no name index.
+    search_key: Option<Arc<[u8]>>,
 }
 
 /// How a transaction ended when it did not fail outright.
@@ -84,7 +89,7 @@ impl DynamoDbCaseStore {
     /// A store on `table`, which must have the layout [`create_table`] makes.
     #[must_use]
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into(), meter: Arc::default() }
+        Self { client, table: table.into(), meter: Arc::default(), search_key: None }
     }
 
     /// What this store's requests have cost so far.
@@ -486,6 +491,9 @@ impl CaseStore for DynamoDbCaseStore {
             if let Some(item) = escalations::escalation_item(&case) {
                 actions.push(self.put(item)?);
             }
+            for item in self.name_items(&case) {
+                actions.push(self.put(item)?);
+            }
             // The per-recipient caps: read each recipient's window, decide, and move its count in
             // this same transaction on condition nobody moved it since (else the create retries),
             // so concurrent intakes for one recipient cannot both pass.
@@ -505,6 +513,9 @@ impl CaseStore for DynamoDbCaseStore {
                 mail.as_ref().map(|mail| mail.compose(&case, &|key| over.contains(key))).unwrap_or_default();
             let all_events: Vec<TimelineEvent> = events.iter().cloned().chain(mail_events).collect();
             for item in keys::event_items(&reference, 1, &all_events)? {
+                actions.push(self.put(item)?);
+            }
+            for item in indexes::flag_items(&reference, &all_events)? {
                 actions.push(self.put(item)?);
             }
             for message in &messages {
@@ -567,6 +578,8 @@ impl CaseStore for DynamoDbCaseStore {
         let mut others = keys::event_items(reference, version, &events)?;
         others.extend(keys::closure_items(reference, &index));
         others.extend(escalations::escalation_item(case));
+        others.extend(indexes::referral_written(case, &events));
+        others.extend(indexes::flag_items(reference, &events)?);
         let mut new_messages = Vec::new();
         for message in &messages {
             new_messages.push(keys::outgoing_item(&message.message, message.recipient_key.as_ref(), reference)?);
@@ -877,6 +890,9 @@ impl CaseStore for DynamoDbCaseStore {
             let item = self.get_item(keys::message_key(message_id), &mut op).await?.ok_or(StoreError::NotFound)?;
             let reference = keys::get_ref(&item)?;
             actions.push(self.put(keys::delivery_event_item(&reference, message_id, event)?)?);
+            for item in indexes::flag_items(&reference, std::slice::from_ref(event))? {
+                actions.push(self.put(item)?);
+            }
         }
         match self.transact(actions, &mut op).await? {
             Transaction::Written => Ok(()),

@@ -58,7 +58,7 @@ fn flag_body(item: &Item) -> Result<FlaggedItem, DynamoError> {
     serde_json::from_str(keys::get_s(item, ATTR_BODY)?).map_err(DynamoError::Decode)
 }
 
-fn flag_item(flag: &FlaggedItem, version: u64) -> Result<Item, DynamoError> {
+pub(crate) fn flag_item(flag: &FlaggedItem, version: u64) -> Result<Item, DynamoError> {
     let mut item = flag_key(&flag.id);
     item.insert(ATTR_BODY.to_owned(), s(serde_json::to_string(flag).map_err(DynamoError::Encode)?));
     item.insert(ATTR_VERSION.to_owned(), n(version));

@@ -17,6 +17,8 @@ mod learning;
 mod queries;
 // Staff workspace registers (issue 12): quality reviews and flagged items.
 mod registers;
+// Names, SPSO referrals and flags, indexed with the case write (issue 12).
+mod indexes;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -47,6 +49,8 @@ pub enum OpenError {
     Configure(#[source] rusqlite::Error),
     #[error(transparent)]
     Migrate(#[from] MigrationError),
+    #[error("could not index the cases written before the case indexes existed")]
+    Backfill(#[source] StoreError),
 }
 
 /// The embedded case store.
@@ -88,6 +92,7 @@ impl SqliteCaseStore {
         };
         configure(&conn).map_err(OpenError::Configure)?;
         schema::migrate(&mut conn)?;
+        indexes::backfill(&mut conn).map_err(OpenError::Backfill)?;
         Ok(Self { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -168,6 +173,8 @@ fn append_timeline(tx: &Transaction<'_>, reference: &str, events: &[TimelineEven
         let body = serde_json::to_string(event).map_err(unavailable)?;
         insert.execute(params![reference, event.at.to_rfc3339(), body]).map_err(db)?;
     }
+    // The flags among the events go in the register in the same transaction.
+    indexes::raise_flags(tx, reference, events)?;
     Ok(())
 }
 
@@ -251,6 +258,7 @@ fn create_case(conn: &mut Connection, new: NewCase) -> Result<StoredCase, StoreE
             .map_err(db)?;
     }
     write_closures(&tx, &reference, &columns.closed_on)?;
+    indexes::write_names(&tx, &reference, &case)?;
     append_timeline(&tx, &reference, &new.events)?;
     // The mail is composed for the case's final number, inside the transaction: the case and the
     // mail it causes are committed together or not at all.

@@ -249,6 +249,24 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS staff_flags_open ON staff_flags (raised_at, id) WHERE open = 1;
     ",
+    // Case indexes written with the case (issue 12): name tokens for the staff search, SPSO
+    // referrals by date (an expression index: SQLite keeps it with every write of the case and
+    // fills it for the cases already there), and the record of the one-off backfills run when the
+    // store opens (names and flags of cases written before; see `indexes.rs`).
+    "
+    CREATE TABLE IF NOT EXISTS case_names (
+        token     TEXT NOT NULL,
+        reference TEXT NOT NULL REFERENCES cases (reference) ON DELETE CASCADE,
+        PRIMARY KEY (token, reference)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS case_names_by_case ON case_names (reference);
+    CREATE INDEX IF NOT EXISTS cases_by_spso_referral ON cases (json_extract(body, '$.spso.referred_on'))
+        WHERE json_extract(body, '$.spso.referred_on') IS NOT NULL;
+    CREATE TABLE IF NOT EXISTS index_backfills (
+        name    TEXT PRIMARY KEY,
+        done_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -8,7 +8,9 @@
 //!   and starts a session. Every failure gets the same message, whatever went wrong.
 //! - `GET /staff/auth/callback`: on AWS, Cognito's redirect back with the authorization code.
 //! - `GET /staff/account`: who is signed in, and the sign-out button.
-//! - `POST /staff/sign-out`: with the session's CSRF token, deletes the session.
+//! - `POST /staff/sign-out`: with the session's CSRF token, deletes the session; on AWS the page
+//!   then moves the browser on to Cognito's `/logout`, which ends the hosted UI's own session.
+//! - `GET /staff/signed-out`: where Cognito's sign-out comes back to.
 
 pub mod cognito;
 pub mod cookies;
@@ -49,6 +51,7 @@ pub fn routes() -> Router<WorkspaceState> {
     Router::new()
         .route("/staff/sign-in", get(sign_in_page).post(sign_in))
         .route("/staff/sign-out", post(sign_out))
+        .route("/staff/signed-out", get(signed_out))
         .route("/staff/account", get(account))
         .route("/staff/auth/callback", get(cognito::callback))
         .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
@@ -374,6 +377,18 @@ struct CsrfForm {
     csrf: String,
 }
 
+/// `GET /staff/signed-out`: where Cognito's sign-out sends the browser back to.
+async fn signed_out(State(state): State<WorkspaceState>) -> Response {
+    message_page(
+        &state,
+        StatusCode::OK,
+        "You have signed out",
+        &["You have signed out of the complaints workspace."],
+        Some(("/staff/sign-in", "Sign in again")),
+        false,
+    )
+}
+
 async fn sign_out(State(state): State<WorkspaceState>, request: Request) -> Response {
     let Some(sessions) = state.sessions.store_sessions() else { return not_found(&state) };
     let (mut parts, body) = request.into_parts();
@@ -395,6 +410,24 @@ async fn sign_out(State(state): State<WorkspaceState>, request: Request) -> Resp
         );
     }
     match sessions.end(&parts).await {
+        // On AWS the hosted UI keeps its own session on the pool's domain: send the browser on
+        // to its sign-out too, which comes back to `/staff/signed-out`. A page that moves on by
+        // itself (and a link), not a redirect: the CSP's form-action 'self' would stop a form's
+        // redirect to another origin.
+        Ok(cookie) if let SignInMethod::Cognito(cognito) = &sessions.method => with_cookies(
+            message_page(
+                &state,
+                StatusCode::OK,
+                "Signing you out",
+                &[
+                    "You have signed out of the complaints workspace.",
+                    "Your browser is now signed out of the sign-in service too, so the next sign-in asks for your password.",
+                ],
+                Some((&cognito.logout_url(), "Finish signing out")),
+                true,
+            ),
+            &[cookie],
+        ),
         Ok(cookie) => with_cookies(
             message_page(
                 &state,

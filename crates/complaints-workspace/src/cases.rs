@@ -21,6 +21,8 @@ pub mod list;
 pub mod log;
 pub mod page;
 pub mod submission;
+// Name and email search through the indexes (issue 12).
+pub mod search;
 
 use std::sync::LazyLock;
 

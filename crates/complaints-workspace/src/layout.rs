@@ -264,6 +264,7 @@ mod tests {
         let intake = intake_service(store.clone(), Arc::new(RecordingMailer::new()), now);
         WorkspaceState {
             staff: StaffActions::from_intake(&intake, Arc::new(MemoryAuditLog::new())),
+            indexes: store.clone(),
             queries: store,
             learning: Arc::new(MemoryLearningStore::new()),
             sessions: Arc::new(FixedSessions(None)),

@@ -48,6 +48,8 @@ pub struct WorkspaceState {
     pub held_mail: Arc<dyn HeldMailStore>,
     /// Social items kept for staff (quarantine, triage, failed attachments), on `/staff/flagged`.
     pub staff_items: Arc<dyn StaffItemStore>,
+    /// The name and SPSO referral indexes (the case list's search, `/staff/spso`).
+    pub indexes: Arc<dyn complaints_app::case_indexes::CaseIndexes>,
 }
 
 impl std::fmt::Debug for WorkspaceState {

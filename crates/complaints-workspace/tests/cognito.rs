@@ -72,6 +72,46 @@ struct Fake {
     issuer: Mutex<String>,
     codes: Mutex<HashMap<String, Issued>>,
     jwks_fetches: AtomicUsize,
+    /// The hosted UI's own session on the pool's domain: set when the person signs in there,
+    /// ended by `/logout`. While it lasts, `/oauth2/authorize` signs the browser in silently.
+    hosted_session: Mutex<bool>,
+}
+
+/// The app client's registered sign-out URLs (`LogoutURLs`).
+const LOGOUT_URLS: [&str; 1] = ["https://staff.example.org/staff/signed-out"];
+
+/// Cognito's `/oauth2/authorize`: straight back with a code while the hosted session lasts, else
+/// the password page.
+async fn authorize(
+    State(fake): State<Arc<Fake>>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response<Body> {
+    if !*fake.hosted_session.lock().expect("session") {
+        return (StatusCode::OK, "<form><input name=password type=password></form>").into_response();
+    }
+    let code = uuid_like();
+    let issued = Issued {
+        nonce: query.get("nonce").cloned().unwrap_or_default(),
+        challenge: query.get("code_challenge").cloned().unwrap_or_default(),
+        twist: Twist::default(),
+    };
+    fake.codes.lock().expect("codes").insert(code.clone(), issued);
+    let back = format!("{}?code={code}", query.get("redirect_uri").cloned().unwrap_or_default());
+    (StatusCode::FOUND, [(header::LOCATION, back)]).into_response()
+}
+
+/// Cognito's `/logout`: the client and a registered `logout_uri`, or an error page; ends the
+/// hosted session and sends the browser to `logout_uri`.
+async fn logout(
+    State(fake): State<Arc<Fake>>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response<Body> {
+    let uri = query.get("logout_uri").cloned().unwrap_or_default();
+    if query.get("client_id").map(String::as_str) != Some(CLIENT_ID) || !LOGOUT_URLS.contains(&uri.as_str()) {
+        return (StatusCode::BAD_REQUEST, "redirect_mismatch").into_response();
+    }
+    *fake.hosted_session.lock().expect("session") = false;
+    (StatusCode::FOUND, [(header::LOCATION, uri)]).into_response()
 }
 
 fn jwt(key: &RsaKeyPair, kid: &str, claims: &Value) -> String {
@@ -138,9 +178,12 @@ async fn world() -> World {
         issuer: Mutex::new(String::new()),
         codes: Mutex::new(HashMap::new()),
         jwks_fetches: AtomicUsize::new(0),
+        hosted_session: Mutex::new(false),
     });
     let pool = Router::new()
         .route("/oauth2/token", post(token_endpoint))
+        .route("/oauth2/authorize", get(authorize))
+        .route("/logout", get(logout))
         .route("/pool/.well-known/jwks.json", get(jwks))
         .with_state(Arc::clone(&fake));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -169,6 +212,7 @@ async fn world() -> World {
     );
     let state = WorkspaceState {
         staff,
+        indexes: cases.clone(),
         queries: cases,
         learning: Arc::new(MemoryLearningStore::new()),
         sessions: Arc::new(sessions),
@@ -218,6 +262,7 @@ async fn start(world: &World) -> Started {
 
 /// The person signs in at the hosted page: the pool issues a code for this flow.
 fn sign_in_at_pool(world: &World, started: &Started, twist: Twist) -> String {
+    *world.fake.hosted_session.lock().expect("session") = true;
     let code = uuid_like();
     world.fake.codes.lock().expect("codes").insert(
         code.clone(),
@@ -384,4 +429,84 @@ async fn the_hosted_sign_in_returns_to_the_page_asked_for_and_never_off_the_work
         let page = html.replace("&#x2f;", "/");
         assert!(page.contains(&format!("href=\"{back}\"")), "{asked}: {page}");
     }
+}
+
+/// A GET to the fake pool as a browser would send it: the status, the `Location` and the body.
+async fn browser_get(url: &str) -> (u16, String, String) {
+    let rest = url.strip_prefix("http://").expect("the fake is plain http on loopback");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let (host, request) =
+        (host.to_owned(), format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(host).expect("connect");
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        answer
+    })
+    .await
+    .expect("the request ran");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let location = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().starts_with("location:").then(|| line[9..].trim().to_owned()))
+        .unwrap_or_default();
+    (status, location, body.to_owned())
+}
+
+#[tokio::test]
+async fn signing_out_also_ends_the_hosted_sign_in_so_the_next_sign_in_asks_for_the_password() {
+    let world = world().await;
+    let (response, _) = flow_with(&world, Twist::default()).await;
+    let cookie = session_cookie(&response).expect("signed in");
+    let request = Request::get("/staff/account").header(header::COOKIE, &cookie).body(Body::empty()).expect("request");
+    let (_, account) = send(&world.app, request).await;
+    let csrf = account
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the sign-out form's token")
+        .to_owned();
+
+    // While the hosted session lasts, Cognito would sign the browser straight back in.
+    let again = start(&world).await;
+    let (status, location, _) = browser_get(&again.authorize).await;
+    assert_eq!((status, location.starts_with(CALLBACK)), (302, true), "silently signed in: {location}");
+
+    let form = serde_urlencoded::to_string([("csrf", csrf.as_str())]).expect("form");
+    let request = Request::post("/staff/sign-out")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .expect("request");
+    let (response, page) = send(&world.app, request).await;
+    assert_eq!(response.status(), StatusCode::OK, "{page}");
+    assert!(set_cookies(&response).iter().any(|c| c.starts_with("__Secure-staff_session=;")), "the cookie is cleared");
+    assert_eq!(world.sessions.session_count(), 0, "the session is deleted");
+    // The page moves on by itself (and by its link) to the pool's sign-out.
+    let page = page.replace("&#x2f;", "/").replace("&amp;", "&");
+    let logout = page
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|href| href.contains("/logout?"))
+        .expect("a link to the pool's sign-out")
+        .to_owned();
+    assert!(page.contains(&format!("url={logout}")), "and a refresh to it: {page}");
+    assert_eq!(query_param(&logout, "client_id"), CLIENT_ID);
+    assert_eq!(query_param(&logout, "logout_uri"), LOGOUT_URLS[0]);
+
+    let (status, location, _) = browser_get(&logout).await;
+    assert_eq!((status, location.as_str()), (302, LOGOUT_URLS[0]), "the pool accepts it and comes back");
+    let back = Request::get("/staff/signed-out").body(Body::empty()).expect("request");
+    let (response, page) = send(&world.app, back).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(page.contains("You have signed out"));
+
+    // The hosted session is over: the next sign-in is the password page, not a silent one.
+    let next = start(&world).await;
+    let (status, location, body) = browser_get(&next.authorize).await;
+    assert_eq!((status, location.as_str()), (200, ""));
+    assert!(body.contains("type=password"), "{body}");
 }

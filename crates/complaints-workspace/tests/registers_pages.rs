@@ -77,6 +77,7 @@ impl World {
     fn app_with(&self, signed_in: Option<SignedIn>) -> axum::Router {
         router(WorkspaceState {
             staff: self.staff.clone(),
+            indexes: self.cases.clone(),
             queries: self.cases.clone(),
             learning: self.learning.clone(),
             sessions: Arc::new(FixedSessions(signed_in)),

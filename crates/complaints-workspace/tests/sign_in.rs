@@ -58,6 +58,7 @@ fn world_with(configure: impl FnOnce(StoreSessions) -> StoreSessions, secure: bo
     );
     let state = WorkspaceState {
         staff,
+        indexes: cases.clone(),
         queries: cases,
         learning: Arc::new(MemoryLearningStore::new()),
         sessions: Arc::new(configure(sessions)),

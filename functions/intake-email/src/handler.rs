@@ -155,16 +155,20 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let org = config.org_config(toml.as_deref())?;
     let calendar = org.calendar();
     let limits = complaints_app::email_intake::limits(&org.email);
-    let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
+    let contact_key = found.key(&config.contact_key_param, MIN_KEY_LEN)?;
+    let store = Arc::new(
+        DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())
+            .with_search_key(&contact_key),
+    );
     let intake = IntakeService {
-        // Flags written on a case go to the staff workspace's flagged register too.
-        store: Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store.clone())),
+        // Keyed for the name index; flags go to the flagged register with the case write.
+        store: store.clone(),
         mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
         clock: Arc::new(SystemClock),
         config: Arc::new(org),
         calendar: Arc::new(calendar),
         templates: Arc::new(Templates::builtin()),
-        contact_key_secret: found.key(&config.contact_key_param, MIN_KEY_LEN)?.into(),
+        contact_key_secret: contact_key.into(),
     };
     let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(s3_client(&aws), config.mail_bucket.clone()));
     let intake = EmailIntake {

@@ -67,11 +67,13 @@ impl Ready {
         let org = self.org_config(&found)?;
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let store =
-            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
+        // Keyed for the name index; flags go to the flagged register with the case write.
+        let store = Arc::new(
+            DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())
+                .with_search_key(&contact_key),
+        );
         let intake = IntakeService {
-            // Flags written on a case go to the staff workspace's flagged register too.
-            store: Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store.clone())),
+            store: store.clone(),
             mailer: Arc::new(LeaveForSweep),
             clock,
             calendar: Arc::new(org.calendar()),

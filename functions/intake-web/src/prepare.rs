@@ -68,14 +68,11 @@ impl Ready {
         let org = self.config.org_config(secrets.org_config.as_deref())?;
         let calendar = org.calendar();
         let intake = IntakeService {
-            // Flags written on a case go to the staff workspace's flagged register too.
-            store: {
-                let store = Arc::new(DynamoDbCaseStore::new(
-                    aws_sdk_dynamodb::Client::new(&aws),
-                    self.config.table_name.clone(),
-                ));
-                Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store))
-            },
+            // Keyed for the name index; flags go to the flagged register with the case write.
+            store: Arc::new(
+                DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())
+                    .with_search_key(&secrets.contact_key),
+            ),
             mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
             clock: Arc::new(SystemClock),
             calendar: Arc::new(calendar),

@@ -204,8 +204,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     };
     let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
     let mailer = TransportMailer { email: Arc::new(mailer), social, clock: Arc::clone(&clock), health, attachments };
-    // Undeliverable mail flags its case: raised into the staff workspace's flagged register too.
-    let store = Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store));
+    // Undeliverable mail flags its case: the store raises it into the staff workspace's flagged
+    // register in the same transaction as the timeline entry.
     Ok(Ready { delivery: Delivery::new(store, Arc::new(mailer), clock) })
 }
 

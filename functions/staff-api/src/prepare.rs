@@ -86,8 +86,11 @@ impl Ready {
             None => None,
         };
         let org = self.config.org_config(org_toml.as_deref())?;
-        let store =
-            Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone()));
+        // Keyed for the name index (staff log complaints and search by name).
+        let store = Arc::new(
+            DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())
+                .with_search_key(&contact_key),
+        );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let staff = StaffActions {
             store: store.clone(),
@@ -120,6 +123,7 @@ impl Ready {
         };
         let workspace = complaints_workspace::router(WorkspaceState {
             staff: staff.clone(),
+            indexes: store.clone(),
             queries: store.clone(),
             learning: store.clone(),
             sessions: Arc::new(sessions),

@@ -193,6 +193,31 @@ impl Cognito {
         format!("{}/oauth2/authorize?{query}", self.config.domain)
     }
 
+    /// Where Cognito sends the browser after its sign-out: the workspace's signed-out page beside
+    /// the callback (`…/staff/auth/callback` → `…/staff/signed-out`). It must be one of the app
+    /// client's `LogoutURLs` (infra/template.yaml `StaffSignedOutUrls`).
+    #[must_use]
+    pub fn signed_out_uri(&self) -> String {
+        let callback = self.config.redirect_uri.as_str();
+        match callback.strip_suffix("/auth/callback") {
+            Some(base) => format!("{base}/signed-out"),
+            None => format!("{}/signed-out", callback.rsplit_once('/').map_or(callback, |(base, _)| base)),
+        }
+    }
+
+    /// The hosted UI's sign-out (`/logout` with the app client's id and [`Self::signed_out_uri`]):
+    /// it ends the Cognito session cookie on the pool's domain, so the next sign-in asks for the
+    /// password again instead of signing the browser straight back in.
+    #[must_use]
+    pub fn logout_url(&self) -> String {
+        let query = serde_urlencoded::to_string([
+            ("client_id", self.config.client_id.as_str()),
+            ("logout_uri", self.signed_out_uri().as_str()),
+        ])
+        .unwrap_or_default();
+        format!("{}/logout?{query}", self.config.domain)
+    }
+
     async fn call(
         &self,
         request: http::Request<http_body_util::Full<axum::body::Bytes>>,

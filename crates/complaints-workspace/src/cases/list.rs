@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate};
 use complaints_app::ports::StoreError;
-use complaints_app::queries::{CaseQuery, Cursor, MAX_PAGE, Scope, StatusFilter, fold, parse_channel, parse_stage};
+use complaints_app::queries::{CaseQuery, Cursor, Scope, StatusFilter, fold, parse_channel, parse_stage};
 use complaints_core::dates::today_in_scotland;
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Permission;
@@ -26,8 +26,8 @@ use crate::session::SignedIn;
 
 /// Cases on one page of the list.
 const PAGE_SIZE: usize = 25;
-/// The most results a search shows (it reads up to [`MAX_PAGE`] cases of the scope).
-const SEARCH_RESULTS: usize = 100;
+/// The most results a search shows.
+const SEARCH_RESULTS: usize = super::search::MAX_RESULTS;
 
 /// The list's filters, as the query string (GET) or the search form (POST) gives them.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -52,6 +52,13 @@ pub struct Search {
     pub filters: Filters,
     pub q: String,
     pub csrf: String,
+}
+
+/// What was searched for, and whether more cases match than the index read gave.
+#[derive(Debug, Clone, Copy)]
+struct SearchResult<'a> {
+    words: &'a str,
+    cut_short: bool,
 }
 
 /// A filter that is not one of its values: the field and what is wrong.
@@ -118,7 +125,7 @@ fn render(
     filters: &Filters,
     rows: &[CaseRow],
     next: Option<String>,
-    searched: Option<&str>,
+    searched: Option<SearchResult<'_>>,
     error: Option<(&str, String)>,
 ) -> Response {
     let frame = PageFrame::new(state, Some(signed_in), Section::Cases);
@@ -138,7 +145,8 @@ fn render(
             filters => crate::layout::ser(filters),
             rows => crate::layout::ser(rows),
             next_href,
-            searched,
+            searched => searched.map(|s| s.words),
+            cut_short => searched.is_some_and(|s| s.cut_short),
             options => options(),
             errors => error.as_ref().map(|(field, message)| vec![context! { field => *field, message }]),
             has_errors => error.is_some(),
@@ -208,7 +216,7 @@ pub async fn search(
             &filters,
             &[],
             None,
-            Some(""),
+            Some(SearchResult { words: "", cut_short: false }),
             Some(("q", message)),
         );
     }
@@ -220,9 +228,11 @@ pub async fn search(
             Err(error) => return failure_page(&state, &signed_in, None, &error.into()),
         }
     }
-    // Unless the filters say otherwise, a search covers the last 12 months, closed cases included.
+    // A search covers every case, open or closed, of any age, unless the filters choose a scope;
+    // the other filters narrow what the index found.
     let mut scoped = filters.clone();
-    if scoped.scope.trim().is_empty() {
+    let any_age = scoped.scope.trim().is_empty();
+    if any_age {
         scoped.scope = "year".to_owned();
     }
     let mut query = match query_of(&state, &scoped, today) {
@@ -240,25 +250,33 @@ pub async fn search(
             );
         }
     };
-    query.limit = MAX_PAGE;
-    let page = match state.queries.list(&query).await {
-        Ok(page) => page,
+    if any_age {
+        query.scope = Scope::Received { from: NaiveDate::MIN, to: today };
+    }
+    let found = match super::search::find(&state, search.q.trim()).await {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            let message = "Enter a name (at least two letters) or a whole email address or reference".to_owned();
+            return render(
+                &state,
+                &signed_in,
+                StatusCode::BAD_REQUEST,
+                &filters,
+                &[],
+                None,
+                Some(SearchResult { words: search.q.trim(), cut_short: false }),
+                Some(("q", message)),
+            );
+        }
         Err(error) => return failure_page(&state, &signed_in, None, &error.into()),
     };
-    let rows: Vec<CaseRow> = page
+    let rows: Vec<CaseRow> = found
         .cases
         .iter()
-        .filter(|stored| {
-            let case = &stored.case;
-            let person = case.complaint().complainant.as_ref();
-            case.reference().to_string().to_ascii_lowercase().contains(&words)
-                || person.is_some_and(|p| {
-                    p.name.to_lowercase().contains(&search.q.trim().to_lowercase())
-                        || p.email.as_ref().is_some_and(|e| e.as_str().to_ascii_lowercase().contains(&words))
-                })
-        })
+        .filter(|stored| query.matches(stored))
         .take(SEARCH_RESULTS)
         .map(|stored| case_row(&state.staff.calendar, stored, today))
         .collect();
-    render(&state, &signed_in, StatusCode::OK, &filters, &rows, None, Some(search.q.trim()), None)
+    let searched = SearchResult { words: search.q.trim(), cut_short: found.cut_short };
+    render(&state, &signed_in, StatusCode::OK, &filters, &rows, None, Some(searched), None)
 }

@@ -2,16 +2,14 @@
 //! is recorded. Recording a referral or its outcome is a case action (on the case page); this page
 //! lists and links to `/staff/cases/{ref}`.
 //!
-//! No index holds referrals, so the list reads the cases received in a period through the case
-//! list's received index (cost grows with the period's cases, never with everything held) and
-//! keeps those referred. The period is a form: received from, received to (default: the last
-//! twelve months, since a referral follows the final response by weeks or months).
+//! The list reads the referral index (`CaseIndexes::referred_between`): the cases referred in the
+//! period and nothing else, whatever the number of cases held. The period is a form: referred
+//! from, referred to (default: the last twelve months).
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, NaiveDate};
-use complaints_app::queries::{CaseQuery, MAX_PAGE, Scope};
 use complaints_core::outcome::SpsoOutcome;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -23,9 +21,6 @@ use crate::session::SignedIn;
 
 /// The default period: cases received in the last this many days.
 const DEFAULT_DAYS: i64 = 365;
-/// The most pages of cases one request reads (`MAX_PAGE` each); a longer period is cut short
-/// and the page says so.
-const MAX_PAGES: usize = 20;
 
 /// The period form, as typed.
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -86,39 +81,31 @@ pub(super) async fn show(
         errors.push(FieldError { field: "from", message: "The start of the period must be before its end".to_owned() });
     }
     let mut referrals = Vec::new();
-    let mut cut_short = false;
     if errors.is_empty() {
-        let mut query = CaseQuery { scope: Scope::Received { from, to }, limit: MAX_PAGE, ..CaseQuery::default() };
-        for round in 0..MAX_PAGES {
-            let page = match state.queries.list(&query).await {
-                Ok(page) => page,
-                Err(error) => return store_failed(&state, &signed_in, &error),
-            };
-            for stored in &page.cases {
-                let case = &stored.case;
-                let Some(referral) = case.spso_referral() else { continue };
-                let closure = case.stage2().and_then(|s| s.closure.as_ref());
-                let (outcome, outcome_tag) = referral.outcome.map_or((None, ""), |o| {
-                    let (label, tag) = spso_outcome_label(o);
-                    (Some(label), tag)
-                });
-                referrals.push(Referral {
-                    reference: case.reference().to_string(),
-                    handler: case.handler().to_owned(),
-                    status: complaints_app::queries::StatusFilter::of(case.status()).as_str().replace('-', " "),
-                    final_response: closure.map(|c| c.responded_on.to_string()),
-                    final_outcome: closure.map(|c| c.outcome.as_str()),
-                    referred_on: referral.referred_on,
-                    outcome,
-                    outcome_tag,
-                    decided_on: referral.decided_on,
-                });
-            }
-            match page.next {
-                Some(next) if round + 1 < MAX_PAGES => query.after = Some(next),
-                Some(_) => cut_short = true,
-                None => break,
-            }
+        // The referral index: the period's referrals and nothing else.
+        let referred = match state.indexes.referred_between(from, to).await {
+            Ok(referred) => referred,
+            Err(error) => return store_failed(&state, &signed_in, &error),
+        };
+        for stored in &referred {
+            let case = &stored.case;
+            let Some(referral) = case.spso_referral() else { continue };
+            let closure = case.stage2().and_then(|s| s.closure.as_ref());
+            let (outcome, outcome_tag) = referral.outcome.map_or((None, ""), |o| {
+                let (label, tag) = spso_outcome_label(o);
+                (Some(label), tag)
+            });
+            referrals.push(Referral {
+                reference: case.reference().to_string(),
+                handler: case.handler().to_owned(),
+                status: complaints_app::queries::StatusFilter::of(case.status()).as_str().replace('-', " "),
+                final_response: closure.map(|c| c.responded_on.to_string()),
+                final_outcome: closure.map(|c| c.outcome.as_str()),
+                referred_on: referral.referred_on,
+                outcome,
+                outcome_tag,
+                decided_on: referral.decided_on,
+            });
         }
     }
     referrals.sort_by(|a, b| b.referred_on.cmp(&a.referred_on).then_with(|| a.reference.cmp(&b.reference)));
@@ -139,7 +126,6 @@ pub(super) async fn show(
             to => if period.to.trim().is_empty() { to.to_string() } else { period.to.clone() },
             period_from => from.to_string(),
             period_to => to.to_string(),
-            cut_short,
             errors => super::ser(&errors),
             errmap => super::ser(&errmap),
         },

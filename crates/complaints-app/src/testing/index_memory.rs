@@ -1,0 +1,82 @@
+//! The memory double's flag register and case indexes: the flags live beside the cases and are
+//! raised under the same lock as the events that carry them (the double's "transaction"); the
+//! name and referral lookups filter the cases held, as the stores' indexes would.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use complaints_core::reference::CaseRef;
+use complaints_core::timeline::TimelineEvent;
+
+use super::{Memory, MemoryCaseStore};
+use crate::case_indexes::{CaseIndexes, NamedCases, by_referral, case_name_tokens, newest_first, referred_on};
+use crate::flagged::{DealtWith, FlagPage, FlagStore, FlaggedItem, MAX_FLAG_PAGE, flags_in_events};
+use crate::ports::{StoreError, StoredCase};
+
+impl Memory {
+    /// Puts the flags among `events` in the register (an id already there is left alone).
+    pub(super) fn raise_flags(&mut self, reference: &CaseRef, events: &[TimelineEvent]) {
+        for item in flags_in_events(reference, events) {
+            self.flags.entry(item.id.clone()).or_insert(item);
+        }
+    }
+}
+
+#[async_trait]
+impl FlagStore for MemoryCaseStore {
+    async fn raise_flag(&self, item: &FlaggedItem) -> Result<bool, StoreError> {
+        let mut memory = self.memory();
+        if memory.flags.contains_key(&item.id) {
+            return Ok(false);
+        }
+        memory.flags.insert(item.id.clone(), item.clone());
+        Ok(true)
+    }
+
+    async fn flag(&self, id: &str) -> Result<Option<FlaggedItem>, StoreError> {
+        Ok(self.memory().flags.get(id).cloned())
+    }
+
+    async fn open_flags(&self, after: Option<&str>, limit: usize) -> Result<FlagPage, StoreError> {
+        let limit = limit.clamp(1, MAX_FLAG_PAGE);
+        let memory = self.memory();
+        let mut open: Vec<&FlaggedItem> = memory.flags.values().filter(|i| i.dealt_with.is_none()).collect();
+        open.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
+        let start = match after.and_then(|id| memory.flags.get(id)) {
+            Some(last) => {
+                open.iter().position(|i| (i.raised_at, &i.id) > (last.raised_at, &last.id)).unwrap_or(open.len())
+            }
+            None => 0,
+        };
+        let page: Vec<FlaggedItem> = open.iter().skip(start).take(limit).map(|i| (*i).clone()).collect();
+        let next = (open.len() > start + page.len()).then(|| page.last().map(|i| i.id.clone())).flatten();
+        Ok(FlagPage { items: page, next })
+    }
+
+    async fn deal_with_flag(&self, id: &str, dealt_with: DealtWith) -> Result<FlaggedItem, StoreError> {
+        let mut memory = self.memory();
+        let item = memory.flags.get_mut(id).ok_or(StoreError::NotFound)?;
+        if item.dealt_with.is_some() {
+            return Err(StoreError::VersionConflict { expected: 1 });
+        }
+        item.dealt_with = Some(dealt_with);
+        Ok(item.clone())
+    }
+}
+
+#[async_trait]
+impl CaseIndexes for MemoryCaseStore {
+    async fn cases_named(&self, tokens: &[String], limit: usize) -> Result<NamedCases, StoreError> {
+        if tokens.is_empty() {
+            return Ok(NamedCases::default());
+        }
+        let found = self.matching(|case| {
+            let indexed = case_name_tokens(case);
+            tokens.iter().all(|token| indexed.contains(token))
+        });
+        Ok(newest_first(found, limit, false))
+    }
+
+    async fn referred_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {
+        Ok(by_referral(self.matching(|case| referred_on(case).is_some_and(|on| (from..=to).contains(&on)))))
+    }
+}
