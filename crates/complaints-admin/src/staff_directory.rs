@@ -64,7 +64,9 @@ pub(crate) fn diff(old: &DirectoryMap, new: &DirectoryMap) -> Vec<Change> {
     handlers
         .into_iter()
         .filter_map(|handler| match (before.get(handler), after.get(handler)) {
-            (None, Some(address)) => Some(Change::Added { handler: handler.to_owned(), address: (*address).to_owned() }),
+            (None, Some(address)) => {
+                Some(Change::Added { handler: handler.to_owned(), address: (*address).to_owned() })
+            }
             (Some(address), None) => {
                 Some(Change::Removed { handler: handler.to_owned(), address: (*address).to_owned() })
             }
@@ -99,7 +101,10 @@ pub(crate) fn from_csv(text: &str) -> anyhow::Result<DirectoryMap> {
     let headers = reader.headers().context("reading the CSV header row")?.clone();
     let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let (Some(handler_at), Some(email_at)) = (column("handler"), column("email")) else {
-        bail!("the CSV's header row must name the columns handler and email (found: {})", headers.iter().collect::<Vec<_>>().join(","));
+        bail!(
+            "the CSV's header row must name the columns handler and email (found: {})",
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
     };
     let full_name_at = column("full_name");
     let mut pairs = Vec::new();
@@ -116,7 +121,8 @@ pub(crate) fn from_csv(text: &str) -> anyhow::Result<DirectoryMap> {
         if handler.is_empty() {
             bail!("CSV row {row} has no handler");
         }
-        let address = EmailAddress::parse(email).map_err(|_| anyhow::anyhow!("CSV row {row}: {email:?} is not an email address"))?;
+        let address = EmailAddress::parse(email)
+            .map_err(|_| anyhow::anyhow!("CSV row {row}: {email:?} is not an email address"))?;
         let mut names = vec![handler.to_owned()];
         if let Some(full) = full_name_at.and_then(|at| record.get(at)).filter(|f| !f.is_empty() && *f != handler) {
             names.push(full.to_owned());
@@ -178,10 +184,8 @@ pub(crate) async fn run(args: StaffDirectoryArgs) -> anyhow::Result<()> {
     let added = count(|c| matches!(c, Change::Added { .. }));
     let removed = count(|c| matches!(c, Change::Removed { .. }));
     let changed = count(|c| matches!(c, Change::Changed { .. }));
-    let summary = format!(
-        "{added} added, {removed} removed, {changed} changed, {} unchanged",
-        new.len() - added - changed
-    );
+    let summary =
+        format!("{added} added, {removed} removed, {changed} changed, {} unchanged", new.len() - added - changed);
     if args.dry_run {
         println!("{summary}; dry run: {} not written", args.parameter);
         return Ok(());
@@ -208,9 +212,7 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> DirectoryMap {
-        DirectoryMap::from_pairs(
-            pairs.iter().map(|(h, a)| ((*h).to_owned(), EmailAddress::parse(a).expect("address"))),
-        )
+        DirectoryMap::from_pairs(pairs.iter().map(|(h, a)| ((*h).to_owned(), EmailAddress::parse(a).expect("address"))))
     }
 
     #[test]

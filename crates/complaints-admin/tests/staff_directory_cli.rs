@@ -50,7 +50,8 @@ async fn the_staff_directory_is_written_from_a_csv_after_a_dry_run_that_shows_th
     std::fs::write(&first, "handler,email,full_name\nalex,alex@example.org,\nsam,sam.old@example.org,Sam Smith\n")
         .expect("csv");
 
-    let created = stdout(&admin(&url, &["staff-directory", "--parameter", &name, "--csv", first.to_str().expect("path")]));
+    let created =
+        stdout(&admin(&url, &["staff-directory", "--parameter", &name, "--csv", first.to_str().expect("path")]));
     assert!(created.contains("+ alex: alex@example.org\n"), "{created}");
     assert!(created.contains("3 added, 0 removed, 0 changed, 0 unchanged"), "{created}");
     let text = stored(&ssm, &name).await.expect("the parameter exists");
@@ -78,7 +79,10 @@ async fn the_staff_directory_is_written_from_a_csv_after_a_dry_run_that_shows_th
     assert_eq!(address_in(&text, "alex"), None);
 
     let again = stdout(&admin(&url, &["staff-directory", "--parameter", &name, "--csv", path]));
-    assert!(again.ends_with(&format!("0 added, 0 removed, 0 changed, 3 unchanged; {name} already up to date\n")), "{again}");
+    assert!(
+        again.ends_with(&format!("0 added, 0 removed, 0 changed, 3 unchanged; {name} already up to date\n")),
+        "{again}"
+    );
 
     // A bad row is refused before anything is written.
     let bad = dir.path().join("bad.csv");
@@ -105,7 +109,8 @@ async fn the_staff_directory_is_written_from_a_users_file_under_user_names_and_f
     .expect("users file");
 
     let users_file = UsersFile::path_in(dir.path());
-    let out = stdout(&admin(&url, &["staff-directory", "--parameter", &name, "--users", users_file.to_str().expect("path")]));
+    let out =
+        stdout(&admin(&url, &["staff-directory", "--parameter", &name, "--users", users_file.to_str().expect("path")]));
     assert!(out.contains("2 added, 0 removed, 0 changed, 0 unchanged"), "{out}");
     let text = stored(&ssm, &name).await.expect("the parameter");
     assert_eq!(address_in(&text, "alex").as_deref(), Some("alex@example.org"));
@@ -113,6 +118,9 @@ async fn the_staff_directory_is_written_from_a_users_file_under_user_names_and_f
     assert_eq!(address_in(&text, "noaddress"), None);
 
     // The data directory names the same file.
-    let same = stdout(&admin(&url, &["staff-directory", "--parameter", &name, "--users", dir.path().to_str().expect("path"), "--dry-run"]));
+    let same = stdout(&admin(
+        &url,
+        &["staff-directory", "--parameter", &name, "--users", dir.path().to_str().expect("path"), "--dry-run"],
+    ));
     assert!(same.starts_with("0 added, 0 removed, 0 changed, 2 unchanged"), "{same}");
 }

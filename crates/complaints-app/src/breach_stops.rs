@@ -275,8 +275,7 @@ async fn outcome(store: &dyn AlertCaseStore) -> Outcome {
     let mut alerted = BTreeMap::new();
     let open = store.open_due_by(day_of(9999, 12, 31)).await.unwrap_or_else(|e| panic!("open cases: {e}"));
     for stored in open {
-        let timeline =
-            store.timeline(stored.case.reference()).await.unwrap_or_else(|e| panic!("timeline: {e}"));
+        let timeline = store.timeline(stored.case.reference()).await.unwrap_or_else(|e| panic!("timeline: {e}"));
         let count = timeline.iter().filter(|e| matches!(e.what, CaseEvent::DeadlineAlerted { .. })).count();
         alerted.insert(stored.case.reference().to_string(), count);
     }
