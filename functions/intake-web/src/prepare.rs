@@ -8,13 +8,13 @@ use std::time::Instant;
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
-use complaints_lambda::{ParameterError, Prepared, StartupError};
+use complaints_lambda::{OrgConfigError, ParameterError, StartupError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use complaints_web::WebState;
 
-use crate::config::{Config, OrgConfigError};
+use crate::config::Config;
 use crate::secrets;
 
 /// Why the router could not be built.
@@ -39,60 +39,43 @@ impl StartupError for StartError {
     }
 }
 
-/// The router, built once.
-#[derive(Debug)]
-pub(crate) struct Ready {
-    config: Config,
-    roots: TrustRoots,
-    router: Prepared<axum::Router>,
-}
+/// Builds the router: the keys from SSM, the clients and adapters, the calendar, the templates.
+/// Run by the first request ([`complaints_lambda::http::serve_router`]).
+///
+/// # Errors
+/// [`StartError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, StartError> {
+    let started = Instant::now();
+    let aws = complaints_aws::lambda_sdk_config(roots)?;
+    let fetch_started = Instant::now();
+    let secrets = secrets::load(&aws_sdk_ssm::Client::new(&aws), config).await?;
+    let ssm_ms = fetch_started.elapsed().as_secs_f64() * 1000.0;
 
-impl Ready {
-    pub(crate) fn new(config: Config, roots: TrustRoots) -> Self {
-        Self { config, roots, router: Prepared::new() }
-    }
-
-    /// The router, built first if no request has built it yet; `None` (answer 503) while SSM
-    /// cannot be reached. A failure that cannot pass ends the process ([`Prepared`]).
-    pub(crate) async fn router(&self) -> Option<axum::Router> {
-        self.router.get_or_prepare(|| self.prepare()).await.cloned()
-    }
-
-    async fn prepare(&self) -> Result<axum::Router, StartError> {
-        let started = Instant::now();
-        let aws = complaints_aws::lambda_sdk_config(self.roots)?;
-        let fetch_started = Instant::now();
-        let secrets = secrets::load(&aws_sdk_ssm::Client::new(&aws), &self.config).await?;
-        let ssm_ms = fetch_started.elapsed().as_secs_f64() * 1000.0;
-
-        let org = self.config.org_config(secrets.org_config.as_deref())?;
-        let calendar = org.calendar();
-        let intake = IntakeService {
-            // Flags written on a case go to the staff workspace's flagged register too.
-            store: {
-                let store = Arc::new(DynamoDbCaseStore::new(
-                    aws_sdk_dynamodb::Client::new(&aws),
-                    self.config.table_name.clone(),
-                ));
-                Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store))
-            },
-            mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
-            clock: Arc::new(SystemClock),
-            calendar: Arc::new(calendar),
-            config: Arc::new(org),
-            templates: Arc::new(Templates::builtin()),
-            contact_key_secret: Arc::clone(&secrets.contact_key),
-        };
-        let state = WebState::new(intake, &secrets.form_key)?;
-        // Durations only. scripts/bench-coldstart reads them.
-        tracing::info!(
-            ssm_ms,
-            prepare_ms = started.elapsed().as_secs_f64() * 1000.0,
-            tls_roots = %self.roots,
-            "ready"
-        );
-        Ok(complaints_web::router(state))
-    }
+    let org = config.organisation.org_config(secrets.org_config.as_deref())?;
+    let calendar = org.calendar();
+    let intake = IntakeService {
+        // Flags written on a case go to the staff workspace's flagged register too.
+        store: {
+            let store =
+                Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
+            Arc::new(complaints_app::flagging_store::FlaggingCaseStore::new(store.clone(), store))
+        },
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
+        clock: Arc::new(SystemClock),
+        calendar: Arc::new(calendar),
+        config: Arc::new(org),
+        templates: Arc::new(Templates::builtin()),
+        contact_key_secret: Arc::clone(&secrets.contact_key),
+    };
+    let state = WebState::new(intake, &secrets.form_key)?;
+    // Durations only. scripts/bench-coldstart reads them.
+    tracing::info!(
+        ssm_ms,
+        prepare_ms = started.elapsed().as_secs_f64() * 1000.0,
+        tls_roots = %roots,
+        "ready"
+    );
+    Ok(complaints_web::router(state))
 }
 
 #[cfg(test)]

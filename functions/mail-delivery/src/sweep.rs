@@ -17,6 +17,7 @@ use complaints_app::social_health::{ChannelHealth, HealthSettings};
 use complaints_aws::TrustRoots;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
+use complaints_lambda::deployment::{CONFIG_SET, ORG_CONFIG_PARAM, SENDER, TABLE_NAME};
 use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
 use complaints_mail_ses::SesMailer;
 use complaints_s3::S3ObjectStore;
@@ -25,15 +26,8 @@ use complaints_social::sender::HttpSocialSender;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use serde::{Deserialize, Serialize};
 
-/// Names of the variables, as the template sets them.
-pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
-pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
 /// SSM path of the platforms' send tokens (as intake-social's); unset: no social replies here.
 pub(crate) const SOCIAL_PARAM_PREFIX: &str = "SOCIAL_PARAM_PREFIX";
-/// The organisation configuration in SSM (its `[alerts]` name who hears about channel health).
-pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
-/// The sending address, as the other functions' (`[mail] from` of the staff notices).
-pub(crate) const SENDER: &str = "SENDER";
 /// The bucket social media attachments are stored in (under `social/attachments/`).
 pub(crate) const RAW_BUCKET: &str = "RAW_BUCKET";
 
