@@ -45,6 +45,8 @@ async fn the_staff_directory_is_written_from_a_csv_after_a_dry_run_that_shows_th
     let Some(url) = complaints_testkit::moto_url() else { return };
     let ssm = Client::new(&complaints_testkit::sdk_config_at(&url));
     let name = format!("/complaints/test/staff-directory-{}", uuid::Uuid::new_v4().simple());
+    // Also wakes moto's SSM backend, whose first request can outlast the command's 8 s timeout.
+    assert_eq!(stored(&ssm, &name).await, None, "a fresh parameter name");
     let dir = tempfile::tempdir().expect("dir");
     let first = dir.path().join("first.csv");
     std::fs::write(&first, "handler,email,full_name\nalex,alex@example.org,\nsam,sam.old@example.org,Sam Smith\n")
@@ -98,6 +100,8 @@ async fn the_staff_directory_is_written_from_a_users_file_under_user_names_and_f
     let Some(url) = complaints_testkit::moto_url() else { return };
     let ssm = Client::new(&complaints_testkit::sdk_config_at(&url));
     let name = format!("/complaints/test/staff-directory-{}", uuid::Uuid::new_v4().simple());
+    // Also wakes moto's SSM backend, whose first request can outlast the command's 8 s timeout.
+    assert_eq!(stored(&ssm, &name).await, None, "a fresh parameter name");
     let dir = tempfile::tempdir().expect("dir");
     let now = chrono::Utc::now();
     UsersFile::update(dir.path(), |users| {

@@ -7,10 +7,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use complaints_aws::TrustRoots;
 use lambda_runtime::{LambdaEvent, service_fn};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::env::{Env, EnvError};
 use crate::logging::init_logging;
@@ -57,4 +58,45 @@ where
         }
     }))
     .await
+}
+
+/// An EventBridge Scheduler invocation's input: the scheduler sends only the configured input, no
+/// event envelope, and every schedule of the template sends
+/// `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScheduledEvent {
+    #[serde(rename = "scheduledTime", default)]
+    pub scheduled_time: Option<String>,
+}
+
+impl ScheduledEvent {
+    /// The run's "now": the scheduled time (so a late or retried invocation runs as at its slot),
+    /// else the clock.
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        match self.scheduled_time.as_deref().map(DateTime::parse_from_rfc3339) {
+            Some(Ok(at)) => at.with_timezone(&Utc),
+            Some(Err(_)) => {
+                tracing::warn!("scheduledTime is not an RFC 3339 instant; running as at now");
+                Utc::now()
+            }
+            None => Utc::now(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheduled_time_is_the_runs_now_and_an_empty_input_is_read() {
+        let event: ScheduledEvent =
+            serde_json::from_str(r#"{"scheduledTime":"2026-04-07T07:00:00Z"}"#).expect("scheduler input");
+        assert_eq!(event.now(), "2026-04-07T07:00:00Z".parse::<DateTime<Utc>>().expect("instant"));
+        let empty: ScheduledEvent = serde_json::from_str("{}").expect("empty input");
+        assert_eq!(empty.scheduled_time, None);
+        let before = Utc::now();
+        assert!(empty.now() >= before, "no scheduled time: the clock");
+    }
 }

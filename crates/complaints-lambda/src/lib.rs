@@ -4,7 +4,8 @@
 //! - [`Env`]: configuration from environment variables, one [`EnvError`] naming the variable;
 //! - [`at_startup`]: logs an init failure as `cannot start` with its cause chain;
 //! - [`Prepared`]: the prepare-once cell the first event fills (keys, clients, templates), with
-//!   the transient-or-permanent policy of [`StartupError`];
+//!   the transient-or-permanent policy of [`StartupError`], and [`PrepareError`], the one
+//!   preparation error every function returns;
 //! - [`Parameters`]: SSM parameters in one call, failures typed by [`fault`] as transient or
 //!   permanent ([`ParameterError`]);
 //! - [`error_chain`]: an error and its causes as one log field;
@@ -58,13 +59,15 @@ mod events;
 #[cfg(feature = "http")]
 pub mod http;
 mod logging;
+mod prepare_error;
 mod prepared;
 mod ssm;
 
 pub use chain::error_chain;
 pub use deployment::{MIN_KEY_LEN, OrgConfigError, Organisation};
 pub use env::{Env, EnvError};
-pub use events::run_events;
+pub use events::{ScheduledEvent, run_events};
 pub use logging::{LOG_LEVEL_VARS, init_logging, log_level};
+pub use prepare_error::PrepareError;
 pub use prepared::{Prepared, StartupError, at_startup};
 pub use ssm::{Fault, ParameterError, Parameters, fault};

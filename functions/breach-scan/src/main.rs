@@ -11,7 +11,9 @@
 
 mod scan;
 
-use crate::scan::{Config, ScheduledEvent, prepare, run_scan};
+use complaints_lambda::ScheduledEvent;
+
+use crate::scan::{Config, prepare, run_scan};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use complaints_app::breach_scan::{BreachScan, ScanError};
 use complaints_app::staff_directory::DirectoryMap;
 use complaints_aws::TrustRoots;
 use complaints_lambda::deployment::TABLE_NAME;
-use complaints_lambda::{Env, EnvError, OrgConfigError, Organisation, ParameterError, Parameters, StartupError};
+use complaints_lambda::{Env, EnvError, Organisation, ParameterError, Parameters, PrepareError, ScheduledEvent};
 use complaints_store_dynamodb::DynamoDbCaseStore;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The variable only this function reads.
 pub(crate) const STAFF_DIRECTORY_PARAM: &str = "STAFF_DIRECTORY_PARAM";
@@ -42,28 +41,6 @@ impl Config {
     }
 }
 
-/// The scheduler's input (EventBridge Scheduler sends only the configured input, no envelope).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ScheduledEvent {
-    #[serde(rename = "scheduledTime", default)]
-    pub(crate) scheduled_time: Option<String>,
-}
-
-impl ScheduledEvent {
-    /// The run's "now": the scheduled time (so a late or retried invocation scans as at its
-    /// slot), else the clock.
-    pub(crate) fn now(&self) -> DateTime<Utc> {
-        match self.scheduled_time.as_deref().map(DateTime::parse_from_rfc3339) {
-            Some(Ok(at)) => at.with_timezone(&Utc),
-            Some(Err(_)) => {
-                tracing::warn!("scheduledTime is not an RFC 3339 instant; scanning as at now");
-                Utc::now()
-            }
-            None => Utc::now(),
-        }
-    }
-}
-
 /// What one invocation did (counts only: no reference, no address).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub(crate) struct Scanned {
@@ -83,28 +60,6 @@ pub(crate) struct Ready {
 impl std::fmt::Debug for Ready {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
-/// Why the function could not get ready.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    #[error(transparent)]
-    Sdk(#[from] complaints_aws::LambdaSdkError),
-    #[error(transparent)]
-    Parameter(#[from] ParameterError),
-    #[error(transparent)]
-    Config(#[from] OrgConfigError),
-    #[error("the staff directory in SSM is invalid: {0}")]
-    Directory(#[from] complaints_app::staff_directory::DirectoryError),
-}
-
-impl StartupError for PrepareError {
-    fn is_transient(&self) -> bool {
-        match self {
-            Self::Parameter(error) => error.is_transient(),
-            Self::Sdk(_) | Self::Config(_) | Self::Directory(_) => false,
-        }
     }
 }
 
@@ -132,7 +87,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
     let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
     let mut scan = BreachScan::new(store.clone(), store, Arc::new(org));
     if let Some(json) = text(&config.staff_directory_param)? {
-        let directory = DirectoryMap::from_json(&json)?;
+        let directory = DirectoryMap::from_json(&json)
+            .map_err(|e| PrepareError::invalid("the staff directory in SSM is invalid", e))?;
         tracing::info!(handlers = directory.len(), "staff directory read");
         scan = scan.with_directory(Arc::new(directory));
     }
@@ -192,13 +148,6 @@ mod tests {
         assert_eq!(Config::from_env(&env).expect("config"), config());
         let missing = Config::from_env(&Env::from_lookup(|_| None)).expect_err("no table");
         assert!(missing.to_string().contains(TABLE_NAME), "{missing}");
-    }
-
-    #[test]
-    fn the_scheduled_time_is_the_runs_now() {
-        let event: ScheduledEvent =
-            serde_json::from_str(r#"{"scheduledTime":"2026-04-07T07:00:00Z"}"#).expect("scheduler input");
-        assert_eq!(event.now(), "2026-04-07T07:00:00Z".parse::<DateTime<Utc>>().expect("instant"));
     }
 
     #[tokio::test]

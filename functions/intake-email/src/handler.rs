@@ -10,9 +10,7 @@ use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
 use complaints_lambda::deployment::{CONFIG_SET, CONTACT_KEY_PARAM, TABLE_NAME};
-use complaints_lambda::{
-    Env, EnvError, MIN_KEY_LEN, OrgConfigError, Organisation, ParameterError, Parameters, StartupError,
-};
+use complaints_lambda::{Env, EnvError, MIN_KEY_LEN, Organisation, Parameters, PrepareError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_s3::{S3ObjectStore, s3_client};
@@ -85,23 +83,6 @@ pub(crate) struct Ready {
 impl std::fmt::Debug for Ready {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
-/// Why the function could not get ready.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    #[error("cannot read the keys: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    OrgConfig(#[from] OrgConfigError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-}
-
-impl StartupError for PrepareError {
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
     }
 }
 

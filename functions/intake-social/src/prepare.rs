@@ -12,7 +12,7 @@ use complaints_app::ports::{Clock, SystemClock};
 use complaints_app::social::{LeaveForSweep, SocialIntake};
 use complaints_app::social_accounts::SocialAccounts;
 use complaints_aws::TrustRoots;
-use complaints_lambda::{OrgConfigError, ParameterError, Parameters, StartupError};
+use complaints_lambda::{Parameters, PrepareError};
 use complaints_mail::templates::Templates;
 use complaints_s3::S3ObjectStore;
 use complaints_social::{SocialState, router};
@@ -20,29 +20,11 @@ use complaints_store_dynamodb::DynamoDbCaseStore;
 
 use crate::config::Config;
 
-/// Why the router could not be built.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StartError {
-    #[error("cannot read the secrets: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    OrgConfig(#[from] OrgConfigError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-}
-
-impl StartupError for StartError {
-    /// Only an unreachable parameter store is worth another try.
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
 /// Builds the router once, on the first request ([`complaints_lambda::http::serve_router`]).
 ///
 /// # Errors
-/// [`StartError`].
-pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, StartError> {
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, PrepareError> {
     let started = Instant::now();
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let names = config.parameter_names();

@@ -8,7 +8,7 @@ use std::time::Instant;
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
-use complaints_lambda::{OrgConfigError, ParameterError, StartupError};
+use complaints_lambda::PrepareError;
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
@@ -17,34 +17,12 @@ use complaints_web::WebState;
 use crate::config::Config;
 use crate::secrets;
 
-/// Why the router could not be built.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StartError {
-    #[error("cannot read the keys: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    OrgConfig(#[from] OrgConfigError),
-    #[error("cannot build the form: {0}")]
-    Web(#[from] complaints_web::WebError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-}
-
-impl StartupError for StartError {
-    /// Worth trying again on the next request: SSM could not be reached, timed out, throttled or
-    /// failed on its side. Everything else (a refusal, a missing or short key, an invalid
-    /// configuration) is the deployment's and stays wrong until someone fixes it.
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
 /// Builds the router: the keys from SSM, the clients and adapters, the calendar, the templates.
 /// Run by the first request ([`complaints_lambda::http::serve_router`]).
 ///
 /// # Errors
-/// [`StartError`].
-pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, StartError> {
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, PrepareError> {
     let started = Instant::now();
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let fetch_started = Instant::now();
@@ -67,7 +45,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::
         templates: Arc::new(Templates::builtin()),
         contact_key_secret: Arc::clone(&secrets.contact_key),
     };
-    let state = WebState::new(intake, &secrets.form_key)?;
+    let state =
+        WebState::new(intake, &secrets.form_key).map_err(|e| PrepareError::invalid("cannot build the form", e))?;
     // Durations only. scripts/bench-coldstart reads them.
     tracing::info!(
         ssm_ms,
@@ -76,36 +55,4 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::
         "ready"
     );
     Ok(complaints_web::router(state))
-}
-
-#[cfg(test)]
-mod tests {
-    use complaints_lambda::error_chain;
-
-    use super::*;
-
-    #[test]
-    fn only_an_unreachable_parameter_store_is_worth_another_try() {
-        let unreachable = StartError::Parameters(ParameterError::Unavailable("connection refused".into()));
-        let missing = StartError::Parameters(ParameterError::Missing("/c/form".to_owned()));
-        let refused = StartError::Parameters(ParameterError::Refused("AccessDeniedException".into()));
-        let sdk = StartError::Aws(complaints_aws::LambdaSdkError::MissingVariable("AWS_REGION"));
-
-        assert!(unreachable.is_transient());
-        for permanent in [missing, refused, sdk] {
-            assert!(!permanent.is_transient(), "{permanent}");
-        }
-    }
-
-    #[test]
-    fn the_error_chain_reaches_the_root_cause_once() {
-        let err = StartError::Parameters(ParameterError::Unavailable("invalid peer certificate: UnknownIssuer".into()));
-
-        let text = error_chain(&err);
-
-        assert_eq!(
-            text,
-            "cannot read the keys: SSM parameter store unavailable: invalid peer certificate: UnknownIssuer"
-        );
-    }
 }

@@ -10,7 +10,9 @@
 
 mod sweep;
 
-use crate::sweep::{Config, ScheduledEvent, prepare, run_sweep};
+use complaints_lambda::ScheduledEvent;
+
+use crate::sweep::{Config, prepare, run_sweep};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -15,7 +15,7 @@ use complaints_core::config::OrgConfig;
 use complaints_core::dates::today_in_scotland;
 use complaints_core::indicators::{Period, PeriodError, PopulationBase, exports_due_on};
 use complaints_lambda::deployment::TABLE_NAME;
-use complaints_lambda::{Env, EnvError, OrgConfigError, Organisation, ParameterError, Parameters, StartupError};
+use complaints_lambda::{Env, EnvError, Organisation, Parameters, PrepareError};
 use complaints_reports::{ExportOptions, export_prefix};
 use complaints_s3::S3ObjectStore;
 use complaints_store_dynamodb::DynamoDbCaseStore;
@@ -113,26 +113,6 @@ pub(crate) struct Ready {
 impl std::fmt::Debug for Ready {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
-/// Why the function could not get ready.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    #[error(transparent)]
-    Sdk(#[from] complaints_aws::LambdaSdkError),
-    #[error(transparent)]
-    Parameter(#[from] ParameterError),
-    #[error(transparent)]
-    Config(#[from] OrgConfigError),
-}
-
-impl StartupError for PrepareError {
-    fn is_transient(&self) -> bool {
-        match self {
-            Self::Parameter(error) => error.is_transient(),
-            Self::Sdk(_) | Self::Config(_) => false,
-        }
     }
 }
 

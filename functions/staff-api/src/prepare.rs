@@ -8,7 +8,7 @@ use std::time::Instant;
 use complaints_app::ports::{Clock, SystemClock};
 use complaints_app::staff::StaffActions;
 use complaints_aws::TrustRoots;
-use complaints_lambda::{MIN_KEY_LEN, OrgConfigError, ParameterError, Parameters, StartupError};
+use complaints_lambda::{MIN_KEY_LEN, Parameters, PrepareError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
@@ -28,32 +28,11 @@ fn sign_in_secret(contact_key: &[u8]) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// Why the router could not be built.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StartError {
-    #[error("cannot read the keys: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    OrgConfig(#[from] OrgConfigError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-    #[error("the hosted sign-in cannot be set up: {0}")]
-    Cognito(#[from] complaints_workspace::auth::cognito::CognitoError),
-}
-
-impl StartupError for StartError {
-    /// Worth trying again on the next request: SSM could not be reached. Everything else is the
-    /// deployment's and stays wrong until someone fixes it.
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
 /// Builds the router once, on the first request ([`complaints_lambda::http::serve_router`]).
 ///
 /// # Errors
-/// [`StartError`].
-pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, StartError> {
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, PrepareError> {
     let started = Instant::now();
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let mut names = vec![config.contact_key_param.as_str()];
@@ -79,7 +58,10 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::
         audit: store.clone(),
     };
     // The staff pages under /staff: Cognito's hosted sign-in, sessions in the table, Secure cookies.
-    let cognito = Arc::new(Cognito::new(config.cognito.clone())?);
+    let cognito = Arc::new(
+        Cognito::new(config.cognito.clone())
+            .map_err(|e| PrepareError::invalid("the hosted sign-in cannot be set up", e))?,
+    );
     let sessions =
         StoreSessions::new(store.clone(), clock, SignInMethod::Cognito(cognito), &sign_in_secret(&contact_key), true)
             .with_settings(&staff.config.sign_in);
