@@ -3,25 +3,16 @@
 //! nothing, the real run writes them in the form the breach scan reads, a users file is a source
 //! too, and a bad row is refused before anything is written.
 
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::admin;
 
 use aws_sdk_ssm::Client;
 use complaints_app::staff_directory::{DirectoryMap, StaffDirectory};
 use complaints_app::users::UsersFile;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::roles::Role;
-
-fn admin(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_complaints-admin"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", url)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", complaints_testkit::MOTO_REGION)
-        .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .expect("the command runs")
-}
 
 fn stdout(output: &Output) -> String {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
