@@ -1,5 +1,5 @@
-//! `complaints-admin`: one-off administration of a deployed DynamoDB table, run from an
-//! operator's shell with the deployment's credentials in the environment (`AWS_ACCESS_KEY_ID`,
+//! `complaints-admin`: administration of a deployment (its DynamoDB table, its staff directory in
+//! SSM), run from an operator's shell with the deployment's credentials in the environment (`AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, optionally `AWS_SESSION_TOKEN`, and `AWS_REGION`; `AWS_ENDPOINT_URL`
 //! points it at a local endpoint). Progress goes to standard error on a terminal only.
 
@@ -13,9 +13,10 @@ use complaints_store_dynamodb::DynamoDbCaseStore;
 use complaints_store_dynamodb::backfill::{BackfillProgress, MonthDone, Quiet};
 
 mod indexes_cmd;
+mod staff_directory;
 
 #[derive(Debug, Parser)]
-#[command(name = "complaints-admin", version, about = "One-off administration of a deployed complaints table")]
+#[command(name = "complaints-admin", version, about = "Administration of a deployed complaints service")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,6 +30,9 @@ enum Command {
     /// Add the name, SPSO referral and flag items that cases written before those indexes
     /// existed lack (idempotent; a re-run carries on after the last month finished).
     BackfillIndexes(indexes_cmd::IndexArgs),
+    /// Write the breach scan's staff directory (the SSM parameter `StaffDirectoryParameterName`)
+    /// from a users file or a CSV, showing what changes (`--dry-run`: only that).
+    StaffDirectory(staff_directory::StaffDirectoryArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +100,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::BackfillEscalations(args) => backfill(args).await,
         Command::BackfillIndexes(args) => indexes_cmd::run(args).await,
+        Command::StaffDirectory(args) => staff_directory::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,21 +2,10 @@
 //! in a pipe it prints its summary alone (no progress), a second run carries on after the months
 //! the first finished, and a malformed month is a usage error.
 
-use std::process::{Command, Output};
+mod common;
+use common::admin;
 
 use aws_sdk_dynamodb::Client;
-
-fn admin(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_complaints-admin"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", url)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", complaints_testkit::MOTO_REGION)
-        .env_remove("AWS_SESSION_TOKEN")
-        .output()
-        .expect("the command runs")
-}
 
 #[tokio::test]
 async fn the_backfill_is_quiet_in_a_pipe_and_a_second_run_skips_the_months_done() {

@@ -277,9 +277,15 @@ impl BreachScan {
             // Three attempts; a case still conflicting after them counts as failed, so the
             // calendar version is not marked applied and the next run tries it again (R13).
             let mut attempts_left = 3;
-            while let Some((next, event)) = current.case.recompute(rules, at) {
+            // True once the case holds the new calendar's dates (recomputed here, by another
+            // writer meanwhile, or never needing it).
+            let mut settled = false;
+            loop {
+                let Some((next, event)) = current.case.recompute(rules, at) else {
+                    settled = true;
+                    break;
+                };
                 if attempts_left == 0 {
-                    failed += 1;
                     break;
                 }
                 attempts_left -= 1;
@@ -287,23 +293,27 @@ impl BreachScan {
                     Ok(version) => {
                         recomputed += 1;
                         current = StoredCase { case: next, version };
+                        settled = true;
                         break;
                     }
                     Err(StoreError::VersionConflict { .. }) => match self.cases.get(current.case.reference()).await {
                         Ok(reloaded) => current = reloaded,
-                        Err(_) => {
-                            failed += 1;
-                            break;
-                        }
+                        Err(_) => break,
                     },
                     Err(error) => {
                         warn!(error = %crate::error_chain(&error), "could not recompute a case");
-                        failed += 1;
                         break;
                     }
                 }
             }
-            after.push(current);
+            if settled {
+                after.push(current);
+            } else {
+                // Its clocks are those of the old calendar: alerting them now would send dates
+                // the next run replaces (a second alert for one deadline). It is neither alerted
+                // nor dated this run; the next run's pass recomputes it and alerts it then.
+                failed += 1;
+            }
         }
         if failed == 0 {
             info!(schedule, recomputed, "open cases recomputed with the calendar (R13) and read for the alert index");

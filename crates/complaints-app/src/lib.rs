@@ -63,6 +63,9 @@ pub mod contract_read;
 pub mod alert_contract;
 
 #[cfg(feature = "contract-tests")]
+pub mod breach_stops;
+
+#[cfg(feature = "contract-tests")]
 pub mod staff_contract;
 
 #[cfg(feature = "contract-tests")]

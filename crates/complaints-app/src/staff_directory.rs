@@ -64,6 +64,25 @@ impl DirectoryMap {
         Ok(Self { addresses })
     }
 
+    /// A directory from pairs of handler and address (a later pair for the same handler wins).
+    #[must_use]
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, EmailAddress)>) -> Self {
+        Self { addresses: pairs.into_iter().map(|(handler, address)| (handler.trim().to_owned(), address)).collect() }
+    }
+
+    /// Every handler and address, in name order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &EmailAddress)> {
+        self.addresses.iter().map(|(handler, address)| (handler.as_str(), address))
+    }
+
+    /// The JSON document [`DirectoryMap::from_json`] reads (keys in name order, so the same
+    /// directory always gives the same text).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let raw: BTreeMap<&str, &str> = self.addresses.iter().map(|(h, a)| (h.as_str(), a.as_str())).collect();
+        serde_json::to_string(&raw).unwrap_or_else(|_| "{}".to_owned())
+    }
+
     /// How many handlers it knows.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -108,5 +127,17 @@ mod tests {
             Err(DirectoryError::Address { handler }) if handler == "alex"
         ));
         assert!(matches!(DirectoryMap::from_json("[1, 2]"), Err(DirectoryError::Shape(_))));
+    }
+
+    #[test]
+    fn a_directory_written_as_json_reads_back_the_same() {
+        let address = |a: &str| EmailAddress::parse(a).expect("address");
+        let directory = DirectoryMap::from_pairs([
+            ("sam".to_owned(), address("sam@example.org")),
+            (" Pat \"PJ\" Jones ".to_owned(), address("pat@example.org")),
+        ]);
+        let text = directory.to_json();
+        assert_eq!(text, r#"{"Pat \"PJ\" Jones":"pat@example.org","sam":"sam@example.org"}"#);
+        assert_eq!(DirectoryMap::from_json(&text).expect("reads back"), directory);
     }
 }

@@ -453,12 +453,12 @@ async fn a_message_without_from_is_an_anonymous_case_and_nobody_is_messaged() {
 #[tokio::test]
 async fn when_the_raw_message_cannot_be_kept_nothing_is_taken_in_and_the_caller_is_told() {
     let w = world();
-    w.objects.set_failing(true);
+    w.objects.set_down(true);
     let bytes = mail("jo@example.net", "down.14@mail.example.net", "", "Bins", "Missed.");
     let result = w.intake.ingest(RawEmail { bytes: &bytes, stored_at: None }, &Envelope::default()).await;
     assert!(result.is_err());
     assert!(w.mailer.sent().is_empty());
-    w.objects.set_failing(false);
+    w.objects.set_down(false);
     assert!(matches!(w.take(&bytes).await.outcome, EmailOutcome::Case { duplicate: false, .. }), "a retry takes it in");
 }
 

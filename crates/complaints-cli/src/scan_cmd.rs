@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, Days, NaiveTime, TimeZone, Utc, Weekday};
 use clap::Args;
 use complaints_app::alert_store::AlertStore;
 use complaints_app::breach_scan::{BreachScan, ScanError, ScanReport};
-use complaints_app::outbound::Delivery;
+use complaints_app::outbound::{Delivery, SweepReport};
 use complaints_app::ports::{CaseStore, FixedClock, Mailer};
 use complaints_app::staff_directory::{DirectoryMap, StaffDirectory};
 use complaints_app::users::UsersFile;
@@ -94,7 +94,10 @@ async fn run_once(
     let outcome = scan.run(at).await;
     // The digests are dated `at`: deliver as at the later of `at` and now.
     let delivery = Delivery::new(cases, mailer, Arc::new(FixedClock(at.max(Utc::now()))));
-    delivery.sweep().await.context("could not deliver the digests")?;
+    let swept = delivery.sweep().await.context("could not deliver the digests")?;
+    if let Some(notice) = held_notice(&swept) {
+        eprintln!("complaints: {notice}");
+    }
     match outcome {
         Ok(report) => Ok(report),
         Err(ScanError::Incomplete { report, .. }) => {
@@ -103,6 +106,18 @@ async fn run_once(
         }
         Err(error) => Err(error).context("the breach scan failed"),
     }
+}
+
+/// What to say when the sweep found messages claimed by a delivery that never finished (a run
+/// stopped between claiming a digest and writing it): they stay pending under the claim's lease
+/// and the first sweep after it delivers them, once.
+fn held_notice(swept: &SweepReport) -> Option<String> {
+    (swept.skipped > 0).then(|| {
+        format!(
+            "{} message(s) are held by a delivery that did not finish (a stopped run); the next scan or `complaints serve` delivers them once its one-minute claim has passed",
+            swept.skipped
+        )
+    })
 }
 
 fn as_text(report: &ScanReport) -> String {
@@ -181,6 +196,65 @@ mod tests {
 
     fn utc(text: &str) -> DateTime<Utc> {
         text.parse().expect("instant")
+    }
+
+    /// Found by killing `complaints scan` with SIGKILL at random moments (docs/breach-scan.md):
+    /// a run killed after claiming a digest for delivery and before writing it leaves the digest
+    /// pending under the claim; the next scan within the claim's minute says so and leaves it,
+    /// and the first scan after it delivers it, once.
+    #[tokio::test]
+    async fn a_digest_claimed_by_a_killed_run_is_reported_held_and_delivered_once_after_the_claim() {
+        use complaints_app::ports::NewCase;
+        use complaints_core::case::{Case, Rules};
+        use complaints_core::complaint::Channel;
+        use complaints_core::reference::CaseRef;
+        use complaints_core::timeline::Actor;
+
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Arc::new(SqliteCaseStore::open(dir.path().join(DATABASE_FILE)).expect("store"));
+        let config =
+            Arc::new(OrgConfig::from_toml_str("[alerts]\nteam_mailbox = \"team@example.org\"\n").expect("config"));
+        let calendar = config.calendar();
+        let rules = Rules { calendar: &calendar, policy: &config.procedure };
+        // Received Mon 16 Mar 2026: overdue by Tue 7 Apr.
+        let complaint = complaints_app::testing::sample_complaint(Channel::WebForm, None);
+        let reference = CaseRef::new("CMP", 2026, 0).expect("prefix");
+        let (case, events) = Case::open(
+            reference,
+            complaint,
+            utc("2026-03-16T10:00:00Z"),
+            "Team".to_owned(),
+            None,
+            rules,
+            Actor::System,
+        );
+        store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create");
+
+        // The killed run: its digest is written, then claimed for delivery, and the process dies.
+        let killed = BreachScan::new(store.clone(), store.clone(), Arc::clone(&config));
+        let report = killed.run(utc("2026-04-07T07:00:00Z")).await.expect("scan");
+        let [digest] = report.digests.as_slice() else { panic!("one digest: {:?}", report.digests) };
+        let now = Utc::now();
+        let claimed = store.claim_message(&digest.message_id, now, now + chrono::Duration::minutes(1)).await;
+        assert!(claimed.expect("claim").is_some(), "the killed run held the digest");
+
+        let folder = MailFolder::new(dir.path().join(MAIL_DIR));
+        let mailer: Arc<dyn Mailer> = Arc::new(folder.clone());
+        let files = || std::fs::read_dir(folder.dir()).map(|d| d.count()).unwrap_or(0);
+        let at = utc("2026-04-07T12:00:00Z");
+        let swept = Delivery::new(store.clone(), Arc::clone(&mailer), Arc::new(FixedClock(now))).sweep().await;
+        let swept = swept.expect("sweep");
+        assert_eq!(swept.skipped, 1, "within the claim the digest is left alone");
+        assert!(held_notice(&swept).is_some_and(|n| n.starts_with("1 message(s) are held")));
+        assert_eq!(files(), 0);
+
+        // After the claim (a scan scheduled two minutes from now sweeps as at then).
+        let later = now + chrono::Duration::minutes(2);
+        let report =
+            run_once(store.clone(), store.clone(), Arc::clone(&mailer), config, dir.path(), later.max(at)).await;
+        assert!(report.expect("scan").alerts.is_empty(), "no alert is sent again");
+        assert_eq!(files(), 1, "the held digest is delivered, once");
+        assert!(held_notice(&SweepReport::default()).is_none());
     }
 
     #[test]

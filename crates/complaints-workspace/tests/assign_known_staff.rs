@@ -74,6 +74,7 @@ async fn world(known: Option<Vec<KnownStaff>>) -> (Router, Arc<MemoryCaseStore>,
     let reference = staff.log_complaint(&user, complaint, None).await.expect("logged").reference;
     let app = router(WorkspaceState {
         staff,
+        indexes: store.clone(),
         queries: store.clone(),
         learning: Arc::new(MemoryLearningStore::new()),
         sessions: Arc::new(WithStaff(known)),

@@ -84,6 +84,7 @@ impl World {
         let signed_in = SignedIn { user: staff(ME, Role::Handler), csrf: CSRF.to_owned() };
         router(WorkspaceState {
             staff: self.staff.clone(),
+            indexes: self.store.clone(),
             queries: self.store.clone(),
             learning: Arc::new(MemoryLearningStore::new()),
             sessions: Arc::new(FixedSessions(Some(signed_in))),

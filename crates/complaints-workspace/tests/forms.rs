@@ -53,6 +53,7 @@ impl World {
     fn app(&self, role: Role) -> Router {
         router(WorkspaceState {
             staff: self.staff.clone(),
+            indexes: self.store.clone(),
             queries: self.store.clone(),
             learning: Arc::new(MemoryLearningStore::new()),
             sessions: Arc::new(FixedSessions(Some(SignedIn { user: Self::user(role), csrf: CSRF.to_owned() }))),

@@ -56,6 +56,7 @@ impl World {
         };
         router(WorkspaceState {
             staff: self.staff.clone(),
+            indexes: self.store.clone(),
             queries: self.store.clone(),
             learning: Arc::new(MemoryLearningStore::new()),
             sessions: Arc::new(FixedSessions(Some(signed_in))),

@@ -46,6 +46,7 @@ fn app_with(configure: impl FnOnce(StoreSessions) -> StoreSessions) -> Router {
     );
     router(WorkspaceState {
         staff,
+        indexes: cases.clone(),
         queries: cases,
         learning: Arc::new(MemoryLearningStore::new()),
         sessions: Arc::new(configure(sessions)),

@@ -11,30 +11,19 @@
 
 mod scan;
 
-use std::sync::Arc;
+use complaints_lambda::ScheduledEvent;
 
-use complaints_aws::TrustRoots;
-use complaints_lambda::{Env, Prepared, at_startup, init_logging};
-use lambda_runtime::{LambdaEvent, service_fn};
-
-use crate::scan::{Config, Ready, ScheduledEvent, prepare, run_scan};
+use crate::scan::{Config, prepare, run_scan};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
-    let config = Arc::new(at_startup(Config::from_env(&Env::process()))?);
-    let roots = at_startup(TrustRoots::from_env())?;
-    let ready: Arc<Prepared<Ready>> = Arc::new(Prepared::new());
-
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ScheduledEvent>| {
-        let (config, ready, roots) = (Arc::clone(&config), Arc::clone(&ready), roots);
-        async move {
-            let Some(ready) = ready.get_or_prepare(|| prepare(&config, roots)).await else {
-                return Err(lambda_runtime::Error::from("not ready: the scheduler will invoke again"));
-            };
-            let report = run_scan(&ready.scan, &event.payload).await?;
-            Ok::<_, lambda_runtime::Error>(report)
-        }
-    }))
+    complaints_lambda::run_events(
+        Config::from_env,
+        |config, roots| async move { prepare(&config, roots).await },
+        |ready, _, event: lambda_runtime::LambdaEvent<ScheduledEvent>| async move {
+            run_scan(&ready.scan, &event.payload).await
+        },
+        "not ready: the scheduler will invoke again",
+    )
     .await
 }

@@ -3,35 +3,29 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use complaints_app::breach_scan::{BreachScan, ScanError};
 use complaints_app::staff_directory::DirectoryMap;
 use complaints_aws::TrustRoots;
-use complaints_core::config::OrgConfig;
-use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_lambda::deployment::TABLE_NAME;
+use complaints_lambda::{Env, EnvError, Organisation, ParameterError, Parameters, PrepareError, ScheduledEvent};
 use complaints_store_dynamodb::DynamoDbCaseStore;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// Names of the variables, as the template sets them.
-pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
-pub(crate) const SENDER: &str = "SENDER";
-pub(crate) const ORG_NAME: &str = "ORG_NAME";
-pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
+/// The variable only this function reads.
 pub(crate) const STAFF_DIRECTORY_PARAM: &str = "STAFF_DIRECTORY_PARAM";
 
 /// What the function reads from its environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     pub(crate) table_name: String,
-    /// `From` of the digests.
-    pub(crate) sender: String,
-    pub(crate) org_name: String,
-    /// Optional SSM parameter holding the organisation configuration (its `[alerts]` section
-    /// names the recipients and the staff workspace URL; its calendar, the holidays).
-    pub(crate) org_config_param: Option<String>,
+    /// The organisation's name, the digests' sender and the SSM parameter of its configuration
+    /// (its `[alerts]` section names the recipients and the staff workspace URL; its calendar,
+    /// the holidays).
+    pub(crate) organisation: Organisation,
     /// Optional SSM parameter holding the staff directory: a JSON object of handler (as cases
-    /// name them) to address. Staff sign in through Cognito, so there is no users file on AWS;
-    /// handlers it does not know fall back to `[alerts] handlers`.
+    /// name them) to address, written by `complaints-admin staff-directory`. Staff sign in
+    /// through Cognito, so there is no users file on AWS; handlers it does not know fall back to
+    /// `[alerts] handlers`.
     pub(crate) staff_directory_param: Option<String>,
 }
 
@@ -41,51 +35,9 @@ impl Config {
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
         Ok(Self {
             table_name: env.required(TABLE_NAME)?,
-            sender: env.required(SENDER)?,
-            org_name: env.required(ORG_NAME)?,
-            org_config_param: env.optional(ORG_CONFIG_PARAM),
+            organisation: Organisation::from_env(env, false)?,
             staff_directory_param: env.optional(STAFF_DIRECTORY_PARAM),
         })
-    }
-
-    /// The organisation configuration from its TOML (else the built-in one), with this
-    /// deployment's name and sender on top.
-    ///
-    /// # Errors
-    /// The configuration error, naming the bad key.
-    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, complaints_core::config::ConfigError> {
-        let mut org = match toml {
-            Some(text) => OrgConfig::from_toml_str(text)?,
-            None => OrgConfig::builtin(),
-        };
-        org.organisation.name.clone_from(&self.org_name);
-        org.mail.from.clone_from(&self.sender);
-        if toml.is_none() {
-            org.organisation.email = Some(self.sender.clone());
-        }
-        Ok(org)
-    }
-}
-
-/// The scheduler's input (EventBridge Scheduler sends only the configured input, no envelope).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ScheduledEvent {
-    #[serde(rename = "scheduledTime", default)]
-    pub(crate) scheduled_time: Option<String>,
-}
-
-impl ScheduledEvent {
-    /// The run's "now": the scheduled time (so a late or retried invocation scans as at its
-    /// slot), else the clock.
-    pub(crate) fn now(&self) -> DateTime<Utc> {
-        match self.scheduled_time.as_deref().map(DateTime::parse_from_rfc3339) {
-            Some(Ok(at)) => at.with_timezone(&Utc),
-            Some(Err(_)) => {
-                tracing::warn!("scheduledTime is not an RFC 3339 instant; scanning as at now");
-                Utc::now()
-            }
-            None => Utc::now(),
-        }
     }
 }
 
@@ -111,36 +63,17 @@ impl std::fmt::Debug for Ready {
     }
 }
 
-/// Why the function could not get ready.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    #[error(transparent)]
-    Sdk(#[from] complaints_aws::LambdaSdkError),
-    #[error(transparent)]
-    Parameter(#[from] ParameterError),
-    #[error("the organisation configuration in SSM is invalid: {0}")]
-    Config(#[from] complaints_core::config::ConfigError),
-    #[error("the staff directory in SSM is invalid: {0}")]
-    Directory(#[from] complaints_app::staff_directory::DirectoryError),
-}
-
-impl StartupError for PrepareError {
-    fn is_transient(&self) -> bool {
-        match self {
-            Self::Parameter(error) => error.is_transient(),
-            Self::Sdk(_) | Self::Config(_) | Self::Directory(_) => false,
-        }
-    }
-}
-
 /// Builds the DynamoDB store (the case store and the alert store) and reads the configuration.
 ///
 /// # Errors
 /// [`PrepareError`].
 pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
     let aws = complaints_aws::lambda_sdk_config(roots)?;
-    let names: Vec<&str> =
-        [&config.org_config_param, &config.staff_directory_param].into_iter().flatten().map(String::as_str).collect();
+    let names: Vec<&str> = [&config.organisation.org_config_param, &config.staff_directory_param]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
     let parameters =
         if names.is_empty() { None } else { Some(Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?) };
     let text = |name: &Option<String>| -> Result<Option<String>, ParameterError> {
@@ -149,12 +82,13 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
             _ => Ok(None),
         }
     };
-    let toml = text(&config.org_config_param)?;
-    let org = config.org_config(toml.as_deref())?;
+    let toml = text(&config.organisation.org_config_param)?;
+    let org = config.organisation.org_config(toml.as_deref())?;
     let store = Arc::new(DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone()));
     let mut scan = BreachScan::new(store.clone(), store, Arc::new(org));
     if let Some(json) = text(&config.staff_directory_param)? {
-        let directory = DirectoryMap::from_json(&json)?;
+        let directory = DirectoryMap::from_json(&json)
+            .map_err(|e| PrepareError::invalid("the staff directory in SSM is invalid", e))?;
         tracing::info!(handlers = directory.len(), "staff directory read");
         scan = scan.with_directory(Arc::new(directory));
     }
@@ -187,12 +121,18 @@ mod tests {
     use super::*;
     use complaints_app::testing::{MemoryCaseStore, intake_service};
 
+    use complaints_lambda::deployment::{ORG_NAME, SENDER};
+
     fn config() -> Config {
         Config {
             table_name: "complaints-dev".to_owned(),
-            sender: "complaints@council.example.org".to_owned(),
-            org_name: "Example Council".to_owned(),
-            org_config_param: None,
+            organisation: Organisation {
+                org_name: "Example Council".to_owned(),
+                sender: complaints_core::complaint::EmailAddress::parse("complaints@council.example.org")
+                    .expect("address"),
+                reference_prefix: None,
+                org_config_param: None,
+            },
             staff_directory_param: None,
         }
     }
@@ -210,13 +150,6 @@ mod tests {
         assert!(missing.to_string().contains(TABLE_NAME), "{missing}");
     }
 
-    #[test]
-    fn the_scheduled_time_is_the_runs_now() {
-        let event: ScheduledEvent =
-            serde_json::from_str(r#"{"scheduledTime":"2026-04-07T07:00:00Z"}"#).expect("scheduler input");
-        assert_eq!(event.now(), "2026-04-07T07:00:00Z".parse::<DateTime<Utc>>().expect("instant"));
-    }
-
     #[tokio::test]
     async fn a_scan_on_a_bank_holiday_sends_nothing_and_a_working_day_scan_sends_each_alert_once() {
         let store = Arc::new(MemoryCaseStore::new());
@@ -232,7 +165,7 @@ mod tests {
             possible_spam: false,
         };
         intake.submit(request).await.expect("intake");
-        let org = config().org_config(None).expect("config");
+        let org = config().organisation.org_config(None).expect("config");
         let scan = BreachScan::new(store.clone(), store, Arc::new(org));
 
         let good_friday = ScheduledEvent { scheduled_time: Some("2026-04-03T07:00:00Z".to_owned()) };

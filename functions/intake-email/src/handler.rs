@@ -9,42 +9,30 @@ use complaints_app::intake::IntakeService;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
-use complaints_core::complaint::EmailAddress;
-use complaints_core::config::OrgConfig;
-use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_lambda::deployment::{CONFIG_SET, CONTACT_KEY_PARAM, TABLE_NAME};
+use complaints_lambda::{Env, EnvError, MIN_KEY_LEN, Organisation, Parameters, PrepareError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_s3::{S3ObjectStore, s3_client};
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use serde::Serialize;
 
-/// Names of the variables, as the template sets them.
-pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
-pub(crate) const SENDER: &str = "SENDER";
-pub(crate) const ORG_NAME: &str = "ORG_NAME";
-pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
-pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
-pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
+/// Names of the variables only this function reads (the shared ones:
+/// `complaints_lambda::deployment`).
 pub(crate) const REPLY_TOKEN_KEY_PARAM: &str = "REPLY_TOKEN_KEY_PARAM";
-pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 pub(crate) const MAIL_BUCKET: &str = "MAIL_BUCKET";
 pub(crate) const MAIL_PREFIX: &str = "MAIL_PREFIX";
 pub(crate) const RAW_MAIL_RETENTION_DAYS: &str = "RAW_MAIL_RETENTION_DAYS";
-
-/// Shortest key accepted from SSM: 256 bits.
-const MIN_KEY_LEN: usize = 32;
 
 /// What the function reads from its environment (secrets are SSM parameter names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     pub(crate) table_name: String,
-    pub(crate) sender: EmailAddress,
-    pub(crate) org_name: String,
-    pub(crate) reference_prefix: String,
+    /// The organisation's name, reference prefix, sender and configuration parameter.
+    pub(crate) organisation: Organisation,
     pub(crate) config_set: Option<String>,
     pub(crate) contact_key_param: String,
     pub(crate) reply_token_key_param: String,
-    pub(crate) org_config_param: Option<String>,
     /// The bucket the receipt rule's S3 action writes to (attachments are kept there too).
     pub(crate) mail_bucket: String,
     /// The receipt rule's object key prefix: the raw message is at `<prefix><SES message id>`.
@@ -60,15 +48,10 @@ impl Config {
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
         Ok(Self {
             table_name: env.required(TABLE_NAME)?,
-            sender: env.parsed(SENDER, EmailAddress::parse)?,
-            org_name: env.required(ORG_NAME)?,
-            reference_prefix: env.parsed(REFERENCE_PREFIX, |prefix| {
-                complaints_core::reference::validate_prefix(prefix).map(|()| prefix.to_owned())
-            })?,
+            organisation: Organisation::from_env(env, true)?,
             config_set: env.optional(CONFIG_SET),
             contact_key_param: env.required(CONTACT_KEY_PARAM)?,
             reply_token_key_param: env.required(REPLY_TOKEN_KEY_PARAM)?,
-            org_config_param: env.optional(ORG_CONFIG_PARAM),
             mail_bucket: env.required(MAIL_BUCKET)?,
             mail_prefix: env.optional(MAIL_PREFIX).unwrap_or_default(),
             raw_retention_days: match env.optional(RAW_MAIL_RETENTION_DAYS) {
@@ -76,25 +59,6 @@ impl Config {
                 None => None,
             },
         })
-    }
-
-    /// The organisation configuration: the TOML from SSM when named (else the built-in one without
-    /// its placeholder contact details), with the stack's name, prefix and sender on top.
-    fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, complaints_core::config::ConfigError> {
-        let mut org = match toml {
-            Some(text) => OrgConfig::from_toml_str(text)?,
-            None => {
-                let mut builtin = OrgConfig::builtin();
-                builtin.organisation.phone = None;
-                builtin.organisation.address = None;
-                builtin.organisation.email = Some(self.sender.as_str().to_owned());
-                builtin
-            }
-        };
-        org.organisation.name.clone_from(&self.org_name);
-        org.organisation.reference_prefix.clone_from(&self.reference_prefix);
-        org.mail.from = self.sender.as_str().to_owned();
-        Ok(org)
     }
 
     /// Where a record's raw message is: the S3 action's own bucket and key when the event is the
@@ -122,23 +86,6 @@ impl std::fmt::Debug for Ready {
     }
 }
 
-/// Why the function could not get ready.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    #[error("cannot read the keys: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error("the organisation configuration is invalid: {0}")]
-    OrgConfig(#[from] complaints_core::config::ConfigError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-}
-
-impl StartupError for PrepareError {
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
 /// Reads the keys and builds the store, mailer and object store behind [`EmailIntake`].
 ///
 /// # Errors
@@ -146,13 +93,13 @@ impl StartupError for PrepareError {
 pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
     let aws = complaints_aws::lambda_sdk_config(roots)?;
     let mut names = vec![config.contact_key_param.as_str(), config.reply_token_key_param.as_str()];
-    names.extend(config.org_config_param.as_deref());
+    names.extend(config.organisation.org_config_param.as_deref());
     let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
-    let toml = match &config.org_config_param {
+    let toml = match &config.organisation.org_config_param {
         Some(name) => Some(found.text(name)?.to_owned()),
         None => None,
     };
-    let org = config.org_config(toml.as_deref())?;
+    let org = config.organisation.org_config(toml.as_deref())?;
     let calendar = org.calendar();
     let limits = complaints_app::email_intake::limits(&org.email);
     let contact_key = found.key(&config.contact_key_param, MIN_KEY_LEN)?;

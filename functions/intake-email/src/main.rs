@@ -10,31 +10,19 @@
 
 mod handler;
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::ses::SimpleEmailEvent;
-use complaints_aws::TrustRoots;
-use complaints_lambda::{Env, Prepared, at_startup, init_logging};
-use lambda_runtime::{LambdaEvent, service_fn};
 
-use crate::handler::{Config, Ready, handle, prepare};
+use crate::handler::{Config, handle, prepare};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
-    let config = Arc::new(at_startup(Config::from_env(&Env::process()))?);
-    let roots = at_startup(TrustRoots::from_env())?;
-    let ready: Arc<Prepared<Ready>> = Arc::new(Prepared::new());
-
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SimpleEmailEvent>| {
-        let (config, ready, roots) = (Arc::clone(&config), Arc::clone(&ready), roots);
-        async move {
-            let Some(ready) = ready.get_or_prepare(|| prepare(&config, roots)).await else {
-                return Err(lambda_runtime::Error::from("not ready: Lambda retries the event"));
-            };
-            let outcomes = handle(&ready.intake, &ready.objects, &config, &event.payload).await?;
-            Ok::<_, lambda_runtime::Error>(outcomes)
-        }
-    }))
+    complaints_lambda::run_events(
+        Config::from_env,
+        |config, roots| async move { prepare(&config, roots).await },
+        |ready, config, event: lambda_runtime::LambdaEvent<SimpleEmailEvent>| async move {
+            handle(&ready.intake, &ready.objects, &config, &event.payload).await
+        },
+        "not ready: Lambda retries the event",
+    )
     .await
 }

@@ -1,32 +1,21 @@
 //! The function's configuration: environment variables set by `infra/template.yaml`, read once per
 //! cold start, and the secrets' SSM parameter names derived from them.
 
-use complaints_core::complaint::EmailAddress;
-use complaints_lambda::{Env, EnvError, ParameterError, Parameters};
+use complaints_lambda::deployment::{CONTACT_KEY_PARAM, TABLE_NAME};
+use complaints_lambda::{Env, EnvError, MIN_KEY_LEN, Organisation, ParameterError, Parameters};
 use complaints_social::SocialSecrets;
 
-pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
-pub(crate) const SENDER: &str = "SENDER";
-pub(crate) const ORG_NAME: &str = "ORG_NAME";
-pub(crate) const REFERENCE_PREFIX: &str = "REFERENCE_PREFIX";
-pub(crate) const CONTACT_KEY_PARAM: &str = "CONTACT_KEY_PARAM";
-pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 pub(crate) const RAW_BUCKET: &str = "RAW_BUCKET";
 /// SSM path under which the platform secrets live, each named as its local variable
 /// (`<prefix>META_APP_SECRET`, `<prefix>X_CONSUMER_SECRET`, …). A missing one turns its platform off.
 pub(crate) const SOCIAL_PARAM_PREFIX: &str = "SOCIAL_PARAM_PREFIX";
 
-/// Shortest contact key we accept (as intake-web).
-pub(crate) const MIN_KEY_LEN: usize = 32;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Config {
     pub(crate) table_name: String,
-    pub(crate) sender: EmailAddress,
-    pub(crate) org_name: String,
-    pub(crate) reference_prefix: String,
+    /// The organisation's name, reference prefix, sender and configuration parameter.
+    pub(crate) organisation: Organisation,
     pub(crate) contact_key_param: String,
-    pub(crate) org_config_param: Option<String>,
     pub(crate) raw_bucket: String,
     pub(crate) social_param_prefix: String,
     /// Our account ids by variable (`META_PAGE_IDS`…; `complaints_app::social_accounts`).
@@ -41,13 +30,8 @@ impl Config {
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
         Ok(Self {
             table_name: env.required(TABLE_NAME)?,
-            sender: env.parsed(SENDER, EmailAddress::parse)?,
-            org_name: env.required(ORG_NAME)?,
-            reference_prefix: env.parsed(REFERENCE_PREFIX, |prefix| {
-                complaints_core::reference::validate_prefix(prefix).map(|()| prefix.to_owned())
-            })?,
+            organisation: Organisation::from_env(env, true)?,
             contact_key_param: env.required(CONTACT_KEY_PARAM)?,
-            org_config_param: env.optional(ORG_CONFIG_PARAM),
             raw_bucket: env.required(RAW_BUCKET)?,
             social_param_prefix: env.required(SOCIAL_PARAM_PREFIX)?,
             accounts: complaints_app::social_accounts::VARIABLES
@@ -61,7 +45,7 @@ impl Config {
     /// (when named) and the four webhook secrets (the send tokens are the sweep's, not ours).
     pub(crate) fn parameter_names(&self) -> Vec<String> {
         let mut names = vec![self.contact_key_param.clone()];
-        names.extend(self.org_config_param.clone());
+        names.extend(self.organisation.org_config_param.clone());
         names.extend(
             complaints_social::config::WEBHOOK.iter().map(|name| format!("{}{name}", self.social_param_prefix)),
         );
@@ -86,6 +70,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    use complaints_lambda::deployment::{ORG_NAME, REFERENCE_PREFIX, SENDER};
+
     use super::*;
 
     fn config() -> Config {

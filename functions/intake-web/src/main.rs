@@ -11,35 +11,14 @@ mod config;
 mod prepare;
 mod secrets;
 
-use std::convert::Infallible;
-use std::sync::Arc;
-
-use complaints_aws::TrustRoots;
-use complaints_lambda::{Env, at_startup, init_logging};
-use lambda_http::{Request, service_fn};
-use tower::ServiceExt as _;
-
-use crate::config::Config;
-use crate::prepare::Ready;
-
 // One thread: Lambda hands an environment one event at a time, and at the usual memory sizes it
 // has less than one vCPU, so worker threads would only add stacks and allocator arenas.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    init_logging();
-    let config = at_startup(Config::from_env(&Env::process()))?;
-    let roots = at_startup(TrustRoots::from_env())?;
-    let ready = Arc::new(Ready::new(config, roots));
-
-    lambda_http::run(service_fn(move |request: Request| {
-        let ready = Arc::clone(&ready);
-        async move {
-            let response = match ready.router().await {
-                Some(router) => router.oneshot(request).await?,
-                None => complaints_web::unavailable(),
-            };
-            Ok::<_, Infallible>(response)
-        }
-    }))
+    complaints_lambda::http::serve_router(
+        config::Config::from_env,
+        |config, roots| async move { prepare::prepare(&config, roots).await },
+        complaints_web::unavailable,
+    )
     .await
 }

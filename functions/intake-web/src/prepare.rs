@@ -8,118 +8,50 @@ use std::time::Instant;
 use complaints_app::intake::IntakeService;
 use complaints_app::ports::SystemClock;
 use complaints_aws::TrustRoots;
-use complaints_lambda::{ParameterError, Prepared, StartupError};
+use complaints_lambda::PrepareError;
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use complaints_web::WebState;
 
-use crate::config::{Config, OrgConfigError};
+use crate::config::Config;
 use crate::secrets;
 
-/// Why the router could not be built.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StartError {
-    #[error("cannot read the keys: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    OrgConfig(#[from] OrgConfigError),
-    #[error("cannot build the form: {0}")]
-    Web(#[from] complaints_web::WebError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-}
+/// Builds the router: the keys from SSM, the clients and adapters, the calendar, the templates.
+/// Run by the first request ([`complaints_lambda::http::serve_router`]).
+///
+/// # Errors
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, PrepareError> {
+    let started = Instant::now();
+    let aws = complaints_aws::lambda_sdk_config(roots)?;
+    let fetch_started = Instant::now();
+    let secrets = secrets::load(&aws_sdk_ssm::Client::new(&aws), config).await?;
+    let ssm_ms = fetch_started.elapsed().as_secs_f64() * 1000.0;
 
-impl StartupError for StartError {
-    /// Worth trying again on the next request: SSM could not be reached, timed out, throttled or
-    /// failed on its side. Everything else (a refusal, a missing or short key, an invalid
-    /// configuration) is the deployment's and stays wrong until someone fixes it.
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
-/// The router, built once.
-#[derive(Debug)]
-pub(crate) struct Ready {
-    config: Config,
-    roots: TrustRoots,
-    router: Prepared<axum::Router>,
-}
-
-impl Ready {
-    pub(crate) fn new(config: Config, roots: TrustRoots) -> Self {
-        Self { config, roots, router: Prepared::new() }
-    }
-
-    /// The router, built first if no request has built it yet; `None` (answer 503) while SSM
-    /// cannot be reached. A failure that cannot pass ends the process ([`Prepared`]).
-    pub(crate) async fn router(&self) -> Option<axum::Router> {
-        self.router.get_or_prepare(|| self.prepare()).await.cloned()
-    }
-
-    async fn prepare(&self) -> Result<axum::Router, StartError> {
-        let started = Instant::now();
-        let aws = complaints_aws::lambda_sdk_config(self.roots)?;
-        let fetch_started = Instant::now();
-        let secrets = secrets::load(&aws_sdk_ssm::Client::new(&aws), &self.config).await?;
-        let ssm_ms = fetch_started.elapsed().as_secs_f64() * 1000.0;
-
-        let org = self.config.org_config(secrets.org_config.as_deref())?;
-        let calendar = org.calendar();
-        let intake = IntakeService {
-            // Keyed for the name index; flags go to the flagged register with the case write.
-            store: Arc::new(
-                DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())
-                    .with_search_key(&secrets.contact_key),
-            ),
-            mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
-            clock: Arc::new(SystemClock),
-            calendar: Arc::new(calendar),
-            config: Arc::new(org),
-            templates: Arc::new(Templates::builtin()),
-            contact_key_secret: Arc::clone(&secrets.contact_key),
-        };
-        let state = WebState::new(intake, &secrets.form_key)?;
-        // Durations only. scripts/bench-coldstart reads them.
-        tracing::info!(
-            ssm_ms,
-            prepare_ms = started.elapsed().as_secs_f64() * 1000.0,
-            tls_roots = %self.roots,
-            "ready"
-        );
-        Ok(complaints_web::router(state))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use complaints_lambda::error_chain;
-
-    use super::*;
-
-    #[test]
-    fn only_an_unreachable_parameter_store_is_worth_another_try() {
-        let unreachable = StartError::Parameters(ParameterError::Unavailable("connection refused".into()));
-        let missing = StartError::Parameters(ParameterError::Missing("/c/form".to_owned()));
-        let refused = StartError::Parameters(ParameterError::Refused("AccessDeniedException".into()));
-        let sdk = StartError::Aws(complaints_aws::LambdaSdkError::MissingVariable("AWS_REGION"));
-
-        assert!(unreachable.is_transient());
-        for permanent in [missing, refused, sdk] {
-            assert!(!permanent.is_transient(), "{permanent}");
-        }
-    }
-
-    #[test]
-    fn the_error_chain_reaches_the_root_cause_once() {
-        let err = StartError::Parameters(ParameterError::Unavailable("invalid peer certificate: UnknownIssuer".into()));
-
-        let text = error_chain(&err);
-
-        assert_eq!(
-            text,
-            "cannot read the keys: SSM parameter store unavailable: invalid peer certificate: UnknownIssuer"
-        );
-    }
+    let org = config.organisation.org_config(secrets.org_config.as_deref())?;
+    let calendar = org.calendar();
+    let intake = IntakeService {
+        // Keyed for the name index; flags go to the flagged register with the case write.
+        store: Arc::new(
+            DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())
+                .with_search_key(&secrets.contact_key),
+        ),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
+        clock: Arc::new(SystemClock),
+        calendar: Arc::new(calendar),
+        config: Arc::new(org),
+        templates: Arc::new(Templates::builtin()),
+        contact_key_secret: Arc::clone(&secrets.contact_key),
+    };
+    let state =
+        WebState::new(intake, &secrets.form_key).map_err(|e| PrepareError::invalid("cannot build the form", e))?;
+    // Durations only. scripts/bench-coldstart reads them.
+    tracing::info!(
+        ssm_ms,
+        prepare_ms = started.elapsed().as_secs_f64() * 1000.0,
+        tls_roots = %roots,
+        "ready"
+    );
+    Ok(complaints_web::router(state))
 }

@@ -4,13 +4,11 @@
 
 use std::sync::Arc;
 
-use complaints_lambda::{ParameterError, Parameters};
+// Shortest key we accept: 32 bytes is 256 bits for HMAC-SHA-256 when the value is random
+// (`openssl rand -hex 32` gives 64 characters; docs/deployment.md).
+use complaints_lambda::{MIN_KEY_LEN, ParameterError, Parameters};
 
 use crate::config::Config;
-
-/// Shortest key we accept: 32 bytes is 256 bits for HMAC-SHA-256 when the value is random
-/// (`openssl rand -hex 32` gives 64 characters; docs/deployment.md).
-pub(crate) const MIN_KEY_LEN: usize = 32;
 
 /// The keys. `Debug` never shows them.
 #[derive(Clone)]
@@ -35,13 +33,13 @@ impl std::fmt::Debug for Secrets {
 /// [`ParameterError`].
 pub(crate) async fn load(client: &aws_sdk_ssm::Client, config: &Config) -> Result<Secrets, ParameterError> {
     let mut names = vec![config.contact_key_param.as_str(), config.form_key_param.as_str()];
-    names.extend(config.org_config_param.as_deref());
+    names.extend(config.organisation.org_config_param.as_deref());
     from_parameters(config, &Parameters::fetch(client, &names).await?)
 }
 
 /// Picks the keys and the configuration out of what SSM returned.
 fn from_parameters(config: &Config, found: &Parameters) -> Result<Secrets, ParameterError> {
-    let org_config = match &config.org_config_param {
+    let org_config = match &config.organisation.org_config_param {
         Some(parameter) => Some(found.text(parameter)?.to_owned()),
         None => None,
     };
@@ -118,7 +116,7 @@ mod tests {
         let keys = [("/c/contact", long.as_str()), ("/c/form", long.as_str())];
         assert_eq!(from_parameters(&config, &found(&keys)).expect("keys only").org_config, None);
 
-        config.org_config_param = Some("/c/organisation".to_owned());
+        config.organisation.org_config_param = Some("/c/organisation".to_owned());
         let err = from_parameters(&config, &found(&keys)).expect_err("the named configuration is missing");
         assert!(err.to_string().contains("/c/organisation"), "{err}");
 

@@ -17,23 +17,17 @@ use complaints_app::social_health::{ChannelHealth, HealthSettings};
 use complaints_aws::TrustRoots;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
-use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_lambda::deployment::{CONFIG_SET, ORG_CONFIG_PARAM, SENDER, TABLE_NAME};
+use complaints_lambda::{Env, EnvError, Parameters, PrepareError, ScheduledEvent};
 use complaints_mail_ses::SesMailer;
 use complaints_s3::S3ObjectStore;
 use complaints_social::attachments::HttpAttachmentFetcher;
 use complaints_social::sender::HttpSocialSender;
 use complaints_store_dynamodb::DynamoDbCaseStore;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// Names of the variables, as the template sets them.
-pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
-pub(crate) const CONFIG_SET: &str = "CONFIG_SET";
 /// SSM path of the platforms' send tokens (as intake-social's); unset: no social replies here.
 pub(crate) const SOCIAL_PARAM_PREFIX: &str = "SOCIAL_PARAM_PREFIX";
-/// The organisation configuration in SSM (its `[alerts]` name who hears about channel health).
-pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
-/// The sending address, as the other functions' (`[mail] from` of the staff notices).
-pub(crate) const SENDER: &str = "SENDER";
 /// The bucket social media attachments are stored in (under `social/attachments/`).
 pub(crate) const RAW_BUCKET: &str = "RAW_BUCKET";
 
@@ -104,15 +98,6 @@ impl Config {
     }
 }
 
-/// The scheduler's input (EventBridge Scheduler sends only the configured input, no envelope):
-/// `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`. Delivery goes by the real clock; the
-/// scheduled time is logged so a late or retried run can be told apart.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub(crate) struct ScheduledEvent {
-    #[serde(rename = "scheduledTime", default)]
-    pub(crate) scheduled_time: Option<String>,
-}
-
 /// What one invocation did, returned to Lambda (and so to the scheduler's logs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub(crate) struct Swept {
@@ -146,25 +131,6 @@ impl std::fmt::Debug for Ready {
     }
 }
 
-/// Why the clients could not be built.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    /// The Lambda environment lacks what the SDK needs, which no retry mends.
-    #[error(transparent)]
-    Sdk(#[from] complaints_aws::LambdaSdkError),
-    #[error("cannot read the send tokens: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    Client(#[from] complaints_social::sender::ClientError),
-}
-
-impl StartupError for PrepareError {
-    /// Only an unreachable parameter store is worth another try.
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
 /// Builds the DynamoDB store and the SES mailer behind a [`Delivery`].
 ///
 /// # Errors
@@ -188,12 +154,14 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
         let attachments = match &config.raw_bucket {
             Some(bucket) => {
                 let objects = Arc::new(S3ObjectStore::new(aws_sdk_s3::Client::new(&aws), bucket.clone()));
-                let fetcher = HttpAttachmentFetcher::new(config.endpoints.clone(), tokens.clone(), objects)?;
+                let fetcher = HttpAttachmentFetcher::new(config.endpoints.clone(), tokens.clone(), objects)
+                    .map_err(|e| PrepareError::invalid("the platforms' HTTPS client cannot be built", e))?;
                 Some(Arc::new(fetcher) as Arc<dyn complaints_app::social_attachments::AttachmentFetcher>)
             }
             None => None,
         };
-        let sender = HttpSocialSender::new(config.endpoints.clone(), tokens)?;
+        let sender = HttpSocialSender::new(config.endpoints.clone(), tokens)
+            .map_err(|e| PrepareError::invalid("the platforms' HTTPS client cannot be built", e))?;
         let social: Arc<dyn complaints_app::social::SocialSender> = Arc::new(sender);
         let health = config.health_settings(&found).map(|settings| {
             let notices: Arc<dyn complaints_app::notice_store::NoticeStore> = store.clone();

@@ -14,17 +14,14 @@ use complaints_core::calendar::Calendar;
 use complaints_core::config::OrgConfig;
 use complaints_core::dates::today_in_scotland;
 use complaints_core::indicators::{Period, PeriodError, PopulationBase, exports_due_on};
-use complaints_lambda::{Env, EnvError, ParameterError, Parameters, StartupError};
+use complaints_lambda::deployment::TABLE_NAME;
+use complaints_lambda::{Env, EnvError, Organisation, Parameters, PrepareError};
 use complaints_reports::{ExportOptions, export_prefix};
 use complaints_s3::S3ObjectStore;
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use serde::{Deserialize, Serialize};
 
-pub(crate) const TABLE_NAME: &str = "TABLE_NAME";
 pub(crate) const EXPORT_BUCKET: &str = "EXPORT_BUCKET";
-pub(crate) const ORG_NAME: &str = "ORG_NAME";
-pub(crate) const SENDER: &str = "SENDER";
-pub(crate) const ORG_CONFIG_PARAM: &str = "ORG_CONFIG_PARAM";
 pub(crate) const POPULATION_LABEL: &str = "POPULATION_LABEL";
 pub(crate) const POPULATION_COUNT: &str = "POPULATION_COUNT";
 
@@ -33,13 +30,11 @@ pub(crate) const POPULATION_COUNT: &str = "POPULATION_COUNT";
 pub(crate) struct Config {
     pub(crate) table_name: String,
     pub(crate) bucket: String,
-    pub(crate) org_name: String,
-    /// `From` of the email to the reporting list.
-    pub(crate) sender: String,
-    /// Optional SSM parameter holding the organisation configuration: its `[reporting] notify`
-    /// list is told when an export is ready, its calendar decides the first working day, and its
-    /// `[reporting] per_thousand` is K2's base unless the environment gives one.
-    pub(crate) org_config_param: Option<String>,
+    /// The organisation's name, the sender of the email to the reporting list, and the SSM
+    /// parameter of its configuration: its `[reporting] notify` list is told when an export is
+    /// ready, its calendar decides the first working day, and its `[reporting] per_thousand` is
+    /// K2's base unless the environment gives one.
+    pub(crate) organisation: Organisation,
     /// K2 per 1,000: both `POPULATION_LABEL` and `POPULATION_COUNT`, or neither.
     pub(crate) population: Option<PopulationBase>,
 }
@@ -57,26 +52,9 @@ impl Config {
         Ok(Self {
             table_name: env.required(TABLE_NAME)?,
             bucket: env.required(EXPORT_BUCKET)?,
-            org_name: env.required(ORG_NAME)?,
-            sender: env.required(SENDER)?,
-            org_config_param: env.optional(ORG_CONFIG_PARAM),
+            organisation: Organisation::from_env(env, false)?,
             population,
         })
-    }
-
-    /// The organisation configuration from its TOML (else the built-in one), with this
-    /// deployment's name and sender on top.
-    ///
-    /// # Errors
-    /// The configuration error, naming the bad key.
-    pub(crate) fn org_config(&self, toml: Option<&str>) -> Result<OrgConfig, complaints_core::config::ConfigError> {
-        let mut org = match toml {
-            Some(text) => OrgConfig::from_toml_str(text)?,
-            None => OrgConfig::builtin(),
-        };
-        org.organisation.name.clone_from(&self.org_name);
-        org.mail.from.clone_from(&self.sender);
-        Ok(org)
     }
 }
 
@@ -138,40 +116,20 @@ impl std::fmt::Debug for Ready {
     }
 }
 
-/// Why the function could not get ready.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum PrepareError {
-    #[error(transparent)]
-    Sdk(#[from] complaints_aws::LambdaSdkError),
-    #[error(transparent)]
-    Parameter(#[from] ParameterError),
-    #[error("the organisation configuration in SSM is invalid: {0}")]
-    Config(#[from] complaints_core::config::ConfigError),
-}
-
-impl StartupError for PrepareError {
-    fn is_transient(&self) -> bool {
-        match self {
-            Self::Parameter(error) => error.is_transient(),
-            Self::Sdk(_) | Self::Config(_) => false,
-        }
-    }
-}
-
 /// Builds the DynamoDB store and the S3 bucket, and reads the organisation configuration.
 ///
 /// # Errors
 /// [`PrepareError`].
 pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready, PrepareError> {
     let aws = complaints_aws::lambda_sdk_config(roots)?;
-    let toml = match &config.org_config_param {
+    let toml = match &config.organisation.org_config_param {
         Some(name) => {
             let parameters = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &[name.as_str()]).await?;
             Some(parameters.text(name)?.to_owned())
         }
         None => None,
     };
-    let org = config.org_config(toml.as_deref())?;
+    let org = config.organisation.org_config(toml.as_deref())?;
     let calendar = org.calendar();
     let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone());
     let objects = S3ObjectStore::new(complaints_s3::s3_client(&aws), config.bucket.clone());
@@ -216,7 +174,7 @@ pub(crate) async fn run(ready: &Ready, config: &Config, event: ExportEvent) -> R
     let periods = periods_for(&event, &ready.calendar)?;
     tracing::info!(scheduled_time = event.scheduled_time.as_deref().unwrap_or("none"), due = periods.len(), "export");
     let options = ExportOptions {
-        organisation: config.org_name.clone(),
+        organisation: config.organisation.org_name.clone(),
         calendar_version: ready.calendar.version().as_str().to_owned(),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),
         population: config.population.clone().or_else(|| ready.org.reporting.per_thousand.clone()),
@@ -261,6 +219,8 @@ pub(crate) async fn run(ready: &Ready, config: &Config, event: ExportEvent) -> R
 
 #[cfg(test)]
 mod tests {
+    use complaints_lambda::deployment::{ORG_NAME, SENDER};
+
     use super::*;
 
     fn event(json: &str) -> ExportEvent {
@@ -294,11 +254,11 @@ mod tests {
         assert!(missing.to_string().contains(SENDER), "{missing}");
         let config = Config::from_env(&Env::from_lookup(env(Some("complaints@council.example.org")))).expect("ok");
         let toml = "[reporting]\nnotify = [\"performance@council.example.org\"]\n";
-        let org = config.org_config(Some(toml)).expect("valid configuration");
+        let org = config.organisation.org_config(Some(toml)).expect("valid configuration");
         assert_eq!(org.reporting.notify, ["performance@council.example.org"]);
         assert_eq!(org.mail.from, "complaints@council.example.org", "the deployment's sender wins");
         assert_eq!(org.organisation.name, "Example Council");
-        assert!(config.org_config(None).expect("built-in").reporting.notify.is_empty());
+        assert!(config.organisation.org_config(None).expect("built-in").reporting.notify.is_empty());
     }
 
     #[test]

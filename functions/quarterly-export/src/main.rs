@@ -11,30 +11,17 @@
 
 mod export;
 
-use std::sync::Arc;
-
-use complaints_aws::TrustRoots;
-use complaints_lambda::{Env, Prepared, at_startup, init_logging};
-use lambda_runtime::{LambdaEvent, service_fn};
-
-use crate::export::{Config, ExportEvent, Ready, prepare, run};
+use crate::export::{Config, ExportEvent, prepare, run};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    init_logging();
-    let config = Arc::new(at_startup(Config::from_env(&Env::process()))?);
-    let roots = at_startup(TrustRoots::from_env())?;
-    let ready: Arc<Prepared<Ready>> = Arc::new(Prepared::new());
-
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ExportEvent>| {
-        let (config, ready, roots) = (Arc::clone(&config), Arc::clone(&ready), roots);
-        async move {
-            let Some(ready) = ready.get_or_prepare(|| prepare(&config, roots)).await else {
-                return Err(lambda_runtime::Error::from("not ready: the scheduler will invoke again"));
-            };
-            let report = run(ready, &config, event.payload).await?;
-            Ok::<_, lambda_runtime::Error>(report)
-        }
-    }))
+    complaints_lambda::run_events(
+        Config::from_env,
+        |config, roots| async move { prepare(&config, roots).await },
+        |ready, config, event: lambda_runtime::LambdaEvent<ExportEvent>| async move {
+            run(&ready, &config, event.payload).await
+        },
+        "not ready: the scheduler will invoke again",
+    )
     .await
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use complaints_app::ports::{Clock, SystemClock};
 use complaints_app::staff::StaffActions;
 use complaints_aws::TrustRoots;
-use complaints_lambda::{ParameterError, Parameters, Prepared, StartupError};
+use complaints_lambda::{MIN_KEY_LEN, Parameters, PrepareError};
 use complaints_mail::templates::Templates;
 use complaints_mail_ses::SesMailer;
 use complaints_store_dynamodb::DynamoDbCaseStore;
@@ -17,7 +17,7 @@ use complaints_web::api::auth::JwtClaims;
 use complaints_workspace::WorkspaceState;
 use complaints_workspace::auth::{Cognito, SignInMethod, StoreSessions};
 
-use crate::config::{Config, OrgConfigError};
+use crate::config::Config;
 
 /// The key of the sign-in state cookie's MAC, derived from the contact key (one secret to keep).
 fn sign_in_secret(contact_key: &[u8]) -> Vec<u8> {
@@ -28,112 +28,69 @@ fn sign_in_secret(contact_key: &[u8]) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// Shortest contact key accepted: 32 bytes is 256 bits for HMAC-SHA-256 (as intake-web).
-pub(crate) const MIN_KEY_LEN: usize = 32;
-
-/// Why the router could not be built.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StartError {
-    #[error("cannot read the keys: {0}")]
-    Parameters(#[from] ParameterError),
-    #[error(transparent)]
-    OrgConfig(#[from] OrgConfigError),
-    #[error(transparent)]
-    Aws(#[from] complaints_aws::LambdaSdkError),
-    #[error("the hosted sign-in cannot be set up: {0}")]
-    Cognito(#[from] complaints_workspace::auth::cognito::CognitoError),
-    #[error(transparent)]
-    Directory(#[from] complaints_app::staff_directory::DirectoryError),
-}
-
-impl StartupError for StartError {
-    /// Worth trying again on the next request: SSM could not be reached. Everything else is the
-    /// deployment's and stays wrong until someone fixes it.
-    fn is_transient(&self) -> bool {
-        matches!(self, Self::Parameters(err) if err.is_transient())
-    }
-}
-
-/// The router, built once.
-#[derive(Debug)]
-pub(crate) struct Ready {
-    config: Config,
-    roots: TrustRoots,
-    router: Prepared<axum::Router>,
-}
-
-impl Ready {
-    pub(crate) fn new(config: Config, roots: TrustRoots) -> Self {
-        Self { config, roots, router: Prepared::new() }
-    }
-
-    /// The router, built first if no request has built it yet; `None` (answer 503) while SSM
-    /// cannot be reached.
-    pub(crate) async fn router(&self) -> Option<axum::Router> {
-        self.router.get_or_prepare(|| self.prepare()).await.cloned()
-    }
-
-    async fn prepare(&self) -> Result<axum::Router, StartError> {
-        let started = Instant::now();
-        let aws = complaints_aws::lambda_sdk_config(self.roots)?;
-        let mut names = vec![self.config.contact_key_param.as_str()];
-        names.extend(self.config.org_config_param.as_deref());
-        names.extend(self.config.staff_directory_param.as_deref());
-        let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
-        let contact_key: Arc<[u8]> = found.key(&self.config.contact_key_param, MIN_KEY_LEN)?.into();
-        let org_toml = match &self.config.org_config_param {
-            Some(parameter) => Some(found.text(parameter)?.to_owned()),
-            None => None,
-        };
-        let org = self.config.org_config(org_toml.as_deref())?;
-        // Keyed for the name index (staff log complaints and search by name).
-        let store = Arc::new(
-            DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), self.config.table_name.clone())
-                .with_search_key(&contact_key),
-        );
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let staff = StaffActions {
-            store: store.clone(),
-            mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), self.config.config_set.clone())),
-            clock: Arc::clone(&clock),
-            calendar: Arc::new(org.calendar()),
-            config: Arc::new(org),
-            templates: Arc::new(Templates::builtin()),
-            contact_key_secret: Arc::clone(&contact_key),
-            // Every read and change recorded with its actor in the table's audit log (R57).
-            audit: store.clone(),
-        };
-        // The staff pages under /staff: Cognito's hosted sign-in, sessions in the table, Secure cookies.
-        let cognito = Arc::new(Cognito::new(self.config.cognito.clone())?);
-        let sessions = StoreSessions::new(
-            store.clone(),
-            clock,
-            SignInMethod::Cognito(cognito),
-            &sign_in_secret(&contact_key),
-            true,
-        )
-        .with_settings(&staff.config.sign_in);
-        // "Assign" offers the directory's handlers (docs/workspace.md); without it, a text box.
-        let sessions = match &self.config.staff_directory_param {
-            Some(parameter) => {
-                let directory = complaints_app::staff_directory::DirectoryMap::from_json(found.text(parameter)?)?;
-                sessions.with_staff_directory(&directory.handlers())
-            }
-            None => sessions,
-        };
-        let workspace = complaints_workspace::router(WorkspaceState {
-            staff: staff.clone(),
-            indexes: store.clone(),
-            queries: store.clone(),
-            learning: store.clone(),
-            sessions: Arc::new(sessions),
-            quality: store.clone(),
-            flags: store.clone(),
-            held_mail: store.clone(),
-            staff_items: store.clone(),
-        });
-        let state = ApiState::new(staff, store.clone(), store, Arc::new(JwtClaims));
-        tracing::info!(prepare_ms = started.elapsed().as_secs_f64() * 1000.0, "ready");
-        Ok(complaints_web::api::router(state).merge(workspace))
-    }
+/// Builds the router once, on the first request ([`complaints_lambda::http::serve_router`]).
+///
+/// # Errors
+/// [`PrepareError`].
+pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::Router, PrepareError> {
+    let started = Instant::now();
+    let aws = complaints_aws::lambda_sdk_config(roots)?;
+    let mut names = vec![config.contact_key_param.as_str()];
+    names.extend(config.organisation.org_config_param.as_deref());
+    names.extend(config.staff_directory_param.as_deref());
+    let found = Parameters::fetch(&aws_sdk_ssm::Client::new(&aws), &names).await?;
+    let contact_key: Arc<[u8]> = found.key(&config.contact_key_param, MIN_KEY_LEN)?.into();
+    let org_toml = match &config.organisation.org_config_param {
+        Some(parameter) => Some(found.text(parameter)?.to_owned()),
+        None => None,
+    };
+    let org = config.organisation.org_config(org_toml.as_deref())?;
+    // Keyed for the name index (staff log complaints and search by name).
+    let store = Arc::new(
+        DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&aws), config.table_name.clone())
+            .with_search_key(&contact_key),
+    );
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let staff = StaffActions {
+        store: store.clone(),
+        mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(&aws), config.config_set.clone())),
+        clock: Arc::clone(&clock),
+        calendar: Arc::new(org.calendar()),
+        config: Arc::new(org),
+        templates: Arc::new(Templates::builtin()),
+        contact_key_secret: Arc::clone(&contact_key),
+        // Every read and change recorded with its actor in the table's audit log (R57).
+        audit: store.clone(),
+    };
+    // The staff pages under /staff: Cognito's hosted sign-in, sessions in the table, Secure cookies.
+    let cognito = Arc::new(
+        Cognito::new(config.cognito.clone())
+            .map_err(|e| PrepareError::invalid("the hosted sign-in cannot be set up", e))?,
+    );
+    let sessions =
+        StoreSessions::new(store.clone(), clock, SignInMethod::Cognito(cognito), &sign_in_secret(&contact_key), true)
+            .with_settings(&staff.config.sign_in);
+    // "Assign" offers the directory's handlers (docs/workspace.md); without it, a text box.
+    let sessions = match &config.staff_directory_param {
+        Some(parameter) => {
+            let directory = complaints_app::staff_directory::DirectoryMap::from_json(found.text(parameter)?)
+                .map_err(|e| PrepareError::invalid("the staff directory is invalid", e))?;
+            sessions.with_staff_directory(&directory.handlers())
+        }
+        None => sessions,
+    };
+    let workspace = complaints_workspace::router(WorkspaceState {
+        staff: staff.clone(),
+        indexes: store.clone(),
+        queries: store.clone(),
+        learning: store.clone(),
+        sessions: Arc::new(sessions),
+        quality: store.clone(),
+        flags: store.clone(),
+        held_mail: store.clone(),
+        staff_items: store.clone(),
+    });
+    let state = ApiState::new(staff, store.clone(), store, Arc::new(JwtClaims));
+    tracing::info!(prepare_ms = started.elapsed().as_secs_f64() * 1000.0, "ready");
+    Ok(complaints_web::api::router(state).merge(workspace))
 }

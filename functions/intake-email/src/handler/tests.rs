@@ -7,6 +7,7 @@ use complaints_app::memory_objects::MemoryObjectStore;
 use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service};
 
 use complaints_email::Limits;
+use complaints_lambda::deployment::{ORG_NAME, REFERENCE_PREFIX, SENDER};
 
 use super::*;
 
