@@ -763,7 +763,7 @@ mod tests {
     #[test]
     fn a_file_store_syncs_every_commit_to_disk() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteCaseStore::open(&dir.path().join("cases.sqlite3")).expect("open");
+        let store = SqliteCaseStore::open(dir.path().join("cases.sqlite3")).expect("open");
         let conn = store.conn.lock().expect("lock");
         // 2 = FULL: a commit survives a power cut, not only a crash of the process.
         let level: i64 = conn.pragma_query_value(None, "synchronous", |row| row.get(0)).expect("level");
