@@ -3,7 +3,7 @@
 //! virtual-host style would need DNS for `<bucket>.localhost`.
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
+use aws_types::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectError;
