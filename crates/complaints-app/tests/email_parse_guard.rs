@@ -52,8 +52,11 @@ async fn a_message_whose_last_parse_never_returned_is_rejected_as_parser_failed_
     // The last attempt wrote its mark and the process ended inside the parser.
     mark_started(&*w.objects, RAW_KEY).await.expect("mark");
 
-    let ingested =
-        w.intake.ingest(RawEmail { bytes: RAW, stored_at: Some(RAW_KEY) }, &Envelope::default()).await.expect("outcome");
+    let ingested = w
+        .intake
+        .ingest(RawEmail { bytes: RAW, stored_at: Some(RAW_KEY) }, &Envelope::default())
+        .await
+        .expect("outcome");
 
     assert_eq!(ingested.outcome, EmailOutcome::Rejected { reason: "parser-failed".to_owned() });
     assert_eq!(ingested.raw_key, RAW_KEY);
@@ -87,7 +90,8 @@ async fn a_parse_that_returned_leaves_a_finished_mark_and_a_retry_takes_the_mess
 #[tokio::test]
 async fn messages_kept_by_intake_itself_are_parsed_without_marks() {
     let w = world().await;
-    let ingested = w.intake.ingest(RawEmail { bytes: RAW, stored_at: None }, &Envelope::default()).await.expect("outcome");
+    let ingested =
+        w.intake.ingest(RawEmail { bytes: RAW, stored_at: None }, &Envelope::default()).await.expect("outcome");
     assert_eq!(ingested.outcome.kind(), "case");
     assert_eq!(w.objects.bytes(&mark_key(&ingested.raw_key)), None, "the local inbox unwinds instead");
 }

@@ -127,7 +127,12 @@ fn ses_event(ses_id: &str, domain: &str) -> Vec<u8> {
                 "destination": [recipient],
                 "headersTruncated": false,
                 "headers": [],
-                "commonHeaders": {}
+                "commonHeaders": {
+                    "from": ["Jo Bloggs <jo@example.net>"],
+                    "to": [recipient],
+                    "messageId": "<bench@mail.example.net>",
+                    "subject": "The damp in the flat"
+                }
             },
             "receipt": {
                 "timestamp": "2026-03-02T09:00:01.000Z",
