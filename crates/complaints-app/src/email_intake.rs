@@ -178,7 +178,10 @@ impl EmailIntake {
             }
         };
         let mut seen = None;
-        let outcome = self.decide(raw.bytes, &raw_key, envelope, &mut seen).await?;
+        // Raw mail the receiving service stored (SES) is parsed between marks, so a parse that
+        // ends the process (an aborting panic, memory, time) is an outcome on the retry.
+        let guarded = raw.stored_at.is_some();
+        let outcome = self.decide(raw.bytes, &raw_key, envelope, guarded, &mut seen).await?;
         self.hold_for_staff(&outcome, &raw_key, seen).await?;
         let span = tracing::Span::current();
         span.record("outcome", outcome.kind());
@@ -223,20 +226,37 @@ impl EmailIntake {
         bytes: &[u8],
         raw_key: &str,
         envelope: &Envelope,
+        guarded: bool,
         seen: &mut Option<Seen>,
     ) -> Result<EmailOutcome, EmailIntakeError> {
         if bytes.len() > self.limits.max_message_bytes {
             return Ok(EmailOutcome::Rejected { reason: "too-large".to_owned() });
         }
+        let objects = &*self.objects;
+        if guarded {
+            if crate::parse_guard::ended_inside_the_parser(objects, raw_key).await.map_err(EmailIntakeError::Raw)? {
+                warn!("an earlier attempt ended inside the mail parser; kept raw and rejected");
+                return Ok(EmailOutcome::Rejected { reason: "parser-failed".to_owned() });
+            }
+            crate::parse_guard::mark_started(objects, raw_key).await.map_err(EmailIntakeError::Raw)?;
+        }
         // The raw bytes are kept as they came; only the parse sees bare-CR mail as CRLF.
         let normalised = complaints_email::bare_cr_to_crlf(bytes);
         let (email, mut contents) = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits).split();
+        if guarded {
+            crate::parse_guard::mark_finished(objects, raw_key).await.map_err(EmailIntakeError::Raw)?;
+        }
         let email = &email;
         *seen = Some(Seen {
             message_id: email.message_id.clone(),
             from: email.from.as_ref().and_then(|f| f.address.clone()),
             subject: email.subject.clone(),
         });
+        if email.parser_failed {
+            // The parser panicked on it (caught around the parse only): kept raw, held for staff.
+            warn!("the mail parser failed on a message; kept raw and rejected");
+            return Ok(EmailOutcome::Rejected { reason: "parser-failed".to_owned() });
+        }
         if !email.readable {
             return Ok(EmailOutcome::Rejected { reason: "unreadable".to_owned() });
         }

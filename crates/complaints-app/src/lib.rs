@@ -17,6 +17,7 @@ pub mod notice_store;
 pub mod object_store;
 pub mod object_upload;
 pub mod outbound;
+pub mod parse_guard;
 pub mod passwords;
 pub mod ports;
 pub mod staff_directory;

@@ -57,6 +57,9 @@ pub struct Sender {
 pub struct InboundEmail {
     /// The message parsed at all (false: no headers or no body could be read).
     pub readable: bool,
+    /// The parser panicked on it (a bug in the library on a hostile message): it is unreadable,
+    /// and says so, instead of ending the process.
+    pub parser_failed: bool,
     /// The sender's Message-ID, without angle brackets.
     pub message_id: Option<String>,
     /// In-Reply-To then References ids, without angle brackets, in order, each once.
@@ -119,9 +122,11 @@ impl<'x> Parsed<'x> {
         // mail-parser 0.11.9 can still panic on some malformed multiparts (our fuzz target found
         // "Invalid part ID, could not find multipart.", a `debug_assert!`, so only where debug
         // assertions are on; the test `the_fuzzers_nested_rfc822_message_...` replays it): such a
-        // message is unreadable, never a crash. Builds with panic = "abort" (the Lambda
-        // functions, built by cargo-lambda) cannot catch a panic; there the invocation fails, is
-        // retried, and lands in the dead-letter queue with the raw message kept in S3.
+        // message is unreadable with `parser_failed` set, never a crash. Only the parse (and our
+        // reading of its result) is caught: it touches nothing shared, so nothing is left half
+        // changed. This needs unwinding (`complaints serve`, tests); the Lambda functions are
+        // built with panic = "abort", where intake's marks around the parse make the retry
+        // record the outcome instead (complaints-app's parse_guard; docs/email.md, "Parser panics").
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let message = MessageParser::default().parse(raw);
             let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
@@ -129,7 +134,7 @@ impl<'x> Parsed<'x> {
         }));
         match parsed {
             Ok((message, email)) => Self { message, email },
-            Err(_) => Self { message: None, email: InboundEmail::default() },
+            Err(_) => Self { message: None, email: InboundEmail { parser_failed: true, ..InboundEmail::default() } },
         }
     }
 
@@ -203,6 +208,7 @@ fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
 
     InboundEmail {
         readable: true,
+        parser_failed: false,
         message_id,
         thread_ids,
         from,
@@ -218,33 +224,91 @@ fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
     }
 }
 
-/// The readable text of a message: its text bodies joined; else its HTML bodies as text.
+/// The most text kept from one message, in characters. A case keeps at most 20,000 characters
+/// of it (`MAX_COMPLAINT_TEXT_CHARS`, the reply part likewise) and the whole message stays in the
+/// raw mail, so the text is cut here, well above that: the reply and quote split of the first
+/// 20,000 characters is the same as on the whole text, and a 40 MB text body is never copied
+/// whole (the issue's memory target: 1.5 x the message size + 16 MiB).
+pub const MAX_TEXT_CHARS: usize = 100_000;
+
+/// The most HTML converted to text from one part: enough markup for [`MAX_TEXT_CHARS`] of text
+/// in any real message, without converting (and holding) a 40 MB HTML body whole.
+const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
+
+/// The readable text of a message: its text bodies joined; else its HTML bodies as text. Line
+/// endings become `\n`, and NUL and other control characters (bar line breaks and tabs) never
+/// reach a case. At most [`MAX_TEXT_CHARS`] characters.
 pub(crate) fn body_text(message: &Message<'_>) -> String {
-    let mut text = String::new();
+    let mut text = Text::default();
     for part in message.text_bodies() {
         match &part.body {
-            PartType::Text(t) => push_block(&mut text, t),
-            PartType::Html(h) => push_block(&mut text, &mail_parser::decoders::html::html_to_text(h)),
+            PartType::Text(t) => text.push_block(t),
+            PartType::Html(h) => text.push_block(&html_to_text(h)),
             _ => {}
         }
     }
-    if text.trim().is_empty() {
+    if text.is_blank() {
+        text = Text::default();
         for part in message.html_bodies() {
             if let PartType::Html(h) = &part.body {
-                push_block(&mut text, &mail_parser::decoders::html::html_to_text(h));
+                text.push_block(&html_to_text(h));
             }
         }
     }
-    // NUL and other control characters (bar line breaks and tabs) never reach a case.
-    text.retain(|c| !c.is_control() || matches!(c, '\n' | '\t'));
-    text
+    text.out
 }
 
-fn push_block(text: &mut String, block: &str) {
-    if !text.is_empty() {
-        text.push_str("\n\n");
+/// HTML as readable text, from at most [`MAX_HTML_BYTES`] of it.
+fn html_to_text(html: &str) -> String {
+    let mut end = html.len().min(MAX_HTML_BYTES);
+    while !html.is_char_boundary(end) {
+        end -= 1;
     }
-    text.push_str(&block.replace("\r\n", "\n").replace('\r', "\n"));
+    mail_parser::decoders::html::html_to_text(&html[..end])
+}
+
+/// Text built block by block in one pass: no copy of a block is made beyond what is kept.
+#[derive(Default)]
+struct Text {
+    out: String,
+    chars: usize,
+}
+
+impl Text {
+    fn is_blank(&self) -> bool {
+        self.out.trim().is_empty()
+    }
+
+    /// Appends `block` after a blank line, with CRLF and bare CR as `\n` and other control
+    /// characters dropped, until [`MAX_TEXT_CHARS`].
+    fn push_block(&mut self, block: &str) {
+        if self.chars >= MAX_TEXT_CHARS {
+            return;
+        }
+        if !self.out.is_empty() {
+            self.out.push_str("\n\n");
+            self.chars += 2;
+        }
+        self.out.reserve(block.len().min(MAX_TEXT_CHARS.saturating_sub(self.chars) * 4));
+        let mut chars = block.chars().peekable();
+        while let Some(c) = chars.next() {
+            if self.chars >= MAX_TEXT_CHARS {
+                break;
+            }
+            let c = match c {
+                '\r' => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    '\n'
+                }
+                c if c.is_control() && c != '\n' && c != '\t' => continue,
+                c => c,
+            };
+            self.out.push(c);
+            self.chars += 1;
+        }
+    }
 }
 
 fn one_line(s: &str) -> String {
@@ -314,9 +378,17 @@ pub fn clean_id(id: &str) -> Option<String> {
         .then(|| id.to_owned())
 }
 
-/// The form a Message-ID is indexed under: as written, except ids SES wrote
-/// (`<id>@<region>.amazonses.com`, `<id>@email.amazonses.com`), which are indexed as
-/// `<id>@amazonses.com` so a reply matches whichever of SES's domains its headers carry.
+/// The form a Message-ID is indexed under: as written, except ids SES wrote, which are indexed
+/// as `<id>@amazonses.com` so a reply matches whatever SES domain its headers carry.
+///
+/// What AWS documents: SES replaces the Message-ID of every message it sends with its own value
+/// ("Amazon SES header fields", <https://docs.aws.amazon.com/ses/latest/dg/header-fields.html>),
+/// and SES v2 `SendEmail` returns "a unique identifier for the message that is generated when the
+/// message is accepted" (`MessageId`, <https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_SendEmail.html>).
+/// The domain of the header is not documented. Headers seen in the wild carry the returned id
+/// before `@email.amazonses.com` (us-east-1) or `@<region>.amazonses.com` (e.g. eu-west-1,
+/// eu-west-2), so the match is on the id under `amazonses.com` or any subdomain of it, never on
+/// one region's form; the id itself is random and unguessable, as our own ids are.
 #[must_use]
 pub fn index_message_id(id: &str) -> String {
     match id.rsplit_once('@') {
@@ -392,6 +464,24 @@ The bins were missed again.\r\n\r\nOn Mon, 2 Mar 2026, Council wrote:\r\n> We ha
     }
 
     #[test]
+    fn a_text_body_longer_than_the_cap_keeps_its_first_characters_with_lf_line_endings() {
+        let line = "Damp in the café.\r\n";
+        let body = line.repeat(MAX_TEXT_CHARS / 10);
+        let raw = format!("From: a@b.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}");
+        let email = parse(raw.as_bytes(), &Limits::default());
+        assert_eq!(email.text.chars().count(), MAX_TEXT_CHARS);
+        assert!(email.text.starts_with("Damp in the café.\nDamp in the café.\n"));
+        assert!(!email.text.contains('\r'));
+        assert!(email.reply_text.len() <= email.text.len());
+    }
+
+    #[test]
+    fn bare_cr_and_control_characters_inside_a_body_are_normalised() {
+        let raw = b"From: a@b.example\r\nContent-Type: text/plain\r\n\r\none\rtwo\x00\x07\r\nthree\tfour";
+        assert_eq!(parse(raw, &Limits::default()).text, "one\ntwo\nthree\tfour");
+    }
+
+    #[test]
     fn nothing_at_all_is_unreadable_rather_than_an_error() {
         assert!(!parse(b"", &Limits::default()).readable);
     }
@@ -409,6 +499,8 @@ Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quo
     #[test]
     fn ses_message_ids_are_indexed_without_their_region_and_others_as_written() {
         assert_eq!(index_message_id("0102abc-0@eu-west-2.amazonses.com"), "0102abc-0@amazonses.com");
+        assert_eq!(index_message_id("0102abc-0@EU-WEST-1.AmazonSES.com"), "0102abc-0@amazonses.com");
+        assert_eq!(index_message_id("0102abc-0@amazonses.com"), "0102abc-0@amazonses.com");
         assert_eq!(index_message_id("0100abc-0@email.amazonses.com"), "0100abc-0@amazonses.com");
         assert_eq!(index_message_id("cmp.ack.1@council.example"), "cmp.ack.1@council.example");
         assert_eq!(index_message_id("x@notamazonses.com"), "x@notamazonses.com");
@@ -448,6 +540,7 @@ Content-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n--A--\
         // Ours never panics: unreadable where the library panicked, else what it could read.
         let email = parse(NESTED_RFC822_IN_MULTIPART, &Limits::default());
         assert_eq!(email.readable, !cfg!(debug_assertions));
+        assert_eq!(email.parser_failed, cfg!(debug_assertions), "a caught panic is told apart");
     }
 
     proptest::proptest! {

@@ -60,8 +60,12 @@ fn classify(error: SdkError<SendEmailError>) -> MailError {
     }
 }
 
-/// The Message-ID header SES writes in place of ours: `<id>@<region>.amazonses.com`, and
-/// `<id>@email.amazonses.com` in us-east-1 (SES replaces any Message-ID it is given).
+/// The Message-ID header SES writes in place of ours, as recorded on the case. AWS documents
+/// that SES replaces any Message-ID it is given and returns the message's id from `SendEmail`
+/// (<https://docs.aws.amazon.com/ses/latest/dg/header-fields.html>), not the header's domain;
+/// headers seen in the wild read `<id>@<region>.amazonses.com`, and `<id>@email.amazonses.com`
+/// in us-east-1, which is what this writes. Threading does not depend on the guess: replies are
+/// matched by the id under any `amazonses.com` domain (`complaints_email::index_message_id`).
 #[must_use]
 pub fn ses_header_message_id(ses_message_id: &str, region: Option<&str>) -> String {
     match region {

@@ -3,11 +3,11 @@
 //! virtual-host style would need DNS for `<bucket>.localhost`.
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_types::SdkConfig;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
 
 mod upload;
