@@ -3,6 +3,7 @@
 
 pub mod alert_store;
 pub mod breach_scan;
+pub mod channel_health_store;
 pub mod contact;
 pub mod email_intake;
 pub mod escalations;
@@ -77,6 +78,9 @@ pub mod staff_items_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract_registers;
+
+#[cfg(feature = "contract-tests")]
+pub mod channel_health_contract;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

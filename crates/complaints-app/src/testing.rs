@@ -15,6 +15,7 @@ use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
 mod alert_memory;
+mod channel_health_memory;
 mod notice_memory;
 mod period_pages_memory;
 mod staff_items_memory;
@@ -117,6 +118,8 @@ struct Memory {
     /// The breach scan's digest drafts.
     drafts: BTreeMap<crate::alert_store::DraftKey, crate::alert_store::DigestDraft>,
     staff_items: BTreeMap<String, crate::staff_items::StaffItem>,
+    /// Social channel health by channel name.
+    channel_health: HashMap<String, crate::channel_health_store::ChannelState>,
 }
 
 /// A stored message and its claim.

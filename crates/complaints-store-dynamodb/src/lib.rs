@@ -5,6 +5,7 @@
 mod alerts;
 mod audit;
 pub mod backfill;
+mod channel_health;
 pub mod error;
 mod escalations;
 mod held_mail;

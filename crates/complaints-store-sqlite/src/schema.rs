@@ -249,6 +249,15 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS staff_flags_open ON staff_flags (raised_at, id) WHERE open = 1;
     ",
+    // Social channel health (issue 15 §5): per channel, the last event taken in and the run of
+    // failed sends, so the sweep's notices survive a cold start.
+    "
+    CREATE TABLE IF NOT EXISTS channel_health (
+        channel       TEXT PRIMARY KEY,
+        last_event_at TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

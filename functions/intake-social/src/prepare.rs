@@ -87,7 +87,10 @@ impl Ready {
             accounts = ?accounts.configured(),
             "ready"
         );
-        Ok(router(SocialState::new(secrets, SocialIntake { intake, objects, items: store, accounts })))
+        Ok(router(SocialState::new(
+            secrets,
+            SocialIntake { intake, objects, items: store.clone(), accounts, channels: store },
+        )))
     }
 
     /// The organisation configuration from SSM when named, else the built-in one with this
