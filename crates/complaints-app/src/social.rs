@@ -305,10 +305,10 @@ impl SocialIntake {
         };
         let mut heard_on: Vec<SocialTransport> = Vec::new();
         for event in events {
-            if let Some(transport) = self.heard_on(&event) {
-                if !heard_on.contains(&transport) {
-                    heard_on.push(transport);
-                }
+            if let Some(transport) = self.heard_on(&event)
+                && !heard_on.contains(&transport)
+            {
+                heard_on.push(transport);
             }
             match event {
                 SocialEvent::Message(message) if self.not_ours(message.transport, &message.account).is_some() => {

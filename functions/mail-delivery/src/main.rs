@@ -31,7 +31,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             let Some(ready) = ready.get_or_prepare(|| prepare(&config, roots)).await else {
                 return Err(lambda_runtime::Error::from("not ready: the scheduler will invoke again"));
             };
-            let report = run_sweep(&ready, event.payload, event.context.deadline()).await?;
+            let report = run_sweep(ready, event.payload, event.context.deadline()).await?;
             Ok::<_, lambda_runtime::Error>(report)
         }
     }))
