@@ -4,6 +4,7 @@
 pub mod alert_store;
 pub mod breach_scan;
 pub mod case_indexes;
+pub mod channel_health_store;
 pub mod contact;
 pub mod email_intake;
 pub mod escalations;
@@ -81,6 +82,7 @@ pub mod staff_items_contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_registers;
 
+pub mod channel_health_contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_indexes;
 

@@ -29,6 +29,7 @@ use complaints_mail::QueuedMessage;
 use serde::Serialize;
 use tracing::{error, info, warn};
 
+use crate::channel_health_store::ChannelHealthStore;
 use crate::contact::contact_key;
 use crate::intake::{IntakeError, IntakeRequest, IntakeService};
 use crate::object_store::{ObjectStore, ObjectStoreError};
@@ -245,6 +246,8 @@ pub struct SocialIntake {
     pub items: Arc<dyn StaffItemStore>,
     /// Our accounts: messages for any other account are quarantined, not taken in.
     pub accounts: SocialAccounts,
+    /// Where the last event on each channel is kept (the sweep notices a quiet channel).
+    pub channels: Arc<dyn ChannelHealthStore>,
 }
 
 impl std::fmt::Debug for SocialIntake {
@@ -300,7 +303,13 @@ impl SocialIntake {
                 return Ok(outcome);
             }
         };
+        let mut heard_on: Vec<SocialTransport> = Vec::new();
         for event in events {
+            if let Some(transport) = self.heard_on(&event)
+                && !heard_on.contains(&transport)
+            {
+                heard_on.push(transport);
+            }
             match event {
                 SocialEvent::Message(message) if self.not_ours(message.transport, &message.account).is_some() => {
                     let reason = self.not_ours(message.transport, &message.account).unwrap_or_default();
@@ -357,7 +366,35 @@ impl SocialIntake {
                 }
             }
         }
+        self.channels_heard(&heard_on).await;
         Ok(outcome)
+    }
+
+    /// The channel of ours an event from a person came on: messages, deletions and mentions for
+    /// our accounts (receipts, echoes and others' accounts say nothing about our channel).
+    fn heard_on(&self, event: &SocialEvent) -> Option<SocialTransport> {
+        let (transport, account) = match event {
+            SocialEvent::Message(message) => (message.transport, message.account.as_str()),
+            SocialEvent::Deleted { transport, account, .. } | SocialEvent::Mention { transport, account, .. } => {
+                (*transport, account.as_str())
+            }
+            SocialEvent::Ignored { .. } | SocialEvent::Unknown { .. } => return None,
+        };
+        // The Activity API's mention envelope names no account.
+        (account.is_empty() || self.not_ours(transport, account).is_none()).then_some(transport)
+    }
+
+    /// Keeps the time of this delivery as the last event on each channel it was heard on, and
+    /// logs a line per channel for the quiet alarms. A failure to keep it is logged, never
+    /// refused: the delivery itself was taken in.
+    async fn channels_heard(&self, heard_on: &[SocialTransport]) {
+        let now = self.intake.clock.now();
+        for transport in heard_on {
+            info!(metric = "SocialChannelEvent", transport = transport.as_str(), "{CHANNEL_EVENT_LOG}");
+            if let Err(err) = self.channels.record_channel_event(transport.as_str(), now).await {
+                error!(transport = transport.as_str(), error = %crate::error_chain(&err), "channel event time not kept");
+            }
+        }
     }
 
     /// Why a message for `account` is not ours to take in, if it is not.
@@ -734,6 +771,10 @@ impl Mailer for LeaveForSweep {
 /// (channel health alarm).
 pub const AUTH_FAILURE_LOG: &str = "social channel auth failure";
 
+/// Logged once per channel for each delivery that brought an event from a person on it (field
+/// `transport`): the template's per-channel quiet alarms count these lines.
+pub const CHANNEL_EVENT_LOG: &str = "social channel event";
+
 #[derive(Debug, thiserror::Error)]
 #[error("no sender is configured for this platform")]
 struct NotConfigured;
@@ -789,7 +830,7 @@ impl Mailer for TransportMailer {
         let trouble = match &result {
             Ok(()) => {
                 if let Some(health) = &self.health {
-                    health.succeeded(to.transport);
+                    health.succeeded(to.transport).await;
                 }
                 return Ok(());
             }

@@ -15,6 +15,7 @@ use complaints_mail::QueuedMessage;
 use complaints_mail::templates::Templates;
 
 mod alert_memory;
+mod channel_health_memory;
 mod index_memory;
 mod notice_memory;
 mod period_pages_memory;
@@ -120,6 +121,8 @@ struct Memory {
     staff_items: BTreeMap<String, crate::staff_items::StaffItem>,
     /// The flag register, written with the case events that raise its items.
     flags: BTreeMap<String, crate::flagged::FlaggedItem>,
+    /// Social channel health by channel name.
+    channel_health: HashMap<String, crate::channel_health_store::ChannelState>,
 }
 
 /// A stored message and its claim.

@@ -149,7 +149,7 @@ async fn timed(request: reqwest::RequestBuilder, tally: &mut Tally, success: u16
 
 async fn load(url: &str, token: &str, clients: usize, duration: Duration) -> anyhow::Result<()> {
     let base = url.trim_end_matches('/').to_owned();
-    let http = reqwest::Client::new();
+    let http = complaints_https::client().expect("an HTTP client");
     let auth = format!("Bearer {token}");
 
     // Every open case and its version, through the API itself (pages of 500).

@@ -241,6 +241,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let staff = StaffActions::from_intake(&intake, sqlite.clone());
     let users = BearerUsers::from_data_dir(&args.data_dir).context("the users file is not valid")?;
     let staff_items: Arc<dyn complaints_app::staff_items::StaffItemStore> = sqlite.clone();
+    let social_channels: Arc<dyn complaints_app::channel_health_store::ChannelHealthStore> = sqlite.clone();
     // The staff pages under /staff/: signed in with users-file passwords, sessions in SQLite.
     let workspace = crate::staff_pages::router(staff.clone(), sqlite.clone(), &args.data_dir, &secret, &args.addr);
     let api = complaints_web::api::ApiState::new(staff, sqlite.clone(), sqlite, Arc::new(users));
@@ -251,6 +252,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         objects: Arc::new(complaints_social::folder::FolderObjectStore::new(args.data_dir.join(OBJECTS_DIR))),
         items: staff_items,
         accounts: complaints_app::social_accounts::SocialAccounts::from_lookup(|name| std::env::var(name).ok()),
+        channels: social_channels,
     };
     let state =
         complaints_web::WebState::new(intake, &form_secret(&secret)).context("the web pages did not compile")?;

@@ -71,7 +71,11 @@ fn kill_9(mut server: Server) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_acknowledgement_committed_but_not_delivered_before_a_kill_goes_out_exactly_once_after_restart() {
     let data = tempfile::tempdir().expect("temp dir");
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let client = complaints_https::client_builder()
+        .expect("builder")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
     let server = Server::start(data.path());
 
     // The mail folder becomes unwritable: the case and its pending acknowledgement commit, the
@@ -110,7 +114,11 @@ async fn a_kill_in_the_middle_of_a_burst_loses_no_acknowledgement_and_sends_none
     std::fs::write(&config, "[intake]\nrate_limit_submissions = 0\n").expect("config");
     let server = Server::start_with(data.path(), &[std::ffi::OsStr::new("--config"), config.as_os_str()]);
     let url = Arc::new(server.url.clone());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let client = complaints_https::client_builder()
+        .expect("builder")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
     let mut tasks = Vec::new();
     for n in 0..40 {
         let (client, url) = (client.clone(), Arc::clone(&url));

@@ -11,7 +11,11 @@ use support::{BIN, Server, case_show, mail_files, serde_urlencoded_body, token_i
 async fn a_complaint_sent_to_serve_is_stored_acknowledged_and_shown_by_case_show() {
     let data = tempfile::tempdir().expect("temp dir");
     let server = Server::start(data.path());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let client = complaints_https::client_builder()
+        .expect("builder")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
 
     let form = client.get(format!("{}/", server.url)).send().await.expect("GET /");
     assert_eq!(form.status(), 200);

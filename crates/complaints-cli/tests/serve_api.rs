@@ -11,7 +11,7 @@ use support::Server;
 async fn serve_answers_the_staff_api_for_users_of_the_users_file_as_the_file_changes() {
     let data = tempfile::tempdir().expect("temp dir");
     let server = Server::start(data.path());
-    let client = reqwest::Client::new();
+    let client = complaints_https::client().expect("client");
     let cases = format!("{}/api/cases", server.url);
 
     let nobody = client.get(&cases).header("authorization", "Bearer cpt_unknown").send().await.expect("GET");

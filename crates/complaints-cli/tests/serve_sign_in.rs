@@ -93,7 +93,11 @@ async fn a_user_signs_in_to_the_real_server_and_signs_out_again() {
     );
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let server = Server::start(&data);
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let client = complaints_https::client_builder()
+        .expect("builder")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
 
     let page = client.get(format!("{}/staff/sign-in", server.url)).send().await.expect("sign-in page");
     assert_eq!(page.status(), StatusCode::OK);

@@ -28,7 +28,7 @@ struct Tally {
 }
 
 async fn client(id: usize, url: String, meta_secret: Arc<Vec<u8>>, x_secret: Arc<Vec<u8>>, until: Instant) -> Tally {
-    let http = reqwest::Client::new();
+    let http = complaints_https::client().expect("an HTTP client");
     let mut tally = Tally::default();
     for n in 0..MAX_REQUESTS_PER_CLIENT {
         if Instant::now() >= until {

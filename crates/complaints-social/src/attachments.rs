@@ -1,12 +1,15 @@
 //! Fetching attachments of private messages from the platforms into the object store (the
-//! delivery sweep runs the jobs `complaints_app::social_attachments` queues), over the same
-//! HTTPS client as the replies.
+//! delivery sweep runs the jobs `complaints_app::social_attachments` queues), with the same
+//! HTTPS client as the replies (`complaints_https`, rustls on ring, public web roots).
 //!
 //! - Messenger / Instagram: the payload's URL, fetched without a token (Meta's CDN URLs are
 //!   signed; our page token is not sent to a CDN).
 //! - WhatsApp: `GET {graph}/{version}/{media-id}` with the WhatsApp token gives `{url, mime_type}`;
 //!   the URL is then fetched with the same token.
-//! - X: `media_url_https`, fetched with the X token.
+//! - X: `media_url_https`, fetched with the X token. X documents DM media (on `ton.twitter.com`)
+//!   as served only to requests signed with OAuth 1.0a user context; we hold an OAuth 2.0 token,
+//!   so X refusing it is recorded at once as "needs OAuth 1.0a" (the case is flagged for staff,
+//!   who open the message in X), not retried nor counted as a broken channel (docs/social.md).
 //!
 //! Only `https://` URLs (plain `http://` only to loopback, for tests), at most
 //! [`MAX_ATTACHMENT_BYTES`].
@@ -67,44 +70,43 @@ impl HttpAttachmentFetcher {
         token: Option<&str>,
         limit: usize,
     ) -> Result<(Option<String>, Vec<u8>), SocialSendError> {
-        use http_body_util::BodyExt as _;
         if !allowed_base(url) {
             return Err(SocialSendError::Rejected(format!("{} attachment URL is not https", transport.as_str())));
         }
-        let mut request = http::Request::get(url);
+        let mut request = self.client.get(url).timeout(FETCH_TIMEOUT);
         if let Some(token) = token {
-            request = request.header(http::header::AUTHORIZATION, format!("Bearer {token}"));
+            request = request.bearer_auth(token);
         }
-        let request = request
-            .body(http_body_util::Full::new(axum::body::Bytes::new()))
-            .map_err(|_| SocialSendError::Rejected(format!("{} attachment URL is not usable", transport.as_str())))?;
-        let work = async {
-            let response = match self.client.request(request).await {
-                Err(err) if err.is_connect() => return Err(unavailable("could not connect")),
-                Err(_) => return Err(unavailable("request failed")),
-                Ok(response) => response,
-            };
-            let status = response.status();
-            let content_type =
-                response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let limited = http_body_util::Limited::new(response.into_body(), limit);
-            let body = match limited.collect().await {
-                Ok(collected) => collected.to_bytes().to_vec(),
-                Err(_) if status.is_success() => {
-                    return Err(SocialSendError::Rejected(format!(
-                        "{} attachment over the size limit",
-                        transport.as_str()
-                    )));
-                }
-                Err(_) => Vec::new(),
-            };
-            if !status.is_success() {
-                let detail = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                return Err(classify(transport, status.as_u16(), &detail));
+        let response = match request.send().await {
+            Err(err) if err.is_timeout() => return Err(unavailable("timed out")),
+            Err(err) if err.is_connect() => return Err(unavailable("could not connect")),
+            Err(err) if err.is_builder() => {
+                return Err(SocialSendError::Rejected(format!("{} attachment URL is not usable", transport.as_str())));
             }
-            Ok((content_type, body))
+            Err(_) => return Err(unavailable("request failed")),
+            Ok(response) => response,
         };
-        tokio::time::timeout(FETCH_TIMEOUT, work).await.unwrap_or_else(|_| Err(unavailable("timed out")))
+        let status = response.status();
+        let content_type =
+            response.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = match complaints_https::read_limited(response, limit).await {
+            Ok(body) => body,
+            Err(complaints_https::ReadError::TooLarge(_)) if status.is_success() => {
+                return Err(SocialSendError::Rejected(format!(
+                    "{} attachment over the size limit",
+                    transport.as_str()
+                )));
+            }
+            // The request's timeout covers the body too.
+            Err(complaints_https::ReadError::Failed(err)) if err.is_timeout() => return Err(unavailable("timed out")),
+            Err(_) if status.is_success() => return Err(unavailable("answer not read")),
+            Err(_) => Vec::new(),
+        };
+        if !status.is_success() {
+            let detail = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            return Err(classify(transport, status.as_u16(), &detail));
+        }
+        Ok((content_type, body))
     }
 }
 
@@ -135,11 +137,51 @@ impl AttachmentFetcher for HttpAttachmentFetcher {
                 url.to_owned()
             }
         };
-        let (content_type, bytes) = self.get(transport, &url, token, MAX_ATTACHMENT_BYTES).await?;
+        let fetched = self.get(transport, &url, token, MAX_ATTACHMENT_BYTES).await;
+        let (content_type, bytes) = fetched.map_err(|err| x_media_refusal(transport, err))?;
         let content_type = content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
         self.objects
             .put(&job.stored_key, &content_type, bytes)
             .await
             .map_err(|err| SocialSendError::Unavailable(Box::new(err)))
+    }
+}
+
+/// X refusing DM media to our OAuth 2.0 bearer token (401 or 403) is what X documents: DM media
+/// must be fetched with OAuth 1.0a user-context signing, which we do not hold. A refusal for that
+/// attachment (recorded, flagged for staff), with a reason that says so; not an auth failure of
+/// the channel (replies still work) and not worth retrying.
+fn x_media_refusal(transport: SocialTransport, err: SocialSendError) -> SocialSendError {
+    match err {
+        SocialSendError::Auth(kind) if transport == SocialTransport::X => SocialSendError::Rejected(format!(
+            "x refused the DM media to our OAuth 2.0 token ({kind}); X serves DM media only with OAuth 1.0a user-context signing"
+        )),
+        SocialSendError::Rejected(kind) if transport == SocialTransport::X && kind.contains("status 403") => {
+            SocialSendError::Rejected(format!(
+                "x refused the DM media to our OAuth 2.0 token ({kind}); X serves DM media only with OAuth 1.0a user-context signing"
+            ))
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x_refusing_dm_media_to_our_token_is_a_refusal_that_names_oauth_1a_and_other_errors_pass_through() {
+        let refused = x_media_refusal(SocialTransport::X, SocialSendError::Auth("x status 401".to_owned()));
+        match refused {
+            SocialSendError::Rejected(kind) => assert!(kind.contains("OAuth 1.0a"), "{kind}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        let forbidden = x_media_refusal(SocialTransport::X, classify(SocialTransport::X, 403, &Value::Null));
+        assert!(matches!(forbidden, SocialSendError::Rejected(kind) if kind.contains("OAuth 1.0a")));
+        let whatsapp =
+            x_media_refusal(SocialTransport::WhatsApp, SocialSendError::Auth("whatsapp status 401".to_owned()));
+        assert!(matches!(whatsapp, SocialSendError::Auth(_)), "only X's media is special");
+        let busy = x_media_refusal(SocialTransport::X, classify(SocialTransport::X, 503, &Value::Null));
+        assert!(matches!(busy, SocialSendError::Unavailable(_)), "X being down is still retried");
     }
 }

@@ -1,7 +1,8 @@
-//! Private replies through the platforms' send APIs (R50), over hyper's client on rustls with ring
-//! (the one TLS stack) trusting the public web roots (the platforms are not AWS, so the AWS-only
-//! roots of `complaints-aws` do not fit). Base URLs and the Graph API version come from
-//! configuration, so tests and the benchmark point them at a fake platform on 127.0.0.1.
+//! Private replies through the platforms' send APIs (R50), with reqwest from
+//! `complaints_https::client_builder` (rustls on ring, the one TLS stack, trusting the public web
+//! roots: the platforms are not AWS, so the AWS-only roots of `complaints-aws` do not fit). Base
+//! URLs and the Graph API version come from configuration, so tests and the benchmark point them
+//! at a fake platform on 127.0.0.1.
 //!
 //! - Messenger / Instagram: `POST {graph}/{version}/{account}/messages` with
 //!   `messaging_type: RESPONSE` (inside the 24-hour window, which [`TransportMailer`] enforces).
@@ -58,37 +59,15 @@ impl Endpoints {
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("cannot build the HTTPS client for the platforms")]
-    Tls(#[source] rustls::Error),
+    Client(#[source] complaints_https::HttpsError),
     /// Tokens never travel in clear: plain HTTP only to a stand-in on this machine (tests).
     #[error("{0} must be an https:// URL (plain http only to a loopback address)")]
     NotHttps(&'static str),
 }
 
-/// True for `https://…`, and for `http://` to a loopback address (127.0.0.0/8, `[::1]`,
-/// `localhost`), where tests and the benchmark run their fake platform.
-#[must_use]
-pub fn allowed_base(base: &str) -> bool {
-    if base.starts_with("https://") {
-        return true;
-    }
-    let Some(rest) = base.strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return false;
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
-    };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
+pub use complaints_https::allowed_base;
 
-pub(crate) type Https = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    http_body_util::Full<axum::body::Bytes>,
->;
+pub(crate) type Https = complaints_https::reqwest::Client;
 
 /// Sends through the platforms' HTTP APIs.
 #[derive(Clone)]
@@ -159,32 +138,21 @@ impl HttpSocialSender {
     }
 }
 
-/// The platforms' HTTPS client: rustls on ring, Mozilla's public roots only; plain HTTP only where
-/// the caller allowed it ([`allowed_base`], loopback).
+/// The platforms' HTTPS client: the one builder's (rustls on ring, Mozilla's public roots only),
+/// with redirects off so a token never follows one; plain HTTP only where the caller allowed it
+/// ([`allowed_base`], loopback).
 ///
 /// # Errors
-/// [`ClientError::Tls`] when the TLS configuration cannot be built.
+/// [`ClientError::Client`] when the TLS configuration cannot be built.
 pub(crate) fn https_client() -> Result<Https, ClientError> {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-        // A root rustls cannot parse is skipped, as every client does.
-        let _ = roots.add(der.clone());
-    }
-    let tls =
-        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(ClientError::Tls)?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(Duration::from_secs(3)));
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https))
+    complaints_https::client_builder()
+        .and_then(|builder| {
+            builder
+                .redirect(complaints_https::reqwest::redirect::Policy::none())
+                .build()
+                .map_err(complaints_https::HttpsError::Client)
+        })
+        .map_err(ClientError::Client)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,31 +162,36 @@ pub(crate) struct Failure(pub(crate) String);
 #[async_trait]
 impl SocialSender for HttpSocialSender {
     async fn send(&self, to: &SocialAddress, text: &str, _message_id: &str) -> Result<(), SocialSendError> {
-        use http_body_util::BodyExt as _;
         let (url, token, body) = self.request(to, text);
         let Some(token) = token else {
             return Err(SocialSendError::Auth(format!("no {} token configured", to.transport.as_str())));
         };
         let unavailable = |kind: &str| SocialSendError::Unavailable(Box::new(Failure(kind.to_owned())));
-        let request = http::Request::post(url.as_str())
-            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        let sent = self
+            .client
+            .post(url.as_str())
+            .bearer_auth(token)
             .header(http::header::CONTENT_TYPE, "application/json")
-            .body(http_body_util::Full::new(axum::body::Bytes::from(body.to_string())))
-            .map_err(|_| SocialSendError::Rejected(format!("{} request could not be built", to.transport.as_str())))?;
-        let response = match tokio::time::timeout(SEND_TIMEOUT, self.client.request(request)).await {
-            Err(_) => return Err(unavailable("timed out")),
-            Ok(Err(err)) if err.is_connect() => return Err(unavailable("could not connect")),
-            Ok(Err(_)) => return Err(unavailable("request failed")),
-            Ok(Ok(response)) => response,
+            .body(body.to_string())
+            .timeout(SEND_TIMEOUT)
+            .send()
+            .await;
+        let response = match sent {
+            Err(err) if err.is_timeout() => return Err(unavailable("timed out")),
+            Err(err) if err.is_connect() => return Err(unavailable("could not connect")),
+            Err(err) if err.is_builder() => {
+                return Err(SocialSendError::Rejected(format!("{} request could not be built", to.transport.as_str())));
+            }
+            Err(_) => return Err(unavailable("request failed")),
+            Ok(response) => response,
         };
         let status = response.status();
         if status.is_success() {
             return Ok(());
         }
-        let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES);
-        let detail = match tokio::time::timeout(SEND_TIMEOUT, limited.collect()).await {
-            Ok(Ok(collected)) => serde_json::from_slice(&collected.to_bytes()).unwrap_or(Value::Null),
-            _ => Value::Null,
+        let detail = match complaints_https::read_limited(response, MAX_ANSWER_BYTES).await {
+            Ok(body) => serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Err(_) => Value::Null,
         };
         Err(classify(to.transport, status.as_u16(), &detail))
     }
@@ -306,29 +279,11 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_is_allowed_only_to_loopback() {
-        for ok in [
-            "https://graph.facebook.com",
-            "http://127.0.0.1:9",
-            "http://127.8.0.1",
-            "http://[::1]:80",
-            "http://localhost:3000/x",
-        ] {
-            assert!(allowed_base(ok), "{ok}");
-        }
-        for refused in [
-            "http://graph.facebook.com",
-            "http://10.0.0.1",
-            "http://127.0.0.1.example.org",
-            "http://localhost.example.org",
-            "http://127.0.0.1@evil.example",
-            "ftp://127.0.0.1",
-            "graph.facebook.com",
-        ] {
-            assert!(!allowed_base(refused), "{refused}");
-        }
+    fn a_plain_http_base_off_loopback_is_refused() {
         let plain = Endpoints::from_lookup(|name| (name == X_API_BASE).then(|| "http://api.x.com".to_owned()));
         assert!(matches!(HttpSocialSender::new(plain, SendTokens::default()), Err(ClientError::NotHttps(X_API_BASE))));
+        let local = Endpoints::from_lookup(|name| (name == X_API_BASE).then(|| "http://127.0.0.1:9".to_owned()));
+        assert!(HttpSocialSender::new(local, SendTokens::default()).is_ok());
     }
 
     #[test]

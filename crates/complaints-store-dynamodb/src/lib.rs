@@ -6,6 +6,7 @@ mod alerts;
 mod audit;
 pub mod backfill;
 pub mod backfill_indexes;
+mod channel_health;
 pub mod error;
 mod escalations;
 mod held_mail;

@@ -6,6 +6,7 @@
 
 mod alerts;
 mod audit;
+mod channel_health;
 mod held_mail;
 mod notices;
 mod period_pages;

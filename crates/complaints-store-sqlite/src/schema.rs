@@ -267,6 +267,15 @@ const MIGRATIONS: &[&str] = &[
         done_at TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // Social channel health (issue 15 §5): per channel, the last event taken in and the run of
+    // failed sends, so the sweep's notices survive a cold start.
+    "
+    CREATE TABLE IF NOT EXISTS channel_health (
+        channel       TEXT PRIMARY KEY,
+        last_event_at TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -27,7 +27,7 @@ async fn token(http: &reqwest::Client, url: &str) -> Option<String> {
 }
 
 async fn client(id: usize, url: String, until: Instant) -> Tally {
-    let http = reqwest::Client::new();
+    let http = complaints_https::client().expect("an HTTP client");
     let mut tally = Tally::default();
     for n in 0..MAX_REQUESTS_PER_CLIENT {
         if Instant::now() >= until {

@@ -61,5 +61,8 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::
         accounts = ?accounts.configured(),
         "ready"
     );
-    Ok(router(SocialState::new(secrets, SocialIntake { intake, objects, items: store, accounts })))
+    Ok(router(SocialState::new(
+        secrets,
+        SocialIntake { intake, objects, items: store.clone(), accounts, channels: store },
+    )))
 }

@@ -149,7 +149,15 @@ fn redirected_reference(headers: &Value) -> CaseRef {
 
 /// Mail moto accepted from `sender`: (destinations, raw MIME or HTML body) per message.
 async fn sent_mail(moto: &str, sender: &str) -> Vec<(String, String)> {
-    let data: Value = reqwest::get(format!("{moto}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let data: Value = complaints_https::client()
+        .unwrap()
+        .get(format!("{moto}/moto-api/data.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let mut found = Vec::new();
     for kind in ["RawMessage", "Message"] {
         for message in data["ses"][kind].as_array().into_iter().flatten() {

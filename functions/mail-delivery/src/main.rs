@@ -20,7 +20,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Config::from_env,
         |config, roots| async move { prepare(&config, roots).await },
         |ready, _, event: lambda_runtime::LambdaEvent<ScheduledEvent>| async move {
-            run_sweep(&ready.delivery, event.payload, event.context.deadline()).await
+            run_sweep(&ready, event.payload, event.context.deadline()).await
         },
         "not ready: the scheduler will invoke again",
     )

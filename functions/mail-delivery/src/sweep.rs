@@ -5,7 +5,8 @@
 //! function only queues them. With `SOCIAL_PARAM_PREFIX` set, the first event reads the send
 //! tokens (`META_PAGE_TOKEN`, `WHATSAPP_TOKEN`, `X_BEARER_TOKEN`, SecureString parameters under
 //! that path) and builds the platforms' HTTPS client, so a reply that fails once is retried like
-//! mail; staff are told when a platform keeps failing (`complaints_app::social_health`).
+//! mail; staff are told when a platform keeps failing, and, after each sweep, when a channel
+//! named in `SOCIAL_QUIET_HOURS` has gone quiet (`complaints_app::social_health`).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -13,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use complaints_app::outbound::{Delivery, SweepReport};
 use complaints_app::ports::SystemClock;
 use complaints_app::social::TransportMailer;
-use complaints_app::social_health::{ChannelHealth, HealthSettings};
+use complaints_app::social_health::{ChannelHealth, HealthSettings, QUIET_HOURS_VAR, QuietHours};
 use complaints_aws::TrustRoots;
 use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
@@ -47,6 +48,8 @@ pub(crate) struct Config {
     pub(crate) raw_bucket: Option<String>,
     /// The send APIs' base URLs and Graph API version (production defaults).
     pub(crate) endpoints: complaints_social::sender::Endpoints,
+    /// The normally busy channels and their hours of quiet before staff are told.
+    pub(crate) quiet_hours: QuietHours,
 }
 
 impl Config {
@@ -61,6 +64,8 @@ impl Config {
             sender: env.optional(SENDER),
             raw_bucket: env.optional(RAW_BUCKET),
             endpoints: complaints_social::sender::Endpoints::from_lookup(|name| env.optional(name)),
+            quiet_hours: QuietHours::parse(&env.optional(QUIET_HOURS_VAR).unwrap_or_default())
+                .map_err(|err| EnvError::Invalid { name: QUIET_HOURS_VAR, why: err.to_string() })?,
         })
     }
 
@@ -123,6 +128,8 @@ impl From<SweepReport> for Swept {
 /// The clients, built once by the first event.
 pub(crate) struct Ready {
     pub(crate) delivery: Delivery,
+    /// Channel health, when staff are told about it: checked for quiet channels after each sweep.
+    pub(crate) health: Option<Arc<ChannelHealth>>,
 }
 
 impl std::fmt::Debug for Ready {
@@ -164,35 +171,44 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
             .map_err(|e| PrepareError::invalid("the platforms' HTTPS client cannot be built", e))?;
         let social: Arc<dyn complaints_app::social::SocialSender> = Arc::new(sender);
         let health = config.health_settings(&found).map(|settings| {
-            let notices: Arc<dyn complaints_app::notice_store::NoticeStore> = store.clone();
-            Arc::new(ChannelHealth::new(notices, settings))
+            Arc::new(ChannelHealth::new(store.clone(), settings).with_quiet_hours(config.quiet_hours.clone()))
         });
         tracing::info!(staff_told = health.is_some(), attachments = attachments.is_some(), "social replies on");
         (Some(social), health, attachments)
     };
     let clock: Arc<dyn complaints_app::ports::Clock> = Arc::new(SystemClock);
-    let mailer = TransportMailer { email: Arc::new(mailer), social, clock: Arc::clone(&clock), health, attachments };
+    let mailer = TransportMailer {
+        email: Arc::new(mailer),
+        social,
+        clock: Arc::clone(&clock),
+        health: health.clone(),
+        attachments,
+    };
     // Undeliverable mail flags its case: the store raises it into the staff workspace's flagged
     // register in the same transaction as the timeline entry.
-    Ok(Ready { delivery: Delivery::new(store, Arc::new(mailer), clock) })
+    Ok(Ready { delivery: Delivery::new(store, Arc::new(mailer), clock), health })
 }
 
-/// One sweep, stopping [`DEADLINE_MARGIN`] before `deadline`.
+/// One sweep, stopping [`DEADLINE_MARGIN`] before `deadline`; then, with channel health on, the
+/// check for quiet channels (its notices go out on the next sweep, through the same path).
 ///
 /// # Errors
 /// The store error when the pending mail cannot be read, so the invocation fails: Lambda retries
 /// it (the scheduler invokes asynchronously) and the errors alarm counts it.
 pub(crate) async fn run_sweep(
-    delivery: &Delivery,
+    ready: &Ready,
     event: ScheduledEvent,
     deadline: SystemTime,
 ) -> Result<Swept, complaints_app::ports::StoreError> {
     let remaining = deadline.duration_since(SystemTime::now()).unwrap_or_default();
     let until = std::time::Instant::now() + remaining.saturating_sub(DEADLINE_MARGIN);
     tracing::info!(scheduled_time = event.scheduled_time.as_deref().unwrap_or("none"), "mail delivery sweep");
-    let report = delivery.sweep_until(Some(until)).await.inspect_err(|error| {
+    let report = ready.delivery.sweep_until(Some(until)).await.inspect_err(|error| {
         tracing::error!(error.message = %complaints_lambda::error_chain(error), "could not read the pending mail");
     })?;
+    if let Some(health) = &ready.health {
+        health.check_quiet(chrono::Utc::now()).await;
+    }
     Ok(report.into())
 }
 
@@ -245,6 +261,24 @@ mod tests {
     }
 
     #[test]
+    fn quiet_hours_are_read_from_the_environment_and_a_wrong_value_is_refused() {
+        let env = Env::from_lookup(|name| match name {
+            TABLE_NAME => Some("t".to_owned()),
+            QUIET_HOURS_VAR => Some("messenger=6,instagram=0,whatsapp=12,x=0".to_owned()),
+            _ => None,
+        });
+        let config = Config::from_env(&env).expect("config");
+        assert_eq!(config.quiet_hours, QuietHours::parse("messenger=6,whatsapp=12").expect("hours"));
+        let wrong = Env::from_lookup(|name| match name {
+            TABLE_NAME => Some("t".to_owned()),
+            QUIET_HOURS_VAR => Some("telegram=6".to_owned()),
+            _ => None,
+        });
+        let err = Config::from_env(&wrong).expect_err("not a channel");
+        assert!(err.to_string().contains(QUIET_HOURS_VAR), "{err}");
+    }
+
+    #[test]
     fn the_schedulers_input_is_read_and_an_empty_input_is_accepted() {
         let event: ScheduledEvent =
             serde_json::from_str(r#"{"scheduledTime":"2026-12-01T08:00:00Z"}"#).expect("scheduler input");
@@ -270,17 +304,18 @@ mod tests {
         let later = monday() + chrono::Duration::minutes(5);
         let clock = Arc::new(complaints_app::ports::FixedClock(later));
         let delivery = Delivery::new(store.clone(), mailer.clone(), clock);
+        let ready = Ready { delivery, health: None };
 
         // A deadline already too close: nothing is taken, and the report says so.
         let past = SystemTime::now() + Duration::from_secs(1);
-        let swept = run_sweep(&delivery, ScheduledEvent::default(), past).await.expect("sweep");
+        let swept = run_sweep(&ready, ScheduledEvent::default(), past).await.expect("sweep");
         assert_eq!((swept.sent, swept.left_for_later), (0, true));
 
         let deadline = SystemTime::now() + Duration::from_secs(60);
-        let swept = run_sweep(&delivery, ScheduledEvent::default(), deadline).await.expect("sweep");
+        let swept = run_sweep(&ready, ScheduledEvent::default(), deadline).await.expect("sweep");
         assert_eq!((swept.sent, swept.left_for_later), (2, false));
         assert_eq!(mailer.sent().len(), 2);
-        let again = run_sweep(&delivery, ScheduledEvent::default(), deadline).await.expect("sweep");
+        let again = run_sweep(&ready, ScheduledEvent::default(), deadline).await.expect("sweep");
         assert_eq!(again.sent, 0, "nothing is sent twice");
     }
 }

@@ -45,7 +45,15 @@ fn run_id() -> String {
 
 /// Raw messages moto's SES accepted from `sender`.
 async fn sent_raw(moto: &str, sender: &str) -> Vec<String> {
-    let data: Value = reqwest::get(format!("{moto}/moto-api/data.json")).await.unwrap().json().await.unwrap();
+    let data: Value = complaints_https::client()
+        .unwrap()
+        .get(format!("{moto}/moto-api/data.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     data["ses"]["RawMessage"]
         .as_array()
         .into_iter()

@@ -15,8 +15,10 @@ use complaints_app::outbound::{Delivery, SweepReport};
 use complaints_app::ports::{CaseStore, Clock, StoredCase};
 use complaints_app::social::{SocialIntake, SocialTransport, TransportMailer};
 use complaints_app::social_accounts::SocialAccounts;
+use complaints_app::social_health::{ChannelHealth, HealthSettings, QuietHours};
 use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, TEST_CONTACT_KEY_SECRET};
 use complaints_app::testing_objects::MemoryObjectStore;
+use complaints_core::complaint::EmailAddress;
 use complaints_core::config::OrgConfig;
 use complaints_mail::templates::Templates;
 use complaints_social::attachments::HttpAttachmentFetcher;
@@ -138,6 +140,8 @@ pub struct Harness {
     pub clock: Arc<ManualClock>,
     pub intake: IntakeService,
     pub platform: Option<FakePlatform>,
+    /// Channel health, when the harness tells staff about it.
+    pub health: Option<Arc<ChannelHealth>>,
 }
 
 pub fn now() -> DateTime<Utc> {
@@ -173,13 +177,27 @@ impl Harness {
         let platform = FakePlatform::start().await;
         let endpoints = platform.endpoints();
         let sender = HttpSocialSender::new(endpoints, secrets.tokens.clone()).expect("client");
-        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config, our_accounts())
+        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config, our_accounts(), None)
+    }
+
+    /// [`Harness::with_platform`] with channel health on: staff (`team@council.example.org`)
+    /// are told about failing and quiet channels.
+    pub async fn with_platform_and_health(secrets: SocialSecrets, quiet: QuietHours) -> Self {
+        let platform = FakePlatform::start().await;
+        let sender = HttpSocialSender::new(platform.endpoints(), secrets.tokens.clone()).expect("client");
+        let settings = HealthSettings {
+            organisation: "Example Council".to_owned(),
+            from: EmailAddress::parse("complaints@council.example.org").unwrap(),
+            recipients: vec![EmailAddress::parse("team@council.example.org").unwrap()],
+        };
+        let config = OrgConfig::builtin();
+        Self::build(secrets, Some(Arc::new(sender)), Some(platform), config, our_accounts(), Some((settings, quiet)))
     }
 
     /// Without any platform to send to, every account taken as ours (corpus runs: recorded
     /// payloads name other people's accounts; only the intake side matters).
     pub fn without_platform(secrets: SocialSecrets) -> Self {
-        Self::build(secrets, None, None, OrgConfig::builtin(), SocialAccounts::any())
+        Self::build(secrets, None, None, OrgConfig::builtin(), SocialAccounts::any(), None)
     }
 
     /// Delivers what is pending, as the sweep does.
@@ -194,8 +212,11 @@ impl Harness {
         platform: Option<FakePlatform>,
         config: OrgConfig,
         accounts: SocialAccounts,
+        health: Option<(HealthSettings, QuietHours)>,
     ) -> Self {
         let store = Arc::new(MemoryCaseStore::new());
+        let health = health
+            .map(|(settings, quiet)| Arc::new(ChannelHealth::new(store.clone(), settings).with_quiet_hours(quiet)));
         let objects = Arc::new(MemoryObjectStore::new());
         let email = Arc::new(RecordingMailer::new());
         let clock = Arc::new(ManualClock::new(now()));
@@ -210,7 +231,7 @@ impl Harness {
             email: email.clone(),
             social,
             clock: Arc::clone(&dyn_clock),
-            health: None,
+            health: health.clone(),
             attachments,
         });
         let intake = IntakeService {
@@ -224,10 +245,16 @@ impl Harness {
         };
         let state = SocialState::new(
             secrets,
-            SocialIntake { intake: intake.clone(), objects: objects.clone(), items: store.clone(), accounts },
+            SocialIntake {
+                intake: intake.clone(),
+                objects: objects.clone(),
+                items: store.clone(),
+                accounts,
+                channels: store.clone(),
+            },
         );
         let app = router(state.clone());
-        Self { state, app, store, objects, email, clock, intake, platform }
+        Self { state, app, store, objects, email, clock, intake, platform, health }
     }
 
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, String) {

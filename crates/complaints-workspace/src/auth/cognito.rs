@@ -70,7 +70,7 @@ pub enum CognitoError {
     #[error("{0} must be an https URL (plain http only on a loopback address)")]
     NotHttps(&'static str),
     #[error("cannot build the HTTPS client for Cognito")]
-    Client(#[source] rustls::Error),
+    Client(#[source] complaints_https::HttpsError),
     #[error("Cognito could not be reached ({0})")]
     Unreachable(&'static str),
     #[error("Cognito refused the request (status {0})")]
@@ -120,10 +120,7 @@ fn https_or_loopback(url: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
-type Https = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-    http_body_util::Full<axum::body::Bytes>,
->;
+type Https = complaints_https::reqwest::Client;
 
 /// One RSA key of the pool.
 #[derive(Debug, Clone)]
@@ -147,32 +144,22 @@ impl std::fmt::Debug for Cognito {
 }
 
 impl Cognito {
-    /// The hosted sign-in for `config` (rustls on ring, Mozilla's public roots only).
+    /// The hosted sign-in for `config` (the one HTTPS client builder: rustls on ring, Mozilla's
+    /// public roots only).
     ///
     /// # Errors
     /// [`CognitoError::NotHttps`] for a plain-http URL off loopback; [`CognitoError::Client`].
     pub fn new(config: CognitoConfig) -> Result<Self, CognitoError> {
         config.check()?;
-        let mut roots = rustls::RootCertStore::empty();
-        for der in webpki_root_certs::TLS_SERVER_ROOT_CERTS {
-            // A root rustls cannot parse is skipped, as every client does.
-            let _ = roots.add(der.clone());
-        }
-        let tls =
-            rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .map_err(CognitoError::Client)?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-        let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
-        http.enforce_http(false);
-        http.set_connect_timeout(Some(Duration::from_secs(3)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+        // The one HTTPS client builder (rustls on ring, public web roots); no redirects followed.
+        let client = complaints_https::client_builder()
+            .and_then(|builder| {
+                builder
+                    .redirect(complaints_https::reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(complaints_https::HttpsError::Client)
+            })
+            .map_err(CognitoError::Client)?;
         Ok(Self { config, client, keys: RwLock::new(HashMap::new()), fetched: Mutex::new(None) })
     }
 
@@ -218,12 +205,10 @@ impl Cognito {
         format!("{}/logout?{query}", self.config.domain)
     }
 
-    async fn call(
-        &self,
-        request: http::Request<http_body_util::Full<axum::body::Bytes>>,
-    ) -> Result<Value, CognitoError> {
-        use http_body_util::BodyExt as _;
-        let response = match tokio::time::timeout(CALL_TIMEOUT, self.client.request(request)).await {
+    async fn call(&self, request: http::Request<String>) -> Result<Value, CognitoError> {
+        let request = complaints_https::reqwest::Request::try_from(request)
+            .map_err(|_| CognitoError::Unreachable("request not built"))?;
+        let response = match tokio::time::timeout(CALL_TIMEOUT, self.client.execute(request)).await {
             Err(_) => return Err(CognitoError::Unreachable("timed out")),
             Ok(Err(_)) => return Err(CognitoError::Unreachable("request failed")),
             Ok(Ok(response)) => response,
@@ -232,10 +217,9 @@ impl Cognito {
         if !status.is_success() {
             return Err(CognitoError::Refused(status.as_u16()));
         }
-        let limited = http_body_util::Limited::new(response.into_body(), MAX_ANSWER_BYTES);
-        let body = match tokio::time::timeout(CALL_TIMEOUT, limited.collect()).await {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            _ => return Err(CognitoError::Unreachable("answer not read")),
+        let read = complaints_https::read_limited(response, MAX_ANSWER_BYTES);
+        let Ok(Ok(body)) = tokio::time::timeout(CALL_TIMEOUT, read).await else {
+            return Err(CognitoError::Unreachable("answer not read"));
         };
         serde_json::from_slice(&body).map_err(|_| CognitoError::Unreachable("answer not JSON"))
     }
@@ -256,7 +240,7 @@ impl Cognito {
         let request = http::Request::post(format!("{}/oauth2/token", self.config.domain))
             .header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(http::header::ACCEPT, "application/json")
-            .body(http_body_util::Full::new(axum::body::Bytes::from(form)))
+            .body(form)
             .map_err(|_| CognitoError::Unreachable("request not built"))?;
         let answer = self.call(request).await?;
         answer
@@ -277,7 +261,7 @@ impl Cognito {
         }
         let request = http::Request::get(self.config.jwks_url())
             .header(http::header::ACCEPT, "application/json")
-            .body(http_body_util::Full::new(axum::body::Bytes::new()))
+            .body(String::new())
             .map_err(|_| CognitoError::Unreachable("request not built"))?;
         let jwks = match self.call(request).await {
             Ok(jwks) => jwks,
