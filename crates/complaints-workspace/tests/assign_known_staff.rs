@@ -3,27 +3,22 @@
 //! a list it stays a text box.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::request::Parts;
-use axum::http::{Request, StatusCode, header};
-use chrono::{DateTime, Utc};
-use complaints_app::ports::{CaseStore, Clock};
-use complaints_app::staff::{LogComplaint, MemoryAuditLog, StaffActions, StaffUser};
-use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
-use complaints_core::complaint::Channel;
+use axum::http::{Request, StatusCode};
+use common::{CSRF, World};
+use complaints_app::ports::CaseStore;
+use complaints_app::staff::{LogComplaint, StaffUser};
+use complaints_app::testing::MemoryCaseStore;
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Role;
 use complaints_workspace::auth::known_staff::KnownStaff;
 use complaints_workspace::session::{SessionError, Sessions, SignedIn};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
-
-const CSRF: &str = "csrf-token-for-tests-0123456789";
 
 /// A signed-in manager, and the staff list a deployment would know (or none).
 #[derive(Debug)]
@@ -41,65 +36,23 @@ impl Sessions for WithStaff {
     }
 }
 
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse().expect("instant")
-}
-
 async fn world(known: Option<Vec<KnownStaff>>) -> (Router, Arc<MemoryCaseStore>, CaseRef) {
-    let store = Arc::new(MemoryCaseStore::new());
-    let clock = Arc::new(ManualClock::new(at("2026-12-01T10:00:00Z")));
-    let mut intake = intake_service(store.clone(), Arc::new(RecordingMailer::new()), at("2026-12-01T10:00:00Z"));
-    intake.clock = clock as Arc<dyn Clock>;
-    let staff = StaffActions::from_intake(&intake, Arc::new(MemoryAuditLog::new()));
+    let world = World::new();
     let user = StaffUser { id: "hana".to_owned(), name: "Hana".to_owned(), role: Role::Handler, email: None };
-    let complaint = LogComplaint {
-        channel: Channel::Phone,
-        name: Some("Morag Campbell".to_owned()),
-        email: Some("morag@example.net".to_owned()),
-        phone: None,
-        postal_address: None,
-        service_area: staff.config.service_areas[0].clone(),
-        description: "The bin was missed.".to_owned(),
-        event_date: None,
-        awareness_date: None,
-        outcome_sought: None,
-        preferred_contact: None,
-        adjustments: None,
-        representation: None,
-        child: None,
-        direct_stage2_reason: None,
-        note: "Called.".to_owned(),
-        received_at: None,
-    };
-    let reference = staff.log_complaint(&user, complaint, None).await.expect("logged").reference;
-    let app = router(WorkspaceState {
-        staff,
-        indexes: store.clone(),
-        queries: store.clone(),
-        learning: Arc::new(MemoryLearningStore::new()),
-        sessions: Arc::new(WithStaff(known)),
-        quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-        flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-        held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-        staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
-    });
-    (app, store, reference)
+    let complaint = LogComplaint { outcome_sought: None, note: "Called.".to_owned(), ..world.phoned() };
+    let reference = world.log_as(&user, complaint).await;
+    (world.app_with(Arc::new(WithStaff(known))), world.store, reference)
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, String) {
-    let response = app.clone().oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    (status, String::from_utf8_lossy(&bytes).replace("&#x2f;", "/"))
+    let reply = common::send(app.clone(), request).await;
+    (reply.status, reply.body)
 }
 
 async fn confirm(app: &Router, reference: &CaseRef, version: &str, handler: &str) -> (StatusCode, String) {
     let form = [("csrf", CSRF), ("version", version), ("step", "confirm"), ("handler", handler)];
-    let request = Request::post(format!("/staff/cases/{reference}/actions/assign"))
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(serde_urlencoded::to_string(form).expect("form")))
-        .expect("request");
-    send(app, request).await
+    let reply = common::post(app.clone(), &format!("/staff/cases/{reference}/actions/assign"), &form).await;
+    (reply.status, reply.body)
 }
 
 fn staff() -> Vec<KnownStaff> {

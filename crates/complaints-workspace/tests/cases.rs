@@ -3,122 +3,20 @@
 //! what is refused (a stale version, a missing CSRF token, another role's action, a rule).
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use chrono::{DateTime, Utc};
-use complaints_app::ports::{CaseStore, Clock};
-use complaints_app::staff::{Access, LogComplaint, MemoryAuditLog, StaffActions, StaffUser};
-use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
+use axum::http::{StatusCode, header};
+use common::{CSRF, World, get, post};
+use complaints_app::ports::CaseStore;
+use complaints_app::staff::LogComplaint;
 use complaints_core::case::Status;
-use complaints_core::complaint::Channel;
 use complaints_core::reference::CaseRef;
-use complaints_core::roles::{Permission, Role};
-use complaints_workspace::session::{FixedSessions, SignedIn};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use complaints_core::roles::Role;
 
-const CSRF: &str = "csrf-token-for-tests-0123456789";
-
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse().expect("instant")
-}
-
-struct World {
-    store: Arc<MemoryCaseStore>,
-    staff: StaffActions,
-    audit: Arc<MemoryAuditLog>,
-    mailer: Arc<RecordingMailer>,
-}
-
-impl World {
-    fn new() -> Self {
-        let store = Arc::new(MemoryCaseStore::new());
-        let mailer = Arc::new(RecordingMailer::new());
-        let clock = Arc::new(ManualClock::new(at("2026-12-01T10:00:00Z")));
-        let mut intake = intake_service(store.clone(), mailer.clone(), at("2026-12-01T10:00:00Z"));
-        intake.clock = clock as Arc<dyn Clock>;
-        let audit = Arc::new(MemoryAuditLog::new());
-        let staff = StaffActions::from_intake(&intake, audit.clone());
-        Self { store, staff, audit, mailer }
-    }
-
-    fn app(&self, role: Option<Role>) -> Router {
-        let signed_in = role.map(|role| SignedIn {
-            user: StaffUser { id: format!("{}-1", role.as_str()), name: format!("Test {role}"), role, email: None },
-            csrf: CSRF.to_owned(),
-        });
-        router(WorkspaceState {
-            staff: self.staff.clone(),
-            indexes: self.store.clone(),
-            queries: self.store.clone(),
-            learning: Arc::new(MemoryLearningStore::new()),
-            sessions: Arc::new(FixedSessions(signed_in)),
-            quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-            flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-            held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-            staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
-        })
-    }
-
-    async fn log(&self, name: &str, description: &str) -> CaseRef {
-        let user =
-            StaffUser { id: "handler-1".to_owned(), name: "Test handler".to_owned(), role: Role::Handler, email: None };
-        let complaint = LogComplaint {
-            channel: Channel::Phone,
-            name: Some(name.to_owned()),
-            email: Some("morag@example.net".to_owned()),
-            phone: None,
-            postal_address: None,
-            service_area: self.staff.config.service_areas[0].clone(),
-            description: description.to_owned(),
-            event_date: None,
-            awareness_date: None,
-            outcome_sought: Some("Collect the bin".to_owned()),
-            preferred_contact: None,
-            adjustments: None,
-            representation: None,
-            child: None,
-            direct_stage2_reason: None,
-            note: "Called at 10:05.".to_owned(),
-            received_at: None,
-        };
-        self.staff.log_complaint(&user, complaint, None).await.expect("logged").reference
-    }
-
-    async fn version(&self, reference: &CaseRef) -> u64 {
-        self.store.get(reference).await.expect("case").version
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-async fn send(app: Router, request: Request<Body>) -> Reply {
-    let response = app.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    // minijinja escapes `/` in attributes; read the page as a browser would for the checks.
-    let body = String::from_utf8_lossy(&bytes).replace("&#x2f;", "/");
-    Reply { status, headers, body }
-}
-
-async fn get(app: Router, uri: &str) -> Reply {
-    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
-}
-
-async fn post(app: Router, uri: &str, form: &[(&str, &str)]) -> Reply {
-    let body = serde_urlencoded::to_string(form).expect("form");
-    let request = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    send(app, request.body(Body::from(body)).expect("request")).await
+/// Logs [`World::phoned`] with `name` and `description`.
+async fn log(world: &World, name: &str, description: &str) -> CaseRef {
+    let complaint = LogComplaint { name: Some(name.to_owned()), description: description.to_owned(), ..world.phoned() };
+    world.log_complaint(complaint).await
 }
 
 fn respond_form<'a>(version: &'a str, step: &'a str, csrf: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -134,7 +32,7 @@ fn respond_form<'a>(version: &'a str, step: &'a str, csrf: &'a str) -> Vec<(&'a 
 #[tokio::test]
 async fn nobody_signed_in_is_sent_to_the_sign_in_page() {
     let world = World::new();
-    let reply = get(world.app(None), "/staff/").await;
+    let reply = get(world.app_as(None), "/staff/").await;
     assert!(reply.status.is_redirection(), "{}", reply.status);
     assert_eq!(reply.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/staff/sign-in"));
 }
@@ -142,8 +40,8 @@ async fn nobody_signed_in_is_sent_to_the_sign_in_page() {
 #[tokio::test]
 async fn the_dashboard_counts_what_is_due_and_is_never_cached() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
-    let reply = get(world.app(Some(Role::Handler)), "/staff/").await;
+    let reference = world.log().await;
+    let reply = get(world.app(Role::Handler), "/staff/").await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"));
     assert!(reply.body.contains("The team&#x27;s cases") || reply.body.contains("The team's cases"), "{}", reply.body);
@@ -154,8 +52,8 @@ async fn the_dashboard_counts_what_is_due_and_is_never_cached() {
 #[tokio::test]
 async fn the_case_list_filters_by_status_in_the_url_and_searches_names_by_post() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
-    let app = world.app(Some(Role::Handler));
+    let reference = world.log().await;
+    let app = world.app(Role::Handler);
     let open = get(app.clone(), "/staff/cases?status=stage1-open").await;
     assert_eq!(open.status, StatusCode::OK);
     assert!(open.body.contains(&reference.to_string()));
@@ -179,9 +77,9 @@ async fn the_case_list_filters_by_status_in_the_url_and_searches_names_by_post()
 #[tokio::test]
 async fn a_search_finds_cases_by_every_word_of_a_name_or_by_the_whole_email_address_and_keeps_both_out_of_the_url() {
     let world = World::new();
-    let morag = world.log("Morag Campbell", "The bin was missed.").await;
-    let other = world.log("Morag Stewart", "The bin was missed again.").await;
-    let app = world.app(Some(Role::Handler));
+    let morag = world.log().await;
+    let other = log(&world, "Morag Stewart", "The bin was missed again.").await;
+    let app = world.app(Role::Handler);
 
     let both = post(app.clone(), "/staff/cases", &[("csrf", CSRF), ("q", "MORAG")]).await;
     assert!(both.body.contains(&morag.to_string()) && both.body.contains(&other.to_string()), "{}", both.body);
@@ -214,35 +112,28 @@ async fn a_search_finds_cases_by_every_word_of_a_name_or_by_the_whole_email_addr
 #[tokio::test]
 async fn the_case_page_shows_the_clocks_records_the_view_and_lists_it_without_a_new_version() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
+    let reference = world.log().await;
     let version = world.version(&reference).await;
-    let app = world.app(Some(Role::Handler));
+    let app = world.app(Role::Handler);
     let uri = format!("/staff/cases/{reference}");
     let first = get(app.clone(), &uri).await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(first.body.contains("Stage 1 response"), "{}", first.body);
     assert!(first.body.contains("working days left"), "{}", first.body);
     assert!(first.body.contains("Record the stage 1 response"), "a handler may respond");
-    let views = world
-        .audit
-        .entries()
-        .into_iter()
-        .filter(|e| {
-            e.access == Access::Read && e.permission == Permission::ViewCase && e.reference.as_ref() == Some(&reference)
-        })
-        .count();
+    let views = world.views_of(&reference);
     assert_eq!(views, 1);
     assert_eq!(world.version(&reference).await, version, "a view does not change the case");
     let second = get(app, &uri).await;
     assert!(second.body.contains("Viewed by handler-1 (you)"), "{}", second.body);
-    assert_eq!(get(world.app(Some(Role::Handler)), "/staff/cases/CMP-2026-99999").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(world.app(Role::Handler), "/staff/cases/CMP-2026-99999").await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn complaint_text_is_escaped_on_the_case_page_and_in_the_list() {
     let world = World::new();
-    let reference = world.log("<b>Morag</b>", "<script>alert('x')</script> and more").await;
-    let page = get(world.app(Some(Role::Handler)), &format!("/staff/cases/{reference}")).await;
+    let reference = log(&world, "<b>Morag</b>", "<script>alert('x')</script> and more").await;
+    let page = get(world.app(Role::Handler), &format!("/staff/cases/{reference}")).await;
     assert!(!page.body.contains("<script>alert"), "{}", page.body);
     assert!(page.body.contains("&lt;script&gt;"));
     assert!(!page.body.contains("<b>Morag</b>"));
@@ -251,9 +142,9 @@ async fn complaint_text_is_escaped_on_the_case_page_and_in_the_list() {
 #[tokio::test]
 async fn responding_previews_the_letter_then_confirms_and_goes_back_to_the_case() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
+    let reference = world.log().await;
     let version = world.version(&reference).await.to_string();
-    let app = world.app(Some(Role::Handler));
+    let app = world.app(Role::Handler);
     let uri = format!("/staff/cases/{reference}/actions/respond");
     let form = get(app.clone(), &uri).await;
     assert_eq!(form.status, StatusCode::OK);
@@ -292,10 +183,10 @@ async fn responding_previews_the_letter_then_confirms_and_goes_back_to_the_case(
 #[tokio::test]
 async fn a_change_made_since_the_form_was_opened_is_refused_as_someone_elses() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
+    let reference = world.log().await;
     let stale = world.version(&reference).await.saturating_sub(1).to_string();
     let uri = format!("/staff/cases/{reference}/actions/respond");
-    let reply = post(world.app(Some(Role::Handler)), &uri, &respond_form(&stale, "confirm", CSRF)).await;
+    let reply = post(world.app(Role::Handler), &uri, &respond_form(&stale, "confirm", CSRF)).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     assert!(reply.body.contains("Someone else changed this case"));
     assert_eq!(world.store.get(&reference).await.expect("case").case.status(), Status::Stage1Open);
@@ -304,11 +195,11 @@ async fn a_change_made_since_the_form_was_opened_is_refused_as_someone_elses() {
 #[tokio::test]
 async fn a_form_without_the_sessions_csrf_token_changes_nothing() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
+    let reference = world.log().await;
     let version = world.version(&reference).await.to_string();
     let uri = format!("/staff/cases/{reference}/actions/respond");
     for token in ["", "csrf-token-for-tests-0123456788"] {
-        let reply = post(world.app(Some(Role::Handler)), &uri, &respond_form(&version, "confirm", token)).await;
+        let reply = post(world.app(Role::Handler), &uri, &respond_form(&version, "confirm", token)).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{token:?}");
         assert!(reply.body.contains("This form has expired"));
     }
@@ -318,9 +209,9 @@ async fn a_form_without_the_sessions_csrf_token_changes_nothing() {
 #[tokio::test]
 async fn another_roles_action_is_neither_offered_nor_done() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
+    let reference = world.log().await;
     let version = world.version(&reference).await.to_string();
-    let auditor = world.app(Some(Role::Auditor));
+    let auditor = world.app(Role::Auditor);
     let page = get(auditor.clone(), &format!("/staff/cases/{reference}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("/actions/"), "an auditor is offered no action");
@@ -331,7 +222,7 @@ async fn another_roles_action_is_neither_offered_nor_done() {
     assert!(reply.body.contains("You cannot do this"));
     assert_eq!(world.version(&reference).await.to_string(), version);
     // A handler may not extend (R21: a manager decides).
-    let handler = world.app(Some(Role::Handler));
+    let handler = world.app(Role::Handler);
     let extend = format!("/staff/cases/{reference}/actions/extend");
     assert_eq!(get(handler.clone(), &extend).await.status, StatusCode::FORBIDDEN);
     let forged = [
@@ -346,16 +237,16 @@ async fn another_roles_action_is_neither_offered_nor_done() {
     assert_eq!(world.version(&reference).await.to_string(), version);
     let page = get(handler, &format!("/staff/cases/{reference}")).await;
     assert!(!page.body.contains(&extend));
-    let manager = get(world.app(Some(Role::Manager)), &format!("/staff/cases/{reference}")).await;
+    let manager = get(world.app(Role::Manager), &format!("/staff/cases/{reference}")).await;
     assert!(manager.body.contains(&extend));
 }
 
 #[tokio::test]
 async fn a_blank_answer_and_a_rule_refusal_come_back_as_the_error_summary() {
     let world = World::new();
-    let reference = world.log("Morag Campbell", "The bin was missed.").await;
+    let reference = world.log().await;
     let version = world.version(&reference).await.to_string();
-    let app = world.app(Some(Role::Handler));
+    let app = world.app(Role::Handler);
     let blank = post(
         app.clone(),
         &format!("/staff/cases/{reference}/actions/respond"),
@@ -381,7 +272,7 @@ async fn a_blank_answer_and_a_rule_refusal_come_back_as_the_error_summary() {
 #[tokio::test]
 async fn a_phone_complaint_is_checked_then_logged_and_opens_its_case_page() {
     let world = World::new();
-    let app = world.app(Some(Role::Handler));
+    let app = world.app(Role::Handler);
     let area = world.staff.config.service_areas[0].clone();
     let mut form = vec![
         ("csrf", CSRF),

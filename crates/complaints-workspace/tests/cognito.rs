@@ -3,32 +3,29 @@
 //! and the pool's JWKS. The whole flow runs through the router, then every way the ID token can
 //! be wrong: nonce, audience, expiry, an unknown key, a forged signature, two staff groups.
 
+mod common;
+
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{Form, State};
 use axum::http::{Request, Response, StatusCode, header};
 use axum::response::IntoResponse as _;
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
-use complaints_app::ports::{CaseStore, Clock};
-use complaints_app::staff::StaffActions;
-use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
+use common::app_with_sessions;
+use common::browser::{send, set_cookies, store_sessions};
+use complaints_app::testing::ManualClock;
 use complaints_app::testing_sessions::MemorySessionStore;
-use complaints_workspace::auth::{Cognito, CognitoConfig, SignInMethod, StoreSessions};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt as _;
+use complaints_workspace::auth::{Cognito, CognitoConfig, SignInMethod};
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tower::ServiceExt as _;
 
 const CLIENT_ID: &str = "test-app-client";
 const CALLBACK: &str = "https://staff.example.org/staff/auth/callback";
@@ -199,41 +196,9 @@ async fn world() -> World {
     };
     let cognito = Arc::new(Cognito::new(config).expect("cognito"));
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let cases = Arc::new(MemoryCaseStore::new());
-    let intake = intake_service(cases.clone() as Arc<dyn CaseStore>, Arc::new(RecordingMailer::new()), Utc::now());
-    let staff = StaffActions::from_intake(&intake, Arc::new(complaints_app::staff::MemoryAuditLog::new()));
     let store = Arc::new(MemorySessionStore::default());
-    let sessions = StoreSessions::new(
-        store.clone(),
-        clock as Arc<dyn Clock>,
-        SignInMethod::Cognito(cognito),
-        b"a test secret of enough length",
-        true,
-    );
-    let state = WorkspaceState {
-        staff,
-        indexes: cases.clone(),
-        queries: cases,
-        learning: Arc::new(MemoryLearningStore::new()),
-        sessions: Arc::new(sessions),
-        quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-        flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-        held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-        staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
-    };
-    World { app: router(state), fake, sessions: store }
-}
-
-async fn send(app: &Router, mut request: Request<Body>) -> (Response<Body>, String) {
-    request.extensions_mut().insert(ConnectInfo("192.0.2.10:5000".parse::<SocketAddr>().expect("addr")));
-    let response = app.clone().oneshot(request).await.expect("answered");
-    let (parts, body) = response.into_parts();
-    let text = String::from_utf8(body.collect().await.expect("body").to_bytes().to_vec()).expect("utf-8");
-    (Response::from_parts(parts, Body::empty()), text)
-}
-
-fn set_cookies(response: &Response<Body>) -> Vec<String> {
-    response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().expect("ascii").to_owned()).collect()
+    let sessions = store_sessions(store.clone(), clock, SignInMethod::Cognito(cognito), true);
+    World { app: app_with_sessions(Utc::now(), Arc::new(sessions)), fake, sessions: store }
 }
 
 fn query_param(url: &str, name: &str) -> String {

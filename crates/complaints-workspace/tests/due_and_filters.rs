@@ -12,34 +12,24 @@
 //! name, not in a page check.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use chrono::{DateTime, NaiveDate, Utc};
-use complaints_app::ports::{CaseStore, Clock};
-use complaints_app::staff::{LogComplaint, MemoryAuditLog, StaffAction, StaffActions, StaffUser};
-use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use common::{CSRF, World, at, post};
+use complaints_app::ports::CaseStore;
+use complaints_app::staff::{LogComplaint, StaffAction, StaffUser};
 use complaints_core::calendar::Calendar;
 use complaints_core::complaint::Channel;
 use complaints_core::outcome::Outcome;
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Role;
-use complaints_workspace::session::{FixedSessions, SignedIn};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-const CSRF: &str = "csrf-token-for-tests-0123456789";
 /// The signed-in handler's id: cases assigned to it are "My cases".
 const ME: &str = "handler-1";
-
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse().expect("instant")
-}
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")
@@ -62,62 +52,17 @@ fn staff(id: &str, role: Role) -> StaffUser {
     StaffUser { id: id.to_owned(), name: format!("Test {id}"), role, email: None }
 }
 
-struct World {
-    store: Arc<MemoryCaseStore>,
-    staff: StaffActions,
-    clock: Arc<ManualClock>,
-    mailer: Arc<RecordingMailer>,
-}
-
 impl World {
-    fn new() -> Self {
-        let store = Arc::new(MemoryCaseStore::new());
-        let mailer = Arc::new(RecordingMailer::new());
-        let clock = Arc::new(ManualClock::new(at("2026-12-01T10:00:00Z")));
-        let mut intake = intake_service(store.clone(), mailer.clone(), at("2026-12-01T10:00:00Z"));
-        intake.clock = clock.clone() as Arc<dyn Clock>;
-        let staff = StaffActions::from_intake(&intake, Arc::new(MemoryAuditLog::new()));
-        Self { store, staff, clock, mailer }
-    }
-
-    fn app(&self) -> Router {
-        let signed_in = SignedIn { user: staff(ME, Role::Handler), csrf: CSRF.to_owned() };
-        router(WorkspaceState {
-            staff: self.staff.clone(),
-            indexes: self.store.clone(),
-            queries: self.store.clone(),
-            learning: Arc::new(MemoryLearningStore::new()),
-            sessions: Arc::new(FixedSessions(Some(signed_in))),
-            quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-            flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-            held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-            staff_items: Arc::new(MemoryCaseStore::new()),
-        })
+    /// The workspace with [`ME`] signed in.
+    fn my_app(&self) -> Router {
+        self.app_as(Some(staff(ME, Role::Handler)))
     }
 
     /// Logs a complaint received (and logged) at `when` by `channel`, with an email address.
     async fn log_at(&self, when: &str, channel: Channel, name: &str) -> CaseRef {
         self.clock.set(at(when));
-        let complaint = LogComplaint {
-            channel,
-            name: Some(name.to_owned()),
-            email: Some("morag@example.net".to_owned()),
-            phone: None,
-            postal_address: None,
-            service_area: self.staff.config.service_areas[0].clone(),
-            description: "The bin was missed.".to_owned(),
-            event_date: None,
-            awareness_date: None,
-            outcome_sought: Some("Collect the bin".to_owned()),
-            preferred_contact: None,
-            adjustments: None,
-            representation: None,
-            child: None,
-            direct_stage2_reason: None,
-            note: "Called at 10:05.".to_owned(),
-            received_at: None,
-        };
-        self.staff.log_complaint(&staff(ME, Role::Handler), complaint, None).await.expect("logged").reference
+        let complaint = LogComplaint { channel, name: Some(name.to_owned()), ..self.phoned() };
+        self.log_as(&staff(ME, Role::Handler), complaint).await
     }
 
     /// `action` on `reference` by a manager at `when`.
@@ -155,11 +100,8 @@ impl World {
 }
 
 async fn get(app: Router, uri: &str) -> (StatusCode, String) {
-    let response = app.oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("infallible");
-    let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    // minijinja escapes `/` in attributes; read the page as a browser would for the checks.
-    (status, String::from_utf8_lossy(&bytes).replace("&#x2f;", "/").replace("&amp;", "&"))
+    let reply = common::get(app, uri).await;
+    (reply.status, reply.body.replace("&amp;", "&"))
 }
 
 /// The text from `start` up to the next `end` after it (panics, naming `start`, when absent).
@@ -250,7 +192,7 @@ async fn the_dashboard_puts_each_case_in_its_group_for_me_and_for_the_team_with_
     assert_eq!(world.next_due(&awaiting).await, Some(date(2026, 12, 29)));
 
     let known = [&overdue, &due_today, &soon, &soon_over_christmas, &extended, &awaiting, &closed, &new_today];
-    let (status, body) = get(world.app(), "/staff/").await;
+    let (status, body) = get(world.my_app(), "/staff/").await;
     assert_eq!(status, StatusCode::OK);
     let mine = between(&body, r#"id="mine-heading""#, r#"id="team-heading""#);
     let team = between(&body, r#"id="team-heading""#, "</main>");
@@ -289,7 +231,7 @@ async fn the_dashboard_puts_each_case_in_its_group_for_me_and_for_the_team_with_
 
 /// The cases in the list's table on `uri` (none when it says "No cases match.").
 async fn list(world: &World, uri: &str, known: &[&CaseRef]) -> BTreeSet<String> {
-    let (status, body) = get(world.app(), uri).await;
+    let (status, body) = get(world.my_app(), uri).await;
     assert_eq!(status, StatusCode::OK, "{uri}: {body}");
     if body.contains(r#"id="cases-table""#) {
         listed(between(&body, r#"id="cases-table""#, "</table>"), known)
@@ -360,7 +302,7 @@ async fn every_filter_of_the_case_list_narrows_it_to_the_cases_that_match() {
     assert_eq!(cases("/staff/cases?due=soon&channel=phone").await, set(&[&overdue, &stage2]), "filters combine");
 
     for bad in ["status=open", "stage=3", "channel=fax", "due=tomorrow", "scope=forever", "cursor=nonsense"] {
-        let (status, body) = get(world.app(), &format!("/staff/cases?{bad}")).await;
+        let (status, body) = get(world.my_app(), &format!("/staff/cases?{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(body.contains("There is a problem"), "{bad}: {body}");
         assert!(listed(&body, &known).is_empty(), "{bad}: a bad filter lists nothing");
@@ -377,7 +319,7 @@ async fn the_case_list_pages_through_more_cases_than_fit_on_one_page_without_rep
     }
     world.clock.set(at("2026-12-15T10:00:00Z"));
     let known: Vec<&CaseRef> = logged.iter().collect();
-    let (status, first) = get(world.app(), "/staff/cases").await;
+    let (status, first) = get(world.my_app(), "/staff/cases").await;
     assert_eq!(status, StatusCode::OK);
     let page_one = listed(between(&first, r#"id="cases-table""#, "</table>"), &known);
     assert_eq!(page_one.len(), 25, "25 cases on a page");
@@ -386,7 +328,7 @@ async fn the_case_list_pages_through_more_cases_than_fit_on_one_page_without_rep
     assert!(!pager.contains("First page"), "the first page offers no way back to itself");
     let next = between(pager, r#"<a href=""#, r#"">Next page"#).trim_start_matches(r#"<a href=""#).to_owned();
     assert!(next.starts_with("/staff/cases?cursor="), "{next}");
-    let (status, second) = get(world.app(), &next).await;
+    let (status, second) = get(world.my_app(), &next).await;
     assert_eq!(status, StatusCode::OK);
     let page_two = listed(between(&second, r#"id="cases-table""#, "</table>"), &known);
     assert_eq!(page_two.len(), 2, "the rest");
@@ -395,7 +337,7 @@ async fn the_case_list_pages_through_more_cases_than_fit_on_one_page_without_rep
     assert!(!second.contains("Next page"), "the last page has no next");
     assert!(second.contains("First page"));
     // A filter is kept from page to page.
-    let (_, filtered) = get(world.app(), "/staff/cases?channel=phone").await;
+    let (_, filtered) = get(world.my_app(), "/staff/cases?channel=phone").await;
     let next = between(&filtered, r#"<nav class="pager""#, "</nav>");
     assert!(next.contains("channel=phone"), "{next}");
 }
@@ -409,7 +351,7 @@ async fn the_case_page_lists_every_letter_sent_oldest_first_with_its_text() {
     let sent = world.mailer.sent().len();
     assert_eq!(sent, 2, "the acknowledgement and the stage 1 response went");
 
-    let (status, body) = get(world.app(), &format!("/staff/cases/{reference}")).await;
+    let (status, body) = get(world.my_app(), &format!("/staff/cases/{reference}")).await;
     assert_eq!(status, StatusCode::OK);
     let letters = between(&body, r#"id="letters""#, r#"id="timeline""#);
     assert_eq!(letters.matches(r#"<li class="timeline__item">"#).count(), sent, "one entry per letter: {letters}");
@@ -429,28 +371,17 @@ async fn a_case_with_nowhere_to_write_says_no_letters_yet() {
     let world = World::new();
     world.clock.set(at("2026-12-01T10:00:00Z"));
     let complaint = LogComplaint {
-        channel: Channel::Phone,
         name: Some("Alex Example".to_owned()),
         email: None,
         phone: Some("01234 567890".to_owned()),
-        postal_address: None,
-        service_area: world.staff.config.service_areas[0].clone(),
         description: "The streetlight is out.".to_owned(),
-        event_date: None,
-        awareness_date: None,
         outcome_sought: None,
-        preferred_contact: None,
-        adjustments: None,
-        representation: None,
-        child: None,
-        direct_stage2_reason: None,
         note: "Called at 09:40.".to_owned(),
-        received_at: None,
+        ..world.phoned()
     };
-    let reference =
-        world.staff.log_complaint(&staff(ME, Role::Handler), complaint, None).await.expect("logged").reference;
+    let reference = world.log_as(&staff(ME, Role::Handler), complaint).await;
     assert!(world.mailer.sent().is_empty(), "no address, no acknowledgement");
-    let (_, body) = get(world.app(), &format!("/staff/cases/{reference}")).await;
+    let (_, body) = get(world.my_app(), &format!("/staff/cases/{reference}")).await;
     let letters = between(&body, r#"id="letters""#, r#"id="timeline""#);
     assert!(letters.contains("No letters yet."), "{letters}");
     assert!(!letters.contains(r#"<li class="timeline__item">"#));
@@ -459,7 +390,7 @@ async fn a_case_with_nowhere_to_write_says_no_letters_yet() {
 /// The stage 1 clock's row on the case page: its due date and its working days.
 async fn stage1_clock(world: &World, reference: &CaseRef, now: &str) -> String {
     world.clock.set(at(now));
-    let (status, body) = get(world.app(), &format!("/staff/cases/{reference}")).await;
+    let (status, body) = get(world.my_app(), &format!("/staff/cases/{reference}")).await;
     assert_eq!(status, StatusCode::OK);
     let clocks = between(&body, r#"id="clocks""#, "</table>");
     between(clocks, "Stage 1 response", "</tr>").to_owned()
@@ -499,15 +430,9 @@ async fn the_case_pages_clock_counts_working_days_left_and_over_across_the_chris
 
 /// The cases a POST search of the case list finds (the words and the filters in the form body).
 async fn search(world: &World, form: &[(&str, &str)], known: &[&CaseRef]) -> BTreeSet<String> {
-    let body = serde_urlencoded::to_string(form).expect("form");
-    let request = Request::post("/staff/cases")
-        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .expect("request");
-    let response = world.app().oneshot(request).await.expect("infallible");
-    assert_eq!(response.status(), StatusCode::OK);
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let page = String::from_utf8_lossy(&bytes).into_owned();
+    let reply = post(world.my_app(), "/staff/cases", form).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let page = reply.body;
     if page.contains(r#"id="cases-table""#) {
         listed(between(&page, r#"id="cases-table""#, "</table>"), known)
     } else {

@@ -4,119 +4,22 @@
 //! decision; and the case page offering only the actions the case's state permits.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use chrono::{DateTime, Utc};
-use complaints_app::ports::{CaseStore, Clock};
-use complaints_app::staff::{LogComplaint, MemoryAuditLog, StaffAction, StaffActions, StaffUser};
-use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
+use axum::http::StatusCode;
+use common::{CSRF, Reply, World, at, get, post, user};
+use complaints_app::ports::CaseStore;
+use complaints_app::staff::{LogComplaint, StaffAction};
 use complaints_core::case::MessagePurpose;
-use complaints_core::complaint::{Channel, ChildInvolvement};
+use complaints_core::complaint::ChildInvolvement;
 use complaints_core::outcome::Outcome;
 use complaints_core::records::ChildWish;
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Role;
-use complaints_workspace::session::{FixedSessions, SignedIn};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-const CSRF: &str = "csrf-token-for-form-tests-0123";
-
-fn at(text: &str) -> DateTime<Utc> {
-    text.parse().expect("instant")
-}
-
-struct World {
-    store: Arc<MemoryCaseStore>,
-    staff: StaffActions,
-}
-
-impl World {
-    fn new() -> Self {
-        let store = Arc::new(MemoryCaseStore::new());
-        let clock = Arc::new(ManualClock::new(at("2026-12-01T10:00:00Z")));
-        let mut intake = intake_service(store.clone(), Arc::new(RecordingMailer::new()), at("2026-12-01T10:00:00Z"));
-        intake.clock = clock as Arc<dyn Clock>;
-        let staff = StaffActions::from_intake(&intake, Arc::new(MemoryAuditLog::new()));
-        Self { store, staff }
-    }
-
-    fn user(role: Role) -> StaffUser {
-        StaffUser { id: format!("{}-1", role.as_str()), name: format!("Test {role}"), role, email: None }
-    }
-
-    fn app(&self, role: Role) -> Router {
-        router(WorkspaceState {
-            staff: self.staff.clone(),
-            indexes: self.store.clone(),
-            queries: self.store.clone(),
-            learning: Arc::new(MemoryLearningStore::new()),
-            sessions: Arc::new(FixedSessions(Some(SignedIn { user: Self::user(role), csrf: CSRF.to_owned() }))),
-            quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-            flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-            held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-            staff_items: Arc::new(MemoryCaseStore::new()),
-        })
-    }
-
-    async fn log(&self) -> CaseRef {
-        let complaint = LogComplaint {
-            channel: Channel::Phone,
-            name: Some("Morag Campbell".to_owned()),
-            email: Some("morag@example.net".to_owned()),
-            phone: None,
-            postal_address: None,
-            service_area: self.staff.config.service_areas[0].clone(),
-            description: "The bin was missed.".to_owned(),
-            event_date: None,
-            awareness_date: None,
-            outcome_sought: None,
-            preferred_contact: None,
-            adjustments: None,
-            representation: None,
-            child: None,
-            direct_stage2_reason: None,
-            note: "Called at 10:05.".to_owned(),
-            received_at: None,
-        };
-        self.staff.log_complaint(&Self::user(Role::Handler), complaint, None).await.expect("logged").reference
-    }
-
-    async fn version(&self, reference: &CaseRef) -> String {
-        self.store.get(reference).await.expect("case").version.to_string()
-    }
-}
-
-struct Reply {
-    status: StatusCode,
-    location: String,
-    body: String,
-}
-
-async fn send(app: Router, request: Request<Body>) -> Reply {
-    let response = app.oneshot(request).await.expect("infallible");
-    let status = response.status();
-    let location =
-        response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    // minijinja escapes `/` in attributes; read the page as a browser would for the checks.
-    let body = String::from_utf8_lossy(&bytes).replace("&#x2f;", "/");
-    Reply { status, location, body }
-}
-
-async fn get(app: Router, uri: &str) -> Reply {
-    send(app, Request::get(uri).body(Body::empty()).expect("request")).await
-}
-
-async fn post(app: Router, uri: &str, form: &[(&str, &str)]) -> Reply {
-    let body = serde_urlencoded::to_string(form).expect("form");
-    let request = Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    send(app, request.body(Body::from(body)).expect("request")).await
+/// Logs [`World::phoned`], with no outcome sought.
+async fn log(world: &World) -> CaseRef {
+    world.log_complaint(LogComplaint { outcome_sought: None, ..world.phoned() }).await
 }
 
 fn with<'a>(base: &[(&'a str, &'a str)], more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
@@ -260,8 +163,8 @@ async fn someone_who_prefers_letters_is_shown_the_printed_acknowledgement_and_an
 #[tokio::test]
 async fn the_child_record_carries_capacity_parents_and_the_childs_decision_and_the_core_names_its_rules() {
     let world = World::new();
-    let reference = world.log().await;
-    let version = world.version(&reference).await;
+    let reference = log(&world).await;
+    let version = world.version(&reference).await.to_string();
     let app = world.app(Role::Handler);
     let uri = format!("/staff/cases/{reference}/actions/record-child");
     let form = GetForm::page(get(app.clone(), &uri).await);
@@ -295,7 +198,7 @@ async fn the_child_record_carries_capacity_parents_and_the_childs_decision_and_t
         "{}",
         orphan.body
     );
-    assert_eq!(world.version(&reference).await, version, "refusals change nothing");
+    assert_eq!(world.version(&reference).await.to_string(), version, "refusals change nothing");
 
     let done = post(app, &uri, &with(&base, &[("step", "confirm")])).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
@@ -324,7 +227,7 @@ impl GetForm {
 #[tokio::test]
 async fn the_case_page_offers_only_the_actions_its_state_permits() {
     let world = World::new();
-    let reference = world.log().await;
+    let reference = log(&world).await;
     let path = format!("/staff/cases/{reference}");
     let link = |action: &str| format!("href=\"{path}/actions/{action}\"");
     let page = get(world.app(Role::Manager), &path).await;
@@ -342,7 +245,7 @@ async fn the_case_page_offers_only_the_actions_its_state_permits() {
         route_given_by: None,
         staff_parts: Vec::new(),
     };
-    world.staff.perform(&World::user(Role::Handler), &reference, None, respond, None).await.expect("responded");
+    world.staff.perform(&user(Role::Handler), &reference, None, respond, None).await.expect("responded");
     let page = get(world.app(Role::Manager), &path).await;
     for offered in ["escalate", "reopen", "agree-action", "classify"] {
         assert!(page.body.contains(&link(offered)), "{offered} is offered after the stage 1 response");
@@ -351,7 +254,7 @@ async fn the_case_page_offers_only_the_actions_its_state_permits() {
         assert!(!page.body.contains(&link(hidden)), "{hidden} is not offered after the stage 1 response");
     }
     // What is hidden is still refused by the server, naming the rule, if asked for anyway.
-    let version = world.version(&reference).await;
+    let version = world.version(&reference).await.to_string();
     let forced = post(
         world.app(Role::Manager),
         &format!("{path}/actions/withdraw"),
@@ -360,5 +263,5 @@ async fn the_case_page_offers_only_the_actions_its_state_permits() {
     .await;
     assert!(forced.status.is_client_error(), "{}", forced.status);
     assert!(forced.body.contains("refused by R40"), "{}", forced.body);
-    assert!(forced.location.is_empty());
+    assert!(forced.location().is_empty());
 }

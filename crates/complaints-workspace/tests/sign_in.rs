@@ -1,32 +1,22 @@
 //! Signing in locally, end to end through the router: the users file's password, the session
 //! cookie, `SignedIn` on a page, CSRF on sign-out, lifetimes, the lockout and the per-client limit.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Request, Response, StatusCode, header};
-use chrono::{DateTime, Duration, Utc};
-use complaints_app::ports::{CaseStore, Clock};
+use axum::http::{Response, StatusCode, header};
+use chrono::Duration;
+use common::app_with_sessions;
+use common::browser::{PASSWORD, cookie_pair, get, hidden, post, send, set_cookies, start, store_sessions};
 use complaints_app::sessions::SessionStore as _;
-use complaints_app::staff::StaffActions;
-use complaints_app::testing::{ManualClock, MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
+use complaints_app::testing::ManualClock;
 use complaints_app::testing_sessions::MemorySessionStore;
 use complaints_app::users::UsersFile;
 use complaints_core::roles::Role;
 use complaints_workspace::auth::{PasswordSource, SIGN_IN_FAILED, SignInMethod, StoreSessions};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt as _;
-use tower::ServiceExt as _;
-
-const PASSWORD: &str = "a long passphrase for ahmed";
-
-fn start() -> DateTime<Utc> {
-    "2026-12-01T09:00:00Z".parse().expect("instant")
-}
 
 struct World {
     app: Router,
@@ -34,87 +24,23 @@ struct World {
     store: Arc<MemorySessionStore>,
 }
 
+/// [`common::browser::users`] and mairi, a manager without a password.
 fn users() -> UsersFile {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut users = UsersFile::load(dir.path()).expect("empty");
-    users.add("ahmed", Some("Ahmed Fictional".into()), Role::Handler, None, start()).expect("add");
-    users.set_password("ahmed", PASSWORD).expect("password");
+    let mut users = common::browser::users();
     users.add("mairi", None, Role::Manager, None, start()).expect("add, no password");
     users
 }
 
 fn world_with(configure: impl FnOnce(StoreSessions) -> StoreSessions, secure: bool) -> World {
     let clock = Arc::new(ManualClock::new(start()));
-    let cases = Arc::new(MemoryCaseStore::new());
-    let intake = intake_service(cases.clone() as Arc<dyn CaseStore>, Arc::new(RecordingMailer::new()), start());
-    let staff = StaffActions::from_intake(&intake, Arc::new(complaints_app::staff::MemoryAuditLog::new()));
     let store = Arc::new(MemorySessionStore::default());
-    let sessions = StoreSessions::new(
-        store.clone(),
-        clock.clone() as Arc<dyn Clock>,
-        SignInMethod::Passwords(PasswordSource::Fixed(users())),
-        b"a test secret of enough length",
-        secure,
-    );
-    let state = WorkspaceState {
-        staff,
-        indexes: cases.clone(),
-        queries: cases,
-        learning: Arc::new(MemoryLearningStore::new()),
-        sessions: Arc::new(configure(sessions)),
-        quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-        flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-        held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-        staff_items: Arc::new(complaints_app::testing::MemoryCaseStore::new()),
-    };
-    World { app: router(state), clock, store }
+    let method = SignInMethod::Passwords(PasswordSource::Fixed(users()));
+    let sessions = store_sessions(store.clone(), clock.clone(), method, secure);
+    World { app: app_with_sessions(start(), Arc::new(configure(sessions))), clock, store }
 }
 
 fn world() -> World {
     world_with(|s| s, false)
-}
-
-async fn send(app: &Router, request: Request<Body>) -> (Response<Body>, String) {
-    let mut request = request;
-    request.extensions_mut().insert(ConnectInfo("192.0.2.10:5000".parse::<SocketAddr>().expect("addr")));
-    let response = app.clone().oneshot(request).await.expect("answered");
-    let (parts, body) = response.into_parts();
-    let text = String::from_utf8(body.collect().await.expect("body").to_bytes().to_vec()).expect("utf-8");
-    (Response::from_parts(parts, Body::empty()), text)
-}
-
-fn set_cookies(response: &Response<Body>) -> Vec<String> {
-    response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().expect("ascii").to_owned()).collect()
-}
-
-/// `name=value` of the cookie `name` set by the response.
-fn cookie_pair(response: &Response<Body>, name: &str) -> Option<String> {
-    set_cookies(response)
-        .into_iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).map(|i| i + marker.len()).expect("hidden field");
-    html[start..].split('"').next().unwrap_or_default().to_owned()
-}
-
-fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut builder = Request::get(path);
-    if let Some(cookie) = cookie {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::empty()).expect("request")
-}
-
-fn post(path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Request<Body> {
-    let mut builder = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(cookie) = cookie {
-        builder = builder.header(header::COOKIE, cookie);
-    }
-    builder.body(Body::from(serde_urlencoded::to_string(form).expect("form"))).expect("request")
 }
 
 /// Opens the sign-in page: the form's token and the cookie that goes with it.

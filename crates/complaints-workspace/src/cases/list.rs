@@ -117,6 +117,17 @@ fn options() -> Value {
     context! { statuses => statuses, channels => channels }
 }
 
+/// The list page answering 400, naming the field `error` is about, with no cases.
+fn refuse(
+    state: &WorkspaceState,
+    signed_in: &SignedIn,
+    filters: &Filters,
+    searched: Option<SearchResult<'_>>,
+    error: (&str, String),
+) -> Response {
+    render(state, signed_in, StatusCode::BAD_REQUEST, filters, &[], None, searched, Some(error))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn render(
     state: &WorkspaceState,
@@ -171,16 +182,7 @@ pub async fn show(
         Ok(query) => query,
         Err(BadFilter(field, message)) => {
             let filters = Filters { cursor: String::new(), ..filters };
-            return render(
-                &state,
-                &signed_in,
-                StatusCode::BAD_REQUEST,
-                &filters,
-                &[],
-                None,
-                None,
-                Some((field, message)),
-            );
+            return refuse(&state, &signed_in, &filters, None, (field, message));
         }
     };
     match state.queries.list(&query).await {
@@ -209,15 +211,12 @@ pub async fn search(
     let words = fold(&search.q);
     if words.is_empty() {
         let message = "Enter a reference, a name or an email address to search for".to_owned();
-        return render(
+        return refuse(
             &state,
             &signed_in,
-            StatusCode::BAD_REQUEST,
             &filters,
-            &[],
-            None,
             Some(SearchResult { words: "", cut_short: false }),
-            Some(("q", message)),
+            ("q", message),
         );
     }
     // A whole reference opens its case (a reference is not personal data, so the address may hold it).
@@ -238,16 +237,7 @@ pub async fn search(
     let mut query = match query_of(&state, &scoped, today) {
         Ok(query) => query,
         Err(BadFilter(field, message)) => {
-            return render(
-                &state,
-                &signed_in,
-                StatusCode::BAD_REQUEST,
-                &filters,
-                &[],
-                None,
-                None,
-                Some((field, message)),
-            );
+            return refuse(&state, &signed_in, &filters, None, (field, message));
         }
     };
     if any_age {
@@ -257,15 +247,12 @@ pub async fn search(
         Ok(Some(found)) => found,
         Ok(None) => {
             let message = "Enter a name (at least two letters) or a whole email address or reference".to_owned();
-            return render(
+            return refuse(
                 &state,
                 &signed_in,
-                StatusCode::BAD_REQUEST,
                 &filters,
-                &[],
-                None,
                 Some(SearchResult { words: search.q.trim(), cut_short: false }),
-                Some(("q", message)),
+                ("q", message),
             );
         }
         Err(error) => return failure_page(&state, &signed_in, None, &error.into()),
