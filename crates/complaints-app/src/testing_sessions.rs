@@ -81,3 +81,23 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 }
+
+/// `name=value` of the cookie `name` among a response's `Set-Cookie` values: what a browser sends
+/// back. For the sign-in tests, through the router or against a running server.
+#[must_use]
+pub fn cookie_pair<'a>(set_cookies: impl IntoIterator<Item = &'a str>, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    set_cookies
+        .into_iter()
+        .find(|cookie| cookie.starts_with(&prefix))
+        .map(|cookie| cookie.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// The value of the hidden form field `name` on a page, as the page holds it (the sign-in token,
+/// a session's CSRF token).
+#[must_use]
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    Some(html[start..].split('"').next().unwrap_or_default().to_owned())
+}

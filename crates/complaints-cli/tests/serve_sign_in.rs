@@ -7,6 +7,7 @@ mod support;
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
+use complaints_app::testing_sessions::{cookie_pair, hidden_field};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use support::{BIN, Server, serde_urlencoded_body, token_in};
@@ -29,19 +30,7 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
 
 /// `name=value` of the cookie `name` the response sets.
 fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).map(|i| i + marker.len()).expect("hidden field");
-    html[start..].split('"').next().unwrap_or_default().to_owned()
+    cookie_pair(response.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()), name)
 }
 
 #[test]
@@ -122,7 +111,7 @@ async fn a_user_signs_in_to_the_real_server_and_signs_out_again() {
     assert_eq!(account.headers().get(reqwest::header::CACHE_CONTROL).expect("no-store"), "no-store");
     let html = account.text().await.expect("html");
     assert!(html.contains("Fiona Admin") && html.contains("admin"));
-    let csrf = hidden(&html, "csrf");
+    let csrf = hidden_field(&html, "csrf").expect("hidden field");
 
     let out = client
         .post(format!("{}/staff/sign-out", server.url))

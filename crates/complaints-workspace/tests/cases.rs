@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::{StatusCode, header};
-use common::{CSRF, World, get, post};
+use common::{CSRF, World, get, phone_form, post};
 use complaints_app::ports::CaseStore;
 use complaints_app::staff::LogComplaint;
 use complaints_core::case::Status;
@@ -274,15 +274,7 @@ async fn a_phone_complaint_is_checked_then_logged_and_opens_its_case_page() {
     let world = World::new();
     let app = world.app(Role::Handler);
     let area = world.staff.config.service_areas[0].clone();
-    let mut form = vec![
-        ("csrf", CSRF),
-        ("channel", "phone"),
-        ("name", "Alex Example"),
-        ("email", "alex@example.net"),
-        ("service_area", area.as_str()),
-        ("description", "The streetlight has been out for a month."),
-        ("note", "Called at 09:40."),
-    ];
+    let mut form = phone_form(&area);
     let blank = post(app.clone(), "/staff/cases/new", &[("csrf", CSRF), ("channel", "phone")]).await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(blank.body.contains("Enter what happened"), "{}", blank.body);

@@ -8,7 +8,7 @@
 mod common;
 
 use axum::http::{StatusCode, header};
-use common::{CSRF, World, get, post};
+use common::{CSRF, World, get, phone_form, post};
 use complaints_app::ports::CaseStore;
 use complaints_core::case::Status;
 use complaints_core::roles::Role;
@@ -24,15 +24,7 @@ async fn confirming_the_log_form_twice_logs_one_case_and_sends_one_acknowledgeme
     let world = World::new();
     let app = world.app(Role::Handler);
     let area = world.staff.config.service_areas[0].clone();
-    let mut form = vec![
-        ("csrf", CSRF),
-        ("channel", "phone"),
-        ("name", "Alex Example"),
-        ("email", "alex@example.net"),
-        ("service_area", area.as_str()),
-        ("description", "The streetlight has been out for a month."),
-        ("note", "Called at 09:40."),
-    ];
+    let mut form = phone_form(&area);
     let check = post(app.clone(), "/staff/cases/new", &form).await;
     assert_eq!(check.status, StatusCode::OK, "{}", check.body);
     let key = check.hidden("submission");

@@ -12,7 +12,7 @@ use axum::http::{Request, Response, header};
 use chrono::{DateTime, Utc};
 use complaints_app::ports::Clock;
 use complaints_app::testing::ManualClock;
-use complaints_app::testing_sessions::MemorySessionStore;
+use complaints_app::testing_sessions::{self, MemorySessionStore};
 use complaints_app::users::UsersFile;
 use complaints_core::roles::Role;
 use complaints_workspace::auth::{SignInMethod, StoreSessions};
@@ -62,17 +62,12 @@ pub fn set_cookies(response: &Response<Body>) -> Vec<String> {
 
 /// `name=value` of the cookie `name` set by the response.
 pub fn cookie_pair(response: &Response<Body>, name: &str) -> Option<String> {
-    set_cookies(response)
-        .into_iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    testing_sessions::cookie_pair(set_cookies(response).iter().map(String::as_str), name)
 }
 
 /// The value of the hidden field `name`, as the page holds it.
 pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).map(|i| i + marker.len()).expect("hidden field");
-    html[start..].split('"').next().unwrap_or_default().to_owned()
+    testing_sessions::hidden_field(html, name).expect("hidden field")
 }
 
 /// A `GET` of `path`, with `cookie` when given.

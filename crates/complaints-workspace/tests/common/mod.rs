@@ -165,6 +165,19 @@ impl World {
     }
 }
 
+/// The log form for a complaint Alex Example phoned in about `area`, before its check page.
+pub fn phone_form(area: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("csrf", CSRF),
+        ("channel", "phone"),
+        ("name", "Alex Example"),
+        ("email", "alex@example.net"),
+        ("service_area", area),
+        ("description", "The streetlight has been out for a month."),
+        ("note", "Called at 09:40."),
+    ]
+}
+
 /// A response, its body read as a browser would (see [`send`]).
 pub struct Reply {
     pub status: StatusCode,
