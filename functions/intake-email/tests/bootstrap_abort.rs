@@ -12,9 +12,11 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_ssm::types::ParameterType;
 use complaints_app::held_mail::HeldMailStore;
+use complaints_app::object_store::ObjectStore;
+use complaints_app::parse_guard::mark_key;
+use complaints_s3::{S3ObjectStore, s3_client};
 use complaints_store_dynamodb::DynamoDbCaseStore;
 use lambda_harness::{HarnessError, Launch, Outcome, RuntimeApi};
 use serde_json::Value;
@@ -52,29 +54,23 @@ async fn an_abort_inside_the_parser_in_the_real_bootstrap_ends_as_parser_failed_
         format!("{}-{}", std::process::id(), nanos % 1_000_000_000)
     };
 
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
-    let table = format!("intake-email-abort-{run}");
-    complaints_store_dynamodb::create_table(&dynamodb, &table).await.unwrap();
     let ssm = aws_sdk_ssm::Client::new(&aws);
     let (contact_param, reply_param) = (format!("/abort-it/{run}/contact"), format!("/abort-it/{run}/reply"));
     for (name, value) in [(&contact_param, "c".repeat(64)), (&reply_param, "r".repeat(64))] {
         ssm.put_parameter().name(name).value(value).r#type(ParameterType::SecureString).send().await.unwrap();
     }
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&aws).force_path_style(true).build());
-    let bucket = format!("intake-email-abort-{run}");
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let (s3, bucket) = (s3_client(&aws), format!("intake-email-abort-{run}"));
+    let here = aws_sdk_s3::types::BucketLocationConstraint::EuWest2;
+    let location = aws_sdk_s3::types::CreateBucketConfiguration::builder().location_constraint(here).build();
+    s3.create_bucket().bucket(&bucket).create_bucket_configuration(location).send().await.unwrap();
+    let objects = S3ObjectStore::new(s3, bucket.clone());
     let ses_id = format!("abort0{}", run.replace('-', "0"));
     let raw_key = format!("{PREFIX}{ses_id}");
-    s3.put_object().bucket(&bucket).key(&raw_key).body(ByteStream::from_static(PARSER_PANICS)).send().await.unwrap();
+    // As SES's S3 action leaves it before invoking the function.
+    objects.put(&raw_key, "message/rfc822", PARSER_PANICS.to_vec()).await.unwrap();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&aws);
+    let table = format!("intake-email-abort-{run}");
+    complaints_store_dynamodb::create_table(&dynamodb, &table).await.unwrap();
     let mut event: Value = serde_json::from_str(EVENT).unwrap();
     event["Records"][0]["ses"]["mail"]["messageId"] = ses_id.clone().into();
     let event = serde_json::to_vec(&event).unwrap();
@@ -97,9 +93,7 @@ async fn an_abort_inside_the_parser_in_the_real_bootstrap_ends_as_parser_failed_
     // The panic message and the runtime's logs go to a file, not the test output.
     launch.log = Some(std::env::temp_dir().join(format!("intake-email-abort-{run}.log")));
     let mark = async |expected: &str| {
-        let object = s3.get_object().bucket(&bucket).key(format!("mail/parsing/{raw_key}")).send().await.unwrap();
-        let bytes = object.body.collect().await.unwrap().into_bytes();
-        assert_eq!(String::from_utf8_lossy(&bytes), expected);
+        assert_eq!(String::from_utf8_lossy(&objects.get(&mark_key(&raw_key)).await.unwrap()), expected);
     };
 
     // Lambda's first attempt and its first retry: the process ends inside the parser, no answer.
@@ -119,8 +113,7 @@ async fn an_abort_inside_the_parser_in_the_real_bootstrap_ends_as_parser_failed_
     assert_eq!(answer[0]["ses_message_id"], ses_id.as_str(), "{answer}");
     mark("started again").await;
 
-    let raw = s3.get_object().bucket(&bucket).key(&raw_key).send().await.unwrap();
-    assert_eq!(raw.body.collect().await.unwrap().into_bytes().as_ref(), PARSER_PANICS, "the raw message is kept");
+    assert_eq!(objects.get(&raw_key).await.unwrap(), PARSER_PANICS, "the raw message is kept");
     let store = DynamoDbCaseStore::new(dynamodb, table);
     let held = store.held_mail(chrono::Utc::now(), 10).await.unwrap();
     assert_eq!(held.len(), 1, "held once for staff");
