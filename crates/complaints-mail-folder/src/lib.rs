@@ -576,7 +576,7 @@ mod tests {
         // The delivery is retried (the outbound queue still holds it): one whole message.
         MailFolder::new(dir.path()).send(&message).await.expect("sent");
 
-        assert_eq!(file_names(dir.path()), [name.clone()], "one file, the leftover gone");
+        assert_eq!(file_names(dir.path()), std::slice::from_ref(&name), "one file, the leftover gone");
         let listed = MailFolder::list(dir.path()).await.expect("listed");
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].message_id.as_deref(), Some(message.message_id.as_str()));

@@ -90,8 +90,10 @@ async fn an_abort_inside_the_parser_in_the_real_bootstrap_ends_as_parser_failed_
         .env("MAIL_BUCKET", &bucket)
         .env("MAIL_PREFIX", PREFIX)
         .env("AWS_LAMBDA_LOG_LEVEL", "WARN");
-    // The panic message and the runtime's logs go to a file, not the test output.
-    launch.log = Some(std::env::temp_dir().join(format!("intake-email-abort-{run}.log")));
+    // The panic message and the runtime's logs go to a file, not the test output (kept when the
+    // test fails, removed when it passes).
+    let log = std::env::temp_dir().join(format!("intake-email-abort-{run}.log"));
+    launch.log = Some(log.clone());
     let mark = async |expected: &str| {
         assert_eq!(String::from_utf8_lossy(&objects.get(&mark_key(&raw_key)).await.unwrap()), expected);
     };
@@ -119,4 +121,5 @@ async fn an_abort_inside_the_parser_in_the_real_bootstrap_ends_as_parser_failed_
     assert_eq!(held.len(), 1, "held once for staff");
     assert_eq!((held[0].outcome.as_str(), held[0].reason.as_str()), ("rejected", "parser-failed"));
     assert_eq!(held[0].raw_key, raw_key);
+    let _ = std::fs::remove_file(log);
 }
