@@ -233,18 +233,20 @@ impl EmailIntake {
             return Ok(EmailOutcome::Rejected { reason: "too-large".to_owned() });
         }
         let objects = &*self.objects;
-        if guarded {
-            if crate::parse_guard::ended_inside_the_parser(objects, raw_key).await.map_err(EmailIntakeError::Raw)? {
-                warn!("an earlier attempt ended inside the mail parser; kept raw and rejected");
-                return Ok(EmailOutcome::Rejected { reason: "parser-failed".to_owned() });
-            }
-            crate::parse_guard::mark_started(objects, raw_key).await.map_err(EmailIntakeError::Raw)?;
+        let begun = if guarded {
+            Some(crate::parse_guard::begin(objects, raw_key).await.map_err(EmailIntakeError::Raw)?)
+        } else {
+            None
+        };
+        if begun == Some(crate::parse_guard::Begun::EndedInsideTheParser) {
+            warn!("two earlier attempts ended inside the mail parser; kept raw and rejected");
+            return Ok(EmailOutcome::Rejected { reason: "parser-failed".to_owned() });
         }
         // The raw bytes are kept as they came; only the parse sees bare-CR mail as CRLF.
         let normalised = complaints_email::bare_cr_to_crlf(bytes);
         let (email, mut contents) = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits).split();
-        if guarded {
-            crate::parse_guard::mark_finished(objects, raw_key).await.map_err(EmailIntakeError::Raw)?;
+        if begun == Some(crate::parse_guard::Begun::Marked) {
+            crate::parse_guard::finish(objects, raw_key).await;
         }
         let email = &email;
         *seen = Some(Seen {

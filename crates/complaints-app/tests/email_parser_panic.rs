@@ -4,14 +4,14 @@
 //! panics wherever debug assertions are on (this test build); in an optimised build without them
 //! the same bytes parse as far as they can, and the test checks that instead.
 
+mod email_guard_support;
+
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use complaints_app::email_intake::{EmailIntake, EmailOutcome, Envelope, RawEmail};
-use complaints_app::held_mail::{HeldMailStore, MemoryHeldMail};
+use complaints_app::email_intake::{EmailOutcome, Envelope, RawEmail};
+use complaints_app::held_mail::HeldMailStore;
 use complaints_app::memory_objects::MemoryObjectStore;
-use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_email::Limits;
+use email_guard_support::{World, monday, world};
 
 /// A message/rfc822 part whose body is another bare message/rfc822 header block, inside a
 /// multipart that then ends (the same shape as complaints-email's regression input).
@@ -19,23 +19,10 @@ const PARSER_PANICS: &[u8] = b"From: a@b.example\r\n\
 Content-Type: multipart/mixed; boundary=\"A\"\r\n\r\n--A\r\nContent-Type: message/rfc822\r\n\r\n\
 Content-Type: message/rfc822\r\n\r\nContent-Type: text/plain\r\n\r\nhi\r\n--A--\r\n";
 
-fn monday() -> DateTime<Utc> {
-    "2026-03-02T10:00:00Z".parse().expect("instant")
-}
-
 #[tokio::test]
 async fn a_message_that_makes_the_parser_panic_is_rejected_as_parser_failed_kept_and_held_for_staff() {
     let objects = Arc::new(MemoryObjectStore::new());
-    let held = Arc::new(MemoryHeldMail::new());
-    let mailer = Arc::new(RecordingMailer::new());
-    let intake = EmailIntake {
-        intake: intake_service(Arc::new(MemoryCaseStore::new()), mailer.clone(), monday()),
-        objects: objects.clone(),
-        limits: Limits::default(),
-        reply_token_key: Arc::from(&b"parser-panic-test-reply-token-key-32b"[..]),
-        held: held.clone(),
-        raw_retention_days: None,
-    };
+    let World { held, mailer, intake } = world(objects.clone(), None);
     // The library's panic message would fill the test output; the outcome is what is checked.
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));

@@ -3,11 +3,16 @@
 //! Each message becomes `<UTC timestamp>-<Message-ID made safe>.eml`, exactly the bytes SES would
 //! be given (`QueuedMessage::raw`). Files are written under a hidden temporary name and renamed
 //! into place, so a reader (the dev `/mail` page, a mail client) never sees half a message.
+//! A writer killed between the two leaves its hidden temporary file behind: harmless (nothing
+//! lists or reads hidden files, and the retried delivery writes its own), and removed by the next
+//! mailer on the folder once it is [`STALE_TEMPORARY_AGE`] old ([`remove_stale_temporaries`]).
 //! Sending the same message again replaces its file, so a retried delivery stays one message.
 //! A printable letter (a message marked `X-Complaint-Delivery: print`) is also written beside its
 //! message as `<same name>.html`, ready to open in a browser and print.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,10 +27,20 @@ const EML_EXTENSION: &str = ".eml";
 /// File names stay well under common file-system limits (255 bytes) whatever the Message-ID.
 const MAX_ID_IN_FILE_NAME: usize = 120;
 
+/// A hidden temporary file older than this was left by a writer killed between writing and
+/// renaming (a write takes milliseconds); a younger one may be another process's write in
+/// progress (the server and a CLI command can share the folder) and is left alone.
+pub const STALE_TEMPORARY_AGE: Duration = Duration::from_secs(10 * 60);
+/// How often a long-running mailer looks for leftovers again (the first send always looks).
+const SWEEP_INTERVAL: Duration = Duration::from_secs(10 * 60);
+
 /// Writes messages into a folder instead of sending them (the embedded default's mailer).
 #[derive(Debug, Clone)]
 pub struct MailFolder {
     dir: PathBuf,
+    /// When this mailer (and its clones) last removed stale temporary files.
+    last_sweep: Arc<Mutex<Option<Instant>>>,
+    sweep_interval: Duration,
 }
 
 /// One message in the mail folder, as the dev `/mail` page lists it.
@@ -59,7 +74,17 @@ impl MailFolder {
     /// A mailer writing into `dir`, which is created on the first send if it is missing.
     #[must_use]
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self { dir: dir.into(), last_sweep: Arc::new(Mutex::new(None)), sweep_interval: SWEEP_INTERVAL }
+    }
+
+    /// True (and noted) when the folder is due a look for stale temporary files.
+    fn sweep_due(&self) -> bool {
+        let mut last = self.last_sweep.lock().unwrap_or_else(PoisonError::into_inner);
+        let due = last.is_none_or(|at| at.elapsed() >= self.sweep_interval);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
     }
 
     /// The folder.
@@ -127,12 +152,61 @@ impl MailFolder {
     }
 }
 
+/// The hidden temporary name `raw` is written under before its rename to `file_name`.
+fn temporary_name(file_name: &str) -> String {
+    format!(".{file_name}.{}.tmp", std::process::id())
+}
+
+/// True for names [`temporary_name`] makes (`.<message or letter file>.<process id>.tmp`) and
+/// nothing else: finished mail is never hidden, so it can never match.
+fn is_temporary_file_name(name: &str) -> bool {
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else { return false };
+    let Some((file_name, pid)) = inner.rsplit_once('.') else { return false };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && (is_message_file_name(file_name) || file_name.strip_suffix(".html").is_some_and(|stem| !stem.is_empty()))
+}
+
+/// Removes the temporary files in `dir` that killed writers left behind, once they are at least
+/// `older_than` old (by modification time), and returns how many it removed. Touches nothing
+/// else: not finished messages or letters, not other hidden files. A missing folder has none.
+///
+/// # Errors
+/// When the folder cannot be read or a leftover cannot be removed.
+pub fn remove_stale_temporaries(dir: &Path, older_than: Duration) -> std::io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        if !is_temporary_file_name(&name) || !entry.file_type()?.is_file() {
+            continue;
+        }
+        // A time in the future (a clock set back) is not old.
+        let age = entry.metadata()?.modified()?.elapsed().unwrap_or(Duration::ZERO);
+        if age < older_than {
+            continue;
+        }
+        match std::fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            // Another mailer on the folder removed it first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
 /// Writes `raw` as `dir/file_name` via a hidden temporary file in the same folder, so the rename
 /// is atomic and readers never see a partial message. Blocking: run it off the async runtime.
 fn write_atomically(dir: &Path, file_name: &str, raw: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     std::fs::create_dir_all(dir)?;
-    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let temporary = dir.join(temporary_name(file_name));
     let written = (|| {
         // Messages hold names, addresses and complaints: readable by the owner only.
         let mut options = std::fs::OpenOptions::new();
@@ -163,7 +237,16 @@ impl Mailer for MailFolder {
         let file_name = Self::file_name_for(message);
         let letter = printable_letter(&message.raw);
         let (dir, name, raw) = (self.dir.clone(), file_name.clone(), message.raw.clone());
+        let sweep = self.sweep_due();
         tokio::task::spawn_blocking(move || {
+            if sweep {
+                // Best effort: a leftover is hidden from readers whether or not it goes now.
+                match remove_stale_temporaries(&dir, STALE_TEMPORARY_AGE) {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "stale temporary files removed from the mail folder"),
+                    Err(error) => tracing::warn!(%error, "could not look for stale temporary files in the mail folder"),
+                }
+            }
             // The printable letter first: once the .eml is there, its letter is too.
             if let Some(html) = letter {
                 write_atomically(&dir, &letter_file_name(&name), html.as_bytes())?;
@@ -434,5 +517,93 @@ mod tests {
         std::fs::write(&not_a_folder, b"").expect("write");
         let error = MailFolder::new(&not_a_folder).send(&email(1, 0)).await.expect_err("cannot write");
         assert!(matches!(error, MailError::Unavailable(_)), "{error}");
+    }
+
+    /// Sets `path`'s modification time `age` ago.
+    fn age(path: &Path, age: Duration) {
+        let file = std::fs::File::options().write(true).open(path).expect("open");
+        file.set_modified(std::time::SystemTime::now() - age).expect("set modified");
+    }
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    #[tokio::test]
+    async fn leftovers_of_a_killed_writer_are_removed_on_the_first_send_and_nothing_else_is_touched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let earlier = email(1, 0);
+        MailFolder::new(dir.path()).send(&earlier).await.expect("sent");
+        let finished = dir.path().join(MailFolder::file_name_for(&earlier));
+        let finished_bytes = std::fs::read(&finished).expect("written");
+        let killed_message = dir.path().join(temporary_name(&MailFolder::file_name_for(&email(2, 0))));
+        let killed_letter = dir.path().join(".20251127T100000Z-letter.html.4242.tmp");
+        let in_progress = dir.path().join(".20251127T100000Z-other.eml.4243.tmp");
+        let others = [".keep", "notes.tmp", ".notes.tmp", ".x.eml.12ab.tmp"].map(|name| dir.path().join(name));
+        for path in [&killed_message, &killed_letter, &in_progress].into_iter().chain(&others) {
+            std::fs::write(path, b"Subject: partial").expect("write");
+        }
+        // Everything is old except the write another process may still be making.
+        for path in [&finished, &killed_message, &killed_letter].into_iter().chain(&others) {
+            age(path, HOUR);
+        }
+        age(&in_progress, Duration::from_secs(5));
+
+        // A new mailer on the folder (the next run) looks on its first send.
+        MailFolder::new(dir.path()).send(&email(3, 0)).await.expect("sent");
+
+        assert!(!killed_message.exists() && !killed_letter.exists(), "{:?}", file_names(dir.path()));
+        assert!(in_progress.exists(), "a young temporary file may be a write in progress");
+        for path in &others {
+            assert!(path.exists(), "{} is not ours to remove", path.display());
+        }
+        assert_eq!(std::fs::read(&finished).expect("kept"), finished_bytes, "finished mail is never touched");
+        assert_eq!(MailFolder::list(dir.path()).await.expect("listed").len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_message_whose_writer_was_killed_is_delivered_exactly_once_and_its_partial_copy_is_never_mail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let message = email(4, 0);
+        let name = MailFolder::file_name_for(&message);
+        // The writer died after writing half the message under its temporary name.
+        let partial = dir.path().join(temporary_name(&name));
+        std::fs::write(&partial, &message.raw[..message.raw.len() / 2]).expect("write");
+        age(&partial, HOUR);
+        let partial_name = partial.file_name().and_then(|n| n.to_str()).expect("name").to_owned();
+        assert!(MailFolder::list(dir.path()).await.expect("listed").is_empty(), "half a message is not mail");
+        let refused = MailFolder::read(dir.path(), &partial_name).await.expect_err("not a message");
+        assert!(matches!(refused, MailFolderError::BadName(_)), "{refused}");
+
+        // The delivery is retried (the outbound queue still holds it): one whole message.
+        MailFolder::new(dir.path()).send(&message).await.expect("sent");
+
+        assert_eq!(file_names(dir.path()), std::slice::from_ref(&name), "one file, the leftover gone");
+        let listed = MailFolder::list(dir.path()).await.expect("listed");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].message_id.as_deref(), Some(message.message_id.as_str()));
+        assert_eq!(MailFolder::read(dir.path(), &name).await.expect("read"), message.raw);
+    }
+
+    #[tokio::test]
+    async fn a_long_running_mailer_looks_for_leftovers_again_once_the_interval_has_passed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut mailer = MailFolder::new(dir.path());
+        mailer.send(&email(5, 0)).await.expect("sent");
+        let leftover = dir.path().join(temporary_name(&MailFolder::file_name_for(&email(6, 0))));
+        std::fs::write(&leftover, b"Subject: partial").expect("write");
+        age(&leftover, HOUR);
+
+        // Within the interval a send does not read the folder again...
+        mailer.send(&email(7, 0)).await.expect("sent");
+        assert!(leftover.exists());
+        // ...after it, the next send does (clones share the time of the last look).
+        mailer.sweep_interval = Duration::ZERO;
+        mailer.clone().send(&email(8, 0)).await.expect("sent");
+        assert!(!leftover.exists());
+    }
+
+    #[test]
+    fn a_missing_folder_has_no_leftovers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(remove_stale_temporaries(&dir.path().join("never-created"), Duration::ZERO).expect("looked"), 0);
     }
 }

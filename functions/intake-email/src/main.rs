@@ -14,8 +14,23 @@ use aws_lambda_events::event::ses::SimpleEmailEvent;
 
 use crate::handler::{Config, handle, prepare};
 
+/// Set (to anything) in a test build to make a panic abort the process (see `main`).
+#[cfg(debug_assertions)]
+const TEST_PANIC_ABORT: &str = "INTAKE_EMAIL_TEST_PANIC_ABORT";
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
+    // Builds with debug assertions only (tests; compiled out of every release build, so out of
+    // what SAM deploys): a panic ends the process as cargo-lambda's panic = "abort" build does,
+    // for tests/bootstrap_abort.rs, which runs this bootstrap through a parse that panics.
+    #[cfg(debug_assertions)]
+    if std::env::var_os(TEST_PANIC_ABORT).is_some() {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            report(info);
+            std::process::abort()
+        }));
+    }
     complaints_lambda::run_events(
         Config::from_env,
         |config, roots| async move { prepare(&config, roots).await },
