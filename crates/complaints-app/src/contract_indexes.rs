@@ -245,7 +245,8 @@ pub async fn a_name_search_folds_accents_and_finds_the_start_of_words(store: Arc
     let stem: String = fresh_token().chars().take(12).collect();
     let siobhan = create(store.as_ref(), fx.new_case(&format!("Siobhán Ní {stem}ach"), None, at(3, 2))).await;
     let sean = create(store.as_ref(), fx.new_case(&format!("Sean {stem}ing"), None, at(3, 3))).await;
-    let nicola = create(store.as_ref(), fx.new_case("Cat Somebody", Some(&format!("Nicola {stem}ach")), at(3, 4))).await;
+    let nicola =
+        create(store.as_ref(), fx.new_case("Cat Somebody", Some(&format!("Nicola {stem}ach")), at(3, 4))).await;
     let [siobhan, sean, nicola] = [&siobhan, &sean, &nicola].map(|s| s.case.reference().clone());
     let upper = stem.to_uppercase();
 

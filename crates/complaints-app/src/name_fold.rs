@@ -80,8 +80,11 @@ pub fn index_keys(tokens: &[String]) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for token in tokens {
         let chars: Vec<char> = token.chars().collect();
-        let lengths =
-            if chars.len() < MIN_PREFIX_CHARS { chars.len()..=chars.len() } else { MIN_PREFIX_CHARS..=chars.len().min(MAX_KEY_CHARS) };
+        let lengths = if chars.len() < MIN_PREFIX_CHARS {
+            chars.len()..=chars.len()
+        } else {
+            MIN_PREFIX_CHARS..=chars.len().min(MAX_KEY_CHARS)
+        };
         for length in lengths {
             let key: String = chars[..length].iter().collect();
             if !keys.contains(&key) {
@@ -137,7 +140,8 @@ mod tests {
             index_keys(&words(&["macdonaldson", "mac"])),
             ["mac", "macd", "macdo", "macdon", "macdona", "macdonal"]
         );
-        let most = index_keys(&words(&["abcdefghij", "bcdefghijk", "cdefghijkl", "defghijklm", "efghijklmn", "fghijklmno"]));
+        let most =
+            index_keys(&words(&["abcdefghij", "bcdefghijk", "cdefghijkl", "defghijklm", "efghijklmn", "fghijklmno"]));
         assert_eq!(most.len(), 6 * (MAX_KEY_CHARS - MIN_PREFIX_CHARS + 1));
         assert_eq!(lookup_key("macdonaldson"), "macdonal");
         assert_eq!(lookup_key("siob"), "siob");

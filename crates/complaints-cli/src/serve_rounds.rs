@@ -44,7 +44,8 @@ mod tests {
 
     #[test]
     fn the_watched_channels_come_from_the_same_variable_as_the_sweeps() {
-        let watched = quiet_hours(|name| (name == QUIET_HOURS_VAR).then(|| "messenger=6,x=0".to_owned())).expect("hours");
+        let watched =
+            quiet_hours(|name| (name == QUIET_HOURS_VAR).then(|| "messenger=6,x=0".to_owned())).expect("hours");
         assert_eq!(watched, QuietHours::parse("messenger=6").expect("hours"));
         assert_eq!(quiet_hours(|_| None).expect("unset"), QuietHours::default());
         let refused = quiet_hours(|_| Some("telegram=6".to_owned())).expect_err("an unknown channel");
@@ -62,7 +63,8 @@ mod tests {
             from: EmailAddress::parse("complaints@council.example.org").expect("address"),
             recipients: vec![EmailAddress::parse("team@council.example.org").expect("address")],
         };
-        let health = ChannelHealth::new(store.clone(), settings).with_quiet_hours(quiet_hours(|_| Some("messenger=6".to_owned())).expect("hours"));
+        let health = ChannelHealth::new(store.clone(), settings)
+            .with_quiet_hours(quiet_hours(|_| Some("messenger=6".to_owned())).expect("hours"));
         let delivery = Delivery::new(store.clone(), mailer.clone(), clock.clone());
         let told = || mailer.sent().iter().filter(|m| m.purpose == MessagePurpose::StaffNotice).count();
         store.record_channel_event("messenger", heard).await.expect("event");

@@ -63,7 +63,8 @@ mod tests {
 
     #[test]
     fn every_value_is_escaped_and_hidden_text_made_visible() {
-        let html = deadline_digest_html("2026-01-14", &[row("<b onclick=\"x\">Bins & 'co'</b>\u{202e}")]).expect("renders");
+        let html =
+            deadline_digest_html("2026-01-14", &[row("<b onclick=\"x\">Bins & 'co'</b>\u{202e}")]).expect("renders");
         assert!(html.contains("<td>&lt;b onclick=&quot;x&quot;&gt;Bins &amp; &#x27;co&#x27;&lt;&#x2f;b&gt;"), "{html}");
         assert!(!html.contains('\u{202e}'), "a right-to-left override is shown, not obeyed: {html}");
         assert!(html.starts_with("<!doctype html>") && html.ends_with("</html>"), "{html}");

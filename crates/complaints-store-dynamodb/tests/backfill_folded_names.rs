@@ -58,8 +58,12 @@ async fn a_case_indexed_with_accented_whole_words_is_found_by_folded_prefixes_af
     let (calendar, policy) = (Calendar::scotland(), Policy::default());
     let rules = Rules { calendar: &calendar, policy: &policy };
     let mut draft = sample_complaint(Channel::WebForm, None).to_draft();
-    draft.complainant =
-        Some(Complainant { name: "Siobhán Backfill".to_owned(), email: None, phone: Some("0131".to_owned()), handle: None });
+    draft.complainant = Some(Complainant {
+        name: "Siobhán Backfill".to_owned(),
+        email: None,
+        phone: Some("0131".to_owned()),
+        handle: None,
+    });
     let complaint = draft.validate(day(5, 5)).expect("valid");
     let received = day(5, 5).and_hms_opt(12, 0, 0).expect("time").and_utc();
     let reference = CaseRef::new("FLD", 2025, 0).expect("reference");

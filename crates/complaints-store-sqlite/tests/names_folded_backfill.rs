@@ -39,16 +39,20 @@ async fn a_file_indexed_with_accents_is_indexed_again_folded_once_when_opened() 
         let rules = Rules { calendar: &calendar, policy: &policy };
         let reference = CaseRef::new("FLD", 2026, 0).expect("prefix");
         let (case, events) = Case::open(reference, complaint, when, "Team".to_owned(), None, rules, Actor::System);
-        store.create(NewCase { case, events, source_key: None, mail: None }).await.expect("create").case.reference().clone()
+        store
+            .create(NewCase { case, events, source_key: None, mail: None })
+            .await
+            .expect("create")
+            .case
+            .reference()
+            .clone()
     };
     assert_eq!(rows(&path), ["bhriain", "ni", "siobhan"], "this version writes folded tokens");
     // As an earlier version left the file: accented tokens, its backfill recorded, not this one's.
     {
         let conn = rusqlite::Connection::open(&path).expect("raw open");
-        conn.execute_batch(
-            "DELETE FROM case_names; DELETE FROM index_backfills WHERE name = 'case-names-folded';",
-        )
-        .expect("forget");
+        conn.execute_batch("DELETE FROM case_names; DELETE FROM index_backfills WHERE name = 'case-names-folded';")
+            .expect("forget");
         for token in ["siobhán", "ní", "bhriain"] {
             conn.execute("INSERT INTO case_names (token, reference) VALUES (?1, ?2)", [token, &reference.to_string()])
                 .expect("old row");

@@ -9,8 +9,8 @@ use complaints_core::timeline::TimelineEvent;
 
 use super::{Memory, MemoryCaseStore};
 use crate::case_indexes::{CaseIndexes, NamedCases, by_referral, case_name_tokens, newest_first, referred_on};
-use crate::name_fold::case_matches;
 use crate::flagged::{DealtWith, FlagPage, FlagStore, FlaggedItem, MAX_FLAG_PAGE, flags_in_events};
+use crate::name_fold::case_matches;
 use crate::ports::{StoreError, StoredCase};
 
 impl Memory {
