@@ -106,6 +106,6 @@ async fn a_search_for_siobhan_finds_siobhan_with_her_fada_and_the_start_of_a_nam
     assert_eq!(search.finds("Seán", &known).await, [sean.clone()], "an accent typed finds the name without it");
     assert_eq!(search.finds("macdonald", &known).await, [sean.clone()]);
     assert_eq!(search.finds("Mcdonald", &known).await, Vec::<CaseRef>::new(), "Mc is not Mac");
-    assert_eq!(search.finds("macdon sean", &known).await, [sean]);
+    assert_eq!(search.finds("macdon sean", &known).await, [sean.clone()]);
     assert!(search.finds("bhan", &known).await.is_empty(), "the middle of a name is not its start");
 }
