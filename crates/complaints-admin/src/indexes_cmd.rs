@@ -1,7 +1,8 @@
 //! `complaints-admin backfill-indexes`: adds the name, SPSO referral and flag items that cases
 //! written before those indexes existed lack (issue 12; `complaints_store_dynamodb::indexes`).
 //! The name items are keyed with the deployment's contact key secret, read from standard input
-//! so it never appears in a command line or the shell's history.
+//! so it never appears in a command line or the shell's history. Run it again after upgrading to
+//! folded name prefixes: progress an earlier version recorded does not count.
 
 use std::io::{IsTerminal, Read, Write};
 

@@ -25,6 +25,7 @@ use complaints_core::reference::CaseRef;
 use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_core::workdays::local_date_time;
 use complaints_mail::QueuedMessage;
+use complaints_mail::digests::{DeadlineRow, deadline_digest_html};
 use complaints_mail::message::{Mailbox, OutboundEmail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -526,7 +527,7 @@ impl BreachScan {
         let address = EmailAddress::parse(&draft.key.recipient).map_err(|e| StoreError::Unavailable(e.into()))?;
         let message_id = digest_message_id(&draft.key, &domain);
         let lines: Vec<&Alert> = alerts.iter().collect();
-        let (subject, text_lines, text, html) = self.digest_body(&lines, today);
+        let (subject, text_lines, text, html) = self.digest_body(&lines, today)?;
         let email = OutboundEmail {
             message_id: message_id.clone(),
             date: at,
@@ -557,8 +558,13 @@ impl BreachScan {
     }
 
     /// Subject, lines, text and HTML of one digest: reference, stage, clock, due date, working days
-    /// left or over, service area, link. No complaint text, no contact details.
-    fn digest_body(&self, alerts: &[&Alert], today: NaiveDate) -> (String, Vec<String>, String, String) {
+    /// left or over, service area, link. No complaint text, no contact details. The HTML is the
+    /// message templates' (every value escaped: the service area is what the complainant typed).
+    fn digest_body(
+        &self,
+        alerts: &[&Alert],
+        today: NaiveDate,
+    ) -> Result<(String, Vec<String>, String, String), StoreError> {
         let overdue = alerts.iter().filter(|a| a.level == AlertLevel::Overdue).count();
         let due_today = alerts.iter().filter(|a| a.level == AlertLevel::DueToday).count();
         let soon = alerts.len() - overdue - due_today;
@@ -573,27 +579,21 @@ impl BreachScan {
             if alerts.len() == 1 { "" } else { "s" },
             lines.join("\n")
         );
-        let rows: String = ordered
+        let rows: Vec<DeadlineRow> = ordered
             .iter()
-            .map(|alert| {
-                let link = case_link(base, &alert.reference);
-                format!(
-                    "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    escape(&link),
-                    escape(&alert.reference),
-                    stage_name(alert.stage),
-                    clock_name(alert.clock),
-                    alert.due,
-                    escape(&days_text(alert.working_days_left)),
-                    escape(alert.service_area.as_deref().unwrap_or("-")),
-                    level_name(alert.level),
-                )
+            .map(|alert| DeadlineRow {
+                link: case_link(base, &alert.reference),
+                reference: alert.reference.clone(),
+                stage: stage_name(alert.stage).to_owned(),
+                clock: clock_name(alert.clock).to_owned(),
+                due: alert.due.to_string(),
+                days: days_text(alert.working_days_left),
+                service_area: alert.service_area.as_deref().unwrap_or("-").to_owned(),
+                level: level_name(alert.level),
             })
             .collect();
-        let html = format!(
-            "<!doctype html><html><body><p>Deadlines needing attention on {today}.</p><table><tr><th>Reference</th><th>Stage</th><th>Clock</th><th>Due</th><th>Working days</th><th>Service area</th><th>Alert</th></tr>{rows}</table></body></html>"
-        );
-        (subject, lines, text, html)
+        let html = deadline_digest_html(&today.to_string(), &rows).map_err(|e| StoreError::Unavailable(e.into()))?;
+        Ok((subject, lines, text, html))
     }
 }
 
@@ -679,8 +679,4 @@ fn days_text(left: i64) -> String {
         n if n > 0 => format!("{n} working days left"),
         n => format!("{} working days over", -n),
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -5,11 +5,13 @@
 //!
 //! - **Names.** Every case is indexed under the normalised tokens of its parties' names (the
 //!   complainant, and the person affected when a representative complains for them, R52):
-//!   lower-cased, split on anything that is not a letter or a digit, at most
-//!   [`MAX_NAME_TOKENS`] a case. The parties are fixed when the case is created (nothing changes
-//!   them afterwards), so the entries are written with the case's creation only. A search finds
-//!   the cases indexed under **every** token searched for; stores read the index entries of the
-//!   tokens and then only the cases that match all of them. Email addresses are found through the
+//!   folded ([`crate::name_fold`]: accents dropped, lower case), split on anything that is not a
+//!   letter or a digit, at most [`MAX_NAME_TOKENS`] a case. The parties are fixed when the case
+//!   is created (nothing changes them afterwards), so the entries are written with the case's
+//!   creation only. A search finds the cases with **every** word searched for at the start of one
+//!   of their tokens (a word of one or two letters: the whole token,
+//!   [`crate::name_fold::token_matches`]); stores read the index entries of the words and then
+//!   only the cases that match all of them. Email addresses are found through the
 //!   contact index every case already has (the keyed hash of the normalised address,
 //!   [`crate::contact::contact_key`]), so they cost no new entries.
 //! - **SPSO referrals.** A case with a referral recorded (R43 item 12) is indexed by its
@@ -24,6 +26,7 @@ use complaints_core::case::Case;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
+use crate::name_fold::fold;
 use crate::ports::{StoreError, StoredCase};
 
 /// The most name tokens one case is indexed under (each is one index entry written with the
@@ -35,13 +38,14 @@ pub const MAX_SEARCH_TOKENS: usize = 4;
 /// that (a frequent surname) needs another token beside it, and the result says it was cut.
 pub const MAX_ENTRIES_PER_TOKEN: usize = 5_000;
 
-/// The normalised tokens of a name: lower-cased, split on every character that is not a letter
-/// or a digit, in order, each once. "Mary-Jane O'Neil" gives `mary`, `jane`, `o`, `neil`.
+/// The normalised tokens of a name: folded ([`fold`]: accents dropped, lower case), split on
+/// every character that is not a letter or a digit, in order, each once. "Mary-Jane O'Néil"
+/// gives `mary`, `jane`, `o`, `neil`.
 #[must_use]
 pub fn name_tokens(text: &str) -> Vec<String> {
     let mut tokens: Vec<String> = Vec::new();
-    for token in text.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
-        let token = token.to_lowercase();
+    for token in fold(text).split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()) {
+        let token = token.to_owned();
         if !tokens.contains(&token) {
             tokens.push(token);
         }
@@ -110,7 +114,8 @@ pub struct NamedCases {
 /// (`contract_indexes`), which also checks that the entries are written with the case.
 #[async_trait]
 pub trait CaseIndexes: Send + Sync {
-    /// Cases indexed under every one of `tokens` (from [`search_tokens`]), newest received first
+    /// Cases with every one of `tokens` (from [`search_tokens`]) at the start of one of their
+    /// name tokens, as [`crate::name_fold::case_matches`] decides, newest received first
     /// (then by reference, last first), at most `limit`. Reads the tokens' index entries and the
     /// matching cases only.
     ///
@@ -152,7 +157,8 @@ mod tests {
     fn name_tokens_are_lower_cased_split_on_punctuation_and_each_kept_once() {
         assert_eq!(name_tokens("Mary-Jane O'Neil"), ["mary", "jane", "o", "neil"]);
         assert_eq!(name_tokens("  JO   jo Bloggs "), ["jo", "bloggs"]);
-        assert_eq!(name_tokens("Siobhán NÍ Bhriain"), ["siobhán", "ní", "bhriain"]);
+        assert_eq!(name_tokens("Siobhán NÍ Bhriain"), ["siobhan", "ni", "bhriain"]);
+        assert_eq!(name_tokens("Seán seán SEAN"), ["sean"]);
         assert!(name_tokens(" -- ").is_empty());
     }
 

@@ -44,6 +44,9 @@ pub const INDEX_CONTRACTS: &[(&str, IndexContract)] = &[
     ("a_name_search_reads_no_case_that_lacks_a_token_and_says_when_it_was_cut", |s| {
         Box::pin(a_name_search_reads_no_case_that_lacks_a_token_and_says_when_it_was_cut(s))
     }),
+    ("a_name_search_folds_accents_and_finds_the_start_of_words", |s| {
+        Box::pin(a_name_search_folds_accents_and_finds_the_start_of_words(s))
+    }),
     ("referrals_are_found_by_their_date_and_unreferred_cases_are_not", |s| {
         Box::pin(referrals_are_found_by_their_date_and_unreferred_cases_are_not(s))
     }),
@@ -60,6 +63,7 @@ macro_rules! case_index_contract_tests {
         $crate::case_index_contract_tests!(@each $make;
             a_case_is_found_by_every_token_of_its_parties_names_newest_first,
             a_name_search_reads_no_case_that_lacks_a_token_and_says_when_it_was_cut,
+            a_name_search_folds_accents_and_finds_the_start_of_words,
             referrals_are_found_by_their_date_and_unreferred_cases_are_not,
             flags_written_with_a_case_are_in_the_register_with_the_write,
             a_refused_write_puts_no_flag_in_the_register,
@@ -230,6 +234,40 @@ pub async fn a_name_search_reads_no_case_that_lacks_a_token_and_says_when_it_was
     assert!(!cut);
     assert_eq!(all.iter().map(|r| r.number()).collect::<Vec<_>>(), [3, 2, 1], "newest received first");
     assert!(named(store.as_ref(), "", 10).await.0.is_empty(), "no token finds nothing");
+}
+
+/// Accents and letter case are folded on both sides ("Siobhan" finds Siobhán, "SEÁN" finds
+/// Sean); a word of three letters or more finds the start of a name word, also past the longest
+/// indexed prefix (the stem here is twelve letters, the longest key eight), and never its middle;
+/// a word of two letters finds that whole word only.
+pub async fn a_name_search_folds_accents_and_finds_the_start_of_words(store: Arc<dyn IndexedStore>) {
+    let fx = Fixture::new();
+    let stem: String = fresh_token().chars().take(12).collect();
+    let siobhan = create(store.as_ref(), fx.new_case(&format!("Siobhán Ní {stem}ach"), None, at(3, 2))).await;
+    let sean = create(store.as_ref(), fx.new_case(&format!("Sean {stem}ing"), None, at(3, 3))).await;
+    let nicola =
+        create(store.as_ref(), fx.new_case("Cat Somebody", Some(&format!("Nicola {stem}ach")), at(3, 4))).await;
+    let [siobhan, sean, nicola] = [&siobhan, &sean, &nicola].map(|s| s.case.reference().clone());
+    let upper = stem.to_uppercase();
+
+    assert_eq!(named(store.as_ref(), &format!("siobhan {stem}ach"), 10).await.0, std::slice::from_ref(&siobhan));
+    assert_eq!(named(store.as_ref(), &format!("SIOBHÁN {upper}ACH"), 10).await.0, std::slice::from_ref(&siobhan));
+    assert_eq!(named(store.as_ref(), &format!("Seán {stem}"), 10).await.0, std::slice::from_ref(&sean));
+    assert_eq!(named(store.as_ref(), &format!("Siob {stem}"), 10).await.0, std::slice::from_ref(&siobhan));
+    assert_eq!(named(store.as_ref(), &stem, 10).await.0, [nicola.clone(), sean.clone(), siobhan.clone()]);
+    assert_eq!(
+        named(store.as_ref(), &format!("{stem}ach"), 10).await.0,
+        [nicola.clone(), siobhan.clone()],
+        "past the longest key the whole word searched for is checked"
+    );
+    assert_eq!(
+        named(store.as_ref(), &format!("ni {stem}"), 10).await.0,
+        std::slice::from_ref(&siobhan),
+        "two letters: the whole word (Ní), not the start of Nicola"
+    );
+    assert!(named(store.as_ref(), &format!("obhan {stem}"), 10).await.0.is_empty(), "not the middle of a word");
+    let (first, cut) = named(store.as_ref(), &format!("{stem}a"), 1).await;
+    assert_eq!((first, cut), (vec![nicola], true), "a prefix match is cut at the limit like any other");
 }
 
 /// A referral is found by its date (both ends of the period included), in date order; recording

@@ -14,6 +14,7 @@ pub mod export_pages;
 pub mod flagged;
 pub mod held_mail;
 pub mod intake;
+pub mod name_fold;
 pub mod notice_store;
 pub mod object_store;
 pub mod object_upload;

@@ -8,6 +8,7 @@ mod learning_cmd;
 mod quality_cmd;
 mod scan_cmd;
 mod serve;
+mod serve_rounds;
 mod staff_ctx;
 mod staff_pages;
 mod users_cmd;

@@ -210,11 +210,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Social replies (R50) go to the platforms, everything else to the mail folder.
     let social_secrets = complaints_social::SocialSecrets::from_env();
+    let quiet = crate::serve_rounds::quiet_hours(|name| std::env::var(name).ok())?;
+    let health = social_health(&sqlite, &config, quiet);
     let mailer: Arc<dyn Mailer> = Arc::new(complaints_app::social::TransportMailer {
         email: Arc::new(MailFolder::new(&mail_dir)),
         social: social_sender(&social_secrets)?,
         clock: Arc::clone(&clock),
-        health: social_health(&sqlite, &config),
+        health: health.clone(),
         attachments: social_attachments(&social_secrets, &args.data_dir)?,
     });
 
@@ -272,8 +274,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr().context("could not read the listening address")?;
     let shutdown = shutdown_signal();
     // Delivers what an earlier run left pending (a crash, an outage), then keeps retrying.
-    let delivery = Delivery::new(store, mailer, clock);
-    let deliverer = tokio::spawn(deliver_pending(delivery));
+    let delivery = Delivery::new(store, mailer, Arc::clone(&clock));
+    let deliverer = tokio::spawn(deliver_pending(delivery, health, clock));
     let inbox = tokio::spawn(crate::ingest_email_cmd::watch_inbox(email_intake, args.data_dir.clone()));
     // Tests and scripts read this line to find the port.
     if mail_page {
@@ -338,14 +340,16 @@ fn social_attachments(
     Ok(Some(Arc::new(fetcher)))
 }
 
-/// Staff are told by email when a platform's replies keep failing (the team mailbox and the
-/// complaints manager of `[alerts]`; nobody configured: logs only).
+/// Staff are told by email when a platform's replies keep failing or a channel watched in
+/// `quiet` goes quiet (the team mailbox and the complaints manager of `[alerts]`; nobody
+/// configured: logs only).
 fn social_health(
     store: &Arc<SqliteCaseStore>,
     config: &complaints_core::config::OrgConfig,
+    quiet: complaints_app::social_health::QuietHours,
 ) -> Option<Arc<complaints_app::social_health::ChannelHealth>> {
     let settings = complaints_app::social_health::HealthSettings::from_config(config)?;
-    Some(Arc::new(complaints_app::social_health::ChannelHealth::new(store.clone(), settings)))
+    Some(Arc::new(complaints_app::social_health::ChannelHealth::new(store.clone(), settings).with_quiet_hours(quiet)))
 }
 
 /// The dev `/mail` page (every complainant's name, address and complaint) is served only when
@@ -354,16 +358,19 @@ fn mail_page_allowed(addr: &SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
 
-/// Delivers pending mail now and every [`DELIVERY_TICK`]; a failure is logged with its cause
-/// chain and the next tick tries again.
-async fn deliver_pending(delivery: Delivery) {
+/// Delivers pending mail now and every [`DELIVERY_TICK`], each time then checking for quiet
+/// social channels ([`crate::serve_rounds::round`]); a failure is logged with its cause chain and
+/// the next tick tries again.
+async fn deliver_pending(
+    delivery: Delivery,
+    health: Option<Arc<complaints_app::social_health::ChannelHealth>>,
+    clock: Arc<dyn Clock>,
+) {
     let mut tick = tokio::time::interval(DELIVERY_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(error) = delivery.sweep().await {
-            tracing::error!(error = %complaints_app::error_chain(&error), "could not read the pending mail");
-        }
+        crate::serve_rounds::round(&delivery, health.as_deref(), clock.as_ref()).await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Outgoing messages: the message model, RFC 5322 rendering and the organisation's overridable
 //! templates. Nothing here sends anything: a `Mailer` adapter does (mail folder, SES v2).
 
+pub mod digests;
 pub mod letters;
 pub mod message;
 pub mod queued;

@@ -186,6 +186,7 @@ fn base_environment() -> Environment<'static> {
         Ok(BUILTIN_TEMPLATES
             .iter()
             .chain(crate::letters::LETTER_TEMPLATES)
+            .chain(crate::digests::DIGEST_TEMPLATES)
             .find(|(builtin, _)| *builtin == name)
             .map(|(_, source)| (*source).to_owned()))
     });

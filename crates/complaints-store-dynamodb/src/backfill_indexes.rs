@@ -8,6 +8,12 @@
 //! **idempotent** (a flag staff have dealt with since is left alone) and **resumable** (the last
 //! month finished is recorded in `BACKFILL#indexes` / `PROGRESS`; a later run over the same range
 //! starts after it).
+//!
+//! The name items it puts are those this version writes (`name_items`:
+//! folded prefixes). A record of progress made by a version that wrote other name items (whole
+//! tokens with their accents, no `names` attribute) counts for nothing, so the same command walks
+//! every month again after an upgrade. The older items stay: they are never looked up, or mean
+//! what the new ones mean (see [`crate::indexes`]).
 
 use chrono::NaiveDate;
 use complaints_app::export_pages::{PageCursor, PeriodIndex, PeriodPages};
@@ -24,6 +30,9 @@ const PROGRESS_PK: &str = "BACKFILL#indexes";
 const PROGRESS_SK: &str = "PROGRESS";
 const ATTR_SINCE: &str = "since";
 const ATTR_DONE_THROUGH: &str = "done_through";
+/// Which name items the recorded progress put: a run by an earlier version must be done again.
+const ATTR_NAMES: &str = "names";
+const NAMES_VERSION: &str = "folded-prefixes";
 
 /// What a run added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,7 +72,11 @@ impl DynamoDbCaseStore {
         let since = keys::months_between(since, since).first().copied().unwrap_or(since);
         let mut op = Cost::default();
         let done_through = match self.get_item(progress_key(), &mut op).await? {
-            Some(item) if !restart && keys::get_s(&item, ATTR_SINCE)? == month_label(since) => {
+            Some(item)
+                if !restart
+                    && keys::get_s(&item, ATTR_SINCE)? == month_label(since)
+                    && keys::get_s(&item, ATTR_NAMES).is_ok_and(|names| names == NAMES_VERSION) =>
+            {
                 Some(keys::get_s(&item, ATTR_DONE_THROUGH)?.to_owned())
             }
             _ => None,
@@ -111,6 +124,7 @@ impl DynamoDbCaseStore {
             let mut item = progress_key();
             item.insert(ATTR_SINCE.to_owned(), s(month_label(since)));
             item.insert(ATTR_DONE_THROUGH.to_owned(), s(month_label(month)));
+            item.insert(ATTR_NAMES.to_owned(), s(NAMES_VERSION));
             self.client
                 .put_item()
                 .table_name(&self.table)

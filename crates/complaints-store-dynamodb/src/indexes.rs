@@ -1,21 +1,26 @@
 //! The indexes written with a case on DynamoDB (issue 12), as items in the case write's own
 //! transaction, found by Query (never a Scan):
 //!
-//! - **names**: one item per name token of a case, `NAME#<keyed hash of the token>` /
+//! - **names**: one item per index key of a case's folded name tokens (each prefix of three to
+//!   eight letters, a word of two letters whole: [`index_keys`]), `NAME#<keyed hash of the key>` /
 //!   `<received_on>#<ref>`, written by `create` only (the parties are fixed from then on). The
-//!   key is an HMAC with the deployment's contact key secret ([`name_key`]), so no name is in a
-//!   key; a store without the secret ([`DynamoDbCaseStore::with_search_key`]) writes none and
-//!   refuses name searches. A search Queries each token's partition (newest first, at most
-//!   [`MAX_ENTRIES_PER_TOKEN`] entries), intersects the references and reads only the matching
-//!   cases (BatchGetItem).
+//!   key is an HMAC with the deployment's contact key secret ([`name_key`]), so no name, nor any
+//!   part of one, is in a key; a store without the secret ([`DynamoDbCaseStore::with_search_key`])
+//!   writes none and refuses name searches. A search Queries the partition of each word's
+//!   [`lookup_key`] (newest first, at most [`MAX_ENTRIES_PER_TOKEN`] entries), intersects the
+//!   references and reads the matching cases newest first (BatchGetItem), keeping those whose
+//!   tokens match every word ([`case_matches`]: only a word longer than the longest key can
+//!   find a case it does not match, and items written before tokens were folded are never
+//!   looked up or, where an old token equals a new key, mean the same).
 //! - **SPSO referrals**: one `SPSO` item in the case's partition, in the period index's
 //!   `SPSO#<yyyy-mm>` partition by referral date, written by the update that records the referral
 //!   (its date never changes afterwards). `/staff/spso` Queries the period's months.
 //! - **flags**: each `FlaggedForStaff` event's register item (`FLAG#<id>`, open), written in the
 //!   same transaction as the event, by `create`, `update_with_messages` and `finish_message`.
 //!
-//! Costs (architecture §4): a create writes at most [`MAX_NAME_TOKENS`] more items (typically
-//! two or three); an update writes one more item only when it records a referral or raises a flag.
+//! Costs (architecture §4): a create writes at most [`MAX_NAME_TOKENS`] × 6 = 36 more items (a
+//! name like "Siobhán Ní Bhriain" eleven: five prefixes of each long word and `ni`); an update
+//! writes one more item only when it records a referral or raises a flag.
 //!
 //! [`MAX_NAME_TOKENS`]: complaints_app::case_indexes::MAX_NAME_TOKENS
 
@@ -28,6 +33,7 @@ use complaints_app::case_indexes::{
     CaseIndexes, MAX_ENTRIES_PER_TOKEN, NamedCases, by_referral, case_name_tokens, name_key, newest_first,
 };
 use complaints_app::flagged::flags_in_events;
+use complaints_app::name_fold::{case_matches, index_keys, lookup_key};
 use complaints_app::ports::{StoreError, StoredCase};
 use complaints_core::case::{Case, CaseEvent};
 use complaints_core::reference::CaseRef;
@@ -59,7 +65,7 @@ impl DynamoDbCaseStore {
         let Some(secret) = &self.search_key else { return Vec::new() };
         let reference = case.reference();
         let received_on = case.index().received_on;
-        case_name_tokens(case)
+        index_keys(&case_name_tokens(case))
             .iter()
             .map(|token| {
                 Item::from([
@@ -115,7 +121,10 @@ impl CaseIndexes for DynamoDbCaseStore {
         let mut cut = false;
         // reference → received date, intersected token by token.
         let mut matches: Option<BTreeMap<String, String>> = None;
-        for token in tokens {
+        let mut keys: Vec<String> = tokens.iter().map(|token| lookup_key(token)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for token in &keys {
             let query = self
                 .client
                 .query()
@@ -156,12 +165,26 @@ impl CaseIndexes for DynamoDbCaseStore {
         for (reference, received) in matches.unwrap_or_default() {
             found.push((received, reference.parse().map_err(|_| DynamoError::Malformed(ATTR_REF))?));
         }
-        // Newest first, then the later reference: read only the cases shown.
+        // Newest first, then the later reference: read the cases in that order until one more
+        // than the limit matches (it says there are more), keeping those that match every word.
         found.sort_by(|a, b| b.cmp(a));
-        let more = found.len() > limit;
-        let wanted: Vec<CaseRef> = found.into_iter().take(limit).map(|(_, reference)| reference).collect();
-        let cases = self.batch_get_cases(&wanted, &mut op).await?;
-        Ok(newest_first(cases, limit, cut || more))
+        let mut candidates = found.into_iter().map(|(_, reference)| reference);
+        let mut cases = Vec::new();
+        loop {
+            let wanted: Vec<CaseRef> = candidates.by_ref().take(limit + 1 - cases.len()).collect();
+            if wanted.is_empty() {
+                break;
+            }
+            for stored in self.batch_get_cases(&wanted, &mut op).await? {
+                if case_matches(&case_name_tokens(&stored.case), tokens) {
+                    cases.push(stored);
+                }
+            }
+            if cases.len() > limit {
+                break;
+            }
+        }
+        Ok(newest_first(cases, limit, cut))
     }
 
     async fn referred_between(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StoredCase>, StoreError> {

@@ -1,8 +1,10 @@
 //! The indexes written with a case on SQLite (issue 12), each in the case write's transaction:
 //!
-//! - `case_names`: one row per (name token, case), written by `create` (the parties are fixed
-//!   from then on); a search intersects the tokens' rows through the primary key and reads only
-//!   the cases that have them all.
+//! - `case_names`: one row per (folded name token, case), written by `create` (the parties are
+//!   fixed from then on); a search intersects the words' rows through the primary key (a range
+//!   of tokens for a word of three letters or more: the tokens that start with it, as
+//!   [`complaints_app::name_fold::token_matches`] says; the one token for a shorter word) and reads only the cases that have
+//!   them all.
 //! - the SPSO referral index: an expression index on the case body's `spso.referred_on`, partial
 //!   (only referred cases are in it), so SQLite keeps it in every write of the case and filled it
 //!   for existing cases when the migration created it.
@@ -11,12 +13,15 @@
 //!
 //! Cases written before these existed are indexed once when the store is opened: each backfill
 //! runs in one transaction and is recorded by name in `index_backfills`, so it runs once per
-//! data file whichever migration number it ended up after.
+//! data file whichever migration number it ended up after. The names' backfill was renewed when
+//! tokens began to be folded ([`NAMES_BACKFILL`]): it empties `case_names` and writes every
+//! case's tokens again, so files indexed before (accents kept) are rebuilt once.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use complaints_app::case_indexes::{CaseIndexes, NamedCases, by_referral, case_name_tokens, newest_first};
 use complaints_app::flagged::flags_in_events;
+use complaints_app::name_fold::MIN_PREFIX_CHARS;
 use complaints_app::ports::{StoreError, StoredCase};
 use complaints_core::case::Case;
 use complaints_core::timeline::TimelineEvent;
@@ -26,6 +31,17 @@ use crate::{SqliteCaseStore, db, immediate, parse_ref, query_cases, stored_case,
 
 /// The referral index's expression: the query must spell it the same way for SQLite to use it.
 const REFERRED_ON: &str = "json_extract(body, '$.spso.referred_on')";
+
+/// The names' backfill: `case-names` indexed tokens with their accents; `case-names-folded`
+/// rebuilds the table with folded tokens, on files that had the first and on those that did not.
+const NAMES_BACKFILL: &str = "case-names-folded";
+
+/// The tokens after every token that starts with `word`: `word` followed by the last character
+/// there is, which no token holds (tokens are letters and digits), and which sorts after every
+/// other as SQLite compares text (byte by byte in UTF-8, the order of code points).
+fn after_prefix(word: &str) -> String {
+    format!("{word}{}", char::MAX)
+}
 
 /// Writes `case`'s name tokens (idempotent).
 pub(crate) fn write_names(tx: &Transaction<'_>, reference: &str, case: &Case) -> Result<usize, StoreError> {
@@ -81,7 +97,8 @@ fn mark(tx: &Transaction<'_>, name: &str) -> Result<(), StoreError> {
 pub(crate) fn backfill(conn: &mut Connection) -> Result<Backfilled, StoreError> {
     let mut added = Backfilled::default();
     let tx = immediate(conn)?;
-    if !done(&tx, "case-names")? {
+    if !done(&tx, NAMES_BACKFILL)? {
+        tx.execute("DELETE FROM case_names", []).map_err(db)?;
         let rows: Vec<(String, String, i64)> = tx
             .prepare("SELECT reference, body, version FROM cases")
             .and_then(|mut s| s.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect())
@@ -89,7 +106,7 @@ pub(crate) fn backfill(conn: &mut Connection) -> Result<Backfilled, StoreError> 
         for (reference, body, version) in rows {
             added.name_rows += write_names(&tx, &reference, &stored_case(&body, version)?.case)?;
         }
-        mark(&tx, "case-names")?;
+        mark(&tx, NAMES_BACKFILL)?;
     }
     if !done(&tx, "case-flags")? {
         // Only timeline entries that are flags; the type tag is matched as text first, so the
@@ -117,13 +134,22 @@ impl CaseIndexes for SqliteCaseStore {
         if tokens.is_empty() {
             return Ok(NamedCases::default());
         }
-        let tokens = tokens.to_vec();
+        let mut lookups = Vec::with_capacity(tokens.len());
+        let mut values = Vec::with_capacity(tokens.len() * 2);
+        for word in tokens {
+            if word.chars().count() >= MIN_PREFIX_CHARS {
+                lookups.push("SELECT reference FROM case_names WHERE token >= ? AND token < ?");
+                values.extend([word.clone(), after_prefix(word)]);
+            } else {
+                lookups.push("SELECT reference FROM case_names WHERE token = ?");
+                values.push(word.clone());
+            }
+        }
         self.call(move |conn| {
-            // The references under every token (each a primary-key range of case_names), then
+            // The references under every word (each a primary-key range of case_names), then
             // only those cases.
-            let intersect = vec!["SELECT reference FROM case_names WHERE token = ?"; tokens.len()].join(" INTERSECT ");
-            let sql = format!("SELECT body, version FROM cases WHERE reference IN ({intersect})");
-            let found = query_cases(conn, &sql, params_from_iter(tokens.iter()))?;
+            let sql = format!("SELECT body, version FROM cases WHERE reference IN ({})", lookups.join(" INTERSECT "));
+            let found = query_cases(conn, &sql, params_from_iter(values.iter()))?;
             Ok(newest_first(found, limit, false))
         })
         .await
@@ -142,6 +168,21 @@ impl CaseIndexes for SqliteCaseStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use complaints_app::name_fold::token_matches;
+
+    #[test]
+    fn the_range_after_a_word_holds_exactly_the_tokens_that_start_with_it() {
+        let end = after_prefix("siob");
+        let in_range = |token: &str| token >= "siob" && token < end.as_str();
+        for token in ["siob", "siobhan", "siobz", "siob\u{10fffe}", "siob9"] {
+            assert!(in_range(token), "{token}");
+            assert!(token_matches("siob", token), "{token}");
+        }
+        for token in ["sioa", "sioc", "sio", "siöb", "tsiob"] {
+            assert!(!in_range(token), "{token}");
+            assert!(!token_matches("siob", token), "{token}");
+        }
+    }
 
     #[test]
     fn the_referral_and_name_lookups_use_their_indexes_not_a_scan_of_cases() {
@@ -156,8 +197,8 @@ mod tests {
             plan(&format!("SELECT body, version FROM cases WHERE {REFERRED_ON} BETWEEN '2026-01-01' AND '2026-12-31'"));
         assert!(referrals.contains("USING INDEX cases_by_spso_referral"), "{referrals}");
         let names = plan(
-            "SELECT body, version FROM cases WHERE reference IN (SELECT reference FROM case_names WHERE token = 'a' \
-             INTERSECT SELECT reference FROM case_names WHERE token = 'b')",
+            "SELECT body, version FROM cases WHERE reference IN (SELECT reference FROM case_names WHERE token = 'ab' \
+             INTERSECT SELECT reference FROM case_names WHERE token >= 'abc' AND token < 'abd')",
         );
         assert!(!names.contains("SCAN cases"), "{names}");
         assert!(names.contains("case_names"), "{names}");

@@ -86,8 +86,8 @@ async fn a_search_finds_cases_by_every_word_of_a_name_or_by_the_whole_email_addr
     let one = post(app.clone(), "/staff/cases", &[("csrf", CSRF), ("q", "campbell, morag")]).await;
     assert!(one.body.contains(&morag.to_string()), "every word, any order and case");
     assert!(!one.body.contains(&other.to_string()), "a case without every word is left out");
-    let part = post(app.clone(), "/staff/cases", &[("csrf", CSRF), ("q", "camp")]).await;
-    assert!(!part.body.contains(&morag.to_string()), "whole words only: the index holds words");
+    let part = post(app.clone(), "/staff/cases", &[("csrf", CSRF), ("q", "pbell")]).await;
+    assert!(!part.body.contains(&morag.to_string()), "the start of a word, not its middle");
 
     let by_email = post(app.clone(), "/staff/cases", &[("csrf", CSRF), ("q", " Morag@Example.NET ")]).await;
     assert_eq!(by_email.status, StatusCode::OK);

@@ -10,6 +10,7 @@ use complaints_core::timeline::TimelineEvent;
 use super::{Memory, MemoryCaseStore};
 use crate::case_indexes::{CaseIndexes, NamedCases, by_referral, case_name_tokens, newest_first, referred_on};
 use crate::flagged::{DealtWith, FlagPage, FlagStore, FlaggedItem, MAX_FLAG_PAGE, flags_in_events};
+use crate::name_fold::case_matches;
 use crate::ports::{StoreError, StoredCase};
 
 impl Memory {
@@ -69,10 +70,7 @@ impl CaseIndexes for MemoryCaseStore {
         if tokens.is_empty() {
             return Ok(NamedCases::default());
         }
-        let found = self.matching(|case| {
-            let indexed = case_name_tokens(case);
-            tokens.iter().all(|token| indexed.contains(token))
-        });
+        let found = self.matching(|case| case_matches(&case_name_tokens(case), tokens));
         Ok(newest_first(found, limit, false))
     }
 
