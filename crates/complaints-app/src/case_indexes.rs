@@ -23,8 +23,6 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use complaints_core::case::Case;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use crate::name_fold::fold;
 use crate::ports::{StoreError, StoredCase};
@@ -90,15 +88,8 @@ pub fn referred_on(case: &Case) -> Option<NaiveDate> {
 /// index, with its own prefix so a name key never equals a contact key).
 #[must_use]
 pub fn name_key(secret: &[u8], token: &str) -> String {
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(b"name:");
-            mac.update(token.as_bytes());
-            hex::encode(mac.finalize().into_bytes())
-        }
-        // HMAC takes keys of any length: unreachable; an empty key still finds nothing wrong.
-        Err(_) => String::new(),
-    }
+    // HMAC takes keys of any length: the empty fallback is unreachable.
+    crate::contact::hmac_hex(secret, &format!("name:{token}")).unwrap_or_default()
 }
 
 /// Cases found by name, newest received first.

@@ -40,10 +40,16 @@ pub fn recipient_key(secret: &[u8], address: &EmailAddress) -> ContactKey {
 }
 
 fn keyed_hash(secret: &[u8], text: &str) -> Option<ContactKey> {
+    hmac_hex(secret, text).map(ContactKey)
+}
+
+/// HMAC-SHA-256 of `text` under `secret`, in hex: the one keyed hash behind every index key
+/// that must not show what it stands for (contact details, name words).
+pub(crate) fn hmac_hex(secret: &[u8], text: &str) -> Option<String> {
     // HMAC takes keys of any length, so this only fails for a broken hash implementation.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).ok()?;
     mac.update(text.as_bytes());
-    Some(ContactKey(hex::encode(mac.finalize().into_bytes())))
+    Some(hex::encode(mac.finalize().into_bytes()))
 }
 
 #[cfg(test)]
