@@ -225,7 +225,7 @@ pub async fn create_numbers_cases_one_two_three_per_prefix_and_year(store: Arc<d
     let next_year = create(store.as_ref(), fx.new_case(2027, at(2027, 1, 4))).await;
     assert_eq!(next_year.case.reference().number(), 1, "a new year starts again at 1");
 
-    let other_prefix = unique_prefix();
+    let other_prefix = unique_prefix('T');
     let (case, events) = fx.case_with_prefix(&other_prefix, 2026, at(2026, 3, 5), None);
     let other = create(store.as_ref(), NewCase { case, events, source_key: None, mail: None }).await;
     assert_eq!(other.case.reference().number(), 1, "another prefix has its own counter");
