@@ -3,15 +3,12 @@
 //! `AWS_SECRET_ACCESS_KEY`, optionally `AWS_SESSION_TOKEN`, and `AWS_REGION`; `AWS_ENDPOINT_URL`
 //! points it at a local endpoint). Progress goes to standard error on a terminal only.
 
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use complaints_store_dynamodb::DynamoDbCaseStore;
-use complaints_store_dynamodb::backfill::{BackfillProgress, MonthDone, Quiet};
 
+mod backfill_shell;
 mod indexes_cmd;
 mod staff_directory;
 
@@ -37,54 +34,18 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct BackfillArgs {
-    /// The DynamoDB table (the stack's CasesTable).
-    #[arg(long)]
-    table: String,
-    /// The first month to walk (YYYY-MM): the month the oldest case was received.
-    #[arg(long, value_parser = parse_month)]
-    since: NaiveDate,
-    /// The last month to walk (YYYY-MM); default: the current month.
-    #[arg(long, value_parser = parse_month)]
-    until: Option<NaiveDate>,
-    /// Walk every month again, ignoring the progress an earlier run recorded.
-    #[arg(long)]
-    restart: bool,
-}
-
-fn parse_month(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-        .map_err(|_| format!("{text:?} is not a month (YYYY-MM)"))
-}
-
-/// A running line on a terminal's standard error.
-struct Terminal;
-
-impl BackfillProgress for Terminal {
-    fn page(&mut self, month: NaiveDate, cases_so_far: u64) {
-        eprint!("\r{}: {cases_so_far} cases read   ", month.format("%Y-%m"));
-        let _ = std::io::stderr().flush();
-    }
-
-    fn month(&mut self, done: &MonthDone) {
-        eprintln!(
-            "\r{}: {} cases read, {} escalated, {} items added",
-            done.month.format("%Y-%m"),
-            done.cases_read,
-            done.escalated,
-            done.added
-        );
-    }
+    #[command(flatten)]
+    months: backfill_shell::Months,
 }
 
 async fn backfill(args: BackfillArgs) -> anyhow::Result<()> {
-    let roots = complaints_aws::TrustRoots::from_env().context("AWS trust roots")?;
-    let config = complaints_aws::lambda_sdk_config(roots).context("AWS configuration from the environment")?;
-    let store = DynamoDbCaseStore::new(aws_sdk_dynamodb::Client::new(&config), args.table);
-    let until = args.until.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let mut progress: Box<dyn BackfillProgress> =
-        if std::io::stderr().is_terminal() { Box::new(Terminal) } else { Box::new(Quiet) };
+    let months = args.months;
+    let store = months.store()?;
+    let mut progress = backfill_shell::progress(|done| {
+        format!("{} cases read, {} escalated, {} items added", done.cases_read, done.escalated, done.added)
+    });
     let summary = store
-        .backfill_escalations(args.since, until, args.restart, progress.as_mut())
+        .backfill_escalations(months.since, months.until(), months.restart, progress.as_mut())
         .await
         .context("the backfill stopped; run the same command again to carry on")?;
     println!(

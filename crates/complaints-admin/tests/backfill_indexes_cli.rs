@@ -2,19 +2,17 @@
 //! contact key comes on standard input (never on the command line), a short key is refused, and
 //! a second run carries on after the months the first finished.
 
+mod common;
+use common::admin_command;
+
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use aws_sdk_dynamodb::Client;
 
+/// As `common::admin`, with `stdin` written to the command's standard input.
 fn admin(url: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_complaints-admin"))
-        .args(args)
-        .env("AWS_ENDPOINT_URL", url)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", complaints_testkit::MOTO_REGION)
-        .env_remove("AWS_SESSION_TOKEN")
+    let mut child = admin_command(url, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

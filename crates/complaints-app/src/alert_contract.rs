@@ -20,6 +20,7 @@ use complaints_mail::QueuedMessage;
 use crate::alert_store::{
     AlertBatch, AlertCommit, AlertEntry, AlertStore, DigestDraft, DigestSent, DraftKey, DraftLines,
 };
+use crate::contract_support::ok;
 use crate::outbound::{DeliveryState, NewMessage};
 use crate::ports::{CaseStore, NewCase};
 use crate::testing::sample_complaint;
@@ -86,14 +87,6 @@ macro_rules! alert_store_contract_tests {
             }
         )+
     };
-}
-
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
 }
 
 fn at() -> DateTime<Utc> {

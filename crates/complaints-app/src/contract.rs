@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, ContactKey, PointOfComplaint, Rules};
 use complaints_core::command::Command;
@@ -26,6 +26,7 @@ use complaints_core::case::{CaseEvent, MessagePurpose};
 use complaints_core::complaint::EmailAddress;
 use complaints_mail::QueuedMessage;
 
+use crate::contract_support::{apply_as_staff, at, create, date, ok, unique_prefix};
 use crate::outbound::{DeliveryResult, DeliveryState, NewMessage};
 use crate::ports::{CaseMail, CaseStore, NewCase, RecipientCap, StoreError, StoredCase};
 use crate::testing::sample_complaint;
@@ -158,7 +159,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        Self { prefix: unique_prefix(), calendar: Calendar::scotland(), policy: Policy::default() }
+        Self { prefix: unique_prefix('T'), calendar: Calendar::scotland(), policy: Policy::default() }
     }
 
     /// A new case with this fixture's prefix, received at `at` (10:00 UTC on a working day keeps
@@ -187,12 +188,7 @@ impl Fixture {
 
     /// Applies a lifecycle command as a member of staff at 17:00 UTC on `on`, and stores the result.
     async fn apply(&self, store: &dyn CaseStore, stored: StoredCase, command: Command, on: NaiveDate) -> StoredCase {
-        let rules = Rules { calendar: &self.calendar, policy: &self.policy };
-        let when = ok(on.and_hms_opt(17, 0, 0).ok_or("no such time"), "valid time").and_utc();
-        let (next, events) =
-            ok(stored.case.apply(command, when, Actor::Staff("contract-staff".to_owned()), rules), "command accepted");
-        let version = ok(store.update(&next, stored.version, events).await, "update with the command's result");
-        StoredCase { case: next, version }
+        apply_as_staff(Rules { calendar: &self.calendar, policy: &self.policy }, store, stored, command, on).await
     }
 
     async fn close_stage1(&self, store: &dyn CaseStore, stored: StoredCase, on: NaiveDate) -> StoredCase {
@@ -208,35 +204,8 @@ impl Fixture {
     }
 }
 
-/// `T` and nine hex digits: valid as a reference prefix and unique per run.
-fn unique_prefix() -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
-    format!("T{}", &id[..9])
-}
-
 fn unique(label: &str) -> String {
     format!("contract-{label}-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// 10:00 UTC on a date (GMT or BST, it is the same local date).
-fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
-    ok(Utc.with_ymd_and_hms(year, month, day, 10, 0, 0).single().ok_or("no such instant"), "valid test instant")
-}
-
-fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    ok(NaiveDate::from_ymd_opt(year, month, day).ok_or("no such date"), "valid test date")
-}
-
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
-}
-
-async fn create(store: &dyn CaseStore, new: NewCase) -> StoredCase {
-    ok(store.create(new).await, "create should succeed")
 }
 
 /// Numbers start at 1 for each (prefix, year) and go up by one; another year or prefix has its own counter.
@@ -256,7 +225,7 @@ pub async fn create_numbers_cases_one_two_three_per_prefix_and_year(store: Arc<d
     let next_year = create(store.as_ref(), fx.new_case(2027, at(2027, 1, 4))).await;
     assert_eq!(next_year.case.reference().number(), 1, "a new year starts again at 1");
 
-    let other_prefix = unique_prefix();
+    let other_prefix = unique_prefix('T');
     let (case, events) = fx.case_with_prefix(&other_prefix, 2026, at(2026, 3, 5), None);
     let other = create(store.as_ref(), NewCase { case, events, source_key: None, mail: None }).await;
     assert_eq!(other.case.reference().number(), 1, "another prefix has its own counter");

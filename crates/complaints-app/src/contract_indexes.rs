@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Case, CaseEvent, MessagePurpose, PointOfComplaint, Rules, StaffFlag};
 use complaints_core::command::Command;
@@ -24,6 +24,7 @@ use complaints_core::timeline::{Actor, TimelineEvent};
 use complaints_mail::QueuedMessage;
 
 use crate::case_indexes::{CaseIndexes, search_tokens};
+use crate::contract_support::{self as support, apply_as_staff, create, ok, unique_prefix};
 use crate::flagged::{FlagKind, FlagStore, case_flag_id};
 use crate::outbound::{DeliveryResult, NewMessage};
 use crate::ports::{CaseStore, NewCase, StoreError, StoredCase};
@@ -81,20 +82,13 @@ macro_rules! case_index_contract_tests {
     };
 }
 
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
-}
-
+/// 10:00 UTC on a date in 2026.
 fn at(month: u32, day: u32) -> DateTime<Utc> {
-    ok(Utc.with_ymd_and_hms(2026, month, day, 10, 0, 0).single().ok_or("no such instant"), "valid test instant")
+    support::at(2026, month, day)
 }
 
 fn date(month: u32, day: u32) -> NaiveDate {
-    ok(NaiveDate::from_ymd_opt(2026, month, day).ok_or("no such date"), "valid test date")
+    support::date(2026, month, day)
 }
 
 /// Letters only, unique per call: a name token no other run has.
@@ -110,8 +104,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
-        Self { prefix: format!("X{}", &id[..9]), calendar: Calendar::scotland(), policy: Policy::default() }
+        Self { prefix: unique_prefix('X'), calendar: Calendar::scotland(), policy: Policy::default() }
     }
 
     /// A new case from `name` (and, when given, for `affected`), received at `when`.
@@ -137,12 +130,7 @@ impl Fixture {
     }
 
     async fn apply(&self, store: &dyn IndexedStore, stored: StoredCase, command: Command, on: NaiveDate) -> StoredCase {
-        let rules = Rules { calendar: &self.calendar, policy: &self.policy };
-        let when = ok(on.and_hms_opt(17, 0, 0).ok_or("no such time"), "valid time").and_utc();
-        let (next, events) =
-            ok(stored.case.apply(command, when, Actor::Staff("contract-staff".to_owned()), rules), "command accepted");
-        let version = ok(store.update(&next, stored.version, events).await, "update with the command's result");
-        StoredCase { case: next, version }
+        apply_as_staff(Rules { calendar: &self.calendar, policy: &self.policy }, store, stored, command, on).await
     }
 
     /// Closes stage 1 on `on`, escalates, closes stage 2 the same day (the final response) and
@@ -179,10 +167,6 @@ impl Fixture {
     fn own(&self, cases: &[StoredCase]) -> Vec<CaseRef> {
         cases.iter().map(|s| s.case.reference().clone()).filter(|r| r.prefix() == self.prefix).collect()
     }
-}
-
-async fn create(store: &dyn IndexedStore, new: NewCase) -> StoredCase {
-    ok(store.create(new).await, "create should succeed")
 }
 
 async fn named(store: &dyn IndexedStore, text: &str, limit: usize) -> (Vec<CaseRef>, bool) {

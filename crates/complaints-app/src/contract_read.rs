@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::calendar::Calendar;
 use complaints_core::case::{Rules, Stage};
 use complaints_core::command::Command;
@@ -23,6 +23,7 @@ use complaints_core::reference::CaseRef;
 use complaints_core::signposting::Stage2Signposting;
 use complaints_core::timeline::Actor;
 
+use crate::contract_support::{at, date, ok, unique_prefix};
 use crate::learning::LearningStore;
 use crate::ports::{NewCase, StoreError, StoredCase};
 use crate::queries::{CasePage, CaseQueries, CaseQuery, Scope, StatusFilter};
@@ -114,22 +115,6 @@ macro_rules! learning_store_contract_tests {
     };
 }
 
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
-}
-
-fn at(year: i32, month: u32, day: u32) -> DateTime<Utc> {
-    ok(Utc.with_ymd_and_hms(year, month, day, 10, 0, 0).single().ok_or("no such instant"), "valid test instant")
-}
-
-fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    ok(NaiveDate::from_ymd_opt(year, month, day).ok_or("no such date"), "valid test date")
-}
-
 fn unique(label: &str) -> String {
     format!("{label}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
@@ -144,9 +129,8 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
         Self {
-            prefix: format!("Q{}", &id[..9]),
+            prefix: unique_prefix('Q'),
             handler: unique("Team"),
             calendar: Calendar::scotland(),
             // Any category may be recorded.

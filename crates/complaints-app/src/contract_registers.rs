@@ -17,6 +17,7 @@ use complaints_core::outcome::Outcome;
 use complaints_core::quality::{Answer, Checklist, Closure, QualityReview};
 use complaints_core::reference::CaseRef;
 
+use crate::contract_support::ok;
 use crate::flagged::{DealtWith, FlagKind, FlagStore, FlaggedItem, case_flag_id};
 use crate::ports::StoreError;
 use crate::quality::QualityStore;
@@ -88,14 +89,6 @@ macro_rules! flag_store_contract_tests {
             }
         )+
     };
-}
-
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
 }
 
 fn date(year: i32, month: u32, day: u32) -> NaiveDate {

@@ -20,6 +20,7 @@ use complaints_core::signposting::{SpsoSignposting, Stage2Signposting};
 use complaints_core::timeline::Actor;
 use complaints_mail::QueuedMessage;
 
+use crate::contract_support::ok;
 use crate::escalations::escalated_on;
 use crate::export::{ExportSource, feed_period_paged};
 use crate::export_pages::{PageCursor, PeriodIndex};
@@ -82,14 +83,6 @@ macro_rules! export_store_contract_tests {
             }
         )+
     };
-}
-
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
 }
 
 fn at() -> DateTime<Utc> {

@@ -86,6 +86,8 @@ pub mod contract_registers;
 pub mod channel_health_contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_indexes;
+#[cfg(feature = "contract-tests")]
+mod contract_support;
 
 /// An error and its causes on one line, `: `-separated, for logs: the useful part (a TLS or DNS
 /// failure, SQLite's or a service's error code) is often several sources down. A cause whose text

@@ -139,6 +139,17 @@ pub fn account_key(name: &str) -> String {
     hex::encode(&hasher.finalize()[..16])
 }
 
+/// The key that signs the staff sign-in page's pre-session tokens (and the sign-in state
+/// cookie's MAC), derived from the contact-key secret so a deployment keeps one secret, yet a
+/// different key from the citizen form's. `complaints serve` and the staff-api function both use it.
+#[must_use]
+pub fn sign_in_secret(contact_secret: &[u8]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(b"complaints-workspace sign-in v1\n");
+    hasher.update(contact_secret);
+    hasher.finalize().to_vec()
+}
+
 /// Where sessions and failed sign-in counts live. Every adapter passes the contract suite
 /// (`session_contract`).
 #[async_trait]

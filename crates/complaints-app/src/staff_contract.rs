@@ -25,6 +25,7 @@ use complaints_mail::templates::Templates;
 use complaints_mail::{DELIVERY_HEADER, PRINT_DELIVERY};
 use mail_parser::MessageParser;
 
+use crate::contract_support::ok;
 use crate::ports::{CaseStore, Clock};
 use crate::staff::{
     ActionError, ActionOutcome, LetterDelivery, LogComplaint, MemoryAuditLog, StaffAction, StaffActions, StaffPart,
@@ -284,14 +285,6 @@ pub fn date(year: i32, month: u32, day: u32) -> NaiveDate {
 #[allow(clippy::panic)]
 fn fail(what: &str) -> ! {
     panic!("{what}")
-}
-
-#[allow(clippy::panic)]
-fn ok<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) -> T {
-    match result {
-        Ok(value) => value,
-        Err(e) => panic!("{what}: {e:?}"),
-    }
 }
 
 fn contains(text: &str, needle: &str) {

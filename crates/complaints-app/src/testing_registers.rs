@@ -53,12 +53,7 @@ pub struct MemoryFlagStore {
 #[async_trait]
 impl FlagStore for MemoryFlagStore {
     async fn raise_flag(&self, item: &FlaggedItem) -> Result<bool, StoreError> {
-        let mut items = lock(&self.inner);
-        if items.contains_key(&item.id) {
-            return Ok(false);
-        }
-        items.insert(item.id.clone(), item.clone());
-        Ok(true)
+        Ok(raise_in(&mut lock(&self.inner), item))
     }
 
     async fn flag(&self, id: &str) -> Result<Option<FlaggedItem>, StoreError> {
@@ -66,28 +61,50 @@ impl FlagStore for MemoryFlagStore {
     }
 
     async fn open_flags(&self, after: Option<&str>, limit: usize) -> Result<FlagPage, StoreError> {
-        let limit = limit.clamp(1, MAX_FLAG_PAGE);
-        let items = lock(&self.inner);
-        let mut open: Vec<&FlaggedItem> = items.values().filter(|i| i.dealt_with.is_none()).collect();
-        open.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
-        let start = match after.and_then(|id| items.get(id)) {
-            Some(last) => {
-                open.iter().position(|i| (i.raised_at, &i.id) > (last.raised_at, &last.id)).unwrap_or(open.len())
-            }
-            None => 0,
-        };
-        let page: Vec<FlaggedItem> = open.iter().skip(start).take(limit).map(|i| (*i).clone()).collect();
-        let next = (open.len() > start + page.len()).then(|| page.last().map(|i| i.id.clone())).flatten();
-        Ok(FlagPage { items: page, next })
+        Ok(open_page(&lock(&self.inner), after, limit))
     }
 
     async fn deal_with_flag(&self, id: &str, dealt_with: DealtWith) -> Result<FlaggedItem, StoreError> {
-        let mut items = lock(&self.inner);
-        let item = items.get_mut(id).ok_or(StoreError::NotFound)?;
-        if item.dealt_with.is_some() {
-            return Err(StoreError::VersionConflict { expected: 1 });
-        }
-        item.dealt_with = Some(dealt_with);
-        Ok(item.clone())
+        deal_with_in(&mut lock(&self.inner), id, dealt_with)
     }
+}
+
+// The register's rules over a map of items by id, shared by [`MemoryFlagStore`] and the flags
+// the memory case store keeps beside its cases (`testing/index_memory.rs`).
+
+/// Puts `item` in `items` unless its id is there already; `true` when it was put.
+pub(crate) fn raise_in(items: &mut BTreeMap<String, FlaggedItem>, item: &FlaggedItem) -> bool {
+    if items.contains_key(&item.id) {
+        return false;
+    }
+    items.insert(item.id.clone(), item.clone());
+    true
+}
+
+/// The open items after `after`, oldest raised first, at most `limit` (clamped to 1..=[`MAX_FLAG_PAGE`]).
+pub(crate) fn open_page(items: &BTreeMap<String, FlaggedItem>, after: Option<&str>, limit: usize) -> FlagPage {
+    let limit = limit.clamp(1, MAX_FLAG_PAGE);
+    let mut open: Vec<&FlaggedItem> = items.values().filter(|i| i.dealt_with.is_none()).collect();
+    open.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
+    let start = match after.and_then(|id| items.get(id)) {
+        Some(last) => open.iter().position(|i| (i.raised_at, &i.id) > (last.raised_at, &last.id)).unwrap_or(open.len()),
+        None => 0,
+    };
+    let page: Vec<FlaggedItem> = open.iter().skip(start).take(limit).map(|i| (*i).clone()).collect();
+    let next = (open.len() > start + page.len()).then(|| page.last().map(|i| i.id.clone())).flatten();
+    FlagPage { items: page, next }
+}
+
+/// Marks the item `id` dealt with; an item dealt with already is a version conflict.
+pub(crate) fn deal_with_in(
+    items: &mut BTreeMap<String, FlaggedItem>,
+    id: &str,
+    dealt_with: DealtWith,
+) -> Result<FlaggedItem, StoreError> {
+    let item = items.get_mut(id).ok_or(StoreError::NotFound)?;
+    if item.dealt_with.is_some() {
+        return Err(StoreError::VersionConflict { expected: 1 });
+    }
+    item.dealt_with = Some(dealt_with);
+    Ok(item.clone())
 }

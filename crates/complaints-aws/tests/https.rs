@@ -3,7 +3,6 @@
 //! same server once trusted, and gives up on a handshake that never ends within the connect
 //! timeout.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
@@ -17,7 +16,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
 use aws_smithy_types::body::SdkBody;
 use complaints_aws::{TrustRoots, https_client, https_client_trusting, is_certificate_error};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use complaints_https::test_server::{https_server, plain_server};
 use tokio::net::TcpListener;
 
 /// The connector the SDK would use for one request, with these timeouts.
@@ -39,41 +38,9 @@ async fn get(client: &SharedHttpClient, url: &str, connect: Duration) -> Result<
     Ok(response.status().as_u16())
 }
 
-/// An HTTPS server on 127.0.0.1 with a self-signed certificate for `localhost`, answering every
-/// request with 200; returns its port and the certificate as PEM.
-async fn https_server() -> (u16, String) {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("a certificate");
-    let cert = key.cert.der().clone();
-    let pem = key.cert.pem();
-    let private = rustls::pki_types::PrivateKeyDer::Pkcs8(key.signing_key.serialize_der().into());
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], private)
-        .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                // A client that does not trust the certificate hangs up during the handshake.
-                let Ok(mut tls) = acceptor.accept(socket).await else { return };
-                let mut buffer = [0_u8; 1024];
-                let _ = tls.read(&mut buffer).await;
-                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (port, pem)
-}
-
 #[tokio::test]
 async fn a_server_outside_the_amazon_roots_is_refused_and_accepted_once_trusted() {
-    let (port, pem) = https_server().await;
+    let (port, certificate) = https_server().await;
     let url = format!("https://localhost:{port}/");
 
     let amazon = https_client(TrustRoots::Amazon).expect("client");
@@ -83,7 +50,8 @@ async fn a_server_outside_the_amazon_roots_is_refused_and_accepted_once_trusted(
     assert!(format!("{refused:?}").contains("UnknownIssuer"), "{refused:?}");
     // The control: the same server, trusted, answers; so the refusal was about trust.
     let trusting =
-        https_client_trusting(TrustStore::empty().with_native_roots(false).with_pem_certificate(pem)).expect("client");
+        https_client_trusting(TrustStore::empty().with_native_roots(false).with_pem_certificate(certificate.pem()))
+            .expect("client");
     assert_eq!(get(&trusting, &url, Duration::from_secs(2)).await.expect("trusted"), 200);
 }
 
@@ -108,14 +76,7 @@ async fn a_server_that_never_finishes_the_tls_handshake_is_a_connect_timeout() {
 
 #[tokio::test]
 async fn plain_http_reaches_a_local_endpoint_such_as_moto() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.expect("accept");
-        let mut buffer = [0_u8; 1024];
-        let _ = socket.read(&mut buffer).await;
-        let _ = socket.write_all(b"HTTP/1.1 204 No Content\r\n\r\n").await;
-    });
+    let address = plain_server(b"HTTP/1.1 204 No Content\r\n\r\n".to_vec()).await;
     let client = https_client(TrustRoots::Amazon).expect("client");
 
     let status = get(&client, &format!("http://{address}/"), Duration::from_secs(2)).await.expect("answered");

@@ -7,20 +7,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use complaints_app::ports::{Clock, SystemClock};
+use complaints_app::sessions::sign_in_secret;
 use complaints_app::staff::StaffActions;
 use complaints_store_sqlite::SqliteCaseStore;
 use complaints_workspace::WorkspaceState;
 use complaints_workspace::auth::{PasswordSource, SignInMethod, StoreSessions};
-use sha2::{Digest, Sha256};
-
-/// The key that signs the sign-in page's pre-session tokens, derived from the contact-key secret
-/// so there is one file to keep safe (and a different key from the citizen form's).
-fn sign_in_secret(contact_secret: &[u8]) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(b"complaints-workspace sign-in v1\n");
-    hasher.update(contact_secret);
-    hasher.finalize().to_vec()
-}
 
 /// The workspace's router. Cookies are `Secure` unless the server listens on a loopback address
 /// (a browser sends Secure cookies only over HTTPS, or to localhost).

@@ -17,6 +17,9 @@ use std::time::Duration;
 
 pub use reqwest;
 
+#[cfg(feature = "test-server")]
+pub mod test_server;
+
 /// How long a TCP connection may take to open: a host that does not answer in this time is
 /// treated as down (the callers retry later).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -56,6 +59,16 @@ pub fn client_builder_trusting(roots: rustls::RootCertStore) -> Result<reqwest::
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(reqwest::Client::builder().tls_backend_preconfigured(tls).connect_timeout(CONNECT_TIMEOUT))
+}
+
+/// A client from [`client_builder`] that follows no redirect, for callers that send a token or a
+/// secret (the platforms' send APIs, Cognito's token endpoint): a redirect could carry it to
+/// another host, so a 3xx comes back to the caller as it is.
+///
+/// # Errors
+/// [`HttpsError`].
+pub fn client_without_redirects() -> Result<reqwest::Client, HttpsError> {
+    client_builder()?.redirect(reqwest::redirect::Policy::none()).build().map_err(HttpsError::Client)
 }
 
 /// A client from [`client_builder`] with nothing else set (tests, benchmarks).

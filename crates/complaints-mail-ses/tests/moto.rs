@@ -55,15 +55,7 @@ async fn verify(client: &Client, sender: &EmailAddress) {
 /// The raw MIME moto kept for messages from `sender` (moto keeps SES v2 mail under `ses`).
 async fn sent_raw(sender: &EmailAddress) -> Vec<String> {
     let url = complaints_testkit::moto_url().expect("moto is running");
-    let data: serde_json::Value = complaints_https::client()
-        .expect("client")
-        .get(format!("{url}/moto-api/data.json"))
-        .send()
-        .await
-        .expect("moto data")
-        .json()
-        .await
-        .expect("moto data is JSON");
+    let data = complaints_testkit::moto_state(&url).await;
     let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
     messages
         .iter()

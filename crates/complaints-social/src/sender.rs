@@ -145,14 +145,7 @@ impl HttpSocialSender {
 /// # Errors
 /// [`ClientError::Client`] when the TLS configuration cannot be built.
 pub(crate) fn https_client() -> Result<Https, ClientError> {
-    complaints_https::client_builder()
-        .and_then(|builder| {
-            builder
-                .redirect(complaints_https::reqwest::redirect::Policy::none())
-                .build()
-                .map_err(complaints_https::HttpsError::Client)
-        })
-        .map_err(ClientError::Client)
+    complaints_https::client_without_redirects().map_err(ClientError::Client)
 }
 
 #[derive(Debug, thiserror::Error)]

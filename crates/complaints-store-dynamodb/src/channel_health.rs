@@ -3,14 +3,13 @@
 //! `failures` (counted with `ADD`, so two sweeps at once both count). Keys name the channel only.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 use complaints_app::channel_health_store::{ChannelHealthStore, ChannelState};
 use complaints_app::ports::StoreError;
 
-use crate::error::{DynamoError, unavailable};
-use crate::keys::{self, Item, PK, SK, get_n, get_s, n, s};
+use crate::error::{DynamoError, unavailable, unless_condition_failed};
+use crate::keys::{self, Item, PK, SK, get_n, get_ts, n, s};
 use crate::{Cost, DynamoDbCaseStore};
 
 const ATTR_LAST_EVENT: &str = "last_event_at";
@@ -35,12 +34,8 @@ impl ChannelHealthStore for DynamoDbCaseStore {
             .expression_attribute_values(":at", s(keys::ts(at)))
             .send()
             .await;
-        match result {
-            // A later event is kept already.
-            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(other) => Err(unavailable(other)),
-            Ok(_) => Ok(()),
-        }
+        // A condition failing means a later event is kept already.
+        unless_condition_failed(result)
     }
 
     #[tracing::instrument(name = "dynamodb.add_channel_failure", skip_all)]
@@ -75,11 +70,7 @@ impl ChannelHealthStore for DynamoDbCaseStore {
             .expression_attribute_values(":zero", n(0))
             .send()
             .await;
-        match result {
-            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(other) => Err(unavailable(other)),
-            Ok(_) => Ok(()),
-        }
+        unless_condition_failed(result)
     }
 
     #[tracing::instrument(name = "dynamodb.channel_state", skip_all)]
@@ -88,14 +79,7 @@ impl ChannelHealthStore for DynamoDbCaseStore {
         let Some(item) = self.get_item(key(channel), &mut op).await? else {
             return Ok(ChannelState::default());
         };
-        let last_event_at = match item.get(ATTR_LAST_EVENT) {
-            None => None,
-            Some(_) => Some(
-                DateTime::parse_from_rfc3339(get_s(&item, ATTR_LAST_EVENT)?)
-                    .map_err(|_| DynamoError::Malformed(ATTR_LAST_EVENT))?
-                    .with_timezone(&Utc),
-            ),
-        };
+        let last_event_at = item.contains_key(ATTR_LAST_EVENT).then(|| get_ts(&item, ATTR_LAST_EVENT)).transpose()?;
         let failures = match item.get(ATTR_FAILURES) {
             None => 0,
             Some(_) => u32::try_from(get_n(&item, ATTR_FAILURES)?).unwrap_or(u32::MAX),

@@ -1,5 +1,8 @@
 //! Failures inside the DynamoDB adapter, before they are mapped onto the port's `StoreError`.
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use complaints_app::ports::StoreError;
 
 /// What went wrong in the adapter itself (the SDK's own errors are kept as they are).
@@ -38,4 +41,17 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     StoreError::Unavailable(Box::new(error))
+}
+
+/// The answer to a conditional update whose condition failing means there is nothing to do (a
+/// later value is kept already, or nothing is there to change): `Ok` then, and any other failure
+/// [`unavailable`].
+pub(crate) fn unless_condition_failed<T>(
+    result: Result<T, SdkError<UpdateItemError, HttpResponse>>,
+) -> Result<(), StoreError> {
+    match result {
+        Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => Ok(()),
+        Err(other) => Err(unavailable(other)),
+        Ok(_) => Ok(()),
+    }
 }

@@ -263,6 +263,14 @@ pub fn get_n(item: &Item, name: &'static str) -> Result<u64, DynamoError> {
     }
 }
 
+/// A time attribute of an item, as [`ts`] wrote it (or any RFC 3339 text).
+///
+/// # Errors
+/// [`DynamoError::Malformed`] when it is missing, not a string or not a time.
+pub fn get_ts(item: &Item, name: &'static str) -> Result<DateTime<Utc>, DynamoError> {
+    DateTime::parse_from_rfc3339(get_s(item, name)?).map(|t| t.to_utc()).map_err(|_| DynamoError::Malformed(name))
+}
+
 /// The reference an item names in its `ref` attribute.
 ///
 /// # Errors
@@ -394,11 +402,7 @@ pub fn decode_outgoing(item: &Item) -> Result<Option<complaints_app::outbound::P
     if !item.contains_key(ATTR_MESSAGE_ID) {
         return Ok(None);
     }
-    let time = |name: &'static str| -> Result<DateTime<Utc>, DynamoError> {
-        DateTime::parse_from_rfc3339(get_s(item, name)?)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| DynamoError::Malformed(name))
-    };
+    let time = |name: &'static str| get_ts(item, name);
     let address = |text: &str, name: &'static str| EmailAddress::parse(text).map_err(|_| DynamoError::Malformed(name));
     let purpose = serde_json::from_value(serde_json::Value::String(get_s(item, ATTR_PURPOSE)?.to_owned()))
         .map_err(|_| DynamoError::Malformed(ATTR_PURPOSE))?;

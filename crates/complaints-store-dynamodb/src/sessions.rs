@@ -15,8 +15,8 @@ use complaints_app::ports::StoreError;
 use complaints_app::sessions::{LockoutPolicy, SessionRecord, SessionStore, SignInFailures};
 
 use crate::DynamoDbCaseStore;
-use crate::error::{DynamoError, unavailable};
-use crate::keys::{self, Item, PK, SK, get_s, s};
+use crate::error::{DynamoError, unavailable, unless_condition_failed};
+use crate::keys::{self, Item, PK, SK, get_s, get_ts, s};
 
 /// The table's TTL attribute (epoch seconds).
 pub const ATTR_EXPIRES_AT: &str = "expires_at";
@@ -44,17 +44,10 @@ fn epoch(at: DateTime<Utc>) -> AttributeValue {
     AttributeValue::N(at.timestamp().max(0).to_string())
 }
 
-fn parse_time(item: &Item, name: &'static str) -> Result<DateTime<Utc>, DynamoError> {
-    DateTime::parse_from_rfc3339(get_s(item, name)?).map(|t| t.to_utc()).map_err(|_| DynamoError::Malformed(name))
-}
-
 fn decode_failures(item: &Item) -> Result<SignInFailures, DynamoError> {
     let count = u32::try_from(keys::get_n(item, ATTR_COUNT)?).map_err(|_| DynamoError::Malformed(ATTR_COUNT))?;
-    let locked_until = match item.get(ATTR_LOCKED_UNTIL) {
-        Some(_) => Some(parse_time(item, ATTR_LOCKED_UNTIL)?),
-        None => None,
-    };
-    Ok(SignInFailures { count, window_started: parse_time(item, ATTR_WINDOW)?, locked_until })
+    let locked_until = item.contains_key(ATTR_LOCKED_UNTIL).then(|| get_ts(item, ATTR_LOCKED_UNTIL)).transpose()?;
+    Ok(SignInFailures { count, window_started: get_ts(item, ATTR_WINDOW)?, locked_until })
 }
 
 impl DynamoDbCaseStore {
@@ -112,7 +105,7 @@ impl SessionStore for DynamoDbCaseStore {
         let Some(item) = out.item else { return Ok(None) };
         let mut session: SessionRecord =
             serde_json::from_str(get_s(&item, ATTR_SESSION)?).map_err(DynamoError::Decode)?;
-        session.last_seen_at = parse_time(&item, ATTR_LAST_SEEN)?;
+        session.last_seen_at = get_ts(&item, ATTR_LAST_SEEN)?;
         Ok(Some(session))
     }
 
@@ -130,12 +123,8 @@ impl SessionStore for DynamoDbCaseStore {
             .expression_attribute_values(":at", s(keys::ts(at)))
             .send()
             .await;
-        match result {
-            // Gone, or already seen later: nothing to do.
-            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(other) => Err(unavailable(other)),
-            Ok(_) => Ok(()),
-        }
+        // A condition failing means the session is gone or was seen later: nothing to do.
+        unless_condition_failed(result)
     }
 
     #[tracing::instrument(name = "dynamodb.delete_session", skip_all)]

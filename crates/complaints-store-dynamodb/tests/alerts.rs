@@ -1,16 +1,13 @@
 //! The alert store contract suite against the DynamoDB store on a moto server (`MOTO_URL`, as in
 //! `moto.rs`): each contract on its own table, in parallel.
 
+mod support;
+use support::{failed_contracts, fresh_table, moto_client};
+
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use complaints_app::alert_contract::ALERT_CONTRACTS;
-use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
-
-/// A client for the moto server, or `None` when none was started (a failure under CI).
-fn moto_client() -> Option<Client> {
-    Some(Client::new(&complaints_testkit::moto_sdk_config()?))
-}
+use complaints_store_dynamodb::DynamoDbCaseStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_alert_contract_passes_each_on_its_own_table() {
@@ -21,18 +18,12 @@ async fn every_alert_contract_passes_each_on_its_own_table() {
         running.push((
             *name,
             tokio::spawn(async move {
-                let table = format!("alerts-{}", uuid::Uuid::new_v4().simple());
-                create_table(&client, &table).await.expect("create the table");
+                let table = fresh_table(&client, "alerts").await;
                 contract(Arc::new(DynamoDbCaseStore::new(client, table))).await;
             }),
         ));
     }
-    let mut failed = Vec::new();
-    for (name, handle) in running {
-        if handle.await.is_err() {
-            failed.push(name);
-        }
-    }
+    let failed = failed_contracts(running).await;
     assert!(failed.is_empty(), "alert contracts failed on DynamoDB (their panics are printed above): {failed:?}");
 }
 
@@ -52,8 +43,7 @@ async fn the_breach_scan_on_dynamodb_sends_one_digest_per_recipient_and_reads_no
     use complaints_core::timeline::Actor;
 
     let Some(client) = moto_client() else { return };
-    let table = format!("alerts-scan-{}", uuid::Uuid::new_v4().simple());
-    create_table(&client, &table).await.expect("create the table");
+    let table = fresh_table(&client, "alerts-scan").await;
     let store = Arc::new(DynamoDbCaseStore::new(client, table));
     let config = Arc::new(
         OrgConfig::from_toml_str(

@@ -1,16 +1,13 @@
 //! The export store contract suite (once-only staff notices) against the DynamoDB store on a moto
 //! server (`MOTO_URL`, as in `moto.rs`): each contract on its own table, in parallel.
 
+mod support;
+use support::{failed_contracts, fresh_table, moto_client};
+
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use complaints_app::export_contract::EXPORT_CONTRACTS;
-use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
-
-/// A client for the moto server, or `None` when none was started (a failure under CI).
-fn moto_client() -> Option<Client> {
-    Some(Client::new(&complaints_testkit::moto_sdk_config()?))
-}
+use complaints_store_dynamodb::DynamoDbCaseStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_export_store_contract_passes_each_on_its_own_table() {
@@ -21,18 +18,12 @@ async fn every_export_store_contract_passes_each_on_its_own_table() {
         running.push((
             *name,
             tokio::spawn(async move {
-                let table = format!("export-{}", uuid::Uuid::new_v4().simple());
-                create_table(&client, &table).await.expect("create the table");
+                let table = fresh_table(&client, "export").await;
                 contract(Arc::new(DynamoDbCaseStore::new(client, table))).await;
             }),
         ));
     }
-    let mut failed = Vec::new();
-    for (name, handle) in running {
-        if handle.await.is_err() {
-            failed.push(name);
-        }
-    }
+    let failed = failed_contracts(running).await;
     assert!(
         failed.is_empty(),
         "export store contracts failed on DynamoDB (their panics are printed above): {failed:?}"

@@ -2,42 +2,31 @@
 //! against a moto server (`MOTO_URL`), every contract on one shared table at once; and a store
 //! without the search key, which writes no name items and refuses name searches.
 
+mod support;
+use support::{failed_contracts, moto_store};
+
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use complaints_app::case_indexes::CaseIndexes;
 use complaints_app::contract_indexes::{INDEX_CONTRACTS, IndexedStore};
 use complaints_app::ports::StoreError;
-use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_index_contract_passes_on_one_shared_table() {
-    let Some(config) = complaints_testkit::moto_sdk_config() else { return };
-    let client = Client::new(&config);
-    let table = format!("indexes-{}", uuid::Uuid::new_v4().simple());
-    create_table(&client, &table).await.expect("create the table");
-    let store = DynamoDbCaseStore::new(client, table).with_search_key(b"index contract search key");
+    let Some(store) = moto_store("indexes").await else { return };
+    let store = store.with_search_key(b"index contract search key");
     let mut running = Vec::new();
     for (name, contract) in INDEX_CONTRACTS {
         let store: Arc<dyn IndexedStore> = Arc::new(store.clone());
         running.push((*name, tokio::spawn(contract(store))));
     }
-    let mut failed = Vec::new();
-    for (name, handle) in running {
-        if handle.await.is_err() {
-            failed.push(name);
-        }
-    }
+    let failed = failed_contracts(running).await;
     assert!(failed.is_empty(), "contracts failed on DynamoDB (their panics are printed above): {failed:?}");
 }
 
 #[tokio::test]
 async fn a_store_without_the_search_key_refuses_a_name_search_rather_than_finding_nothing() {
-    let Some(config) = complaints_testkit::moto_sdk_config() else { return };
-    let client = Client::new(&config);
-    let table = format!("indexes-{}", uuid::Uuid::new_v4().simple());
-    create_table(&client, &table).await.expect("create the table");
-    let store = DynamoDbCaseStore::new(client, table);
+    let Some(store) = moto_store("indexes").await else { return };
     let refused = store.cases_named(&["bloggs".to_owned()], 10).await;
     assert!(matches!(refused, Err(StoreError::Unavailable(_))), "{refused:?}");
 }

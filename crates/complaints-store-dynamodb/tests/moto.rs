@@ -2,6 +2,9 @@
 //! `MOTO_URL`): the shared `CaseStore` contract suite, what duplicates and scans cost, and how
 //! backend failures surface. Every test makes its own table, so they run in parallel.
 
+mod support;
+use support::{failed_contracts, fresh_table, moto_client, moto_store};
+
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
@@ -18,25 +21,7 @@ use complaints_core::policy::Policy;
 use complaints_core::reference::CaseRef;
 use complaints_core::signposting::Stage2Signposting;
 use complaints_core::timeline::Actor;
-use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
-
-/// A client for the moto server, or `None` when none was started (a failure under CI).
-fn moto_client() -> Option<Client> {
-    Some(Client::new(&complaints_testkit::moto_sdk_config()?))
-}
-
-/// A fresh table with the production layout.
-async fn fresh_table(client: &Client) -> String {
-    let table = format!("cases-{}", uuid::Uuid::new_v4().simple());
-    create_table(client, &table).await.expect("create the table");
-    table
-}
-
-async fn fresh_store() -> Option<DynamoDbCaseStore> {
-    let client = moto_client()?;
-    let table = fresh_table(&client).await;
-    Some(DynamoDbCaseStore::new(client, table))
-}
+use complaints_store_dynamodb::DynamoDbCaseStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_case_store_contract_passes_each_on_its_own_table() {
@@ -47,23 +32,18 @@ async fn every_case_store_contract_passes_each_on_its_own_table() {
         running.push((
             *name,
             tokio::spawn(async move {
-                let table = fresh_table(&client).await;
+                let table = fresh_table(&client, "cases").await;
                 contract(Arc::new(DynamoDbCaseStore::new(client, table))).await;
             }),
         ));
     }
-    let mut failed = Vec::new();
-    for (name, handle) in running {
-        if handle.await.is_err() {
-            failed.push(name);
-        }
-    }
+    let failed = failed_contracts(running).await;
     assert!(failed.is_empty(), "contracts failed on DynamoDB (their panics are printed above): {failed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_case_store_contract_passes_when_all_share_one_table() {
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("cases").await else { return };
     complaints_app::contract::run_all(|| {
         let store = store.clone();
         async move { store }
@@ -118,7 +98,7 @@ fn at(month: u32, day: u32) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn a_duplicate_intake_costs_one_failed_conditional_write_and_creates_nothing() {
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("cases").await else { return };
     let cases = Cases::new();
     let first = store.create(cases.new_case(at(3, 2), Some("email:<dup@example.org>"))).await.expect("first delivery");
 
@@ -143,7 +123,7 @@ async fn a_duplicate_intake_costs_one_failed_conditional_write_and_creates_nothi
 
 #[tokio::test]
 async fn the_open_cases_query_costs_the_same_however_many_cases_are_closed() {
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("cases").await else { return };
     let cases = Cases::new();
     const OPEN: usize = 3;
     const CLOSED: usize = 12;
@@ -236,7 +216,7 @@ mod spans {
 #[tokio::test]
 async fn each_operation_records_its_consumed_capacity_in_its_span() {
     use tracing_subscriber::layer::SubscriberExt;
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("cases").await else { return };
     let layer = spans::Numbers::default();
     let recorded = std::sync::Arc::clone(&layer.recorded);
     // The default current-thread runtime keeps every poll on this thread, under this subscriber.
@@ -266,7 +246,7 @@ async fn the_pending_mail_query_reads_only_pending_messages_however_many_were_se
     use complaints_core::case::MessagePurpose;
     use complaints_mail::QueuedMessage;
 
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("cases").await else { return };
     let cases = Cases::new();
     let stored = store.create(cases.new_case(at(3, 2), None)).await.expect("case");
     let address = complaints_core::complaint::EmailAddress::parse("pending@example.org").expect("address");

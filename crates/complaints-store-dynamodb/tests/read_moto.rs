@@ -2,9 +2,11 @@
 //! (`MOTO_URL`), every contract on one shared table at once, as in production; and what an open
 //! list costs: it reads the open cases of its page, never the closed ones.
 
+mod support;
+use support::{failed_contracts, moto_store};
+
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use chrono::{TimeZone, Utc};
 use complaints_app::contract_read::{LEARNING_CONTRACTS, QUERY_CONTRACTS};
 use complaints_app::ports::{CaseStore, NewCase};
@@ -19,18 +21,10 @@ use complaints_core::policy::Policy;
 use complaints_core::reference::CaseRef;
 use complaints_core::signposting::Stage2Signposting;
 use complaints_core::timeline::Actor;
-use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
-
-async fn fresh_store() -> Option<DynamoDbCaseStore> {
-    let client = Client::new(&complaints_testkit::moto_sdk_config()?);
-    let table = format!("read-{}", uuid::Uuid::new_v4().simple());
-    create_table(&client, &table).await.expect("create the table");
-    Some(DynamoDbCaseStore::new(client, table))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_queries_and_learning_contract_passes_on_one_shared_table() {
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("read").await else { return };
     let mut running = Vec::new();
     for (name, contract) in QUERY_CONTRACTS {
         let store: Arc<dyn CaseQueries> = Arc::new(store.clone());
@@ -40,18 +34,13 @@ async fn every_queries_and_learning_contract_passes_on_one_shared_table() {
         let store: Arc<dyn complaints_app::learning::LearningStore> = Arc::new(store.clone());
         running.push((*name, tokio::spawn(contract(store))));
     }
-    let mut failed = Vec::new();
-    for (name, handle) in running {
-        if handle.await.is_err() {
-            failed.push(name);
-        }
-    }
+    let failed = failed_contracts(running).await;
     assert!(failed.is_empty(), "contracts failed on DynamoDB (their panics are printed above): {failed:?}");
 }
 
 #[tokio::test]
 async fn a_page_of_the_open_list_reads_about_a_page_of_items_however_many_cases_are_closed() {
-    let Some(store) = fresh_store().await else { return };
+    let Some(store) = moto_store("read").await else { return };
     let calendar = Calendar::scotland();
     let policy = Policy::default();
     let rules = Rules { calendar: &calendar, policy: &policy };

@@ -2,16 +2,13 @@
 //! in `moto.rs`): every staff action commits its change, timeline and letters in one transaction,
 //! and a stale version is refused. Each contract on its own table, in parallel.
 
+mod support;
+use support::{failed_contracts, fresh_table, moto_client};
+
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use complaints_app::staff_contract::STAFF_CONTRACTS;
-use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
-
-/// A client for the moto server, or `None` when none was started (a failure under CI).
-fn moto_client() -> Option<Client> {
-    Some(Client::new(&complaints_testkit::moto_sdk_config()?))
-}
+use complaints_store_dynamodb::DynamoDbCaseStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_staff_contract_passes_each_on_its_own_table() {
@@ -22,18 +19,12 @@ async fn every_staff_contract_passes_each_on_its_own_table() {
         running.push((
             *name,
             tokio::spawn(async move {
-                let table = format!("staff-{}", uuid::Uuid::new_v4().simple());
-                create_table(&client, &table).await.expect("create the table");
+                let table = fresh_table(&client, "staff").await;
                 contract(Arc::new(DynamoDbCaseStore::new(client, table))).await;
             }),
         ));
     }
-    let mut failed = Vec::new();
-    for (name, handle) in running {
-        if handle.await.is_err() {
-            failed.push(name);
-        }
-    }
+    let failed = failed_contracts(running).await;
     assert!(failed.is_empty(), "staff contracts failed on DynamoDB (their panics are printed above): {failed:?}");
 }
 
@@ -45,8 +36,7 @@ async fn audit_entries_are_kept_per_case_and_read_back_oldest_first() {
     use complaints_core::roles::{Permission, Role};
 
     let Some(client) = moto_client() else { return };
-    let table = format!("staff-{}", uuid::Uuid::new_v4().simple());
-    create_table(&client, &table).await.expect("create the table");
+    let table = fresh_table(&client, "staff").await;
     let store = DynamoDbCaseStore::new(client, table);
     let reference: CaseRef = "CMP-2026-00001".parse().expect("valid reference");
     let other: CaseRef = "CMP-2026-00002".parse().expect("valid reference");

@@ -1,5 +1,6 @@
 //! Test support shared by the AWS adapter and Lambda tests: the moto server that
-//! `scripts/lib/moto.sh` starts on 127.0.0.1 and announces in `MOTO_URL`.
+//! `scripts/lib/moto.sh` starts on 127.0.0.1 and announces in `MOTO_URL`, the environment that
+//! points a process of ours at it, and (feature `moto-state`) what moto holds.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
@@ -44,4 +45,33 @@ pub fn sdk_config_at(url: &str) -> SdkConfig {
         .region(Region::new(MOTO_REGION))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new("test", "test", None, None, "moto")))
         .build()
+}
+
+/// The environment that points a process of ours (an admin command, a Lambda bootstrap) at the
+/// moto server at `url`: the endpoint, the test region and moto's dummy credentials.
+#[must_use]
+pub fn moto_process_env(url: &str) -> [(&'static str, String); 4] {
+    [
+        ("AWS_ENDPOINT_URL", url.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_REGION", MOTO_REGION.to_owned()),
+    ]
+}
+
+/// Everything the moto server at `url` holds, as its `/moto-api/data.json` gives it: moto sends
+/// no mail, so tests find what SES accepted under `ses` here.
+///
+/// # Panics
+/// When moto does not answer, or not with JSON: the test's set-up failed.
+#[cfg(feature = "moto-state")]
+pub async fn moto_state(url: &str) -> serde_json::Value {
+    let response = complaints_https::client()
+        .expect("the HTTP client builds")
+        .get(format!("{url}/moto-api/data.json"))
+        .send()
+        .await
+        .expect("moto answers");
+    let body = response.bytes().await.expect("moto's data");
+    serde_json::from_slice(&body).expect("moto's data is JSON")
 }

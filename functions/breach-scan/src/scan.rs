@@ -57,12 +57,6 @@ pub(crate) struct Ready {
     pub(crate) scan: BreachScan,
 }
 
-impl std::fmt::Debug for Ready {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
 /// Builds the DynamoDB store (the case store and the alert store) and reads the configuration.
 ///
 /// # Errors

@@ -65,10 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut api = RuntimeApi::start()?;
     let mut launch = Launch::new(&bootstrap)
-        .env("AWS_ENDPOINT_URL", &moto)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "eu-west-2")
+        .envs(complaints_testkit::moto_process_env(&moto))
         .env("TABLE_NAME", &table)
         .env("SENDER", &format!("complaints@{domain}"))
         .env("ORG_NAME", "Example Council")

@@ -80,12 +80,6 @@ pub(crate) struct Ready {
     pub(crate) objects: Arc<dyn ObjectStore>,
 }
 
-impl std::fmt::Debug for Ready {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
 /// Reads the keys and builds the store, mailer and object store behind [`EmailIntake`].
 ///
 /// # Errors

@@ -85,10 +85,7 @@ async fn stack(bootstrap: &PathBuf, moto: &str, run: &str) -> Stack {
 
     let log = std::env::temp_dir().join(format!("intake-web-{run}.log"));
     let mut launch = Launch::new(bootstrap)
-        .env("AWS_ENDPOINT_URL", moto)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "eu-west-2")
+        .envs(complaints_testkit::moto_process_env(moto))
         .env("TABLE_NAME", &table)
         .env("SENDER", &sender)
         .env("ORG_NAME", "Example Council")
@@ -149,15 +146,7 @@ fn redirected_reference(headers: &Value) -> CaseRef {
 
 /// Mail moto accepted from `sender`: (destinations, raw MIME or HTML body) per message.
 async fn sent_mail(moto: &str, sender: &str) -> Vec<(String, String)> {
-    let data: Value = complaints_https::client()
-        .unwrap()
-        .get(format!("{moto}/moto-api/data.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let data = complaints_testkit::moto_state(moto).await;
     let mut found = Vec::new();
     for kind in ["RawMessage", "Message"] {
         for message in data["ses"][kind].as_array().into_iter().flatten() {

@@ -132,12 +132,6 @@ pub(crate) struct Ready {
     pub(crate) health: Option<Arc<ChannelHealth>>,
 }
 
-impl std::fmt::Debug for Ready {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
 /// Builds the DynamoDB store and the SES mailer behind a [`Delivery`].
 ///
 /// # Errors

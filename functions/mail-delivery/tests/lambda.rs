@@ -45,15 +45,7 @@ fn run_id() -> String {
 
 /// Raw messages moto's SES accepted from `sender`.
 async fn sent_raw(moto: &str, sender: &str) -> Vec<String> {
-    let data: Value = complaints_https::client()
-        .unwrap()
-        .get(format!("{moto}/moto-api/data.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let data = complaints_testkit::moto_state(moto).await;
     data["ses"]["RawMessage"]
         .as_array()
         .into_iter()
@@ -111,10 +103,7 @@ async fn one_scheduled_sweep_delivers_a_pending_acknowledgement_through_ses_exac
     assert!(sent_raw(&moto, &sender).await.is_empty());
 
     let mut launch = Launch::new(&bootstrap)
-        .env("AWS_ENDPOINT_URL", &moto)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "eu-west-2")
+        .envs(complaints_testkit::moto_process_env(&moto))
         .env("TABLE_NAME", &table)
         .env("AWS_LAMBDA_LOG_LEVEL", "INFO");
     launch.log = Some(std::env::temp_dir().join(format!("mail-delivery-{run}.log")));

@@ -110,12 +110,6 @@ pub(crate) struct Ready {
     calendar: Calendar,
 }
 
-impl std::fmt::Debug for Ready {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ready").finish_non_exhaustive()
-    }
-}
-
 /// Builds the DynamoDB store and the S3 bucket, and reads the organisation configuration.
 ///
 /// # Errors

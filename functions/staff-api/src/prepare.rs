@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use complaints_app::ports::{Clock, SystemClock};
+use complaints_app::sessions::sign_in_secret;
 use complaints_app::staff::StaffActions;
 use complaints_aws::TrustRoots;
 use complaints_lambda::{MIN_KEY_LEN, Parameters, PrepareError};
@@ -18,15 +19,6 @@ use complaints_workspace::WorkspaceState;
 use complaints_workspace::auth::{Cognito, SignInMethod, StoreSessions};
 
 use crate::config::Config;
-
-/// The key of the sign-in state cookie's MAC, derived from the contact key (one secret to keep).
-fn sign_in_secret(contact_key: &[u8]) -> Vec<u8> {
-    use sha2::Digest as _;
-    let mut hasher = sha2::Sha256::new();
-    hasher.update(b"complaints-workspace sign-in v1\n");
-    hasher.update(contact_key);
-    hasher.finalize().to_vec()
-}
 
 /// Builds the router once, on the first request ([`complaints_lambda::http::serve_router`]).
 ///

@@ -38,6 +38,12 @@ impl Launch {
         self
     }
 
+    /// Sets each of `vars` for the function.
+    #[must_use]
+    pub fn envs<K: AsRef<str>, V: AsRef<str>>(self, vars: impl IntoIterator<Item = (K, V)>) -> Self {
+        vars.into_iter().fold(self, |launch, (key, value)| launch.env(key.as_ref(), value.as_ref()))
+    }
+
     /// Starts the binary against the Runtime API at `runtime_api` (host:port). The process gets
     /// only Lambda's variables, `PATH` and the ones set here, so the caller's shell cannot leak in.
     ///

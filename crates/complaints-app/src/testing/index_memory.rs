@@ -9,9 +9,10 @@ use complaints_core::timeline::TimelineEvent;
 
 use super::{Memory, MemoryCaseStore};
 use crate::case_indexes::{CaseIndexes, NamedCases, by_referral, case_name_tokens, newest_first, referred_on};
-use crate::flagged::{DealtWith, FlagPage, FlagStore, FlaggedItem, MAX_FLAG_PAGE, flags_in_events};
+use crate::flagged::{DealtWith, FlagPage, FlagStore, FlaggedItem, flags_in_events};
 use crate::name_fold::case_matches;
 use crate::ports::{StoreError, StoredCase};
+use crate::testing_registers::{deal_with_in, open_page, raise_in};
 
 impl Memory {
     /// Puts the flags among `events` in the register (an id already there is left alone).
@@ -25,12 +26,7 @@ impl Memory {
 #[async_trait]
 impl FlagStore for MemoryCaseStore {
     async fn raise_flag(&self, item: &FlaggedItem) -> Result<bool, StoreError> {
-        let mut memory = self.memory();
-        if memory.flags.contains_key(&item.id) {
-            return Ok(false);
-        }
-        memory.flags.insert(item.id.clone(), item.clone());
-        Ok(true)
+        Ok(raise_in(&mut self.memory().flags, item))
     }
 
     async fn flag(&self, id: &str) -> Result<Option<FlaggedItem>, StoreError> {
@@ -38,29 +34,11 @@ impl FlagStore for MemoryCaseStore {
     }
 
     async fn open_flags(&self, after: Option<&str>, limit: usize) -> Result<FlagPage, StoreError> {
-        let limit = limit.clamp(1, MAX_FLAG_PAGE);
-        let memory = self.memory();
-        let mut open: Vec<&FlaggedItem> = memory.flags.values().filter(|i| i.dealt_with.is_none()).collect();
-        open.sort_by(|a, b| (a.raised_at, &a.id).cmp(&(b.raised_at, &b.id)));
-        let start = match after.and_then(|id| memory.flags.get(id)) {
-            Some(last) => {
-                open.iter().position(|i| (i.raised_at, &i.id) > (last.raised_at, &last.id)).unwrap_or(open.len())
-            }
-            None => 0,
-        };
-        let page: Vec<FlaggedItem> = open.iter().skip(start).take(limit).map(|i| (*i).clone()).collect();
-        let next = (open.len() > start + page.len()).then(|| page.last().map(|i| i.id.clone())).flatten();
-        Ok(FlagPage { items: page, next })
+        Ok(open_page(&self.memory().flags, after, limit))
     }
 
     async fn deal_with_flag(&self, id: &str, dealt_with: DealtWith) -> Result<FlaggedItem, StoreError> {
-        let mut memory = self.memory();
-        let item = memory.flags.get_mut(id).ok_or(StoreError::NotFound)?;
-        if item.dealt_with.is_some() {
-            return Err(StoreError::VersionConflict { expected: 1 });
-        }
-        item.dealt_with = Some(dealt_with);
-        Ok(item.clone())
+        deal_with_in(&mut self.memory().flags, id, dealt_with)
     }
 }
 
