@@ -243,7 +243,10 @@ impl Contents<'_> {
         let bytes = match std::mem::replace(&mut part.body, PartType::Multipart(Vec::new())) {
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => bytes.into_owned(),
             PartType::Text(text) | PartType::Html(text) => text.into_owned().into_bytes(),
-            PartType::Message(inner) => inner.raw_message.into_owned(),
+            // The forwarded message itself: mail-parser's `raw_message` field holds the whole
+            // outer message, of which `raw_message()` is the forwarded part (what the recorded
+            // size and SHA-256 describe).
+            PartType::Message(inner) => inner.raw_message().to_vec(),
             PartType::Multipart(_) => return None,
         };
         Some(Content::Bytes(bytes))
