@@ -116,14 +116,7 @@ pub(crate) fn collect(
             kept += 1;
             None
         };
-        list.push(Attachment {
-            index,
-            name,
-            content_type,
-            size,
-            sha256,
-            held,
-        });
+        list.push(Attachment { index, name, content_type, size, sha256, held });
     }
     (list, forwarded, forwarded_text, by_attachment)
 }

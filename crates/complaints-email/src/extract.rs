@@ -237,11 +237,8 @@ pub fn base64_runs(raw: &[u8], min: usize) -> Vec<Run> {
     while pos < raw.len() {
         let newline = raw[pos..].iter().position(|&b| b == b'\n').map(|i| pos + i);
         let line_end = newline.unwrap_or(raw.len());
-        let content_end = if newline.is_some() && line_end > pos && raw[line_end - 1] == b'\r' {
-            line_end - 1
-        } else {
-            line_end
-        };
+        let content_end =
+            if newline.is_some() && line_end > pos && raw[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
         let line = &raw[pos..content_end];
         if !line.is_empty() && line.iter().all(|&b| BASE64_CHAR[usize::from(b)]) {
             match &mut current {
@@ -392,13 +389,7 @@ fn decode_run(run: &[u8], dir: &Path, max_file_bytes: usize) -> Option<Extracted
         }
         None => None,
     };
-    Some(ExtractedBody {
-        size,
-        sha256: hex::encode(hasher.finalize()),
-        prefix,
-        file,
-        sentinel: [0; SENTINEL_LEN],
-    })
+    Some(ExtractedBody { size, sha256: hex::encode(hasher.finalize()), prefix, file, sentinel: [0; SENTINEL_LEN] })
 }
 
 #[cfg(test)]
@@ -506,10 +497,10 @@ Content-Transfer-Encoding: base64{eol}{eol}{}--b--{eol}",
         let dir = tempfile::tempdir().expect("dir");
         let line = "QUJD".repeat(19);
         for run in [
-            format!("{line}\n{line}=\n"),         // a length that is not a multiple of four
-            format!("{line}\nQQ==\n{line}\n"),    // padding in the middle
-            format!("{line}\nQR==\n"),            // non-canonical trailing bits
-            format!("{line}\n{line}\nQQ===\n"),   // too much padding
+            format!("{line}\n{line}=\n"),       // a length that is not a multiple of four
+            format!("{line}\nQQ==\n{line}\n"),  // padding in the middle
+            format!("{line}\nQR==\n"),          // non-canonical trailing bits
+            format!("{line}\n{line}\nQQ===\n"), // too much padding
         ] {
             let mut raw = format!("Content-Type: image/gif\nContent-Transfer-Encoding: base64\n\n{run}").into_bytes();
             let original = raw.clone();
@@ -524,11 +515,8 @@ Content-Transfer-Encoding: base64{eol}{eol}{}--b--{eol}",
     fn each_message_draws_its_own_nonce_and_only_exact_sentinels_are_recognised() {
         let dir = tempfile::tempdir().expect("dir");
         let make = || {
-            format!(
-                "Content-Type: image/gif\nContent-Transfer-Encoding: base64\n\n{}",
-                base64_lines(&[1u8; 300], "\n")
-            )
-            .into_bytes()
+            format!("Content-Type: image/gif\nContent-Transfer-Encoding: base64\n\n{}", base64_lines(&[1u8; 300], "\n"))
+                .into_bytes()
         };
         let (mut a, mut b) = (make(), make());
         let first = Extraction::take_from(&mut a, &settings(dir.path(), 64), 1 << 20, |_| {});

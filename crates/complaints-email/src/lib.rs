@@ -162,10 +162,8 @@ impl<'x> Parsed<'x> {
         // record the outcome instead (complaints-app's parse_guard; docs/email.md, "Parser panics").
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let message = MessageParser::default().parse(raw);
-            let (email, by_attachment) = message
-                .as_ref()
-                .map(|m| from_message(m, limits, &extraction))
-                .unwrap_or_default();
+            let (email, by_attachment) =
+                message.as_ref().map(|m| from_message(m, limits, &extraction)).unwrap_or_default();
             (message, email, by_attachment)
         }));
         match parsed {

@@ -145,7 +145,8 @@ fn a_whole_message_body_an_inline_image_and_padding_give_the_same_model() {
     );
     // 1,000 bytes: the base64 ends with padding.
     let padded = multipart(&[base64_part("image/jpeg", "p.jpg", &content(1_000, 9), "\r\n")], "\r\n");
-    for (raw, what) in [(single.as_bytes(), "single part"), (related.as_bytes(), "inline image"), (&padded[..], "padded")]
+    for (raw, what) in
+        [(single.as_bytes(), "single part"), (related.as_bytes(), "inline image"), (&padded[..], "padded")]
     {
         assert!(same_or_fallback(raw, &limits, what), "{what}: extracted, not fallen back");
     }
@@ -164,7 +165,10 @@ fn base64_outside_a_binary_part_is_left_alone_or_falls_back_to_the_original() {
         "\r\n",
     );
     // Trailing garbage after the run: mail-parser cannot decode the part.
-    let garbage = multipart(&[format!("{}!not base64!\r\n", base64_part("image/png", "g.png", &content(3_000, 11), "\r\n"))], "\r\n");
+    let garbage = multipart(
+        &[format!("{}!not base64!\r\n", base64_part("image/png", "g.png", &content(3_000, 11), "\r\n"))],
+        "\r\n",
+    );
     // A forwarded message with a large attachment: its parts are not the outer message's.
     let inner = String::from_utf8(multipart(&[base64_part("image/png", "n.png", &content(3_000, 12), "\r\n")], "\r\n"))
         .expect("ascii")
@@ -172,7 +176,9 @@ fn base64_outside_a_binary_part_is_left_alone_or_falls_back_to_the_original() {
     let nested = multipart(&[format!("--XX\r\nContent-Type: message/rfc822\r\n\r\n{inner}")], "\r\n");
     // A base64 text part: mail-parser decodes it as text (with its charset), so it is left alone.
     let text_b64 = multipart(
-        &[format!("--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n{run}")],
+        &[format!(
+            "--XX\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n{run}"
+        )],
         "\r\n",
     );
     for (raw, what) in [(&in_text, "in a text part"), (&garbage, "trailing garbage"), (&nested, "nested rfc822")] {
@@ -244,7 +250,8 @@ fn every_corpus_message_gives_the_same_model_with_extraction_or_falls_back() {
     for file in &files {
         let raw = std::fs::read(file).expect("readable message");
         let mut shrunk = raw.clone();
-        let found = !Extraction::take_from(&mut shrunk, &limits.extract, limits.max_attachment_bytes, |_| {}).is_empty();
+        let found =
+            !Extraction::take_from(&mut shrunk, &limits.extract, limits.max_attachment_bytes, |_| {}).is_empty();
         if same_or_fallback(&raw, &limits, &file.display().to_string()) {
             taken += usize::from(found);
         } else {
