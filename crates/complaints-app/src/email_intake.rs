@@ -19,7 +19,7 @@ use complaints_core::complaint::{
 };
 use complaints_core::reference::CaseRef;
 use complaints_core::timeline::{Actor, TimelineEvent};
-use complaints_email::{Contents, InboundEmail, Limits, Parsed, ReportKind};
+use complaints_email::{Content, Contents, Extraction, InboundEmail, Limits, Parsed, ReportKind};
 use sha2::{Digest, Sha256};
 use tracing::{info, warn};
 
@@ -83,6 +83,22 @@ pub struct RawEmail<'a> {
     pub bytes: &'a [u8],
     /// Where the raw bytes are kept already, if they are (else intake stores them).
     pub stored_at: Option<&'a str>,
+}
+
+/// The raw bytes of one message: borrowed (parsed as they are) or owned (large base64 bodies
+/// are taken out before the parse).
+enum RawBytes<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl RawBytes<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Borrowed(bytes) => bytes,
+            Self::Owned(bytes) => bytes,
+        }
+    }
 }
 
 /// The one outcome of a message.
@@ -167,21 +183,50 @@ impl EmailIntake {
     /// [`EmailIntakeError`] when the raw message, an attachment or the case could not be written:
     /// the message is not taken in, and a retry does it once (idempotent by Message-ID, SES id or
     /// content hash).
-    #[tracing::instrument(skip_all, fields(outcome, case_ref))]
     pub async fn ingest(&self, raw: RawEmail<'_>, envelope: &Envelope) -> Result<Ingested, EmailIntakeError> {
-        let raw_key = match raw.stored_at {
+        self.ingest_bytes(RawBytes::Borrowed(raw.bytes), raw.stored_at, envelope).await
+    }
+
+    /// Takes in one message given by value, as [`EmailIntake::ingest`] does, with less memory:
+    /// large base64 bodies are taken out of `bytes` before the parse (decoded in chunks into
+    /// temporary files, `Limits::extract`), so a decoded attachment is never held beside the
+    /// whole raw message. The outcome, the records and the stored attachments are the ones
+    /// [`EmailIntake::ingest`] gives; when the shrunken message does not parse to exactly the
+    /// same attachments, the original is read back from the object store (where the raw message
+    /// is always kept before the parse) and parsed as it is. The temporary files are deleted
+    /// whatever the outcome.
+    ///
+    /// # Errors
+    /// As [`EmailIntake::ingest`].
+    pub async fn ingest_owned(
+        &self,
+        bytes: Vec<u8>,
+        stored_at: Option<&str>,
+        envelope: &Envelope,
+    ) -> Result<Ingested, EmailIntakeError> {
+        self.ingest_bytes(RawBytes::Owned(bytes), stored_at, envelope).await
+    }
+
+    #[tracing::instrument(skip_all, fields(outcome, case_ref))]
+    async fn ingest_bytes(
+        &self,
+        raw: RawBytes<'_>,
+        stored_at: Option<&str>,
+        envelope: &Envelope,
+    ) -> Result<Ingested, EmailIntakeError> {
+        let raw_key = match stored_at {
             Some(key) => key.to_owned(),
             None => {
-                let key = raw_key_for(raw.bytes);
-                self.objects.put(&key, "message/rfc822", raw.bytes.to_vec()).await.map_err(EmailIntakeError::Raw)?;
+                let key = raw_key_for(raw.bytes());
+                self.objects.put(&key, "message/rfc822", raw.bytes().to_vec()).await.map_err(EmailIntakeError::Raw)?;
                 key
             }
         };
         let mut seen = None;
         // Raw mail the receiving service stored (SES) is parsed between marks, so a parse that
         // ends the process (an aborting panic, memory, time) is an outcome on the retry.
-        let guarded = raw.stored_at.is_some();
-        let outcome = self.decide(raw.bytes, &raw_key, envelope, guarded, &mut seen).await?;
+        let guarded = stored_at.is_some();
+        let outcome = self.decide(raw, &raw_key, envelope, guarded, &mut seen).await?;
         self.hold_for_staff(&outcome, &raw_key, seen).await?;
         let span = tracing::Span::current();
         span.record("outcome", outcome.kind());
@@ -223,13 +268,13 @@ impl EmailIntake {
 
     async fn decide(
         &self,
-        bytes: &[u8],
+        raw: RawBytes<'_>,
         raw_key: &str,
         envelope: &Envelope,
         guarded: bool,
         seen: &mut Option<Seen>,
     ) -> Result<EmailOutcome, EmailIntakeError> {
-        if bytes.len() > self.limits.max_message_bytes {
+        if raw.bytes().len() > self.limits.max_message_bytes {
             return Ok(EmailOutcome::Rejected { reason: "too-large".to_owned() });
         }
         let objects = &*self.objects;
@@ -242,9 +287,44 @@ impl EmailIntake {
             warn!("two earlier attempts ended inside the mail parser; kept raw and rejected");
             return Ok(EmailOutcome::Rejected { reason: "parser-failed".to_owned() });
         }
+        // Owned bytes: large base64 bodies are taken out first (complaints_email::extract), and
+        // what needs the original bytes (their hash, for the source key) is computed before.
+        let mut original_sha256 = None;
+        let (bytes, extraction) = match raw {
+            RawBytes::Borrowed(bytes) => (std::borrow::Cow::Borrowed(bytes), Extraction::none()),
+            RawBytes::Owned(mut bytes) => {
+                let wants_hash = envelope.ses_message_id.is_none();
+                let limits = &self.limits;
+                let extraction =
+                    Extraction::take_from(&mut bytes, &limits.extract, limits.max_attachment_bytes, |original| {
+                        if wants_hash {
+                            original_sha256 = Some(hex::encode(Sha256::digest(original)));
+                        }
+                    });
+                (std::borrow::Cow::Owned(bytes), extraction)
+            }
+        };
+        let reread;
+        let renormalised;
         // The raw bytes are kept as they came; only the parse sees bare-CR mail as CRLF.
-        let normalised = complaints_email::bare_cr_to_crlf(bytes);
-        let (email, mut contents) = Parsed::new(normalised.as_deref().unwrap_or(bytes), &self.limits).split();
+        let normalised = complaints_email::bare_cr_to_crlf(&bytes);
+        let parsed = Parsed::with_extraction(normalised.as_deref().unwrap_or(&bytes), &self.limits, extraction);
+        let (original, (email, mut contents)) = if parsed.extraction_complete() {
+            (&bytes[..], parsed.split())
+        } else {
+            // A body taken out was not exactly one attachment's content (it sat in a text part or
+            // a forwarded message, or had other bytes beside it): the original, as kept, is
+            // parsed instead; correctness before memory.
+            drop(parsed);
+            warn!("an extracted body did not come back as one attachment; parsing the original message");
+            reread = self.objects.get(raw_key).await.map_err(EmailIntakeError::Raw)?;
+            original_sha256 = None;
+            renormalised = complaints_email::bare_cr_to_crlf(&reread);
+            let parsed = Parsed::new(renormalised.as_deref().unwrap_or(&reread), &self.limits);
+            (&reread[..], parsed.split())
+        };
+        // Marked finished only after the last parse of this attempt returned: an attempt that
+        // ends inside either parse leaves its mark, and the retry treats both alike.
         if begun == Some(crate::parse_guard::Begun::Marked) {
             crate::parse_guard::finish(objects, raw_key).await;
         }
@@ -265,7 +345,8 @@ impl EmailIntake {
         if email.text.trim().is_empty() && email.subject.trim().is_empty() && email.attachments.is_empty() {
             return Ok(EmailOutcome::Rejected { reason: "empty".to_owned() });
         }
-        let source_key = source_key(email, envelope, bytes);
+        let source_key =
+            source_key(email, envelope, || original_sha256.unwrap_or_else(|| hex::encode(Sha256::digest(original))));
 
         if envelope.spam_failed || envelope.virus_failed {
             let reason = if envelope.virus_failed { "virus" } else { "spam" };
@@ -545,13 +626,17 @@ impl EmailIntake {
         let mut attachments = Vec::with_capacity(email.attachments.len());
         for attachment in &email.attachments {
             let held = attachment.held.map(|h| h.as_str().to_owned());
-            let stored_key = match (&held, contents.take_attachment(attachment.index)) {
-                (None, Some(bytes)) => {
+            let stored_key = match (&held, contents.take_content(attachment.index)) {
+                (None, Some(content)) => {
                     let key = format!("{ATTACHMENT_PREFIX}{}", attachment.sha256);
-                    self.objects
-                        .put(&key, &attachment.content_type, bytes)
-                        .await
-                        .map_err(EmailIntakeError::Attachment)?;
+                    let content_type = &attachment.content_type;
+                    // A body taken out before the parse goes up from its file, which is deleted
+                    // when `content` is dropped here, stored or not.
+                    match content {
+                        Content::Bytes(bytes) => self.objects.put(&key, content_type, bytes).await,
+                        Content::File(path) => self.objects.put_from_file(&key, content_type, &path).await,
+                    }
+                    .map_err(EmailIntakeError::Attachment)?;
                     Some(key)
                 }
                 _ => None,
@@ -739,11 +824,12 @@ fn complainant(email: &InboundEmail) -> Option<Complainant> {
 
 /// One email, one case: the sender's Message-ID across every receiving address, else SES's id,
 /// else the content hash.
-fn source_key(email: &InboundEmail, envelope: &Envelope, bytes: &[u8]) -> String {
+/// `content_sha256` gives the hex SHA-256 of the message as received.
+fn source_key(email: &InboundEmail, envelope: &Envelope, content_sha256: impl FnOnce() -> String) -> String {
     match (&email.message_id, &envelope.ses_message_id) {
         (Some(id), _) => format!("email:{id}"),
         (None, Some(ses)) => format!("email-ses:{ses}"),
-        (None, None) => format!("email-sha256:{}", hex::encode(Sha256::digest(bytes))),
+        (None, None) => format!("email-sha256:{}", content_sha256()),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The object store port: raw inbound mail, attachments and exports. STABLE signatures.
 
+use std::path::Path;
+
 use async_trait::async_trait;
 
 /// What an object store operation can fail with.
@@ -25,4 +27,16 @@ pub trait ObjectStore: Send + Sync {
     /// # Errors
     /// [`ObjectStoreError::NotFound`]; [`ObjectStoreError::Unavailable`].
     async fn get(&self, key: &str) -> Result<Vec<u8>, ObjectStoreError>;
+
+    /// Stores the contents of the local file at `path` at `key` (an attachment decoded to a
+    /// temporary file before the parse). This default reads the file whole and calls
+    /// [`ObjectStore::put`]; a store that can stream a file (S3) does, so a large attachment is
+    /// never held in memory.
+    ///
+    /// # Errors
+    /// [`ObjectStoreError::Unavailable`], also when the file cannot be read.
+    async fn put_from_file(&self, key: &str, content_type: &str, path: &Path) -> Result<(), ObjectStoreError> {
+        let bytes = tokio::fs::read(path).await.map_err(|error| ObjectStoreError::Unavailable(Box::new(error)))?;
+        self.put(key, content_type, bytes).await
+    }
 }

@@ -1,10 +1,13 @@
 //! Attachments: name, type, size and SHA-256 of each, and whether it may be stored with the case
 //! (size and count limits; executable types are held back, never stored where staff open files).
 
+use std::collections::BTreeMap;
+
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 use crate::Limits;
+use crate::extract::Extraction;
 
 /// Extensions of files that run when opened (Windows executables and scripts, installers,
 /// shortcuts, Java and shell scripts): held back by default.
@@ -62,9 +65,17 @@ pub struct Attachment {
     pub held: Option<Held>,
 }
 
-/// The attachments, how many forwarded messages there are anywhere, and the text of the first
-/// forwarded message (used when the outer message has no text of its own).
-pub(crate) fn collect(message: &Message<'_>, limits: &Limits) -> (Vec<Attachment>, usize, Option<String>) {
+/// The attachments, how many forwarded messages there are anywhere, the text of the first
+/// forwarded message (used when the outer message has no text of its own), and which attachments
+/// are bodies taken out before the parse (attachment index → body index in `extraction`): a
+/// binary part whose whole decoded content is one of `extraction`'s sentinels is described by
+/// that body's figures instead, exactly as its original content would have been.
+pub(crate) fn collect(
+    message: &Message<'_>,
+    limits: &Limits,
+    extraction: &Extraction,
+) -> (Vec<Attachment>, usize, Option<String>, BTreeMap<u32, usize>) {
+    let mut by_attachment = BTreeMap::new();
     let mut list = Vec::new();
     let mut forwarded_text = None;
     let mut forwarded = 0;
@@ -72,6 +83,20 @@ pub(crate) fn collect(message: &Message<'_>, limits: &Limits) -> (Vec<Attachment
     for (index, part) in message.attachments().enumerate() {
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         let bytes = part.contents();
+        let extracted = match &part.body {
+            PartType::Binary(_) | PartType::InlineBinary(_) if !extraction.is_empty() => {
+                extraction.index_of(bytes).and_then(|body| Some((body, extraction.body(body)?)))
+            }
+            _ => None,
+        };
+        // What the checks read: the extracted body's first bytes, size and hash, else the part's.
+        let (head, size, sha256) = match extracted {
+            Some((body, found)) => {
+                by_attachment.insert(index, body);
+                (&found.prefix[..], found.size, found.sha256.clone())
+            }
+            None => (bytes, bytes.len() as u64, hex::encode(Sha256::digest(bytes))),
+        };
         let content_type = if part.is_message() { "message/rfc822".to_owned() } else { crate::content_type_of(part) };
         if let PartType::Message(inner) = &part.body {
             forwarded += 1 + count_forwarded(inner, 1);
@@ -81,9 +106,9 @@ pub(crate) fn collect(message: &Message<'_>, limits: &Limits) -> (Vec<Attachment
             }
         }
         let name = safe_name(part, index, &content_type);
-        let held = if is_executable(&name, &content_type, bytes, &limits.blocked_extensions) {
+        let held = if is_executable(&name, &content_type, head, &limits.blocked_extensions) {
             Some(Held::Executable)
-        } else if bytes.len() > limits.max_attachment_bytes {
+        } else if size > limits.max_attachment_bytes as u64 {
             Some(Held::TooLarge)
         } else if kept >= limits.max_attachments {
             Some(Held::TooMany)
@@ -91,16 +116,9 @@ pub(crate) fn collect(message: &Message<'_>, limits: &Limits) -> (Vec<Attachment
             kept += 1;
             None
         };
-        list.push(Attachment {
-            index,
-            name,
-            content_type,
-            size: bytes.len() as u64,
-            sha256: hex::encode(Sha256::digest(bytes)),
-            held,
-        });
+        list.push(Attachment { index, name, content_type, size, sha256, held });
     }
-    (list, forwarded, forwarded_text)
+    (list, forwarded, forwarded_text, by_attachment)
 }
 
 /// Forwarded messages inside a forwarded message, to a bounded depth (a message nested 3,000

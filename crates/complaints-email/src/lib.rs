@@ -6,14 +6,19 @@
 //! record an outcome.
 
 pub mod attachments;
+pub mod extract;
 pub mod quote;
 pub mod robots;
 pub mod token;
 
 use chrono::{DateTime, TimeZone, Utc};
+use std::collections::BTreeMap;
+
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use tempfile::TempPath;
 
 pub use attachments::{Attachment, Held};
+pub use extract::{ExtractSettings, Extraction};
 pub use robots::{Automated, Report, ReportKind};
 
 /// SES receives messages up to 40 MB (its documented limit, headers included).
@@ -31,6 +36,9 @@ pub struct Limits {
     /// File name extensions (lower case, no dot) that are never stored with a case: executables
     /// and scripts a member of staff could run by opening them.
     pub blocked_extensions: Vec<String>,
+    /// Large base64 bodies taken out before the parse (only by [`Parsed::with_extraction`]'s
+    /// callers; [`parse`] and [`Parsed::new`] never do).
+    pub extract: extract::ExtractSettings,
 }
 
 impl Default for Limits {
@@ -40,6 +48,7 @@ impl Default for Limits {
             max_attachment_bytes: 25 * 1024 * 1024,
             max_attachments: 50,
             blocked_extensions: attachments::DEFAULT_BLOCKED_EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
+            extract: extract::ExtractSettings::default(),
         }
     }
 }
@@ -113,12 +122,36 @@ pub fn bare_cr_to_crlf(raw: &[u8]) -> Option<Vec<u8>> {
 pub struct Parsed<'x> {
     message: Option<Message<'x>>,
     pub email: InboundEmail,
+    /// The bodies taken out before the parse, and which attachment each one is.
+    extracted: Extracted,
+}
+
+/// The extraction a message was parsed with, and what its sentinels turned out to be.
+#[derive(Debug, Default)]
+struct Extracted {
+    extraction: Extraction,
+    /// Attachment index → extracted body index.
+    by_attachment: BTreeMap<u32, usize>,
+    /// Every extracted body came out as exactly one attachment's whole content.
+    complete: bool,
 }
 
 impl<'x> Parsed<'x> {
     /// Parses `raw` with `limits`. Never fails: see [`InboundEmail::readable`].
     #[must_use]
     pub fn new(raw: &'x [u8], limits: &Limits) -> Self {
+        Self::with_extraction(raw, limits, Extraction::none())
+    }
+
+    /// Parses `raw`, out of which [`Extraction::take_from`] took `extraction`'s bodies: an
+    /// attachment whose decoded content is exactly one of its sentinels is described by the
+    /// extracted body (size, SHA-256, executable check on its first bytes), so the model is the
+    /// one the original bytes give. When a sentinel did not come out as exactly one attachment
+    /// (it was inside a text part or a forwarded message, or had other bytes beside it), or the
+    /// parser panicked, [`Parsed::extraction_complete`] is false and the caller must parse the
+    /// original bytes instead.
+    #[must_use]
+    pub fn with_extraction(raw: &'x [u8], limits: &Limits, extraction: Extraction) -> Self {
         // mail-parser 0.11.9 can still panic on some malformed multiparts (our fuzz target found
         // "Invalid part ID, could not find multipart.", a `debug_assert!`, so only where debug
         // assertions are on; the test `the_fuzzers_nested_rfc822_message_...` replays it): such a
@@ -129,53 +162,114 @@ impl<'x> Parsed<'x> {
         // record the outcome instead (complaints-app's parse_guard; docs/email.md, "Parser panics").
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let message = MessageParser::default().parse(raw);
-            let email = message.as_ref().map(|m| from_message(m, limits)).unwrap_or_default();
-            (message, email)
+            let (email, by_attachment) =
+                message.as_ref().map(|m| from_message(m, limits, &extraction)).unwrap_or_default();
+            (message, email, by_attachment)
         }));
         match parsed {
-            Ok((message, email)) => Self { message, email },
-            Err(_) => Self { message: None, email: InboundEmail { parser_failed: true, ..InboundEmail::default() } },
+            Ok((message, email, by_attachment)) => {
+                let mut bodies: Vec<usize> = by_attachment.values().copied().collect();
+                bodies.sort_unstable();
+                bodies.dedup();
+                let complete = by_attachment.len() == extraction.len() && bodies.len() == extraction.len();
+                Self { message, email, extracted: Extracted { extraction, by_attachment, complete } }
+            }
+            Err(_) => {
+                let complete = extraction.is_empty();
+                Self {
+                    message: None,
+                    email: InboundEmail { parser_failed: true, ..InboundEmail::default() },
+                    extracted: Extracted { extraction, by_attachment: BTreeMap::new(), complete },
+                }
+            }
         }
     }
 
-    /// The decoded content of the attachment at `index` ([`Attachment::index`]).
+    /// True when nothing was extracted, or every extracted body was found as exactly one
+    /// attachment: the model is the one the original message gives. False: parse the original.
+    #[must_use]
+    pub fn extraction_complete(&self) -> bool {
+        self.extracted.complete
+    }
+
+    /// The decoded content of the attachment at `index` ([`Attachment::index`]); `None` for one
+    /// taken out before the parse (its content is in a file: [`Contents::take_content`]).
     #[must_use]
     pub fn attachment_bytes(&self, index: u32) -> Option<&[u8]> {
+        if self.extracted.by_attachment.contains_key(&index) {
+            return None;
+        }
         self.message.as_ref()?.attachment(index).map(MessagePart::contents)
     }
 
     /// The model, and the parts' contents to take attachments from.
     #[must_use]
     pub fn split(self) -> (InboundEmail, Contents<'x>) {
-        (self.email, Contents { message: self.message })
+        (self.email, Contents { message: self.message, extracted: self.extracted })
     }
+}
+
+/// An attachment's content, to store.
+#[derive(Debug)]
+pub enum Content {
+    /// In memory (moved out of the parsed message).
+    Bytes(Vec<u8>),
+    /// In a temporary file (a body taken out before the parse), deleted when this is dropped.
+    File(TempPath),
 }
 
 /// The decoded parts of a parsed message, from which attachments are taken (moved out, not
-/// copied: a 40 MB message must not be held three times over).
+/// copied: a 40 MB message must not be held three times over). Dropping it deletes the
+/// temporary files of extracted bodies not taken.
 #[derive(Debug)]
 pub struct Contents<'x> {
     message: Option<Message<'x>>,
+    extracted: Extracted,
 }
 
 impl Contents<'_> {
-    /// The content of the attachment at `index`, moved out of the message when it was decoded
-    /// (base64, quoted-printable) and copied only when it is a slice of the raw bytes. A second
-    /// call for the same index gives `None`.
-    pub fn take_attachment(&mut self, index: u32) -> Option<Vec<u8>> {
+    /// The content of the attachment at `index`: its extracted file, else moved out of the
+    /// message when it was decoded (base64, quoted-printable) and copied only when it is a slice
+    /// of the raw bytes. A second call for the same index gives `None`.
+    pub fn take_content(&mut self, index: u32) -> Option<Content> {
+        if let Some(&body) = self.extracted.by_attachment.get(&index) {
+            return self.extracted.extraction.take_file(body).map(Content::File);
+        }
         let message = self.message.as_mut()?;
         let part_id = usize::try_from(*message.attachments.get(usize::try_from(index).ok()?)?).ok()?;
         let part = message.parts.get_mut(part_id)?;
-        match std::mem::replace(&mut part.body, PartType::Multipart(Vec::new())) {
-            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => Some(bytes.into_owned()),
-            PartType::Text(text) | PartType::Html(text) => Some(text.into_owned().into_bytes()),
-            PartType::Message(inner) => Some(inner.raw_message.into_owned()),
-            PartType::Multipart(_) => None,
+        let bytes = match std::mem::replace(&mut part.body, PartType::Multipart(Vec::new())) {
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => bytes.into_owned(),
+            PartType::Text(text) | PartType::Html(text) => text.into_owned().into_bytes(),
+            // The forwarded message itself: mail-parser's `raw_message` field holds the whole
+            // outer message, of which `raw_message()` is the forwarded part (what the recorded
+            // size and SHA-256 describe).
+            PartType::Message(inner) => inner.raw_message().to_vec(),
+            PartType::Multipart(_) => return None,
+        };
+        Some(Content::Bytes(bytes))
+    }
+
+    /// The content of the attachment at `index` in memory (an extracted file is read back).
+    pub fn take_attachment(&mut self, index: u32) -> Option<Vec<u8>> {
+        match self.take_content(index)? {
+            Content::Bytes(bytes) => Some(bytes),
+            Content::File(path) => std::fs::read(&path).ok(),
         }
+    }
+
+    /// The temporary files still held (each is deleted when this is dropped).
+    #[must_use]
+    pub fn temp_files(&self) -> Vec<&std::path::Path> {
+        self.extracted.extraction.files()
     }
 }
 
-fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
+fn from_message(
+    message: &Message<'_>,
+    limits: &Limits,
+    extraction: &Extraction,
+) -> (InboundEmail, BTreeMap<u32, usize>) {
     let message_id = message.message_id().and_then(clean_id);
     let thread_ids = thread_ids(&header_ids(message.in_reply_to()), &header_ids(message.references()));
     let from = message.from().and_then(first_sender);
@@ -196,7 +290,7 @@ fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
     let subject = message.subject().map(one_line).unwrap_or_default();
 
     let mut text = body_text(message);
-    let (attachments, forwarded, forwarded_text) = attachments::collect(message, limits);
+    let (attachments, forwarded, forwarded_text, by_attachment) = attachments::collect(message, limits, extraction);
     if text.trim().is_empty()
         && let Some(inner) = forwarded_text
     {
@@ -206,7 +300,7 @@ fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
     let report = robots::report(message);
     let automated = robots::automated(message, from.as_ref(), report.as_ref());
 
-    InboundEmail {
+    let email = InboundEmail {
         readable: true,
         parser_failed: false,
         message_id,
@@ -221,7 +315,8 @@ fn from_message(message: &Message<'_>, limits: &Limits) -> InboundEmail {
         forwarded,
         automated,
         report,
-    }
+    };
+    (email, by_attachment)
 }
 
 /// The most text kept from one message, in characters. A case keeps at most 20,000 characters

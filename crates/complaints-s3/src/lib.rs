@@ -2,6 +2,8 @@
 //! Against a local endpoint (`AWS_ENDPOINT_URL`, e.g. moto) the client uses path-style URLs, since
 //! virtual-host style would need DNS for `<bucket>.localhost`.
 
+use std::path::Path;
+
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::SdkError;
@@ -9,6 +11,7 @@ use aws_sdk_s3::operation::get_object::GetObjectError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_types::SdkConfig;
 use complaints_app::object_store::{ObjectStore, ObjectStoreError};
+use complaints_app::object_upload::FileUpload;
 
 mod upload;
 pub use upload::{PART_SIZE, UploadError};
@@ -99,7 +102,35 @@ impl ObjectStore for S3ObjectStore {
         }
         Ok(bytes)
     }
+
+    /// One `PutObject` whose body is read from the file as it is sent (a few KiB at a time, and
+    /// read again from the start if the request is retried), so an attachment decoded to a
+    /// temporary file is never held in memory. A file over S3's single-put limit goes up as a
+    /// multipart upload instead ([`FileUpload`]).
+    #[tracing::instrument(name = "s3.put_from_file", skip_all, fields(bytes))]
+    async fn put_from_file(&self, key: &str, content_type: &str, path: &Path) -> Result<(), ObjectStoreError> {
+        let length = tokio::fs::metadata(path).await.map_err(|e| unavailable(UploadError::Read(e)))?.len();
+        tracing::Span::current().record("bytes", length);
+        if length > MAX_SINGLE_PUT {
+            return FileUpload::put_file(self, key, content_type, path).await;
+        }
+        let body = ByteStream::from_path(path).await.map_err(|e| unavailable(BodyError(e)))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(i64::try_from(length).unwrap_or(i64::MAX))
+            .body(body)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
 }
+
+/// S3's limit for one `PutObject` (5 GiB).
+const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
 /// The most a read reserves up front from the object's stated length (SES's 40 MB messages and
 /// some headroom); a larger object still reads, growing as it comes.
