@@ -362,10 +362,10 @@ pub enum IntakeProblem {
     AnonymousWithContactPreference,
 }
 
-/// The longest free text a complaint field may hold, in characters, whatever the channel.
-pub const MAX_COMPLAINT_TEXT_CHARS: usize = 20_000;
-/// The longest short field (names, service area, reasons), in characters.
-pub const MAX_COMPLAINT_SHORT_CHARS: usize = 500;
+/// The longest free text a complaint field may hold, in characters, whatever the channel; and
+/// the longest short field (names, service area, reasons). Defined with every other limit in
+/// [`crate::text_limits`].
+pub use crate::text_limits::{MAX_COMPLAINT_TEXT_CHARS, MAX_SHORT_TEXT_CHARS as MAX_COMPLAINT_SHORT_CHARS};
 
 impl ComplaintDraft {
     /// The validating constructor every channel uses: checks the draft against the shared intake

@@ -57,10 +57,12 @@ impl StaffActions {
     /// The checks of a complaint staff log, at `at` (the moment it is logged).
     ///
     /// # Errors
-    /// [`ActionError::Invalid`] naming what is wrong: the channel, a blank note, a received-at
-    /// moment after `at`, an email address that is not one, and every intake problem the core
-    /// finds (joined by "; ").
+    /// [`ActionError::Invalid`] naming what is wrong: a text over its length limit, the channel,
+    /// a blank note, a received-at moment after `at`, an email address that is not one, and
+    /// every intake problem the core finds (joined by "; ").
     pub(super) fn prepare_log(&self, complaint: LogComplaint, at: DateTime<Utc>) -> Result<PreparedLog, ActionError> {
+        // Here, not in `log_complaint_once` alone, so the check page refuses what confirm would.
+        super::text_limits::check(&complaint)?;
         if !matches!(complaint.channel, Channel::Phone | Channel::InPerson | Channel::Letter) {
             return Err(ActionError::Invalid(
                 "channel: staff log complaints received by phone, in person or by letter".to_owned(),

@@ -298,8 +298,8 @@ impl StaffActions {
     ) -> Result<ActionOutcome, ActionError> {
         let at = at.unwrap_or_else(|| self.clock.now());
         self.allow(actor, Permission::LogComplaint, "log", None, at).await?;
-        super::text_limits::check(&complaint)?;
-        // The same checks the workspace's check page runs before it previews the acknowledgement.
+        // The same checks (lengths included) the workspace's check page runs before it previews
+        // the acknowledgement.
         let super::log_preview::PreparedLog { complaint: validated, received_at, postal_address, note, on_paper } =
             self.prepare_log(complaint, at)?;
         let note = Command::NoteIntake { note, postal_address: postal_address.clone() };
