@@ -42,6 +42,13 @@ impl Channel {
     pub fn is_social(self) -> bool {
         matches!(self, Self::Messenger | Self::Instagram | Self::WhatsApp | Self::X)
     }
+
+    /// R3: true for the channels staff take complaints on themselves and log (a phone call, a
+    /// visit, a letter), with a note of the conversation.
+    #[must_use]
+    pub fn is_staff_logged(self) -> bool {
+        matches!(self, Self::Phone | Self::InPerson | Self::Letter)
+    }
 }
 
 impl fmt::Display for Channel {
@@ -462,6 +469,23 @@ impl ComplaintDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_phone_visits_and_letters_are_logged_by_staff() {
+        let all = [
+            Channel::WebForm,
+            Channel::Email,
+            Channel::Messenger,
+            Channel::Instagram,
+            Channel::WhatsApp,
+            Channel::X,
+            Channel::Phone,
+            Channel::InPerson,
+            Channel::Letter,
+        ];
+        let logged: Vec<Channel> = all.into_iter().filter(|c| c.is_staff_logged()).collect();
+        assert_eq!(logged, [Channel::Phone, Channel::InPerson, Channel::Letter]);
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 11, 27).expect("date")

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::case::{Case, MessagePurpose, NotQueuedReason, Rules, Status};
 use complaints_core::command::Command;
 use complaints_core::complaint::{
-    Channel, Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute, NewComplaint,
+    Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute, NewComplaint,
 };
 use complaints_core::dates::today_in_scotland;
 use complaints_core::roles::Permission;
@@ -63,7 +63,7 @@ impl StaffActions {
     pub(super) fn prepare_log(&self, complaint: LogComplaint, at: DateTime<Utc>) -> Result<PreparedLog, ActionError> {
         // Here, not in `log_complaint_once` alone, so the check page refuses what confirm would.
         super::text_limits::check(&complaint)?;
-        if !matches!(complaint.channel, Channel::Phone | Channel::InPerson | Channel::Letter) {
+        if !complaint.channel.is_staff_logged() {
             return Err(ActionError::Invalid(
                 "channel: staff log complaints received by phone, in person or by letter".to_owned(),
             ));
