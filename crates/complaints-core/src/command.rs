@@ -315,7 +315,6 @@ fn check_spso_signposting(signposting: &SpsoSignposting, after: NaiveDate, today
     Ok(())
 }
 
-
 /// What every command is judged against: when and by whom it is recorded, under which rules.
 struct Ctx<'r> {
     at: DateTime<Utc>,

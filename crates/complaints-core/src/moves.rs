@@ -93,8 +93,7 @@ pub(crate) fn running<'c>(response: &'c Clock, reopened: Option<&'c Clock>) -> &
 
 /// [`running`], to change it: the same choice, made by [`running`].
 pub(crate) fn running_mut<'c>(response: &'c mut Clock, reopened: &'c mut Option<Clock>) -> &'c mut Clock {
-    let reopened_runs =
-        reopened.as_ref().is_some_and(|clock| std::ptr::eq(running(response, Some(clock)), clock));
+    let reopened_runs = reopened.as_ref().is_some_and(|clock| std::ptr::eq(running(response, Some(clock)), clock));
     match reopened {
         Some(clock) if reopened_runs => clock,
         _ => response,

@@ -21,8 +21,8 @@ mod table;
 mod learning;
 mod queries;
 // Staff workspace registers (issue 12): quality reviews and flagged items.
-mod registers;
 mod new_flags;
+mod registers;
 // Names, SPSO referrals and flags, written with the case (issue 12).
 pub mod indexes;
 

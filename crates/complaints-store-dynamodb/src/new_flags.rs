@@ -22,7 +22,11 @@ pub(crate) const FLAG_ATTEMPTS: u32 = 3;
 impl DynamoDbCaseStore {
     /// The puts of the flag items among `items` that are not in the table yet, each on condition
     /// it still is not.
-    pub(crate) async fn new_flag_puts(&self, items: &[Item], op: &mut Cost) -> Result<Vec<TransactWriteItem>, StoreError> {
+    pub(crate) async fn new_flag_puts(
+        &self,
+        items: &[Item],
+        op: &mut Cost,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut puts = Vec::new();
         for item in items {
             let key: Item =

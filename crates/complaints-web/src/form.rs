@@ -165,7 +165,6 @@ fn optional(text: &str) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
 
-
 fn too_long(text: &str, max: usize) -> bool {
     text.trim().chars().count() > max
 }

@@ -9,9 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::case::{Case, MessagePurpose, NotQueuedReason, Rules, Status};
 use complaints_core::command::Command;
-use complaints_core::complaint::{
-    Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute, NewComplaint,
-};
+use complaints_core::complaint::{Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute, NewComplaint};
 use complaints_core::dates::today_in_scotland;
 use complaints_core::roles::Permission;
 

@@ -375,7 +375,11 @@ impl StaffActions {
                     Some(LetterQueued {
                         message_id: message_id.clone(),
                         purpose: *purpose,
-                        delivery: if repeat_prints && !internal { LetterDelivery::Print } else { LetterDelivery::Email },
+                        delivery: if repeat_prints && !internal {
+                            LetterDelivery::Print
+                        } else {
+                            LetterDelivery::Email
+                        },
                         staff_ref: None,
                     })
                 }

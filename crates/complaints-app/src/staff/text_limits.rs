@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use super::error::ActionError;
 
-/// Longest long answer (a response, a reason, what happened): the citizen form's limit.
-pub use complaints_core::text_limits::MAX_TYPED_TEXT_CHARS as MAX_LONG_TEXT_CHARS;
 /// Longest single-line answer (an address on one line, a staff reference, a team, a handler).
 pub use complaints_core::text_limits::MAX_SHORT_TEXT_CHARS;
+/// Longest long answer (a response, a reason, what happened): the citizen form's limit.
+pub use complaints_core::text_limits::MAX_TYPED_TEXT_CHARS as MAX_LONG_TEXT_CHARS;
 
 /// The fields whose answers are paragraphs; every other text is a single line.
 const LONG_FIELDS: [&str; 10] = [
