@@ -25,7 +25,7 @@ use complaints_mail::QueuedMessage;
 
 use crate::case_indexes::{CaseIndexes, search_tokens};
 use crate::contract_support::{self as support, apply_as_staff, create, ok, unique_prefix};
-use crate::flagged::{FlagKind, FlagStore, case_flag_id};
+use crate::flagged::{DealtWith, FlagKind, FlagStore, case_flag_id};
 use crate::outbound::{DeliveryResult, NewMessage};
 use crate::ports::{CaseStore, NewCase, StoreError, StoredCase};
 use crate::testing::sample_complaint;
@@ -55,6 +55,9 @@ pub const INDEX_CONTRACTS: &[(&str, IndexContract)] = &[
         Box::pin(flags_written_with_a_case_are_in_the_register_with_the_write(s))
     }),
     ("a_refused_write_puts_no_flag_in_the_register", |s| Box::pin(a_refused_write_puts_no_flag_in_the_register(s))),
+    ("a_flag_written_again_with_a_case_stays_as_it_was", |s| {
+        Box::pin(a_flag_written_again_with_a_case_stays_as_it_was(s))
+    }),
 ];
 
 /// Generates one `#[tokio::test]` per index contract.
@@ -68,6 +71,7 @@ macro_rules! case_index_contract_tests {
             referrals_are_found_by_their_date_and_unreferred_cases_are_not,
             flags_written_with_a_case_are_in_the_register_with_the_write,
             a_refused_write_puts_no_flag_in_the_register,
+            a_flag_written_again_with_a_case_stays_as_it_was,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -353,4 +357,34 @@ pub async fn a_refused_write_puts_no_flag_in_the_register(store: Arc<dyn Indexed
     assert!(matches!(stale, Err(StoreError::VersionConflict { .. })), "a stale version conflicts: {stale:?}");
     let id = case_flag_id(&reference, at(3, 5), StaffFlag::MailOnClosedCase);
     assert_eq!(ok(store.flag(&id).await, "flag"), None, "the refused write raised nothing");
+}
+
+/// A flag already in the register (here dealt with) is left as it is when a later update or a
+/// finished delivery carries the same flag again (same case, time and kind, so the same id): the
+/// write succeeds and the flag is not reopened, on every store.
+pub async fn a_flag_written_again_with_a_case_stays_as_it_was(store: Arc<dyn IndexedStore>) {
+    let fx = Fixture::new();
+    let stored = create(store.as_ref(), fx.new_case("Flag Contract", None, at(3, 2))).await;
+    let reference = stored.case.reference().clone();
+    let flag = StaffFlag::MailOnClosedCase;
+    let sent = message(&reference, at(3, 3));
+    let message_id = sent.message.message_id.clone();
+    let version = ok(
+        store.update_with_messages(&stored.case, 1, vec![flag_event(at(3, 3), flag)], vec![sent]).await,
+        "first update",
+    );
+    let id = case_flag_id(&reference, at(3, 3), flag);
+    let dealt = DealtWith { by: "handler-1".to_owned(), at: at(3, 4), note: "looked at".to_owned() };
+    let dealt_item = ok(store.deal_with_flag(&id, dealt).await, "deal with it");
+
+    let again = ok(store.update(&stored.case, version, vec![flag_event(at(3, 3), flag)]).await, "update again");
+    assert_eq!(again, version + 1, "the case write is not refused");
+    assert_eq!(ok(store.flag(&id).await, "flag"), Some(dealt_item.clone()), "an update does not reopen it");
+
+    let result = DeliveryResult::Failed { at: at(3, 5), reason: "mailbox does not exist".to_owned() };
+    ok(store.finish_message(&message_id, result, Some(flag_event(at(3, 3), flag))).await, "finish_message");
+    assert_eq!(ok(store.flag(&id).await, "flag"), Some(dealt_item), "nor does a finished delivery");
+    let timeline = ok(store.timeline(&reference).await, "timeline");
+    let flagged = timeline.iter().filter(|e| matches!(e.what, CaseEvent::FlaggedForStaff { .. })).count();
+    assert_eq!(flagged, 3, "every write's entry is on the timeline");
 }

@@ -48,6 +48,9 @@ pub const FLAG_CONTRACTS: &[(&str, FlagContract)] = &[
     ("dealing_with_an_unknown_item_is_not_found_and_dealing_twice_conflicts", |s| {
         Box::pin(dealing_with_an_unknown_item_is_not_found_and_dealing_twice_conflicts(s))
     }),
+    ("flags_of_kinds_no_longer_raised_still_read_and_list", |s| {
+        Box::pin(flags_of_kinds_no_longer_raised_still_read_and_list(s))
+    }),
 ];
 
 /// Generates one `#[tokio::test]` per [`QualityStore`] contract.
@@ -78,6 +81,7 @@ macro_rules! flag_store_contract_tests {
             a_raised_flag_reads_back_and_raising_it_again_creates_nothing,
             open_flags_page_oldest_first_and_dealt_with_items_leave_the_list,
             dealing_with_an_unknown_item_is_not_found_and_dealing_twice_conflicts,
+            flags_of_kinds_no_longer_raised_still_read_and_list,
         );
     };
     (@each $make:expr; $($name:ident),+ $(,)?) => {
@@ -242,4 +246,28 @@ pub async fn dealing_with_an_unknown_item_is_not_found_and_dealing_twice_conflic
     ok(store.deal_with_flag(&made.id, dealt.clone()).await, "deal with");
     let twice = store.deal_with_flag(&made.id, dealt).await;
     assert!(matches!(twice, Err(StoreError::VersionConflict { .. })), "{twice:?}");
+}
+
+/// Items of the kinds older intake wrote (social quarantine and triage, email robots and
+/// rejections) still read back and list with the rest, so an older register never breaks the
+/// flagged page.
+pub async fn flags_of_kinds_no_longer_raised_still_read_and_list(store: Arc<dyn FlagStore>) {
+    let reference = fresh_reference(6);
+    let prefix = reference.to_string();
+    let kinds = [FlagKind::SocialQuarantine, FlagKind::SocialTriage, FlagKind::EmailRobot, FlagKind::EmailRejected];
+    let mut raised = Vec::new();
+    for (second, kind) in (1..).zip(kinds) {
+        let made = FlaggedItem {
+            id: format!("{prefix}#{}", kind.code()),
+            kind,
+            reference: None,
+            raised_at: instant(7, second),
+            detail: format!("social/quarantine/{second}.json"),
+            dealt_with: None,
+        };
+        ok(store.raise_flag(&made).await, "raise an older kind");
+        raised.push(made);
+    }
+    assert_eq!(ok(store.flag(&raised[0].id).await, "read"), Some(raised[0].clone()));
+    assert_eq!(my_open_items(store.as_ref(), &prefix, 3).await, raised, "listed with the rest");
 }

@@ -34,6 +34,17 @@ pub enum FlagKind {
     /// A flag on a case's timeline. (Records that belong to no case, held mail and social staff
     /// items, have their own registers: [`crate::held_mail`], [`crate::staff_items`].)
     Case(StaffFlag),
+    // Kinds no longer raised: intake records that belong to no case now have their own
+    // registers. Registers written before still hold them (the social intake's quarantine and
+    // triage items), so they stay readable and are listed with a label, never an error page.
+    /// A social delivery that could not be read (no longer raised: [`crate::staff_items`]).
+    SocialQuarantine,
+    /// A public social mention to triage (no longer raised: [`crate::staff_items`]).
+    SocialTriage,
+    /// An email from a robot (no longer raised: [`crate::held_mail`]).
+    EmailRobot,
+    /// An email refused at intake (no longer raised: [`crate::held_mail`]).
+    EmailRejected,
 }
 
 impl FlagKind {
@@ -49,6 +60,10 @@ impl FlagKind {
             Self::Case(StaffFlag::QuarantinedMail) => "Quarantined email",
             Self::Case(StaffFlag::AttachmentHeld) => "Attachment held back",
             Self::Case(StaffFlag::MailComplaint) => "Our mail reported as abuse",
+            Self::SocialQuarantine => "Quarantined social message (older register)",
+            Self::SocialTriage => "Social mention to triage (older register)",
+            Self::EmailRobot => "Email from a robot (older register)",
+            Self::EmailRejected => "Email rejected (older register)",
         }
     }
 
@@ -64,6 +79,10 @@ impl FlagKind {
             Self::Case(StaffFlag::QuarantinedMail) => "quarantined-mail",
             Self::Case(StaffFlag::AttachmentHeld) => "attachment-held",
             Self::Case(StaffFlag::MailComplaint) => "mail-complaint",
+            Self::SocialQuarantine => "social-quarantine",
+            Self::SocialTriage => "social-triage",
+            Self::EmailRobot => "email-robot",
+            Self::EmailRejected => "email-rejected",
         }
     }
 }
@@ -209,4 +228,28 @@ pub async fn deal_with(
         StoreError::VersionConflict { .. } => FlagError::AlreadyDealtWith,
         other => FlagError::Store(other),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_an_older_register_wrote_still_decodes() {
+        // As the social intake's flagging store wrote a quarantined delivery before those items
+        // moved to their own register.
+        let old = r#"{"id":"social-quarantine#2026-11-02T09:00:00Z#abc","kind":"social-quarantine","reference":null,
+            "raised_at":"2026-11-02T09:00:00Z","detail":"social/quarantine/abc.json","dealt_with":null}"#;
+        let item: FlaggedItem = serde_json::from_str(old).expect("an older item reads");
+        assert_eq!(item.kind, FlagKind::SocialQuarantine);
+        assert_eq!(item.kind.code(), "social-quarantine");
+        for (code, kind) in [
+            ("social-triage", FlagKind::SocialTriage),
+            ("email-robot", FlagKind::EmailRobot),
+            ("email-rejected", FlagKind::EmailRejected),
+        ] {
+            let read: FlagKind = serde_json::from_str(&format!("\"{code}\"")).expect("an older kind reads");
+            assert_eq!((read, read.code()), (kind, code));
+        }
+    }
 }

@@ -83,6 +83,7 @@ pub mod staff_items_contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_registers;
 
+#[cfg(feature = "contract-tests")]
 pub mod channel_health_contract;
 #[cfg(feature = "contract-tests")]
 pub mod contract_indexes;

@@ -273,12 +273,15 @@ impl ChannelHealth {
     ) -> Vec<NewMessage> {
         let platform = transport.label();
         let subject = format!("No {platform} messages for {hours} hours");
+        // In UK time, as the staff pages give every time (R8).
+        let local = complaints_core::workdays::local_date_time(last);
         let what = format!(
-            "Nothing has reached us on {platform} since {} (UTC), and this channel is normally busy. \
+            "Nothing has reached us on {platform} since {}, {} (UK time), and this channel is normally busy. \
              The webhook subscription may have been dropped, the app disabled or the account \
              disconnected: check the platform's webhook settings and docs/social.md, \"Tokens and \
              channel health\".",
-            last.format("%-d %B %Y %H:%M")
+            complaints_core::dates::long_date(local.date()),
+            local.format("%H:%M")
         );
         let stem = format!("social-quiet.{}.{}", transport.as_str(), last.format("%Y%m%dT%H%M%S%6f"));
         self.notice(&stem, &subject, &what, "This notice is sent once until the channel is heard from again.", now)
@@ -400,6 +403,24 @@ mod tests {
         store.record_channel_event("whatsapp", at(9)).await.expect("heard from again");
         assert_eq!(health.check_quiet(at(14)).await, 0);
         assert_eq!(health.check_quiet(at(15)).await, 1, "a new spell is told again");
+    }
+
+    #[tokio::test]
+    async fn a_quiet_notice_gives_the_last_message_in_uk_time() {
+        use crate::channel_health_store::ChannelHealthStore as _;
+        use chrono::TimeZone as _;
+        let store = Arc::new(MemoryCaseStore::new());
+        let quiet = QuietHours::parse("x=6").expect("hours");
+        let health = ChannelHealth::new(store.clone(), settings()).with_quiet_hours(quiet);
+        // 30 June, summer time: 08:15 UTC is 09:15 in the UK.
+        let last = Utc.with_ymd_and_hms(2026, 6, 30, 8, 15, 0).single().expect("instant");
+        store.record_channel_event("x", last).await.expect("event");
+        assert_eq!(health.check_quiet(last + chrono::Duration::hours(7)).await, 1);
+        let pending = store.pending_messages(last + chrono::Duration::days(1), 10).await.expect("pending");
+        let raw = String::from_utf8_lossy(&pending[0].message.raw).into_owned();
+        let unfolded = raw.replace("=\r\n", "").replace("\r\n ", " ");
+        let expected = format!("{}, 09:15 (UK time)", complaints_core::dates::long_date(last.date_naive()));
+        assert!(unfolded.contains(&expected), "{unfolded}");
     }
 
     #[test]

@@ -23,6 +23,15 @@ pub struct DirectoryMap {
     addresses: BTreeMap<String, EmailAddress>,
 }
 
+/// One member of staff a case may be assigned to, from the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryHandler {
+    /// The id cases record as their handler.
+    pub id: String,
+    /// How the choice reads: the full name and the id when the directory knows the name.
+    pub label: String,
+}
+
 /// A directory document that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DirectoryError {
@@ -95,10 +104,32 @@ impl DirectoryMap {
         self.addresses.is_empty()
     }
 
-    /// The handlers it knows, in order (the staff pages offer them when assigning a case).
+    /// The members of staff "Assign" offers, in id order: each person once, by the id cases
+    /// record as their handler (R42), so "My cases" and the handler filter find the case. A key
+    /// that is no user name (a full name, say) but shares its address with one is that user's
+    /// alias, as [`DirectoryMap::from_users`] and `complaints-admin staff-directory` write them:
+    /// it labels the user instead of being offered itself. A key with no such user is offered
+    /// as it stands (a directory written by hand may name handlers any way).
     #[must_use]
-    pub fn handlers(&self) -> Vec<String> {
-        self.addresses.keys().cloned().collect()
+    pub fn handlers(&self) -> Vec<DirectoryHandler> {
+        let is_id = |key: &str| crate::users::valid_name(key);
+        let mut full_names: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, address) in self.addresses.iter().filter(|(key, _)| !is_id(key)) {
+            full_names.entry(address.as_str()).or_insert(key.as_str());
+        }
+        let id_addresses: std::collections::BTreeSet<&str> =
+            self.addresses.iter().filter(|(key, _)| is_id(key)).map(|(_, address)| address.as_str()).collect();
+        self.addresses
+            .iter()
+            .filter(|(key, address)| is_id(key) || !id_addresses.contains(address.as_str()))
+            .map(|(key, address)| DirectoryHandler {
+                id: key.clone(),
+                label: match full_names.get(address.as_str()) {
+                    Some(full) if is_id(key) => format!("{full} ({key})"),
+                    _ => key.clone(),
+                },
+            })
+            .collect()
     }
 }
 
@@ -127,6 +158,34 @@ mod tests {
             Err(DirectoryError::Address { handler }) if handler == "alex"
         ));
         assert!(matches!(DirectoryMap::from_json("[1, 2]"), Err(DirectoryError::Shape(_))));
+    }
+
+    fn handler(id: &str, label: &str) -> DirectoryHandler {
+        DirectoryHandler { id: id.to_owned(), label: label.to_owned() }
+    }
+
+    #[test]
+    fn assign_offers_each_person_once_by_user_id_labelled_with_the_full_name() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut users = UsersFile::load(dir.path()).expect("users");
+        let address = |a: &str| Some(EmailAddress::parse(a).expect("address"));
+        let (handler_role, at) = (complaints_core::roles::Role::Handler, chrono::Utc::now());
+        users.add("sam", Some("Sam Smith".to_owned()), handler_role, address("sam@example.org"), at).expect("sam");
+        users.add("alex", None, handler_role, address("alex@example.org"), at).expect("alex");
+        let directory = DirectoryMap::from_users(&users);
+        // The full name still finds the address (a case may name its handler so) …
+        assert!(directory.address_of("Sam Smith").is_some());
+        // … but is no choice of its own.
+        assert_eq!(directory.handlers(), vec![handler("alex", "alex"), handler("sam", "Sam Smith (sam)")]);
+    }
+
+    #[test]
+    fn a_hand_written_directory_offers_a_handler_named_only_by_full_name() {
+        let directory = DirectoryMap::from_json(
+            r#"{"sam": "sam@example.org", "Sam Smith": "sam@example.org", "Pat Jones": "pat@example.org"}"#,
+        )
+        .expect("a valid directory");
+        assert_eq!(directory.handlers(), vec![handler("Pat Jones", "Pat Jones"), handler("sam", "Sam Smith (sam)")]);
     }
 
     #[test]

@@ -79,3 +79,19 @@ async fn the_preview_refuses_what_logging_refuses_and_shows_a_printed_acknowledg
     assert_eq!((letter.purpose, letter.delivery), (MessagePurpose::Acknowledgement, LetterDelivery::Print));
     assert!(store.all_cases().is_empty(), "nothing was logged");
 }
+
+#[tokio::test]
+async fn the_preview_refuses_an_over_long_text_with_the_same_words_as_logging() {
+    let store = Arc::new(MemoryCaseStore::new());
+    let h = Harness::new(store.clone());
+    let handler = user("h1", Role::Handler);
+    let now = at(2026, 2, 4, 11);
+    let mut long = phoned("long@example.net");
+    long.note = "n".repeat(complaints_core::text_limits::MAX_TYPED_TEXT_CHARS + 1);
+    long.name = Some("m".repeat(complaints_core::text_limits::MAX_NAME_CHARS + 1));
+    let previewed = h.actions.preview_log(&handler, long.clone(), Some(now)).await.expect_err("too long");
+    let logged = h.actions.log_complaint(&handler, long, Some(now)).await.expect_err("too long");
+    assert!(matches!(&previewed, ActionError::Invalid(message) if message.contains("must be at most")), "{previewed}");
+    assert_eq!(previewed.to_string(), logged.to_string(), "the check page and confirm give the same error");
+    assert!(store.all_cases().is_empty());
+}

@@ -315,14 +315,6 @@ fn check_spso_signposting(signposting: &SpsoSignposting, after: NaiveDate, today
     Ok(())
 }
 
-/// The response clock that is running at a stage: a reopened stage's one first.
-fn running_response<'c>(response: &'c mut Clock, reopened: &'c mut Option<Clock>) -> &'c mut Clock {
-    match reopened {
-        Some(clock) if clock.is_running() => clock,
-        _ => response,
-    }
-}
-
 /// What every command is judged against: when and by whom it is recorded, under which rules.
 struct Ctx<'r> {
     at: DateTime<Utc>,
@@ -457,15 +449,16 @@ impl Case {
         match self.status() {
             Status::Withdrawn { .. } => Err(Rejected::Withdrawn),
             Status::NotAComplaint => Err(Rejected::NotAComplaint),
-            Status::Stage2Closed => self
-                .stage2
-                .as_ref()
-                .and_then(|stage| stage.closure.as_ref())
-                .map(|closure| closure.responded_on)
-                .ok_or(Rejected::NoFinalResponse),
+            Status::Stage2Closed => self.final_response_on().ok_or(Rejected::NoFinalResponse),
             Status::Stage1Closed => Err(Rejected::NoFinalResponse),
             _ => Err(Rejected::StillOpen),
         }
+    }
+
+    /// The date of the stage 2 response on record. Whether it stands is
+    /// [`Self::must_have_final_response`]'s to say (through [`Case::state_allows`]).
+    fn final_response_on(&self) -> Option<NaiveDate> {
+        self.stage2.as_ref()?.closure.as_ref().map(|closure| closure.responded_on)
     }
 
     /// R21, R28: the organisation's rule on who may authorise an extension.
@@ -524,7 +517,7 @@ impl Case {
         };
         // R21 [U]: as many extensions as the policy allows, per opening of the stage (checked
         // with the state above).
-        let clock = running_response(&mut stage1.response, &mut stage1.reopened_response);
+        let clock = crate::moves::running_mut(&mut stage1.response, &mut stage1.reopened_response);
         if new_due <= clock.due {
             return Err(Rejected::ExtensionNotLater { current_due: clock.due });
         }
@@ -761,7 +754,7 @@ impl Case {
         let Some(stage2) = self.stage2.as_mut() else {
             return Err(Rejected::NotAtStage { expected: Stage::Two });
         };
-        let clock = running_response(&mut stage2.response, &mut stage2.reopened_response);
+        let clock = crate::moves::running_mut(&mut stage2.response, &mut stage2.reopened_response);
         if new_due <= clock.due {
             return Err(Rejected::ExtensionNotLater { current_due: clock.due });
         }
@@ -907,19 +900,8 @@ impl Case {
         not_complainant(&ctx.actor)?;
         not_blank(&reason, "reason")?;
         self.state_allows(Move::Reopen, ctx.rules.policy)?;
-        let (stage, previous_responded_on, previous_outcome) = match self.status() {
-            Status::Withdrawn { .. } => return Err(Rejected::Withdrawn),
-            Status::NotAComplaint => return Err(Rejected::NotAComplaint),
-            Status::Stage1Closed => match self.stage1.as_ref().and_then(|stage| stage.closure.as_ref()) {
-                Some(closure) => (Stage::One, closure.responded_on, closure.outcome),
-                None => return Err(Rejected::StillOpen),
-            },
-            Status::Stage2Closed => match self.stage2.as_ref().and_then(|stage| stage.closure.as_ref()) {
-                Some(closure) => (Stage::Two, closure.responded_on, closure.outcome),
-                None => return Err(Rejected::StillOpen),
-            },
-            _ => return Err(Rejected::StillOpen),
-        };
+        // Which stage's response is set aside: the one `state_allows` found standing.
+        let (stage, previous_responded_on, previous_outcome) = self.closed_stage().ok_or(Rejected::StillOpen)?;
         let calendar = ctx.rules.calendar;
         happened(reopened_on, self.latest_event_on(), ctx.today)?;
         if respond_by < reopened_on {
@@ -955,7 +937,7 @@ impl Case {
         not_complainant(&ctx.actor)?;
         // The SPSO looks at complaints that completed the procedure (R18, S10): after the final response.
         self.state_allows(Move::ReferToSpso, ctx.rules.policy)?;
-        let responded_on = self.must_have_final_response()?;
+        let responded_on = self.final_response_on().ok_or(Rejected::NoFinalResponse)?;
         happened(referred_on, responded_on, ctx.today)?;
         self.spso = Some(SpsoReferral { referred_on, outcome: None, decided_on: None });
         Ok(vec![CaseEvent::ReferredToSpso { referred_on }])
@@ -1067,7 +1049,7 @@ impl Case {
     ) -> Events {
         not_complainant(&ctx.actor)?;
         self.state_allows(Move::RecordCorrespondenceAfterFinalResponse, ctx.rules.policy)?;
-        let responded_on = self.must_have_final_response()?;
+        let responded_on = self.final_response_on().ok_or(Rejected::NoFinalResponse)?;
         happened(correspondence.received_on, responded_on, ctx.today)?;
         // R40: the final response stands; signpost the SPSO (R51: unless nobody can be contacted).
         match &correspondence.spso_signposting {

@@ -42,6 +42,13 @@ impl Channel {
     pub fn is_social(self) -> bool {
         matches!(self, Self::Messenger | Self::Instagram | Self::WhatsApp | Self::X)
     }
+
+    /// R3: true for the channels staff take complaints on themselves and log (a phone call, a
+    /// visit, a letter), with a note of the conversation.
+    #[must_use]
+    pub fn is_staff_logged(self) -> bool {
+        matches!(self, Self::Phone | Self::InPerson | Self::Letter)
+    }
 }
 
 impl fmt::Display for Channel {
@@ -362,10 +369,10 @@ pub enum IntakeProblem {
     AnonymousWithContactPreference,
 }
 
-/// The longest free text a complaint field may hold, in characters, whatever the channel.
-pub const MAX_COMPLAINT_TEXT_CHARS: usize = 20_000;
-/// The longest short field (names, service area, reasons), in characters.
-pub const MAX_COMPLAINT_SHORT_CHARS: usize = 500;
+/// The longest free text a complaint field may hold, in characters, whatever the channel; and
+/// the longest short field (names, service area, reasons). Defined with every other limit in
+/// [`crate::text_limits`].
+pub use crate::text_limits::{MAX_COMPLAINT_TEXT_CHARS, MAX_SHORT_TEXT_CHARS as MAX_COMPLAINT_SHORT_CHARS};
 
 impl ComplaintDraft {
     /// The validating constructor every channel uses: checks the draft against the shared intake
@@ -462,6 +469,23 @@ impl ComplaintDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_phone_visits_and_letters_are_logged_by_staff() {
+        let all = [
+            Channel::WebForm,
+            Channel::Email,
+            Channel::Messenger,
+            Channel::Instagram,
+            Channel::WhatsApp,
+            Channel::X,
+            Channel::Phone,
+            Channel::InPerson,
+            Channel::Letter,
+        ];
+        let logged: Vec<Channel> = all.into_iter().filter(|c| c.is_staff_logged()).collect();
+        assert_eq!(logged, [Channel::Phone, Channel::InPerson, Channel::Letter]);
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2025, 11, 27).expect("date")

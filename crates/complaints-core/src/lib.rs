@@ -32,6 +32,7 @@ pub mod roles;
 pub mod sign_in;
 pub mod signposting;
 pub mod text;
+pub mod text_limits;
 pub mod timeline;
 pub mod workdays;
 

@@ -1,7 +1,9 @@
 //! Which commands a case's state lets happen, decided once: [`Case::state_allows`] holds each
 //! command's checks of where the case stands (open or closed, the stage, acknowledged, extended,
-//! referred…), the functions of [`crate::command`] call it before anything else about the case,
-//! and [`Case::possible_moves`] lists the commands it allows. So the actions offered to staff and
+//! referred…), the functions of [`crate::command`] call it before anything else about the case
+//! (all but those of the records kept beside the stages, which every state allows: contact
+//! restrictions, classification, staff involved and their contacts, learning links, child
+//! records), and [`Case::possible_moves`] lists the commands it allows. So the actions offered to staff and
 //! the refusals of the state machine come from the same lines and cannot drift apart. What a
 //! command's own data may still be refused for (a date, a blank reason, a second link to the same
 //! learning action) is checked by the command itself.
@@ -81,10 +83,19 @@ impl Move {
     ];
 }
 
-/// The response clock running at a stage: a reopened stage's first.
-fn running<'c>(response: &'c Clock, reopened: Option<&'c Clock>) -> &'c Clock {
+/// The response clock running at a stage: a reopened stage's first (R40).
+pub(crate) fn running<'c>(response: &'c Clock, reopened: Option<&'c Clock>) -> &'c Clock {
     match reopened {
         Some(clock) if clock.is_running() => clock,
+        _ => response,
+    }
+}
+
+/// [`running`], to change it: the same choice, made by [`running`].
+pub(crate) fn running_mut<'c>(response: &'c mut Clock, reopened: &'c mut Option<Clock>) -> &'c mut Clock {
+    let reopened_runs = reopened.as_ref().is_some_and(|clock| std::ptr::eq(running(response, Some(clock)), clock));
+    match reopened {
+        Some(clock) if reopened_runs => clock,
         _ => response,
     }
 }
@@ -199,9 +210,7 @@ impl Case {
             Move::Reopen => match self.status() {
                 Status::Withdrawn { .. } => Err(Rejected::Withdrawn),
                 Status::NotAComplaint => Err(Rejected::NotAComplaint),
-                Status::Stage1Closed if self.stage1.as_ref().is_some_and(|stage| stage.closure.is_some()) => Ok(()),
-                Status::Stage2Closed if self.stage2.as_ref().is_some_and(|stage| stage.closure.is_some()) => Ok(()),
-                _ => Err(Rejected::StillOpen),
+                _ => self.closed_stage().map(|_| ()).ok_or(Rejected::StillOpen),
             },
             // R18: the SPSO looks at complaints that completed the procedure, once.
             Move::ReferToSpso => {
@@ -259,12 +268,7 @@ impl Case {
             }
             // R3: only complaints staff took in themselves have a conversation to note, once.
             Move::NoteIntake => {
-                if !matches!(
-                    self.complaint.channel,
-                    crate::complaint::Channel::Phone
-                        | crate::complaint::Channel::InPerson
-                        | crate::complaint::Channel::Letter
-                ) {
+                if !self.complaint.channel.is_staff_logged() {
                     Err(Rejected::NotStaffLogged)
                 } else if self.records.intake_note.is_some() {
                     Err(Rejected::AlreadyRecorded { what: "the note of the conversation" })
@@ -281,6 +285,20 @@ impl Case {
             | Move::RecordStaffContact
             | Move::LinkLearningAction
             | Move::RecordChild => Ok(()),
+        }
+    }
+
+    /// The stage whose response stands (closed, with its closure) and that response's date and
+    /// outcome: what a reopening sets aside (R40). `None` for an open, withdrawn or set-aside case.
+    pub(crate) fn closed_stage(&self) -> Option<(Stage, chrono::NaiveDate, crate::outcome::Outcome)> {
+        match self.status() {
+            Status::Stage1Closed => {
+                self.stage1.as_ref()?.closure.as_ref().map(|c| (Stage::One, c.responded_on, c.outcome))
+            }
+            Status::Stage2Closed => {
+                self.stage2.as_ref()?.closure.as_ref().map(|c| (Stage::Two, c.responded_on, c.outcome))
+            }
+            _ => None,
         }
     }
 

@@ -21,6 +21,7 @@ mod table;
 mod learning;
 mod queries;
 // Staff workspace registers (issue 12): quality reviews and flagged items.
+mod new_flags;
 mod registers;
 // Names, SPSO referrals and flags, written with the case (issue 12).
 pub mod indexes;
@@ -516,6 +517,8 @@ impl CaseStore for DynamoDbCaseStore {
             for item in keys::event_items(&reference, 1, &all_events)? {
                 actions.push(self.put(item)?);
             }
+            // Unconditional, unlike an update's (`new_flags`): the reference is new (its case put
+            // is on condition it is), so no flag can be filed under it yet.
             for item in indexes::flag_items(&reference, &all_events)? {
                 actions.push(self.put(item)?);
             }
@@ -580,13 +583,14 @@ impl CaseStore for DynamoDbCaseStore {
         others.extend(keys::closure_items(reference, &index));
         others.extend(escalations::escalation_item(case));
         others.extend(indexes::referral_written(case, &events));
-        others.extend(indexes::flag_items(reference, &events)?);
+        // Written only when new (`new_flags`), so a flag already dealt with stays so.
+        let flags = indexes::flag_items(reference, &events)?;
         let mut new_messages = Vec::new();
         for message in &messages {
             new_messages.push(keys::outgoing_item(&message.message, message.recipient_key.as_ref(), reference)?);
         }
 
-        if others.is_empty() && new_messages.is_empty() {
+        if others.is_empty() && new_messages.is_empty() && flags.is_empty() {
             // Nothing to write beside the case: one conditional put, no transaction.
             let result = self
                 .client
@@ -627,21 +631,28 @@ impl CaseStore for DynamoDbCaseStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(DynamoError::from)?;
-        let mut actions = vec![TransactWriteItem::builder().put(case_put).build()];
-        for item in others {
-            actions.push(self.put(item)?);
-        }
-        for item in new_messages {
-            actions.push(self.put_new_message(item)?);
-        }
-        match self.transact(actions, &mut op).await? {
-            Transaction::Written => Ok(version),
-            Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => {
-                let returned = reasons.first().and_then(CancellationReason::item);
-                Err(self.conflict_or_missing(returned, reference, expected_version, &mut op).await)
+        let mut raced = Vec::new();
+        for _ in 0..new_flags::FLAG_ATTEMPTS {
+            let mut actions = vec![TransactWriteItem::builder().put(case_put.clone()).build()];
+            for item in &others {
+                actions.push(self.put(item.clone())?);
             }
-            Transaction::Cancelled(reasons) => Err(cancelled(&reasons).into()),
+            for item in &new_messages {
+                actions.push(self.put_new_message(item.clone())?);
+            }
+            let flags_from = actions.len();
+            actions.extend(self.new_flag_puts(&flags, &mut op).await?);
+            match self.transact(actions, &mut op).await? {
+                Transaction::Written => return Ok(version),
+                Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => {
+                    let returned = reasons.first().and_then(CancellationReason::item);
+                    return Err(self.conflict_or_missing(returned, reference, expected_version, &mut op).await);
+                }
+                Transaction::Cancelled(reasons) if new_flags::flag_raced(&reasons, flags_from) => raced = reasons,
+                Transaction::Cancelled(reasons) => return Err(cancelled(&reasons).into()),
+            }
         }
+        Err(cancelled(&raced).into())
     }
 
     #[tracing::instrument(name = "dynamodb.timeline", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]
@@ -885,29 +896,36 @@ impl CaseStore for DynamoDbCaseStore {
             .iter()
             .filter(|(placeholder, _)| expression.contains(placeholder))
             .fold(update, |update, (placeholder, name)| update.expression_attribute_names(*placeholder, *name));
-        let mut actions = vec![TransactWriteItem::builder().update(update.build().map_err(DynamoError::from)?).build()];
+        let mut first = vec![TransactWriteItem::builder().update(update.build().map_err(DynamoError::from)?).build()];
+        let mut flags = Vec::new();
         if let Some(event) = &event {
             // The event belongs to the message's case, read from the message record.
             let item = self.get_item(keys::message_key(message_id), &mut op).await?.ok_or(StoreError::NotFound)?;
             let reference = keys::get_ref(&item)?;
-            actions.push(self.put(keys::delivery_event_item(&reference, message_id, event)?)?);
-            for item in indexes::flag_items(&reference, std::slice::from_ref(event))? {
-                actions.push(self.put(item)?);
-            }
+            first.push(self.put(keys::delivery_event_item(&reference, message_id, event)?)?);
+            // Written only when new (`new_flags`), so a flag already dealt with stays so.
+            flags = indexes::flag_items(&reference, std::slice::from_ref(event))?;
         }
-        match self.transact(actions, &mut op).await? {
-            Transaction::Written => Ok(()),
-            Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => {
-                // Unknown, or another deliverer already recorded this message's end (keep its result).
-                let item = self.get_item(keys::message_key(message_id), &mut op).await?;
-                if item.is_some_and(|item| item.contains_key(keys::ATTR_MESSAGE_ID)) {
-                    Ok(())
-                } else {
-                    Err(StoreError::NotFound)
+        let mut raced = Vec::new();
+        for _ in 0..new_flags::FLAG_ATTEMPTS {
+            let mut actions = first.clone();
+            actions.extend(self.new_flag_puts(&flags, &mut op).await?);
+            match self.transact(actions, &mut op).await? {
+                Transaction::Written => return Ok(()),
+                Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => {
+                    // Unknown, or another deliverer already recorded this message's end (keep its result).
+                    let item = self.get_item(keys::message_key(message_id), &mut op).await?;
+                    return if item.is_some_and(|item| item.contains_key(keys::ATTR_MESSAGE_ID)) {
+                        Ok(())
+                    } else {
+                        Err(StoreError::NotFound)
+                    };
                 }
+                Transaction::Cancelled(reasons) if new_flags::flag_raced(&reasons, first.len()) => raced = reasons,
+                Transaction::Cancelled(reasons) => return Err(cancelled(&reasons).into()),
             }
-            Transaction::Cancelled(reasons) => Err(cancelled(&reasons).into()),
         }
+        Err(cancelled(&raced).into())
     }
 
     #[tracing::instrument(name = "dynamodb.message", skip_all, fields(requests = Empty, capacity_units = Empty, items_evaluated = Empty))]

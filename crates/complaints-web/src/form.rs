@@ -9,15 +9,18 @@ use complaints_core::complaint::{
 use complaints_core::config::OrgConfig;
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// Longest name we accept (people's names are rarely over 70 characters; this leaves room).
-pub const MAX_NAME_CHARS: usize = 200;
+/// A count as people read it (10,000), as every limit is written in messages.
+pub(crate) use complaints_core::text_limits::with_commas;
+
+/// Longest name we accept: the service's one limit for a typed name.
+pub const MAX_NAME_CHARS: usize = complaints_core::text_limits::MAX_NAME_CHARS;
 /// Longest phone number, including spaces and an international prefix.
 pub const MAX_PHONE_CHARS: usize = 30;
-/// Longest "what happened" or "what outcome" answer: about four pages of text. Longer
-/// complaints can be sent by email with attachments.
-pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Longest "what happened" or "what outcome" answer: the service's one limit for a typed
+/// paragraph (the staff forms have the same).
+pub const MAX_TEXT_CHARS: usize = complaints_core::text_limits::MAX_TYPED_TEXT_CHARS;
 /// Longest short answer (relationship, a short reason).
-pub const MAX_SHORT_CHARS: usize = 500;
+pub const MAX_SHORT_CHARS: usize = complaints_core::text_limits::MAX_SHORT_TEXT_CHARS;
 
 /// The raw answers, every one optional so a partly filled form can be shown again as it was.
 /// Field names are the HTML `name`s and the JSON keys.
@@ -160,19 +163,6 @@ fn child_from(value: &str) -> Option<Option<ChildInvolvement>> {
 fn optional(text: &str) -> Option<String> {
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
-}
-
-/// A count as people read it: 10,000 rather than 10000.
-pub(crate) fn with_commas(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn too_long(text: &str, max: usize) -> bool {
@@ -695,14 +685,6 @@ mod tests {
             };
             let complaint = form.validate(&OrgConfig::builtin(), today()).unwrap_or_else(|e| panic!("{month}: {e:?}"));
             assert_eq!(complaint.event_date, NaiveDate::from_ymd_opt(2026, 3, 27), "{month}");
-        }
-    }
-
-    #[test]
-    fn counts_in_messages_are_written_with_thousands_separators() {
-        let cases = [(5, "5"), (500, "500"), (1_000, "1,000"), (10_000, "10,000"), (1_234_567, "1,234,567")];
-        for (n, text) in cases {
-            assert_eq!(with_commas(n), text);
         }
     }
 

@@ -51,7 +51,7 @@ async fn a_letter_logged_a_day_late_keeps_its_clock_from_receipt_and_its_acknowl
     let check = post(app.clone(), "/staff/cases/new", &form).await;
     assert_eq!(check.status, StatusCode::OK, "{}", check.body);
     assert!(check.body.contains("Check the complaint before you log it"));
-    assert!(check.body.contains("Received 30 November 2026 at 09:30"), "{}", check.body);
+    assert!(check.body.contains("Received Monday 30 November 2026, 09:30"), "{}", check.body);
     assert!(check.body.contains("The acknowledgement that will be sent"), "{}", check.body);
     assert!(check.body.contains("By email to") && check.body.contains("alex@example.net"));
     assert!(world.store.all_cases().is_empty(), "checking saves nothing");

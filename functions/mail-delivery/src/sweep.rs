@@ -16,9 +16,7 @@ use complaints_app::ports::SystemClock;
 use complaints_app::social::TransportMailer;
 use complaints_app::social_health::{ChannelHealth, HealthSettings, QUIET_HOURS_VAR, QuietHours};
 use complaints_aws::TrustRoots;
-use complaints_core::complaint::EmailAddress;
-use complaints_core::config::OrgConfig;
-use complaints_lambda::deployment::{CONFIG_SET, ORG_CONFIG_PARAM, SENDER, TABLE_NAME};
+use complaints_lambda::deployment::{CONFIG_SET, Organisation, TABLE_NAME};
 use complaints_lambda::{Env, EnvError, Parameters, PrepareError, ScheduledEvent};
 use complaints_mail_ses::SesMailer;
 use complaints_s3::S3ObjectStore;
@@ -43,8 +41,9 @@ pub(crate) struct Config {
     /// The SES configuration set every send goes through (bounce and complaint events).
     pub(crate) config_set: Option<String>,
     pub(crate) social_param_prefix: Option<String>,
-    pub(crate) org_config_param: Option<String>,
-    pub(crate) sender: Option<String>,
+    /// With social replies on: the organisation (`ORG_NAME`, `SENDER`, `ORG_CONFIG_PARAM`), whose
+    /// `[alerts]` name who is told when a platform keeps failing or a channel goes quiet.
+    pub(crate) organisation: Option<Organisation>,
     pub(crate) raw_bucket: Option<String>,
     /// The send APIs' base URLs and Graph API version (production defaults).
     pub(crate) endpoints: complaints_social::sender::Endpoints,
@@ -54,14 +53,19 @@ pub(crate) struct Config {
 
 impl Config {
     /// # Errors
-    /// [`EnvError`] naming the missing variable.
+    /// [`EnvError`] naming the missing variable (`ORG_NAME` and `SENDER` are needed only with
+    /// `SOCIAL_PARAM_PREFIX`: only social replies tell staff anything from here).
     pub(crate) fn from_env(env: &Env<'_>) -> Result<Self, EnvError> {
+        let social_param_prefix = env.optional(SOCIAL_PARAM_PREFIX);
+        let organisation = match social_param_prefix {
+            Some(_) => Some(Organisation::from_env(env, false)?),
+            None => None,
+        };
         Ok(Self {
             table_name: env.required(TABLE_NAME)?,
             config_set: env.optional(CONFIG_SET),
-            social_param_prefix: env.optional(SOCIAL_PARAM_PREFIX),
-            org_config_param: env.optional(ORG_CONFIG_PARAM),
-            sender: env.optional(SENDER),
+            social_param_prefix,
+            organisation,
             raw_bucket: env.optional(RAW_BUCKET),
             endpoints: complaints_social::sender::Endpoints::from_lookup(|name| env.optional(name)),
             quiet_hours: QuietHours::parse(&env.optional(QUIET_HOURS_VAR).unwrap_or_default())
@@ -77,7 +81,7 @@ impl Config {
         };
         let mut names: Vec<String> =
             complaints_social::config::SEND.iter().map(|name| format!("{prefix}{name}")).collect();
-        names.extend(self.org_config_param.clone());
+        names.extend(self.organisation.as_ref().and_then(|o| o.org_config_param.clone()));
         names
     }
 
@@ -92,14 +96,18 @@ impl Config {
     }
 
     /// Who is told when a platform keeps failing: `[alerts]` of the organisation configuration,
-    /// sent from `SENDER` (else `[mail] from`). `None`: logs and alarms only.
-    pub(crate) fn health_settings(&self, found: &Parameters) -> Option<HealthSettings> {
-        let org = OrgConfig::from_toml_str(found.text(self.org_config_param.as_deref()?).ok()?).ok()?;
-        let mut settings = HealthSettings::from_config(&org)?;
-        if let Some(sender) = self.sender.as_deref().and_then(|s| EmailAddress::parse(s).ok()) {
-            settings.from = sender;
-        }
-        Some(settings)
+    /// sent from `SENDER`. `Ok(None)`: nobody is named, so logs and alarms only.
+    ///
+    /// # Errors
+    /// [`PrepareError`] when the named configuration is missing or invalid: the deployment's to
+    /// mend, and never silently the same as "nobody to tell".
+    pub(crate) fn health_settings(&self, found: &Parameters) -> Result<Option<HealthSettings>, PrepareError> {
+        let Some(organisation) = &self.organisation else {
+            return Ok(None);
+        };
+        let toml = organisation.org_config_param.as_deref().map(|name| found.text(name)).transpose()?;
+        let org = organisation.org_config(toml)?;
+        Ok(HealthSettings::from_config(&org))
     }
 }
 
@@ -164,7 +172,7 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<Ready,
         let sender = HttpSocialSender::new(config.endpoints.clone(), tokens)
             .map_err(|e| PrepareError::invalid("the platforms' HTTPS client cannot be built", e))?;
         let social: Arc<dyn complaints_app::social::SocialSender> = Arc::new(sender);
-        let health = config.health_settings(&found).map(|settings| {
+        let health = config.health_settings(&found)?.map(|settings| {
             Arc::new(ChannelHealth::new(store.clone(), settings).with_quiet_hours(config.quiet_hours.clone()))
         });
         tracing::info!(staff_told = health.is_some(), attachments = attachments.is_some(), "social replies on");
@@ -201,7 +209,8 @@ pub(crate) async fn run_sweep(
         tracing::error!(error.message = %complaints_lambda::error_chain(error), "could not read the pending mail");
     })?;
     if let Some(health) = &ready.health {
-        health.check_quiet(chrono::Utc::now()).await;
+        // The sweep's own clock, as every other time it records.
+        health.check_quiet(ready.delivery.clock.now()).await;
     }
     Ok(report.into())
 }
@@ -212,6 +221,7 @@ mod tests {
     use complaints_app::intake::IntakeRequest;
     use complaints_app::testing::{MailFailure, MemoryCaseStore, RecordingMailer, intake_service, sample_complaint};
     use complaints_core::complaint::Channel;
+    use complaints_lambda::deployment::{ORG_CONFIG_PARAM, ORG_NAME, SENDER};
 
     fn monday() -> chrono::DateTime<chrono::Utc> {
         "2026-03-02T10:00:00Z".parse().expect("instant")
@@ -229,14 +239,7 @@ mod tests {
 
     #[test]
     fn with_a_social_path_the_send_tokens_and_the_org_configuration_are_read_from_ssm() {
-        let env = Env::from_lookup(|name| match name {
-            TABLE_NAME => Some("t".to_owned()),
-            SOCIAL_PARAM_PREFIX => Some("/c/social/".to_owned()),
-            ORG_CONFIG_PARAM => Some("/c/org".to_owned()),
-            SENDER => Some("complaints@council.example.org".to_owned()),
-            _ => None,
-        });
-        let config = Config::from_env(&env).expect("config");
+        let config = Config::from_env(&social_env(Some("/c/org"))).expect("config");
         let names = config.parameter_names();
         assert_eq!(
             names,
@@ -249,9 +252,71 @@ mod tests {
         ]);
         let tokens = config.send_tokens(&found);
         assert_eq!((tokens.whatsapp.as_deref(), tokens.page.is_none()), (Some("wa-token"), true));
-        let health = config.health_settings(&found).expect("a team mailbox is named");
+        let health = config.health_settings(&found).expect("a valid configuration").expect("a team mailbox is named");
         assert_eq!(health.from.as_str(), "complaints@council.example.org");
         assert_eq!(health.recipients.len(), 1);
+    }
+
+    fn social_env(org_config_param: Option<&'static str>) -> Env<'static> {
+        Env::from_lookup(move |name| match name {
+            TABLE_NAME => Some("t".to_owned()),
+            SOCIAL_PARAM_PREFIX => Some("/c/social/".to_owned()),
+            ORG_CONFIG_PARAM => org_config_param.map(str::to_owned),
+            SENDER => Some("complaints@council.example.org".to_owned()),
+            ORG_NAME => Some("Example Council".to_owned()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_broken_or_missing_org_configuration_is_a_preparation_error_not_silence() {
+        let config = Config::from_env(&social_env(Some("/c/org"))).expect("config");
+        let broken = Parameters::from_pairs([("/c/org".to_owned(), "[alerts\nteam_mailbox = 3".to_owned())]);
+        let err = config.health_settings(&broken).expect_err("invalid TOML");
+        assert!(matches!(err, PrepareError::OrgConfig(_)), "{err}");
+        let err = config.health_settings(&Parameters::default()).expect_err("the parameter is missing");
+        assert!(matches!(err, PrepareError::Parameters(_)), "{err}");
+        // Without an organisation configuration nobody is named: logs and alarms only, no error.
+        let unnamed = Config::from_env(&social_env(None)).expect("config");
+        assert!(unnamed.health_settings(&Parameters::default()).expect("built-in configuration").is_none());
+    }
+
+    #[test]
+    fn social_replies_need_the_organisation_and_plain_mail_does_not() {
+        let without_name = Env::from_lookup(|name| match name {
+            TABLE_NAME => Some("t".to_owned()),
+            SOCIAL_PARAM_PREFIX => Some("/c/social/".to_owned()),
+            SENDER => Some("complaints@council.example.org".to_owned()),
+            _ => None,
+        });
+        let err = Config::from_env(&without_name).expect_err("no ORG_NAME");
+        assert!(err.to_string().contains(ORG_NAME), "{err}");
+        let plain = Env::from_lookup(|name| (name == TABLE_NAME).then(|| "t".to_owned()));
+        assert_eq!(Config::from_env(&plain).expect("config").organisation, None);
+    }
+
+    #[tokio::test]
+    async fn the_quiet_check_after_a_sweep_goes_by_the_sweeps_clock() {
+        use complaints_app::channel_health_store::ChannelHealthStore as _;
+        use complaints_app::ports::CaseStore as _;
+        let store = Arc::new(MemoryCaseStore::new());
+        let now = chrono::Utc::now();
+        store.record_channel_event("x", now).await.expect("event");
+        let settings = HealthSettings {
+            organisation: "Example Council".to_owned(),
+            from: complaints_core::complaint::EmailAddress::parse("complaints@council.example.org").expect("address"),
+            recipients: vec![complaints_core::complaint::EmailAddress::parse("team@council.example.org").expect("a")],
+        };
+        let quiet = QuietHours::parse("x=6").expect("hours");
+        let health = Arc::new(ChannelHealth::new(store.clone(), settings).with_quiet_hours(quiet));
+        // By the sweep's clock, seven hours later: quiet. By the machine's, not yet.
+        let clock = Arc::new(complaints_app::ports::FixedClock(now + chrono::Duration::hours(7)));
+        let delivery = Delivery::new(store.clone(), Arc::new(RecordingMailer::new()), clock);
+        let ready = Ready { delivery, health: Some(health) };
+        let deadline = SystemTime::now() + Duration::from_secs(60);
+        run_sweep(&ready, ScheduledEvent::default(), deadline).await.expect("sweep");
+        let notices = store.pending_messages(now + chrono::Duration::days(1), 10).await.expect("pending");
+        assert_eq!(notices.len(), 1, "the quiet notice is queued");
     }
 
     #[test]

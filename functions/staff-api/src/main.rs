@@ -12,6 +12,7 @@
 //! once, on the shared shell `complaints-lambda`, as intake-web does.
 
 mod config;
+mod directory;
 mod prepare;
 
 // One thread: Lambda hands an environment one event at a time.

@@ -62,13 +62,10 @@ pub(crate) async fn prepare(config: &Config, roots: TrustRoots) -> Result<axum::
     let sessions =
         StoreSessions::new(store.clone(), clock, SignInMethod::Cognito(cognito), &sign_in_secret(&contact_key), true)
             .with_settings(&staff.config.sign_in);
-    // "Assign" offers the directory's handlers (docs/workspace.md); without it, a text box.
-    let sessions = match &config.staff_directory_param {
-        Some(parameter) => {
-            let directory = complaints_app::staff_directory::DirectoryMap::from_json(found.text(parameter)?)
-                .map_err(|e| PrepareError::invalid("the staff directory is invalid", e))?;
-            sessions.with_staff_directory(&directory.handlers())
-        }
+    // "Assign" offers the directory's handlers (docs/workspace.md); without it, or when it is
+    // missing or invalid (a warning), a text box: it never takes the staff pages down.
+    let sessions = match crate::directory::assign_choices(&found, config.staff_directory_param.as_deref()) {
+        Some(handlers) => sessions.with_staff_directory(&handlers),
         None => sessions,
     };
     let workspace = complaints_workspace::router(WorkspaceState {

@@ -9,9 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use complaints_core::case::{Case, MessagePurpose, NotQueuedReason, Rules, Status};
 use complaints_core::command::Command;
-use complaints_core::complaint::{
-    Channel, Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute, NewComplaint,
-};
+use complaints_core::complaint::{Complainant, ComplaintDraft, ContactMethod, EmailAddress, IntakeRoute, NewComplaint};
 use complaints_core::dates::today_in_scotland;
 use complaints_core::roles::Permission;
 
@@ -57,11 +55,13 @@ impl StaffActions {
     /// The checks of a complaint staff log, at `at` (the moment it is logged).
     ///
     /// # Errors
-    /// [`ActionError::Invalid`] naming what is wrong: the channel, a blank note, a received-at
-    /// moment after `at`, an email address that is not one, and every intake problem the core
-    /// finds (joined by "; ").
+    /// [`ActionError::Invalid`] naming what is wrong: a text over its length limit, the channel,
+    /// a blank note, a received-at moment after `at`, an email address that is not one, and
+    /// every intake problem the core finds (joined by "; ").
     pub(super) fn prepare_log(&self, complaint: LogComplaint, at: DateTime<Utc>) -> Result<PreparedLog, ActionError> {
-        if !matches!(complaint.channel, Channel::Phone | Channel::InPerson | Channel::Letter) {
+        // Here, not in `log_complaint_once` alone, so the check page refuses what confirm would.
+        super::text_limits::check(&complaint)?;
+        if !complaint.channel.is_staff_logged() {
             return Err(ActionError::Invalid(
                 "channel: staff log complaints received by phone, in person or by letter".to_owned(),
             ));

@@ -298,8 +298,8 @@ impl StaffActions {
     ) -> Result<ActionOutcome, ActionError> {
         let at = at.unwrap_or_else(|| self.clock.now());
         self.allow(actor, Permission::LogComplaint, "log", None, at).await?;
-        super::text_limits::check(&complaint)?;
-        // The same checks the workspace's check page runs before it previews the acknowledgement.
+        // The same checks (lengths included) the workspace's check page runs before it previews
+        // the acknowledgement.
         let super::log_preview::PreparedLog { complaint: validated, received_at, postal_address, note, on_paper } =
             self.prepare_log(complaint, at)?;
         let note = Command::NoteIntake { note, postal_address: postal_address.clone() };
@@ -361,16 +361,25 @@ impl StaffActions {
         let printed = if receipt.duplicate { Vec::new() } else { printed };
         self.deliver(&printed).await;
         let events = self.store.timeline(&receipt.reference).await?;
+        // A repeat reports the first submission's letters as they went: printed when the case
+        // prints (as `submissions::already_done` does), not as emails.
+        let repeat_prints = receipt.duplicate && letters::prints(&stored.case);
         let mut letters: Vec<LetterQueued> = events
             .iter()
             .filter_map(|event| match &event.what {
                 complaints_core::case::CaseEvent::MessageQueued { message_id, purpose }
                     if !printed.iter().any(|letter| &letter.message_id == message_id) =>
                 {
+                    use complaints_core::case::MessagePurpose as P;
+                    let internal = matches!(purpose, P::StaffNotice | P::StaffClosureUpdate);
                     Some(LetterQueued {
                         message_id: message_id.clone(),
                         purpose: *purpose,
-                        delivery: LetterDelivery::Email,
+                        delivery: if repeat_prints && !internal {
+                            LetterDelivery::Print
+                        } else {
+                            LetterDelivery::Email
+                        },
                         staff_ref: None,
                     })
                 }
@@ -378,9 +387,13 @@ impl StaffActions {
             })
             .collect();
         letters.extend(printed);
-        let entry = audit_entry(actor, Access::Change, Permission::LogComplaint, "log", Some(&receipt.reference), at);
-        if let Err(error) = self.audit.record(entry).await {
-            warn!(error = %crate::error_chain(&error), "change not copied to the audit log");
+        // A repeat logged nothing: the first submission's audit entry stands alone (R57).
+        if !receipt.duplicate {
+            let entry =
+                audit_entry(actor, Access::Change, Permission::LogComplaint, "log", Some(&receipt.reference), at);
+            if let Err(error) = self.audit.record(entry).await {
+                warn!(error = %crate::error_chain(&error), "change not copied to the audit log");
+            }
         }
         Ok(ActionOutcome {
             reference: receipt.reference,

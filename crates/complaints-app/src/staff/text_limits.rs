@@ -1,18 +1,18 @@
 //! Length limits on the free text staff type (a response, a reason, a note, a name), checked in
-//! one place for the workspace's forms, the staff API and the CLI: the same limits as the citizen
-//! form, so a case never holds more than a letter can carry or a store item can hold (a DynamoDB
-//! item is at most 400 KB), and an over-long answer is refused with the field named instead of
-//! failing in the store.
+//! one place for the workspace's forms, the staff API and the CLI, with the service's one set of
+//! limits ([`complaints_core::text_limits`], the citizen form's too), so a case never holds more
+//! than a letter can carry or a store item can hold, and an over-long answer is refused with the
+//! field named instead of failing in the store.
 
+use complaints_core::text_limits::{MAX_NAME_CHARS, with_commas};
 use serde::Serialize;
 
 use super::error::ActionError;
 
-/// Longest long answer (a response, a reason, what happened): the citizen form's limit, about
-/// four pages of text.
-pub const MAX_LONG_TEXT_CHARS: usize = 10_000;
-/// Longest single-line answer (a name, an address on one line, a staff reference, a team).
-pub const MAX_SHORT_TEXT_CHARS: usize = 500;
+/// Longest single-line answer (an address on one line, a staff reference, a team, a handler).
+pub use complaints_core::text_limits::MAX_SHORT_TEXT_CHARS;
+/// Longest long answer (a response, a reason, what happened): the citizen form's limit.
+pub use complaints_core::text_limits::MAX_TYPED_TEXT_CHARS as MAX_LONG_TEXT_CHARS;
 
 /// The fields whose answers are paragraphs; every other text is a single line.
 const LONG_FIELDS: [&str; 10] = [
@@ -28,9 +28,19 @@ const LONG_FIELDS: [&str; 10] = [
     "best_interests_decision",
 ];
 
+/// The fields that hold a person's name (the complainant's, R43; the person affected, R52): the
+/// citizen form's limit for a name.
+const NAME_FIELDS: [&str; 2] = ["name", "person_affected"];
+
 /// The limit for a text at `key` (the last name in its path).
 fn limit(key: &str) -> usize {
-    if LONG_FIELDS.contains(&key) { MAX_LONG_TEXT_CHARS } else { MAX_SHORT_TEXT_CHARS }
+    if LONG_FIELDS.contains(&key) {
+        MAX_LONG_TEXT_CHARS
+    } else if NAME_FIELDS.contains(&key) {
+        MAX_NAME_CHARS
+    } else {
+        MAX_SHORT_TEXT_CHARS
+    }
 }
 
 /// Checks every text in `value` (an action or a logged complaint, in its JSON form) against its
@@ -52,8 +62,8 @@ fn walk(value: &serde_json::Value, path: &str, key: &str) -> Result<(), ActionEr
             if chars > max {
                 return Err(ActionError::Invalid(format!(
                     "{path}: must be at most {} characters (it has {})",
-                    thousands(max),
-                    thousands(chars)
+                    with_commas(max),
+                    with_commas(chars)
                 )));
             }
             Ok(())
@@ -73,19 +83,6 @@ fn walk(value: &serde_json::Value, path: &str, key: &str) -> Result<(), ActionEr
         }
         _ => Ok(()),
     }
-}
-
-/// A count as people read it: 10,000 rather than 10000.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -115,6 +112,20 @@ mod tests {
             error.to_string(),
             ActionError::Invalid("note: must be at most 10,000 characters (it has 10,001)".to_owned()).to_string()
         );
+    }
+
+    #[test]
+    fn a_name_has_the_citizen_forms_limit_for_a_name() {
+        let logged = |name: String| -> crate::staff::LogComplaint {
+            serde_json::from_value(serde_json::json!({
+                "channel": "phone", "name": name, "service_area": "Bins", "description": "Missed", "note": "Called",
+            }))
+            .expect("a logged complaint")
+        };
+        let mut complaint = logged("n".repeat(MAX_NAME_CHARS));
+        assert!(check(&complaint).is_ok());
+        complaint = logged("n".repeat(MAX_NAME_CHARS + 1));
+        assert!(check(&complaint).expect_err("long name").to_string().contains("name: must be at most 200 characters"));
     }
 
     #[test]

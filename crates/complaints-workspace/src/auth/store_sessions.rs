@@ -91,10 +91,15 @@ impl StoreSessions {
     }
 
     /// The same with the staff directory's handlers as the staff a case may be assigned to (on
-    /// AWS, where there is no users file): the ids of `DirectoryMap`'s document.
+    /// AWS, where there is no users file): `DirectoryMap::handlers`, each person once by id.
     #[must_use]
-    pub fn with_staff_directory(mut self, ids: &[String]) -> Self {
-        self.directory = Some(ids.iter().map(|id| super::known_staff::KnownStaff::by_id(id)).collect());
+    pub fn with_staff_directory(mut self, handlers: &[complaints_app::staff_directory::DirectoryHandler]) -> Self {
+        self.directory = Some(
+            handlers
+                .iter()
+                .map(|h| super::known_staff::KnownStaff { id: h.id.clone(), label: h.label.clone() })
+                .collect(),
+        );
         self
     }
 

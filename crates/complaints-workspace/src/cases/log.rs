@@ -139,11 +139,11 @@ fn preview_context(preview: &LogPreview) -> Value {
         })
         .collect();
     let not_sent = preview.not_sent.map(|reason| super::page::words(&fields::serde_name(&reason)));
-    let received = complaints_core::workdays::local_date_time(preview.received_at);
+    // Written as the case page writes them (UK time, the day of the week), never by hand here.
     context! {
-        received_at => received.format("%-d %B %Y at %H:%M").to_string(),
-        received_on => preview.received_on.format("%-d %B %Y").to_string(),
-        response_due => preview.response_due.format("%-d %B %Y").to_string(),
+        received_at => super::display::moment(preview.received_at),
+        received_on => complaints_core::dates::long_date(preview.received_on),
+        response_due => complaints_core::dates::long_date(preview.response_due),
         status => super::display::status_words(complaints_app::queries::StatusFilter::of(preview.status)),
         reference => preview.provisional_reference.clone(),
         anonymous => preview.anonymous,
@@ -292,5 +292,28 @@ mod tests {
         }
         assert_eq!(errors[5].field, "representation_consent");
         assert!(errors[5].message.ends_with("(R52)"), "the rule stays named: {}", errors[5].message);
+    }
+
+    #[test]
+    fn the_check_page_writes_dates_as_the_case_page_does() {
+        use chrono::TimeZone as _;
+        let received_at = chrono::Utc.with_ymd_and_hms(2026, 7, 1, 8, 30, 0).single().expect("instant");
+        let (received_on, response_due) = (received_at.date_naive(), received_at.date_naive() + chrono::Days::new(7));
+        let preview = LogPreview {
+            received_at,
+            received_on,
+            status: complaints_core::case::Status::Stage1Open,
+            response_due,
+            provisional_reference: "CMP-2026-00001".to_owned(),
+            letters: Vec::new(),
+            not_sent: None,
+            anonymous: true,
+        };
+        let context = preview_context(&preview);
+        let text = |key: &str| context.get_attr(key).map(|value| value.to_string()).unwrap_or_default();
+        assert_eq!(text("received_at"), super::super::display::moment(received_at));
+        assert!(text("received_at").ends_with("09:30"), "UK time: {}", text("received_at"));
+        assert_eq!(text("received_on"), complaints_core::dates::long_date(received_on));
+        assert_eq!(text("response_due"), complaints_core::dates::long_date(response_due));
     }
 }

@@ -19,7 +19,7 @@ use crate::WorkspaceState;
 use crate::layout::Section;
 use crate::session::SignedIn;
 
-/// The default period: cases received in the last this many days.
+/// The default period: cases referred to the SPSO in the last this many days (by referral date).
 const DEFAULT_DAYS: i64 = 365;
 
 /// The period form, as typed.
