@@ -108,7 +108,7 @@ async fn a_sign_in_form_works_once_and_end_sessions_signs_one_user_out_everywher
     assert!(cookie(&replayed, "staff_session").is_none(), "a replay starts no session");
     let page = replayed.text().await.expect("html");
     assert!(page.contains("This sign-in form was already used"), "{page}");
-    assert!(page.contains("href=\"/staff/sign-in\""), "a way to start again: {page}");
+    assert!(page.replace("&#x2f;", "/").contains("href=\"/staff/sign-in\""), "a way to start again: {page}");
     // Starting again: a fresh form signs in.
     let phone = sign_in(&client, &url, "ahmed").await;
     let colleague = sign_in(&client, &url, "mairi").await;

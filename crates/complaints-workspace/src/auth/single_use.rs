@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Duration;
 use complaints_app::ports::StoreError;
-use complaints_app::single_use::{SingleUseTokens as _, used_key};
+use complaints_app::single_use::used_key;
 
 use super::store_sessions::StoreSessions;
 use super::{message_page, return_to};
