@@ -3,14 +3,15 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike as _, Utc};
 use complaints_app::sessions::{SessionRecord, SessionStore, session_id_hash};
 use complaints_app::staff::StaffUser;
 use complaints_core::roles::Role;
 use complaints_store_dynamodb::{DynamoDbCaseStore, create_table};
 
 fn session(id: &str, user: &str) -> SessionRecord {
-    let now = Utc::now();
+    // Whole seconds: the store keeps times to the microsecond.
+    let now = Utc::now().with_nanosecond(0).expect("a valid time");
     SessionRecord {
         id_sha256: session_id_hash(id),
         user: StaffUser { id: user.into(), name: "Ahmed Fictional".into(), role: Role::Handler, email: None },

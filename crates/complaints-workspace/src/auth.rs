@@ -3,9 +3,10 @@
 //! - `GET /staff/sign-in`: locally the sign-in form (user name and password from the users file);
 //!   on AWS a redirect to Cognito's hosted sign-in ([`cognito`]).
 //! - `POST /staff/sign-in`: locally, checks the form's pre-session token (double-submitted in a
-//!   SameSite=Strict cookie, and accepted once only: [`single_use`]), the per-client attempt limit, then the account's lockout and the
-//!   password (Argon2id, on a blocking thread, at most [`MAX_CONCURRENT_PASSWORD_CHECKS`] at once),
-//!   and starts a session. Every failure gets the same message, whatever went wrong.
+//!   SameSite=Strict cookie, and accepted once only: [`single_use`]), the per-client attempt
+//!   limit, then the account's lockout and the password (Argon2id, on a blocking thread, at most
+//!   [`MAX_CONCURRENT_PASSWORD_CHECKS`] at once), and starts a session. Every failure gets the
+//!   same message, whatever went wrong.
 //! - `GET /staff/auth/callback`: on AWS, Cognito's redirect back with the authorization code.
 //! - `GET /staff/account`: who is signed in, and the sign-out button.
 //! - `POST /staff/sign-out`: with the session's CSRF token, deletes the session; on AWS the page
