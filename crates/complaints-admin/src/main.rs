@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod backfill_shell;
+mod end_sessions_cmd;
 mod indexes_cmd;
 mod staff_directory;
 
@@ -30,6 +31,8 @@ enum Command {
     /// Write the breach scan's staff directory (the SSM parameter `StaffDirectoryParameterName`)
     /// from a users file or a CSV, showing what changes (`--dry-run`: only that).
     StaffDirectory(staff_directory::StaffDirectoryArgs),
+    /// End every workspace session of one member of staff (`--dry-run`: only count them).
+    EndSessions(end_sessions_cmd::EndSessionsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +65,7 @@ async fn main() -> ExitCode {
         Command::BackfillEscalations(args) => backfill(args).await,
         Command::BackfillIndexes(args) => indexes_cmd::run(args).await,
         Command::StaffDirectory(args) => staff_directory::run(args).await,
+        Command::EndSessions(args) => end_sessions_cmd::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

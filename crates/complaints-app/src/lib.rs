@@ -28,6 +28,9 @@ pub mod learning;
 pub mod quality;
 pub mod queries;
 pub mod sessions;
+pub mod single_use;
+// `complaints-admin end-sessions` / `complaints end-sessions`: one member of staff's sessions.
+pub mod end_sessions;
 pub mod social;
 pub mod social_accounts;
 pub mod social_attachments;
@@ -56,6 +59,8 @@ pub mod testing_sessions;
 
 #[cfg(feature = "contract-tests")]
 pub mod session_contract;
+#[cfg(feature = "contract-tests")]
+pub mod single_use_contract;
 
 #[cfg(feature = "contract-tests")]
 pub mod contract;

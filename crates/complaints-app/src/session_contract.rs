@@ -36,6 +36,7 @@ pub async fn run_all(store: Arc<dyn SessionStore>) {
     a_session_id_is_never_stored_twice(store.as_ref(), &run).await;
     failures_are_counted_per_account_and_lock_at_the_limit(store.as_ref(), &run).await;
     concurrent_failures_are_all_counted(Arc::clone(&store), &run).await;
+    sessions_are_found_by_their_user_until_deleted(store.as_ref(), &run).await;
 }
 
 async fn a_created_session_reads_back_whole(store: &dyn SessionStore, run: &str) {
@@ -68,6 +69,40 @@ async fn a_session_id_is_never_stored_twice(store: &dyn SessionStore, run: &str)
     assert!(matches!(store.create_session(&again).await, Err(StoreError::AlreadyExists { .. })));
     let read = store.session(&three.id_sha256).await.expect("read").expect("there");
     assert_eq!(read.user.role, Role::Handler, "the first session is untouched");
+}
+
+async fn sessions_are_found_by_their_user_until_deleted(store: &dyn SessionStore, run: &str) {
+    let of_user = |id: &str, user: &str, created| {
+        let mut record = session(id, created);
+        record.user.id = user.to_owned();
+        record
+    };
+    let (fiona, mairi) = (format!("{run}-fiona"), format!("{run}-mairi"));
+    let first = of_user(&format!("{run}-f1"), &fiona, at(0));
+    let second = of_user(&format!("{run}-f2"), &fiona, at(5));
+    let hers = of_user(&format!("{run}-m1"), &mairi, at(1));
+    for record in [&first, &second, &hers] {
+        store.create_session(record).await.expect("created");
+    }
+    let ids = |found: Vec<SessionRecord>| {
+        let mut ids: Vec<String> = found.into_iter().map(|s| s.id_sha256).collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![first.id_sha256.clone(), second.id_sha256.clone()];
+    both.sort();
+    assert_eq!(ids(store.sessions_of_user(&fiona).await.expect("listed")), both, "both of hers, no one else's");
+    assert_eq!(ids(store.sessions_of_user(&mairi).await.expect("listed")), vec![hers.id_sha256.clone()]);
+    assert!(store.sessions_of_user(&format!("{run}-nobody")).await.expect("listed").is_empty());
+    store.touch_session(&second.id_sha256, at(9)).await.expect("touched");
+    store.delete_session(&first.id_sha256).await.expect("deleted");
+    let left = store.sessions_of_user(&fiona).await.expect("listed");
+    assert_eq!(left.len(), 1, "a deleted session is no longer listed");
+    assert_eq!(left[0].last_seen_at, at(9), "listed as stored now, not as created");
+    assert_eq!(left[0].user, second.user);
+    store.delete_session(&second.id_sha256).await.expect("deleted");
+    assert!(store.sessions_of_user(&fiona).await.expect("listed").is_empty());
+    assert_eq!(store.sessions_of_user(&mairi).await.expect("listed").len(), 1, "hers are untouched");
 }
 
 async fn failures_are_counted_per_account_and_lock_at_the_limit(store: &dyn SessionStore, run: &str) {

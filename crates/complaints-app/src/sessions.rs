@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ports::StoreError;
+pub use crate::single_use::SingleUseTokens;
 use crate::staff::StaffUser;
 
 /// Default idle timeout: 30 minutes without a request ends a session (OWASP's session management
@@ -150,10 +151,11 @@ pub fn sign_in_secret(contact_secret: &[u8]) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// Where sessions and failed sign-in counts live. Every adapter passes the contract suite
-/// (`session_contract`).
+/// Where sessions and failed sign-in counts live, and the sign-in forms already used
+/// ([`SingleUseTokens`]). Every adapter passes the contract suites (`session_contract`,
+/// `single_use_contract`).
 #[async_trait]
-pub trait SessionStore: Send + Sync + std::fmt::Debug {
+pub trait SessionStore: SingleUseTokens + Send + Sync + std::fmt::Debug {
     /// Stores a new session.
     ///
     /// # Errors
@@ -178,6 +180,13 @@ pub trait SessionStore: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`StoreError::Unavailable`].
     async fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError>;
+
+    /// Every stored session of the member of staff `user_id` (live or not: the caller checks),
+    /// found through an index written with the session, never by reading every session.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`].
+    async fn sessions_of_user(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError>;
 
     /// The failed sign-ins counted for this account key, if any.
     ///

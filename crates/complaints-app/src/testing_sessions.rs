@@ -1,4 +1,5 @@
-//! [`SessionStore`] in memory (feature `testing`): the double the workspace's tests sign in with.
+//! [`SessionStore`] (and [`SingleUseTokens`]) in memory (feature `testing`): the double the
+//! workspace's tests sign in with.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ports::StoreError;
 use crate::sessions::{LockoutPolicy, SessionRecord, SessionStore, SignInFailures};
+use crate::single_use::SingleUseTokens;
 
 /// Sessions and failure counts in two maps behind one mutex.
 #[derive(Debug, Default)]
@@ -19,6 +21,8 @@ pub struct MemorySessionStore {
 struct Inner {
     sessions: HashMap<String, SessionRecord>,
     failures: HashMap<String, SignInFailures>,
+    /// Single-use keys and until when each is kept.
+    used: HashMap<String, DateTime<Utc>>,
 }
 
 impl MemorySessionStore {
@@ -60,6 +64,13 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn sessions_of_user(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut found: Vec<SessionRecord> =
+            self.inner().sessions.values().filter(|session| session.user.id == user_id).cloned().collect();
+        found.sort_by(|a, b| (a.created_at, &a.id_sha256).cmp(&(b.created_at, &b.id_sha256)));
+        Ok(found)
+    }
+
     async fn sign_in_failures(&self, account: &str) -> Result<Option<SignInFailures>, StoreError> {
         Ok(self.inner().failures.get(account).copied())
     }
@@ -79,6 +90,19 @@ impl SessionStore for MemorySessionStore {
     async fn clear_sign_in_failures(&self, account: &str) -> Result<(), StoreError> {
         self.inner().failures.remove(account);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl SingleUseTokens for MemorySessionStore {
+    async fn use_once(&self, key: &str, at: DateTime<Utc>, keep_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let mut inner = self.inner();
+        inner.used.retain(|_, until| *until > at);
+        if inner.used.contains_key(key) {
+            return Ok(false);
+        }
+        inner.used.insert(key.to_owned(), keep_until);
+        Ok(true)
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod calendar_cmd;
 mod case_cmd;
+mod end_sessions_cmd;
 mod export_cmd;
 mod ingest_email_cmd;
 mod learning_cmd;
@@ -46,6 +47,8 @@ enum Command {
     IngestEmail(ingest_email_cmd::IngestEmailArgs),
     /// The quality check of closed complaints: the month's sample, reviews and results (R48).
     Quality(quality_cmd::QualityArgs),
+    /// End every staff-page session of one user (`--dry-run`: only count them).
+    EndSessions(end_sessions_cmd::EndSessionsArgs),
 }
 
 /// clap's error without the usage block and hints, on one line.
@@ -85,5 +88,6 @@ fn main() -> ExitCode {
         Command::Export(args) => export_cmd::run(args),
         Command::Scan(args) => scan_cmd::run(args),
         Command::IngestEmail(args) => ingest_email_cmd::run(args),
+        Command::EndSessions(args) => end_sessions_cmd::run(args),
     }
 }

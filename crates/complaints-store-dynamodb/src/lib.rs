@@ -15,6 +15,7 @@ pub mod meter;
 mod notices;
 mod period_pages;
 mod sessions;
+mod single_use;
 mod staff_items;
 mod table;
 // Staff reading (issue 11): lists and search, and the learning register.

@@ -4,19 +4,27 @@
 //! in infra/template.yaml), so DynamoDB deletes them some time after they end; reads still check
 //! the times themselves, since TTL deletion can lag by days.
 //!
+//! Each session also has a keyed index item `STAFFSESSION#<user key>` / `SESSION#<sha256 of its
+//! id>` (the user key is a hash of the staff id, so no id is a key), written in the same
+//! transaction as the session, so one member of staff's sessions are a Query, never a Scan
+//! ([`SessionStore::sessions_of_user`]). Deleting a session deletes its index item after it; an
+//! index item left by a crash in between points at nothing and is dropped when next listed (or
+//! by its TTL, the session's end).
+//!
 //! Failure counts are written with a condition on the count read (optimistic concurrency), so
 //! concurrent failed sign-ins are all counted.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use complaints_app::ports::StoreError;
 use complaints_app::sessions::{LockoutPolicy, SessionRecord, SessionStore, SignInFailures};
+use sha2::{Digest, Sha256};
 
-use crate::DynamoDbCaseStore;
 use crate::error::{DynamoError, unavailable, unless_condition_failed};
 use crate::keys::{self, Item, PK, SK, get_s, get_ts, s};
+use crate::{Cost, DynamoDbCaseStore, Transaction, cancelled, reason_failed};
 
 /// The table's TTL attribute (epoch seconds).
 pub const ATTR_EXPIRES_AT: &str = "expires_at";
@@ -29,6 +37,20 @@ const ATTR_LOCKED_UNTIL: &str = "locked_until";
 const COUNT_ATTEMPTS: u32 = 20;
 
 fn session_pk(id_sha256: &str) -> String {
+    format!("SESSION#{id_sha256}")
+}
+
+/// The partition of one member of staff's session index items: a hash of the staff id (not a
+/// secret: it keeps ids, which may be user names locally, out of keys and logs).
+fn user_sessions_pk(user_id: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"complaints staff sessions\n");
+    hasher.update(user_id.as_bytes());
+    format!("STAFFSESSION#{}", hex::encode(&hasher.finalize()[..16]))
+}
+
+/// The sort key of a session's index item.
+fn user_session_sk(id_sha256: &str) -> String {
     format!("SESSION#{id_sha256}")
 }
 
@@ -51,6 +73,17 @@ fn decode_failures(item: &Item) -> Result<SignInFailures, DynamoError> {
 }
 
 impl DynamoDbCaseStore {
+    async fn delete_index_item(&self, pk: &str, sk: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk.to_owned(), sk)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     async fn failures_item(&self, account: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
@@ -73,21 +106,25 @@ impl SessionStore for DynamoDbCaseStore {
         item.insert(ATTR_SESSION.to_owned(), s(serde_json::to_string(session).map_err(DynamoError::Encode)?));
         item.insert(ATTR_LAST_SEEN.to_owned(), s(keys::ts(session.last_seen_at)));
         item.insert(ATTR_EXPIRES_AT.to_owned(), epoch(session.expires_at));
-        let result = self
-            .client
-            .put_item()
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", PK)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => {
+            .build()
+            .map_err(DynamoError::from)?;
+        let mut index = key(user_sessions_pk(&session.user.id), &user_session_sk(&session.id_sha256));
+        index.insert(ATTR_EXPIRES_AT.to_owned(), epoch(session.expires_at));
+        let index = Put::builder().table_name(&self.table).set_item(Some(index)).build().map_err(DynamoError::from)?;
+        // The session first, so the first cancellation reason says whether it existed.
+        let actions =
+            vec![TransactWriteItem::builder().put(put).build(), TransactWriteItem::builder().put(index).build()];
+        match self.transact(actions, &mut Cost::default()).await? {
+            Transaction::Written => Ok(()),
+            Transaction::Cancelled(reasons) if reason_failed(&reasons, 0) => {
                 Err(StoreError::AlreadyExists { existing: None })
             }
-            Err(other) => Err(unavailable(other)),
+            Transaction::Cancelled(reasons) => Err(cancelled(&reasons).into()),
         }
     }
 
@@ -129,14 +166,67 @@ impl SessionStore for DynamoDbCaseStore {
 
     #[tracing::instrument(name = "dynamodb.delete_session", skip_all)]
     async fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
-        self.client
+        let out = self
+            .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(session_pk(id_sha256), "SESSION")))
+            .return_values(ReturnValue::AllOld)
             .send()
             .await
             .map_err(unavailable)?;
+        // Then its index item, found through the user the deleted session was for.
+        let user = out
+            .attributes
+            .as_ref()
+            .and_then(|old| get_s(old, ATTR_SESSION).ok())
+            .and_then(|body| serde_json::from_str::<SessionRecord>(body).ok())
+            .map(|session| session.user.id);
+        if let Some(user) = user {
+            self.delete_index_item(&user_sessions_pk(&user), &user_session_sk(id_sha256)).await?;
+        }
         Ok(())
+    }
+
+    #[tracing::instrument(name = "dynamodb.sessions_of_user", skip_all)]
+    async fn sessions_of_user(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let partition = user_sessions_pk(user_id);
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":pk", s(partition.clone()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items() {
+                let sk = get_s(item, SK)?;
+                let Some(id_sha256) = sk.strip_prefix("SESSION#") else {
+                    return Err(DynamoError::Malformed(SK).into());
+                };
+                match self.session(id_sha256).await? {
+                    // Another user's session under this key cannot happen (the key is a hash of
+                    // the id), but only the user's own are ever returned.
+                    Some(session) if session.user.id == user_id => found.push(session),
+                    Some(_) => {}
+                    // Left by a delete that stopped half-way: tidy it.
+                    None => self.delete_index_item(&partition, sk).await?,
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        found.sort_by(|a, b| (a.created_at, &a.id_sha256).cmp(&(b.created_at, &b.id_sha256)));
+        Ok(found)
     }
 
     #[tracing::instrument(name = "dynamodb.sign_in_failures", skip_all)]

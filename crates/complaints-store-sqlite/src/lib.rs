@@ -12,6 +12,7 @@ mod notices;
 mod period_pages;
 pub mod schema;
 mod sessions;
+mod single_use;
 mod staff_items;
 // Staff reading (issue 11): lists and search, and the learning register.
 mod learning;

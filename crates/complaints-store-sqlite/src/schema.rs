@@ -276,6 +276,17 @@ const MIGRATIONS: &[&str] = &[
         failures      INTEGER NOT NULL DEFAULT 0
     ) WITHOUT ROWID;
     ",
+    // Staff sessions by user, for ending one member of staff's sessions (an expression index, so
+    // the sessions already stored are indexed too), and the single-use marks of sign-in forms
+    // (a hash of the form's token, kept until the token has expired).
+    "
+    CREATE INDEX IF NOT EXISTS staff_sessions_by_user ON staff_sessions (json_extract(body, '$.user.id'));
+    CREATE TABLE IF NOT EXISTS used_tokens (
+        key        TEXT PRIMARY KEY,
+        keep_until TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS used_tokens_by_expiry ON used_tokens (keep_until);
+    ",
 ];
 
 /// The schema version this build writes.

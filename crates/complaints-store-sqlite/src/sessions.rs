@@ -1,5 +1,6 @@
 //! [`SessionStore`] on SQLite: tables `staff_sessions` (the session as JSON, by the SHA-256 of its
-//! id) and `sign_in_failures` (by account key). Sessions past their absolute end and failure counts
+//! id, and by user through the expression index `staff_sessions_by_user`) and `sign_in_failures`
+//! (by account key). Sessions past their absolute end and failure counts
 //! past their window and lock are deleted whenever a new one is written, so neither table grows.
 
 use async_trait::async_trait;
@@ -9,6 +10,11 @@ use complaints_app::sessions::{LockoutPolicy, SessionRecord, SessionStore, SignI
 use rusqlite::{OptionalExtension, params};
 
 use crate::{SqliteCaseStore, db, immediate, is_constraint, parse_ts, ts, unavailable};
+
+/// One user's sessions: the same expression as the index `staff_sessions_by_user`, so the index
+/// answers it and no other session is read.
+const SESSIONS_OF_USER: &str =
+    "SELECT body, last_seen_at FROM staff_sessions WHERE json_extract(body, '$.user.id') = ?1";
 
 #[async_trait]
 impl SessionStore for SqliteCaseStore {
@@ -66,6 +72,26 @@ impl SessionStore for SqliteCaseStore {
         self.call(move |conn| {
             conn.execute("DELETE FROM staff_sessions WHERE id_sha256 = ?1", [&id]).map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn sessions_of_user(&self, user_id: &str) -> Result<Vec<SessionRecord>, StoreError> {
+        let user = user_id.to_owned();
+        self.call(move |conn| {
+            let mut select = conn.prepare_cached(SESSIONS_OF_USER).map_err(db)?;
+            let rows = select
+                .query_map([&user], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+                .map_err(db)?;
+            let mut found = Vec::new();
+            for row in rows {
+                let (body, last_seen) = row.map_err(db)?;
+                let mut session: SessionRecord = serde_json::from_str(&body).map_err(unavailable)?;
+                session.last_seen_at = parse_ts(&last_seen)?;
+                found.push(session);
+            }
+            found.sort_by(|a, b| (a.created_at, &a.id_sha256).cmp(&(b.created_at, &b.id_sha256)));
+            Ok(found)
         })
         .await
     }
@@ -132,4 +158,24 @@ fn read_failures(conn: &rusqlite::Connection, account: &str) -> Result<Option<Si
         window_started: parse_ts(&window_started)?,
         locked_until: locked_until.as_deref().map(parse_ts).transpose()?,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_users_sessions_are_read_through_the_user_index_without_a_table_scan() {
+        let mut conn = rusqlite::Connection::open_in_memory().expect("open");
+        crate::schema::migrate(&mut conn).expect("migrate");
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {SESSIONS_OF_USER}"))
+            .expect("prepare")
+            .query_map(["ahmed"], |row| row.get::<_, String>(3))
+            .expect("plan")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert!(plan.iter().any(|step| step.contains("staff_sessions_by_user")), "{plan:?}");
+        assert!(!plan.iter().any(|step| step.starts_with("SCAN staff_sessions")), "{plan:?}");
+    }
 }

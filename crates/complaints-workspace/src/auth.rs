@@ -3,9 +3,10 @@
 //! - `GET /staff/sign-in`: locally the sign-in form (user name and password from the users file);
 //!   on AWS a redirect to Cognito's hosted sign-in ([`cognito`]).
 //! - `POST /staff/sign-in`: locally, checks the form's pre-session token (double-submitted in a
-//!   SameSite=Strict cookie), the per-client attempt limit, then the account's lockout and the
-//!   password (Argon2id, on a blocking thread, at most [`MAX_CONCURRENT_PASSWORD_CHECKS`] at once),
-//!   and starts a session. Every failure gets the same message, whatever went wrong.
+//!   SameSite=Strict cookie, and accepted once only: [`single_use`]), the per-client attempt
+//!   limit, then the account's lockout and the password (Argon2id, on a blocking thread, at most
+//!   [`MAX_CONCURRENT_PASSWORD_CHECKS`] at once), and starts a session. Every failure gets the
+//!   same message, whatever went wrong.
 //! - `GET /staff/auth/callback`: on AWS, Cognito's redirect back with the authorization code.
 //! - `GET /staff/account`: who is signed in, and the sign-out button.
 //! - `POST /staff/sign-out`: with the session's CSRF token, deletes the session; on AWS the page
@@ -17,6 +18,7 @@ pub mod cookies;
 pub mod known_staff;
 pub mod passwords;
 pub mod return_to;
+pub mod single_use;
 pub mod store_sessions;
 pub mod tokens;
 
@@ -260,6 +262,19 @@ async fn sign_in(State(state): State<WorkspaceState>, request: Request) -> Respo
                 message: "The sign-in page had expired. Enter your user name and password again",
             }],
         );
+    }
+
+    // 1b. Once only: a copy of the form (token and cookie) cannot be posted again. Every answer
+    //     below that shows the form again gives it a fresh token.
+    let nonce = fields.as_ref().and_then(|fields| fields.first()).map_or("", String::as_str);
+    match single_use::first_use(sessions, "sign-in", nonce, SIGN_IN_TOKEN_SECONDS).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("staff sign-in form posted again");
+            let clear = sessions.cookies.clear(cookies::SIGN_IN, crate::PREFIX, SameSite::Strict);
+            return with_cookies(single_use::already_used(&state, next.as_deref()), &[clear]);
+        }
+        Err(err) => return unavailable(&state, &err),
     }
 
     // 2. Both fields given (no attempt counted for an empty form).

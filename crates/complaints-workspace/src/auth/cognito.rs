@@ -3,7 +3,8 @@
 //! `GET /staff/sign-in` sends the browser to the pool domain's `/oauth2/authorize` with a fresh
 //! `state`, `nonce` and PKCE challenge; the three (with the PKCE verifier) wait in a signed,
 //! ten-minute cookie that is SameSite=Lax, because a Strict cookie is not sent on the cross-site
-//! redirect back. `GET /staff/auth/callback` checks `state`, exchanges the code at
+//! redirect back. `GET /staff/auth/callback` checks `state` (and accepts it once only:
+//! [`super::single_use`]), exchanges the code at
 //! `/oauth2/token` (with the verifier), verifies the ID token — RS256 with a key from the pool's
 //! JWKS (cached; fetched again for an unknown `kid`, at most every [`JWKS_REFETCH_SECONDS`]),
 //! `iss`, `aud` = the app client, `token_use` = `id`, `exp` and the `nonce` — and maps
@@ -462,6 +463,17 @@ pub(crate) async fn callback(
     let (flow_state, nonce, verifier) = (&flow[0], &flow[1], &flow[2]);
     if !same(flow_state, &query.state) {
         return refuse(StatusCode::BAD_REQUEST, "The sign-in was started elsewhere. Try again.", "state mismatch");
+    }
+    // Once only, before the code goes to Cognito: the callback's address and the flow cookie
+    // cannot be replayed (Cognito also refuses a used code; this does not rely on it).
+    match super::single_use::first_use(sessions, "hosted", flow_state, FLOW_SECONDS).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(reason = "state used before", "hosted sign-in refused");
+            let page = super::single_use::already_used(&state, flow.get(3).map(String::as_str));
+            return with_cookies(page, std::slice::from_ref(&clear));
+        }
+        Err(err) => return unavailable(&state, &err),
     }
     let id_token = match cognito.exchange(&query.code, verifier).await {
         Ok(token) => token,
