@@ -98,27 +98,15 @@ impl CognitoConfig {
 
     fn check(&self) -> Result<(), CognitoError> {
         for (what, url) in [("the Cognito domain", &self.domain), ("the issuer", &self.issuer)] {
-            if !https_or_loopback(url) {
+            if !complaints_https::allowed_base(url) {
                 return Err(CognitoError::NotHttps(what));
             }
         }
-        if !https_or_loopback(&self.redirect_uri) {
+        if !complaints_https::allowed_base(&self.redirect_uri) {
             return Err(CognitoError::NotHttps("the callback URL"));
         }
         Ok(())
     }
-}
-
-/// `https://…`, or `http://` to a loopback host (a test's stand-in).
-fn https_or_loopback(url: &str) -> bool {
-    if url.starts_with("https://") {
-        return true;
-    }
-    let Some(rest) = url.strip_prefix("http://") else { return false };
-    let host = rest.split('/').next().unwrap_or("");
-    let host =
-        host.rsplit_once(':').map_or(host, |(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
-    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 type Https = complaints_https::reqwest::Client;
@@ -153,14 +141,7 @@ impl Cognito {
     pub fn new(config: CognitoConfig) -> Result<Self, CognitoError> {
         config.check()?;
         // The one HTTPS client builder (rustls on ring, public web roots); no redirects followed.
-        let client = complaints_https::client_builder()
-            .and_then(|builder| {
-                builder
-                    .redirect(complaints_https::reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(complaints_https::HttpsError::Client)
-            })
-            .map_err(CognitoError::Client)?;
+        let client = complaints_https::client_without_redirects().map_err(CognitoError::Client)?;
         Ok(Self { config, client, keys: RwLock::new(HashMap::new()), fetched: Mutex::new(None) })
     }
 
@@ -527,12 +508,12 @@ mod tests {
 
     #[test]
     fn only_https_or_loopback_urls_are_accepted() {
-        assert!(https_or_loopback("https://x.auth.eu-west-2.amazoncognito.com"));
-        assert!(https_or_loopback("http://127.0.0.1:8123/pool"));
-        assert!(https_or_loopback("http://localhost/staff/auth/callback"));
-        assert!(!https_or_loopback("http://x.auth.eu-west-2.amazoncognito.com"));
-        assert!(!https_or_loopback("http://127.0.0.1.example.org/"));
-        assert!(!https_or_loopback("ftp://127.0.0.1/"));
+        assert!(complaints_https::allowed_base("https://x.auth.eu-west-2.amazoncognito.com"));
+        assert!(complaints_https::allowed_base("http://127.0.0.1:8123/pool"));
+        assert!(complaints_https::allowed_base("http://localhost/staff/auth/callback"));
+        assert!(!complaints_https::allowed_base("http://x.auth.eu-west-2.amazoncognito.com"));
+        assert!(!complaints_https::allowed_base("http://127.0.0.1.example.org/"));
+        assert!(!complaints_https::allowed_base("ftp://127.0.0.1/"));
     }
 
     #[test]
