@@ -127,21 +127,10 @@ impl FromStr for StatusFilter {
 /// # Errors
 /// [`UnknownName`].
 pub fn parse_channel(text: &str) -> Result<Channel, UnknownName> {
-    const CHANNELS: [Channel; 9] = [
-        Channel::WebForm,
-        Channel::Email,
-        Channel::Messenger,
-        Channel::Instagram,
-        Channel::WhatsApp,
-        Channel::X,
-        Channel::Phone,
-        Channel::InPerson,
-        Channel::Letter,
-    ];
-    CHANNELS.into_iter().find(|c| c.as_str() == text.trim()).ok_or_else(|| UnknownName {
+    Channel::ALL.into_iter().find(|c| c.as_str() == text.trim()).ok_or_else(|| UnknownName {
         what: "channel",
         value: text.to_owned(),
-        allowed: CHANNELS.map(Channel::as_str).join(", "),
+        allowed: Channel::ALL.map(Channel::as_str).join(", "),
     })
 }
 

@@ -22,6 +22,19 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order staff forms list them.
+    pub const ALL: [Channel; 9] = [
+        Channel::WebForm,
+        Channel::Email,
+        Channel::Phone,
+        Channel::InPerson,
+        Channel::Letter,
+        Channel::Messenger,
+        Channel::Instagram,
+        Channel::WhatsApp,
+        Channel::X,
+    ];
+
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -472,18 +485,7 @@ mod tests {
 
     #[test]
     fn only_phone_visits_and_letters_are_logged_by_staff() {
-        let all = [
-            Channel::WebForm,
-            Channel::Email,
-            Channel::Messenger,
-            Channel::Instagram,
-            Channel::WhatsApp,
-            Channel::X,
-            Channel::Phone,
-            Channel::InPerson,
-            Channel::Letter,
-        ];
-        let logged: Vec<Channel> = all.into_iter().filter(|c| c.is_staff_logged()).collect();
+        let logged: Vec<Channel> = Channel::ALL.into_iter().filter(|c| c.is_staff_logged()).collect();
         assert_eq!(logged, [Channel::Phone, Channel::InPerson, Channel::Letter]);
     }
 

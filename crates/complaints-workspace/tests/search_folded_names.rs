@@ -3,92 +3,40 @@
 //! of three letters or more finds the names that start with it ("Siob", "macdon").
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use complaints_app::staff::{LogComplaint, MemoryAuditLog, StaffActions, StaffUser};
-use complaints_app::testing::{MemoryCaseStore, RecordingMailer, intake_service};
-use complaints_app::testing_read::MemoryLearningStore;
-use complaints_core::complaint::Channel;
+use axum::http::StatusCode;
+use complaints_app::staff::LogComplaint;
 use complaints_core::reference::CaseRef;
 use complaints_core::roles::Role;
-use complaints_workspace::session::{FixedSessions, SignedIn};
-use complaints_workspace::{WorkspaceState, router};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
-const CSRF: &str = "csrf-token-for-search-tests-0123";
+use common::{CSRF, World, post};
 
-fn handler() -> StaffUser {
-    StaffUser { id: "handler-1".to_owned(), name: "Test handler".to_owned(), role: Role::Handler, email: None }
-}
-
-struct Search {
-    store: Arc<MemoryCaseStore>,
-    staff: StaffActions,
-}
+/// The workspace's memory stores, and the name search as a handler types it.
+struct Search(World);
 
 impl Search {
     fn new() -> Self {
-        let store = Arc::new(MemoryCaseStore::new());
-        let now = "2026-12-01T10:00:00Z".parse().expect("instant");
-        let intake = intake_service(store.clone(), Arc::new(RecordingMailer::new()), now);
-        let staff = StaffActions::from_intake(&intake, Arc::new(MemoryAuditLog::new()));
-        Self { store, staff }
+        Self(World::new())
     }
 
-    fn app(&self) -> Router {
-        router(WorkspaceState {
-            staff: self.staff.clone(),
-            indexes: self.store.clone(),
-            queries: self.store.clone(),
-            learning: Arc::new(MemoryLearningStore::new()),
-            sessions: Arc::new(FixedSessions(Some(SignedIn { user: handler(), csrf: CSRF.to_owned() }))),
-            quality: Arc::new(complaints_app::testing_registers::MemoryQualityStore::default()),
-            flags: Arc::new(complaints_app::testing_registers::MemoryFlagStore::default()),
-            held_mail: Arc::new(complaints_app::held_mail::MemoryHeldMail::new()),
-            staff_items: Arc::new(MemoryCaseStore::new()),
-        })
-    }
-
-    /// A phone complaint from `name`.
+    /// A phone complaint from `name` (a phone number, no email address).
     async fn log(&self, name: &str) -> CaseRef {
+        let world = &self.0;
         let complaint = LogComplaint {
-            channel: Channel::Phone,
             name: Some(name.to_owned()),
             email: None,
             phone: Some("0131 496 0000".to_owned()),
-            postal_address: None,
-            service_area: self.staff.config.service_areas[0].clone(),
-            description: "The bin was missed.".to_owned(),
-            event_date: None,
-            awareness_date: None,
-            outcome_sought: Some("Collect the bin".to_owned()),
-            preferred_contact: None,
-            adjustments: None,
-            representation: None,
-            child: None,
-            direct_stage2_reason: None,
-            note: "Called at 10:05.".to_owned(),
-            received_at: None,
+            ..world.phoned()
         };
-        self.staff.log_complaint(&handler(), complaint, None).await.expect("logged").reference
+        world.log_complaint(complaint).await
     }
 
     /// Which of `known` the case list lists for a search of `words`.
     async fn finds(&self, words: &str, known: &[&CaseRef]) -> Vec<CaseRef> {
-        let body = serde_urlencoded::to_string([("csrf", CSRF), ("q", words)]).expect("form");
-        let request = Request::post("/staff/cases")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .expect("request");
-        let response = self.app().oneshot(request).await.expect("infallible");
-        assert_eq!(response.status(), StatusCode::OK, "{words}");
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let page = String::from_utf8_lossy(&bytes);
-        known.iter().filter(|reference| page.contains(&reference.to_string())).map(|r| (*r).clone()).collect()
+        let reply = post(self.0.app(Role::Handler), "/staff/cases", &[("csrf", CSRF), ("q", words)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{words}");
+        known.iter().filter(|reference| reply.body.contains(&reference.to_string())).map(|r| (*r).clone()).collect()
     }
 }
 

@@ -30,17 +30,7 @@ use crate::layout::{PageFrame, Section};
 use crate::session::SignedIn;
 
 /// Every channel, in the order forms list them.
-pub const CHANNELS: [Channel; 9] = [
-    Channel::WebForm,
-    Channel::Email,
-    Channel::Phone,
-    Channel::InPerson,
-    Channel::Letter,
-    Channel::Messenger,
-    Channel::Instagram,
-    Channel::WhatsApp,
-    Channel::X,
-];
+pub const CHANNELS: [Channel; 9] = Channel::ALL;
 
 /// One action's form.
 #[derive(Debug)]
