@@ -80,7 +80,10 @@ mod tests {
         round(&delivery, Some(&health), clock.as_ref()).await;
         assert_eq!(told(), 1, "written by one round, sent by the next, and once per quiet spell");
         let text = mailer.sent_texts().concat();
-        assert!(text.contains("Nothing has reached us on Messenger since 2 March 2026 09:00"), "{text}");
+        assert!(
+            text.contains("Nothing has reached us on Messenger since Monday 2 March 2026, 09:00 (UK time)"),
+            "{text}"
+        );
 
         // Without channel health (no [alerts] recipients) a round only delivers.
         store.record_channel_event("messenger", clock.now()).await.expect("event");
