@@ -271,7 +271,7 @@ async function lifecycle(browser) {
   await handler.getByRole('button', { name: 'Continue' }).click();
   await handler.getByRole('heading', { name: 'Check the complaint before you log it' }).waitFor();
   const checkPage = await handler.locator('main').innerText();
-  assert.match(checkPage, /Received 27 November 2026 at 09:30/);
+  assert.match(checkPage, /Received Friday 27 November 2026, 09:30 \(UK time\)/);
   assert.match(checkPage, /The acknowledgement that will be sent/);
   await accessible(handler, 'log a complaint: check with the acknowledgement');
   // Keyboard: the skip link is the first stop and the navigation is reachable by Tab.
